@@ -1,0 +1,299 @@
+"""Evaluate HCL expressions far enough to place resources: variables, locals, references, functions.
+
+The evaluator is deliberately partial. Whatever it cannot compute becomes an ``Unknown`` that says
+what input is missing; it never guesses. References are answered by a ``ReferenceResolver`` (the
+module scope in ``hcl_module``), so this module knows nothing of files or modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from providers.terraform import hcl_syntax as syn
+from providers.terraform.functions import FUNCTIONS, FunctionError
+from providers.terraform.values import Unknown, first_unknown
+
+Trace = list[str]
+"""Collects the references an evaluation went through, for provenance."""
+
+
+class ReferenceResolver(Protocol):
+    """Answers the roots of references (``var``, ``local``, ``module``, resources) in one module."""
+
+    def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        """Resolve ``root.steps...``; return the value and how many steps it consumed."""
+        ...
+
+
+def evaluate(
+    expr: syn.Expr,
+    resolver: ReferenceResolver,
+    trace: Trace | None = None,
+    bound: Mapping[str, Any] | None = None,
+) -> Any:
+    """The value of an expression, with ``Unknown`` where it cannot be computed statically."""
+    return _Evaluation(resolver, trace if trace is not None else [], dict(bound or {})).value(expr)
+
+
+class _Evaluation:
+    def __init__(self, resolver: ReferenceResolver, trace: Trace, bound: dict[str, Any]) -> None:
+        self.resolver = resolver
+        self.trace = trace
+        self.bound = bound
+
+    def value(self, expr: syn.Expr) -> Any:  # noqa: C901 - one dispatch over the node types
+        match expr:
+            case syn.Literal(value=value):
+                return value
+            case syn.Template(parts=parts):
+                return self.template(parts)
+            case syn.Variable() | syn.GetAttr() | syn.Index():
+                return self.reference(expr)
+            case syn.Splat(obj=obj, steps=steps):
+                return self.splat(obj, steps)
+            case syn.Call(name=name, args=args, expand=expand):
+                return self.call(name, args, expand)
+            case syn.TupleExpr(items=items):
+                return [self.value(item) for item in items]
+            case syn.ObjectExpr(items=items):
+                return self.object(items)
+            case syn.BinaryOp(op=op, left=left, right=right):
+                return _binary(op, self.value(left), self.value(right))
+            case syn.UnaryOp(op=op, operand=operand):
+                return _unary(op, self.value(operand))
+            case syn.Conditional(condition=condition, yes=yes, no=no):
+                chosen = self.value(condition)
+                if isinstance(chosen, Unknown):
+                    return Unknown(f"the condition depends on {chosen.reason}")
+                return self.value(yes if chosen else no)
+            case syn.ForExpr():
+                return self.for_expr(expr)
+            case syn.Opaque(text=text):
+                return Unknown(f"unsupported HCL syntax ({text})")
+        return Unknown(f"unsupported expression {type(expr).__name__}")
+
+    def template(self, parts: tuple[str | syn.Expr, ...]) -> Any:
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            # "${x}" alone keeps x's type, as Terraform does.
+            return self.value(parts[0])
+        pieces = []
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            value = self.value(part)
+            if isinstance(value, Unknown):
+                return value
+            if isinstance(value, dict | list):
+                return Unknown("a collection interpolated into a string")
+            pieces.append(_to_string(value))
+        return "".join(pieces)
+
+    def object(self, items: tuple[tuple[syn.Expr, syn.Expr], ...]) -> Any:
+        result: dict[str, Any] = {}
+        for key_expr, value_expr in items:
+            key = self.value(key_expr)
+            if isinstance(key, Unknown):
+                return Unknown(f"an object key depends on {key.reason}")
+            result[_to_string(key)] = self.value(value_expr)
+        return result
+
+    def reference(self, expr: syn.Expr) -> Any:
+        root, steps = self.flatten(expr)
+        if isinstance(root, Unknown):
+            return root
+        if root in self.bound:
+            return _walk(self.bound[root], steps)
+        value, used = self.resolver.reference(root, steps, self.trace)
+        return _walk(value, steps[used:])
+
+    def flatten(self, expr: syn.Expr) -> tuple[Any, list[Any]]:
+        steps: list[Any] = []
+        while True:
+            match expr:
+                case syn.GetAttr(obj=obj, name=name):
+                    steps.append(name)
+                    expr = obj
+                case syn.Index(obj=obj, key=key):
+                    index = self.value(key)
+                    if isinstance(index, Unknown):
+                        return index, []
+                    steps.append(index)
+                    expr = obj
+                case syn.Variable(name=name):
+                    steps.reverse()
+                    return name, steps
+                case _:
+                    # An index or attribute on a computed value, e.g. merge(...)["k"]
+                    base = self.value(expr)
+                    steps.reverse()
+                    return "", [base, *steps]
+
+    def splat(self, obj: syn.Expr, steps: tuple[str | syn.Expr, ...]) -> Any:
+        base = self.value(obj)
+        if isinstance(base, Unknown):
+            return base
+        if base is None:
+            return []
+        items = base if isinstance(base, list) else [base]
+        keys = [s if isinstance(s, str) else self.value(s) for s in steps]
+        return [_walk(item, keys) for item in items]
+
+    def call(self, name: str, arg_exprs: tuple[syn.Expr, ...], expand: bool) -> Any:
+        if name == "try":
+            return self.try_call(arg_exprs)
+        function = FUNCTIONS.get(name.removeprefix("provider::terraform::"))
+        if function is None:
+            return Unknown(f"function {name}() is not evaluated by offshore-scan")
+        args = [self.value(a) for a in arg_exprs]
+        if expand and args:
+            last = args.pop()
+            if isinstance(last, Unknown):
+                return last
+            args.extend(last)
+        if name not in _UNKNOWN_TOLERANT:
+            unknown = next((u for u in (first_unknown(a) for a in args) if u is not None), None)
+            if unknown is not None:
+                return unknown
+        try:
+            return function(*args)
+        except FunctionError as error:
+            return Unknown(f"{name}(): {error}")
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            return Unknown(f"{name}() could not be evaluated: {error}")
+
+    def try_call(self, arg_exprs: tuple[syn.Expr, ...]) -> Any:
+        # try() returns the first argument that evaluates without error; an unknown argument
+        # could still succeed at apply time, so it stops the search.
+        for arg in arg_exprs:
+            value = self.value(arg)
+            if isinstance(value, _Failed):
+                continue
+            return value
+        return Unknown("no argument of try() could be evaluated")
+
+    def for_expr(self, expr: syn.ForExpr) -> Any:
+        collection = self.value(expr.collection)
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, dict):
+            pairs = list(collection.items())
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return Unknown("a for expression over a value that is not a collection")
+        result_list: list[Any] = []
+        result_map: dict[str, Any] = {}
+        for key, item in pairs:
+            bound = dict(self.bound)
+            bound[expr.value_var] = item
+            if expr.key_var is not None:
+                bound[expr.key_var] = key
+            inner = _Evaluation(self.resolver, self.trace, bound)
+            if expr.condition is not None:
+                keep = inner.value(expr.condition)
+                if isinstance(keep, Unknown):
+                    return keep
+                if not keep:
+                    continue
+            value = inner.value(expr.value)
+            if expr.key is None:
+                result_list.append(value)
+                continue
+            map_key = inner.value(expr.key)
+            if isinstance(map_key, Unknown):
+                return map_key
+            if expr.grouping:
+                result_map.setdefault(_to_string(map_key), []).append(value)
+            else:
+                result_map[_to_string(map_key)] = value
+        return result_list if expr.key is None else result_map
+
+
+class _Failed(Unknown):
+    """An evaluation error (as opposed to a value unknown until apply); only ``try`` skips these."""
+
+
+# Functions that look inside their arguments and handle unknowns themselves.
+_UNKNOWN_TOLERANT = {"coalesce", "lookup", "merge"}
+
+
+def _walk(value: Any, steps: list[Any]) -> Any:
+    for step in steps:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, dict):
+            if step not in value:
+                return _Failed(f"no attribute or key {step!r}")
+            value = value[step]
+        elif isinstance(value, list):
+            if isinstance(step, str) and step.isdigit():
+                step = int(step)
+            if not isinstance(step, int):
+                # Attribute access on a list of blocks: Terraform requires an index, but a single
+                # block is common enough (replica[0]) that taking the attribute of each is kinder.
+                return [_walk(item, [step]) for item in value]
+            if step >= len(value) or step < -len(value):
+                return _Failed(f"index {step} out of range")
+            value = value[step]
+        elif value is None:
+            return _Failed(f"attribute {step!r} of null")
+        else:
+            return _Failed(f"attribute {step!r} of a {type(value).__name__}")
+    return value
+
+
+def _to_string(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    for side in (left, right):
+        if isinstance(side, Unknown):
+            return side
+    operations: dict[str, Callable[[Any, Any], Any]] = {
+        "==": lambda a, b: a == b,
+        "!=": lambda a, b: a != b,
+        "&&": lambda a, b: bool(a) and bool(b),
+        "||": lambda a, b: bool(a) or bool(b),
+        "<": lambda a, b: a < b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        ">=": lambda a, b: a >= b,
+        "+": lambda a, b: _number(a) + _number(b),
+        "-": lambda a, b: _number(a) - _number(b),
+        "*": lambda a, b: _number(a) * _number(b),
+        "/": lambda a, b: _number(a) / _number(b),
+        "%": lambda a, b: _number(a) % _number(b),
+    }
+    try:
+        return operations[op](left, right)
+    except (TypeError, ValueError, ZeroDivisionError) as error:
+        return _Failed(f"operator {op}: {error}")
+
+
+def _unary(op: str, operand: Any) -> Any:
+    if isinstance(operand, Unknown):
+        return operand
+    try:
+        return -_number(operand) if op == "-" else not operand
+    except (TypeError, ValueError) as error:
+        return _Failed(f"operator {op}: {error}")
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    return float(text) if "." in text or "e" in text.lower() else int(text)

@@ -1,0 +1,333 @@
+"""Collect: read a directory tree of Terraform configuration into ``TerraformResource`` records.
+
+I/O (finding and reading files) lives here; parsing is ``hcl_syntax.parse_hcl`` and name
+resolution is ``hcl_module``. One file that will not parse becomes a coverage gap with its path and
+line, and every other file is still read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from providers.terraform import hcl_syntax as syn
+from providers.terraform.expressions import Trace, evaluate
+from providers.terraform.hcl_module import (
+    ModuleScope,
+    ParsedModule,
+    child_inputs,
+    mapped_providers,
+    provider_configs,
+    root_inputs,
+)
+from providers.terraform.values import TerraformResource, Unknown
+from scanner.model import CoverageGap, SourceRef
+
+_SKIPPED_DIRS = {".terraform", ".git", "node_modules", ".terragrunt-cache"}
+_MAX_MODULE_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class HclOptions:
+    """What the user passed on the command line about variables."""
+
+    var_files: tuple[Path, ...] = ()
+    """``--var-file`` paths, applied in order after ``terraform.tfvars`` and ``*.auto.tfvars``."""
+    variables: Mapping[str, str] | None = None
+    """``--var NAME=VALUE`` pairs, applied last."""
+
+
+@dataclass(frozen=True)
+class HclResult:
+    """What a directory scan produced."""
+
+    resources: tuple[TerraformResource, ...]
+    gaps: tuple[CoverageGap, ...]
+    files: tuple[str, ...]
+
+
+def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
+    """Every resource in every root module under ``root``."""
+    display = _Display(root)
+    gaps: list[CoverageGap] = []
+    modules = _parse_tree(root, display, gaps)
+    called = _locally_called(modules)
+    var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
+    resources: list[TerraformResource] = []
+    for directory in sorted(modules):
+        if directory in called:
+            continue
+        module = modules[directory]
+        tfvars = [_read_tfvars(p, display, gaps) for p in _auto_tfvars(directory)]
+        inputs = root_inputs(module, [t for t in tfvars + var_files if t], options.variables or {}, display)
+        scope = ModuleScope(module, "", inputs, {}, display, gaps)
+        scope.providers = provider_configs(scope, {})
+        _collect(scope, modules, resources, depth=0)
+    files = tuple(sorted(display(Path(f.path)) for m in modules.values() for f in m.files))
+    return HclResult(tuple(resources), tuple(gaps), files)
+
+
+class _Display:
+    """Paths as the user will recognise them: relative to the directory they named."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __call__(self, path: Path) -> str:
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            return str(path)
+        return str(self.root / relative) if str(self.root) != "." else str(relative)
+
+    def get(self, path: Path, default: str) -> str:
+        return self(path)
+
+
+def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[Path, ParsedModule]:
+    modules: dict[Path, ParsedModule] = {}
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
+        tf_files = sorted(f for f in filenames if f.endswith(".tf"))
+        if not tf_files:
+            continue
+        parsed = []
+        for filename in tf_files:
+            path = Path(directory) / filename
+            hcl_file = _parse_file(path, display, gaps)
+            if hcl_file is not None:
+                parsed.append(hcl_file)
+        modules[Path(directory)] = ParsedModule(Path(directory), parsed)
+    return modules
+
+
+def _parse_file(path: Path, display: _Display, gaps: list[CoverageGap]) -> syn.HclFile | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        gaps.append(CoverageGap(display(path), None, f"cannot read file: {error}"))
+        return None
+    try:
+        return syn.parse_hcl(text, str(path))
+    except syn.HclSyntaxError as error:
+        gaps.append(CoverageGap(display(path), error.line, str(error)))
+        return None
+
+
+def _locally_called(modules: Mapping[Path, ParsedModule]) -> set[Path]:
+    called: set[Path] = set()
+    for module in modules.values():
+        for _, block in module.blocks("module"):
+            target = _local_source(module.directory, block)
+            if target is not None:
+                called.add(target)
+    return called
+
+
+def _local_source(directory: Path, block: syn.Block) -> Path | None:
+    source = block.attributes.get("source")
+    if source is None or not isinstance(source.expr, syn.Template):
+        return None
+    text = "".join(p for p in source.expr.parts if isinstance(p, str))
+    if not text.startswith(("./", "../")):
+        return None
+    return Path(os.path.normpath(directory / text))
+
+
+def _installed_source(directory: Path, root_hint: Path, key: str) -> Path | None:
+    # After `terraform init`, remote modules are unpacked under .terraform/modules and listed in
+    # modules.json by their call key ("net", "net.subnets").
+    for base in (directory, *directory.parents):
+        manifest = base / ".terraform" / "modules" / "modules.json"
+        if manifest.is_file():
+            try:
+                entries = json.loads(manifest.read_text())["Modules"]
+            except (OSError, ValueError, KeyError, TypeError):
+                return None
+            for entry in entries:
+                if entry.get("Key") == key and entry.get("Dir"):
+                    return Path(os.path.normpath(base / entry["Dir"]))
+            return None
+        if base == root_hint:
+            break
+    return None
+
+
+def _auto_tfvars(directory: Path) -> list[Path]:
+    found = [directory / "terraform.tfvars"] if (directory / "terraform.tfvars").is_file() else []
+    found += sorted(directory.glob("*.auto.tfvars"))
+    found += [directory / "terraform.tfvars.json"] if (directory / "terraform.tfvars.json").is_file() else []
+    found += sorted(directory.glob("*.auto.tfvars.json"))
+    return found
+
+
+def _read_tfvars(path: Path, display: _Display, gaps: list[CoverageGap]) -> tuple[str, dict[str, Any]] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        gaps.append(CoverageGap(display(path), None, f"cannot read variables file: {error}"))
+        return None
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            gaps.append(CoverageGap(display(path), getattr(error, "lineno", None), f"not valid JSON: {error}"))
+            return None
+        return display(path), data if isinstance(data, dict) else {}
+    try:
+        parsed = syn.parse_hcl(text, str(path))
+    except syn.HclSyntaxError as error:
+        gaps.append(CoverageGap(display(path), error.line, str(error)))
+        return None
+    values: dict[str, Any] = {}
+    for name, attribute in parsed.attributes.items():
+        values[name] = evaluate(attribute.expr, _Literals())
+    return display(path), values
+
+
+class _Literals:
+    """tfvars files hold values only; a reference there is an error Terraform would report."""
+
+    def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        return Unknown(f"a tfvars value refers to {root}"), len(steps)
+
+
+def _collect(
+    scope: ModuleScope,
+    modules: Mapping[Path, ParsedModule],
+    out: list[TerraformResource],
+    depth: int,
+) -> None:
+    _link_children(scope, modules, depth)
+    for hcl_file, block in scope.module.blocks("resource"):
+        if len(block.labels) != 2:
+            continue
+        record = _resource(scope, hcl_file, block)
+        if record is not None:
+            out.append(record)
+    for child in scope._children.values():
+        _collect(child, modules, out, depth + 1)
+
+
+def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], depth: int) -> None:
+    for hcl_file, block in scope.module.blocks("module"):
+        if not block.labels:
+            continue
+        name = block.labels[0]
+        address = f"{scope.prefix()}module.{name}"
+        where = SourceRef(scope.display_path(hcl_file), block.line, address)
+        if depth >= _MAX_MODULE_DEPTH:
+            scope.gaps.append(CoverageGap(where.path, where.line, f"{address}: modules nested too deeply"))
+            continue
+        directory = _local_source(scope.module.directory, block)
+        if directory is None:
+            key = ".".join(part for part in address.split(".") if part != "module")
+            directory = _installed_source(scope.module.directory, Path("/"), key)
+        child_module = modules.get(directory) if directory is not None else None
+        if child_module is None:
+            source = block.attributes.get("source")
+            shown = evaluate(source.expr, scope) if source else "no source"
+            scope.gaps.append(CoverageGap(
+                where.path, where.line,
+                f"{address}: module source {shown!r} is not on disk; its resources were not scanned "
+                "(run `terraform init` first, or scan a plan from `terraform show -json`)",
+                kind="skipped",
+            ))
+            continue
+        child = ModuleScope(child_module, address, {}, {}, scope.display, scope.gaps)
+        child.inputs = child_inputs(scope, block, child_module, hcl_file)
+        child.providers = provider_configs(child, mapped_providers(scope, block))
+        scope._children[name] = child
+
+
+def _resource(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> TerraformResource | None:
+    resource_type, name = block.labels
+    count = block.attributes.get("count")
+    if count is not None:
+        value = evaluate(count.expr, scope)
+        if value == 0 and not isinstance(value, Unknown):
+            return None  # count = 0: the resource is switched off in this configuration
+    for_each = block.attributes.get("for_each")
+    if for_each is not None:
+        value = evaluate(for_each.expr, scope)
+        if not isinstance(value, Unknown) and not value:
+            return None
+    values, provenance = _body_values(scope, block, top_level=hcl_file)
+    address = f"{scope.prefix()}{resource_type}.{name}"
+    return TerraformResource(
+        address=address,
+        type=resource_type,
+        values=values,
+        provider=scope.provider_for(block, resource_type),
+        source=SourceRef(scope.display_path(hcl_file), block.line, address),
+        provenance=provenance,
+        module_path=scope.address,
+    )
+
+
+_META_ARGUMENTS = {"provider", "count", "for_each", "depends_on", "lifecycle"}
+
+
+def _body_values(
+    scope: ModuleScope,
+    block: syn.Block,
+    *,
+    top_level: syn.HclFile | None = None,
+    bound: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    values: dict[str, Any] = {}
+    provenance: dict[str, tuple[str, ...]] = {}
+    for name, attribute in block.attributes.items():
+        if top_level is not None and name in _META_ARGUMENTS:
+            continue
+        trace: Trace = []
+        values[name] = evaluate(attribute.expr, scope, trace, bound)
+        if top_level is not None:
+            provenance[name] = (f"{name} ({scope.where(top_level, attribute.line)})", *trace)
+    for nested in block.blocks:
+        if top_level is not None and nested.type in _META_ARGUMENTS:
+            continue
+        if nested.type == "dynamic" and nested.labels:
+            values.setdefault(nested.labels[0], []).extend(_dynamic(scope, nested, bound))
+            continue
+        nested_values, _ = _body_values(scope, nested, bound=bound)
+        values.setdefault(nested.type, []).append(nested_values)
+    return values, provenance
+
+
+def _dynamic(scope: ModuleScope, block: syn.Block, bound: Mapping[str, Any] | None) -> list[Any]:
+    label = block.labels[0]
+    iterator_attr = block.attributes.get("iterator")
+    iterator = label
+    if iterator_attr is not None and isinstance(iterator_attr.expr, syn.Variable):
+        iterator = iterator_attr.expr.name
+    for_each = block.attributes.get("for_each")
+    contents = block.blocks_of("content")
+    if for_each is None or not contents:
+        return []
+    collection = evaluate(for_each.expr, scope, None, bound)
+    if isinstance(collection, Unknown):
+        return [{"__unknown__": Unknown(f"dynamic {label!r} for_each: {collection.reason}")}]
+    items = collection.items() if isinstance(collection, dict) else enumerate(collection or [])
+    result = []
+    for key, value in items:
+        inner = dict(bound or {})
+        inner[iterator] = {"key": key, "value": value}
+        nested, _ = _body_values(scope, contents[0], bound=inner)
+        result.append(nested)
+    return result
+
+
+def parse_cli_vars(pairs: Sequence[str]) -> dict[str, str]:
+    """``--var NAME=VALUE`` strings as a mapping; raises ValueError naming a malformed one."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--var {pair!r} is not NAME=VALUE")
+        result[name.strip()] = value
+    return result

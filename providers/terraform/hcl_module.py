@@ -1,0 +1,373 @@
+"""Terraform configuration (HCL) -> ``TerraformResource`` records, with modules, providers and variables.
+
+A root module is a directory of ``.tf`` files that no other scanned module calls. Each root is
+evaluated with its local child modules inline, so ``module.dr.aws_s3_bucket.copy`` gets the
+provider and variables its caller passed. Parsing is done by ``hcl_syntax.parse_hcl`` (pure);
+this module decides what each name means.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from providers.terraform import hcl_syntax as syn
+from providers.terraform.expressions import Trace, evaluate
+from providers.terraform.values import ProviderContext, Resolved, TerraformResource, Unknown
+from scanner.model import CoverageGap, SourceRef
+
+# Roots of references that are not resources.
+_SPECIAL_ROOTS = {"var", "local", "module", "data", "path", "terraform", "count", "each", "self"}
+
+
+@dataclass
+class ParsedModule:
+    """The files of one module directory, parsed."""
+
+    directory: Path
+    files: list[syn.HclFile]
+
+    def blocks(self, block_type: str) -> Iterable[tuple[syn.HclFile, syn.Block]]:
+        for hcl_file in self.files:
+            for block in hcl_file.blocks:
+                if block.type == block_type:
+                    yield hcl_file, block
+
+
+@dataclass
+class _VariableValue:
+    value: Any
+    provenance: tuple[str, ...]
+
+
+@dataclass
+class ModuleScope:
+    """One instance of a module: its variables, providers and the way back to its caller."""
+
+    module: ParsedModule
+    address: str
+    """``""`` for a root module, ``module.a`` or ``module.a.module.b`` for children."""
+    inputs: dict[str, _VariableValue]
+    providers: dict[str, ProviderContext]
+    display: Mapping[Path, str]
+    gaps: list[CoverageGap]
+    _locals: dict[str, tuple[syn.Attribute, syn.HclFile]] = field(default_factory=dict)
+    _local_values: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    _resolving: set[str] = field(default_factory=set)
+    _resources: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
+    _data: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
+    _children: dict[str, ModuleScope] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for hcl_file, block in self.module.blocks("locals"):
+            for name, attribute in block.attributes.items():
+                self._locals[name] = (attribute, hcl_file)
+        for hcl_file, block in self.module.blocks("resource"):
+            if len(block.labels) == 2:
+                self._resources[".".join(block.labels)] = (block, hcl_file)
+        for hcl_file, block in self.module.blocks("data"):
+            if len(block.labels) == 2:
+                self._data[".".join(block.labels)] = (block, hcl_file)
+
+    # --- the ReferenceResolver protocol ---------------------------------------------------------
+
+    def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        if root == "":
+            return steps[0], 1
+        if root == "var" and steps:
+            return self.variable(str(steps[0]), trace), 1
+        if root == "local" and steps:
+            return self.local(str(steps[0]), trace), 1
+        if root == "module" and len(steps) >= 2:
+            return self.module_output(str(steps[0]), str(steps[1]), trace), 2
+        if root == "data" and len(steps) >= 2:
+            return self.data_source(f"{steps[0]}.{steps[1]}", steps[2:], trace)
+        if root == "path":
+            return str(self.module.directory), 1
+        if root == "terraform":
+            return Unknown("terraform.workspace is chosen at run time"), 1
+        if root in ("count", "each", "self"):
+            return Unknown(f"{root}.{'.'.join(map(str, steps[:1]))} differs per instance"), 1
+        if steps:
+            return self.resource_attribute(f"{root}.{steps[0]}", steps[1:], trace)
+        return Unknown(f"unknown reference {root}"), 0
+
+    # --- names ---------------------------------------------------------------------------------
+
+    def variable(self, name: str, trace: Trace) -> Any:
+        found = self.inputs.get(name)
+        if found is None:
+            return Unknown(f"var.{name} is not declared in {self.display_dir()}")
+        trace.extend(found.provenance)
+        return found.value
+
+    def local(self, name: str, trace: Trace) -> Any:
+        if name in self._local_values:
+            value, provenance = self._local_values[name]
+            trace.extend(provenance)
+            return value
+        if name not in self._locals:
+            return Unknown(f"local.{name} is not defined in {self.display_dir()}")
+        key = f"local.{name}"
+        if key in self._resolving:
+            return Unknown(f"local.{name} refers to itself")
+        attribute, hcl_file = self._locals[name]
+        self._resolving.add(key)
+        inner: Trace = []
+        value = evaluate(attribute.expr, self, inner)
+        self._resolving.discard(key)
+        provenance = (f"{self.prefix()}local.{name} ({self.where(hcl_file, attribute.line)})", *inner)
+        self._local_values[name] = (value, provenance)
+        trace.extend(provenance)
+        return value
+
+    def module_output(self, call: str, output: str, trace: Trace) -> Any:
+        child = self._children.get(call)
+        if child is None:
+            return Unknown(f"module.{call} is not a local module offshore-scan could read")
+        for hcl_file, block in child.module.blocks("output"):
+            if block.labels == (output,) and "value" in block.attributes:
+                attribute = block.attributes["value"]
+                trace.append(f"{child.address}.{output} ({child.where(hcl_file, attribute.line)})")
+                return evaluate(attribute.expr, child, trace)
+        return Unknown(f"module.{call} has no output {output!r}")
+
+    def data_source(self, key: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        found = self._data.get(key)
+        if found is None:
+            return Unknown(f"data.{key} is not declared in {self.display_dir()}"), 2
+        block, hcl_file = found
+        if block.labels[0] in ("aws_region", "google_client_config") and steps and steps[0] in (
+            "name", "region", "id",
+        ):
+            # The current region is the provider's: a common way to build ARNs and names.
+            provider = self.provider_for(block, block.labels[0])
+            trace.append(f"data.{key} ({self.where(hcl_file, block.line)}) -> provider {provider.key}")
+            trace.extend(provider.region.provenance)
+            return provider.region.value, 3
+        return Unknown(f"data.{key} is read from the cloud at plan time"), 2
+
+    def resource_attribute(self, key: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        found = self._resources.get(key)
+        address = f"{self.prefix()}{key}"
+        if found is None:
+            return Unknown(f"{address} is not declared in {self.display_dir()}"), 1
+        if not steps:
+            return Unknown(f"{address} is a whole resource", ref=address), 1
+        if isinstance(steps[0], int):
+            steps = steps[1:]  # aws_s3_bucket.b[0].arn: instances share their configuration
+            consumed = 2
+        else:
+            consumed = 1
+        if not steps:
+            return Unknown(f"{address} is a whole resource", ref=address), consumed
+        block, hcl_file = found
+        attribute_name = str(steps[0])
+        attribute = block.attributes.get(attribute_name)
+        if attribute is None or address + "." + attribute_name in self._resolving:
+            # Computed by the provider (arn, id): only known after apply, but we know whose it is.
+            return Unknown(f"{address}.{attribute_name} is known only after apply", ref=address,
+                           attribute=attribute_name), consumed + 1
+        self._resolving.add(address + "." + attribute_name)
+        trace.append(f"{address}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
+        value = evaluate(attribute.expr, self, trace)
+        self._resolving.discard(address + "." + attribute_name)
+        return value, consumed + 1
+
+    # --- providers -----------------------------------------------------------------------------
+
+    def provider_for(self, block: syn.Block, resource_type: str) -> ProviderContext:
+        local_name = resource_type.split("_", 1)[0]
+        key = local_name
+        chosen = block.attributes.get("provider")
+        if chosen is not None and isinstance(chosen.expr, syn.GetAttr | syn.Variable):
+            key = _provider_key(chosen.expr) or local_name
+        provider = self.providers.get(key)
+        if provider is not None:
+            return provider
+        return ProviderContext(
+            key=key,
+            region=Resolved(
+                Unknown(f"no provider {key!r} configuration reaches {self.address or 'the root module'}"
+                        " (set its region, or scan a plan)"),
+                (f"provider {key} (not configured)",),
+            ),
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def prefix(self) -> str:
+        return f"{self.address}." if self.address else ""
+
+    def display_path(self, hcl_file: syn.HclFile) -> str:
+        return self.display.get(Path(hcl_file.path), hcl_file.path)
+
+    def where(self, hcl_file: syn.HclFile, line: int) -> str:
+        return f"{self.display_path(hcl_file)}:{line}"
+
+    def display_dir(self) -> str:
+        return self.address or "the root module"
+
+
+def _provider_key(expr: syn.Expr) -> str | None:
+    if isinstance(expr, syn.GetAttr) and isinstance(expr.obj, syn.Variable):
+        return f"{expr.obj.name}.{expr.name}"
+    if isinstance(expr, syn.Variable):
+        return expr.name
+    return None
+
+
+# --- building scopes -------------------------------------------------------------------------------
+
+
+def root_inputs(
+    module: ParsedModule,
+    tfvars: list[tuple[str, Mapping[str, Any]]],
+    cli_vars: Mapping[str, str],
+    display: Mapping[Path, str],
+) -> dict[str, _VariableValue]:
+    """Variable values of a root module, in Terraform's precedence (defaults, tfvars files, -var)."""
+    values: dict[str, _VariableValue] = {}
+    declared = set()
+    for hcl_file, block in module.blocks("variable"):
+        if not block.labels:
+            continue
+        name = block.labels[0]
+        declared.add(name)
+        default = block.attributes.get("default")
+        where = f"{display.get(Path(hcl_file.path), hcl_file.path)}:{block.line}"
+        if default is None:
+            values[name] = _VariableValue(
+                Unknown(f"var.{name} has no default and no value was given "
+                        f"(set it in terraform.tfvars, --var-file or --var {name}=...)"),
+                (f"var.{name} (declared {where}, no value)",),
+            )
+        else:
+            value = evaluate(default.expr, _NoReferences())
+            values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (default, {where})",))
+    for origin, assignments in tfvars:
+        for name, value in assignments.items():
+            if name in declared:
+                values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} ({origin})",))
+    for name, text in cli_vars.items():
+        if name in declared:
+            value = _parse_cli_value(text)
+            values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (--var)",))
+    return values
+
+
+def child_inputs(
+    parent: ModuleScope, call: syn.Block, child: ParsedModule, call_file: syn.HclFile
+) -> dict[str, _VariableValue]:
+    """Variable values of a child module: its defaults, overridden by the call's arguments."""
+    values = root_inputs(child, [], {}, parent.display)
+    address = f"{parent.prefix()}module.{call.labels[0]}"
+    for name, attribute in call.attributes.items():
+        if name in ("source", "version", "providers", "count", "for_each", "depends_on"):
+            continue
+        trace: Trace = []
+        value = evaluate(attribute.expr, parent, trace)
+        step = f"var.{name} = {_show(value)} (argument of {address}, {parent.where(call_file, attribute.line)})"
+        values[name] = _VariableValue(value, (step, *trace))
+    return values
+
+
+def provider_configs(scope: ModuleScope, inherited: Mapping[str, ProviderContext]) -> dict[str, ProviderContext]:
+    """Provider configurations visible in a module: inherited ones plus its own provider blocks."""
+    providers = dict(inherited)
+    for hcl_file, block in scope.module.blocks("provider"):
+        if not block.labels:
+            continue
+        name = block.labels[0]
+        alias_attr = block.attributes.get("alias")
+        alias = evaluate(alias_attr.expr, scope) if alias_attr else None
+        key = f"{name}.{alias}" if isinstance(alias, str) else name
+        label = f"provider {key} ({scope.where(hcl_file, block.line)})"
+        providers[key] = ProviderContext(
+            key=f"{scope.prefix()}{key}" if scope.address else key,
+            region=_provider_setting(scope, block, "region", label),
+            default_tags=_default_tags(scope, block),
+            extra={name: _provider_setting(scope, block, name, label) for name in ("zone", "project")
+                   if name in block.attributes},
+        )
+    return providers
+
+
+def _provider_setting(scope: ModuleScope, block: syn.Block, name: str, label: str) -> Resolved:
+    attribute = block.attributes.get(name)
+    if attribute is None:
+        return Resolved(None, (label,))
+    trace: Trace = []
+    value = evaluate(attribute.expr, scope, trace)
+    return Resolved(value, (label, *trace))
+
+
+def _default_tags(scope: ModuleScope, block: syn.Block) -> Mapping[str, Any]:
+    tags: dict[str, Any] = {}
+    for default_tags in block.blocks_of("default_tags"):
+        attribute = default_tags.attributes.get("tags")
+        if attribute is not None:
+            value = evaluate(attribute.expr, scope)
+            if isinstance(value, Unknown):
+                return {"__unknown__": value}
+            if isinstance(value, dict):
+                tags.update(value)
+    return tags
+
+
+def mapped_providers(
+    parent: ModuleScope, call: syn.Block
+) -> dict[str, ProviderContext]:
+    """The providers a module call passes down: the parent's defaults, or its ``providers`` map."""
+    inherited = {k: v for k, v in parent.providers.items() if "." not in k}
+    mapping = call.attributes.get("providers")
+    if mapping is None or not isinstance(mapping.expr, syn.ObjectExpr):
+        return inherited
+    passed: dict[str, ProviderContext] = dict(inherited)
+    for key_expr, value_expr in mapping.expr.items:
+        child_key = _provider_key(key_expr) if not isinstance(key_expr, syn.Literal) else str(key_expr.value)
+        if isinstance(key_expr, syn.Template):
+            child_key = "".join(p for p in key_expr.parts if isinstance(p, str))
+        parent_key = _provider_key(value_expr)
+        if child_key and parent_key:
+            passed[child_key] = parent.providers.get(parent_key) or ProviderContext(
+                key=parent_key,
+                region=Resolved(Unknown(f"provider {parent_key} is not configured in the caller")),
+            )
+    return passed
+
+
+class _NoReferences:
+    """Variable defaults may not refer to anything."""
+
+    def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        return Unknown(f"a variable default refers to {root}"), len(steps)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return f"unknown ({value.reason})"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _parse_cli_value(text: str) -> Any:
+    # -var takes HCL syntax for complex values and a bare string otherwise.
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{", '"') or stripped in ("true", "false", "null") or _is_number(stripped):
+        try:
+            return evaluate(syn.parse_hcl(f"x = {stripped}\n", "<--var>").attributes["x"].expr, _NoReferences())
+        except syn.HclSyntaxError:
+            return text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,264 @@
+"""The normalised inventory every input becomes, and the findings policies make of it.
+
+Everything here is a frozen value: providers build these, policies read them, reporters print them.
+Change one with ``dataclasses.replace``. This module imports nothing else of ours (the layering
+contract in pyproject.toml enforces it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+
+
+class Category(str, Enum):
+    """What kind of offshoring a finding is about."""
+
+    HOSTING = "hosting"
+    REPLICATION = "replication"
+    DIAGNOSTICS = "diagnostics"
+    ACCESS = "access"
+    NETWORK = "network"
+
+
+class Outcome(str, Enum):
+    """A finding either failed the policy or could not be decided; a pass is the absence of both."""
+
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+class Severity(str, Enum):
+    """Ordered from most to least severe; ``rank`` gives the order."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 1 for low, so thresholds compare as numbers."""
+        return {"critical": 4, "high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class FlowKind(str, Enum):
+    """How data leaves a resource for somewhere else."""
+
+    REPLICATION = "replication"
+    BACKUP_COPY = "backup-copy"
+    READ_REPLICA = "read-replica"
+    EDGE_CACHE = "edge-cache"
+    LOG_EXPORT = "log-export"
+    TELEMETRY = "telemetry"
+    PEERING = "peering"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is hosted, and how the scanner decided it."""
+
+    cloud: str
+    """``aws``, ``azure``, ``gcp``, or ``external`` for a vendor endpoint."""
+    region: str | None
+    """Normalised region name, ``global`` for edge services, a hostname for endpoints; None if unresolved."""
+    country: str | None
+    """ISO 3166-1 alpha-2 code (``GB``), ``EU`` for EU multi-regions; None when it cannot be said."""
+    uk: bool | None
+    """True inside the UK, False outside it, None when the location is not established."""
+    provenance: tuple[str, ...] = ()
+    """The chain of steps that decided the location, first to last, e.g. ``provider aws.dr``, ``var.dr_region``."""
+    note: str | None = None
+    """Anything surprising about the place (an unknown region name, a multi-region, an unconfirmed partition)."""
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the scanner established the location at all."""
+        return self.uk is not None
+
+    def describe(self) -> str:
+        """A short human label: ``aws us-east-1 (US)``."""
+        where = self.region or "unresolved"
+        country = f" ({self.country})" if self.country else ""
+        return f"{self.cloud} {where}{country}"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where in the input a fact was read."""
+
+    path: str
+    """File path as given on the command line (static inputs) or ``account/region`` (live inputs)."""
+    line: int | None
+    """1-based line of the block or attribute, None where the input has no lines (plan JSON, API)."""
+    address: str
+    """Native address: Terraform address, ``Kind/namespace/name``, ARN or Azure resource id."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Why a resource counts as DWP data or a DWP system."""
+
+    dwp: bool
+    """True when the resource is in scope of the policy."""
+    reason: str
+    """The tag, label or config rule that decided it, e.g. ``tag Classification=OFFICIAL``."""
+    marking: str | None = None
+    """The Government Security Classification read from a tag, normalised (``OFFICIAL-SENSITIVE``)."""
+
+
+NOT_DWP = Classification(dwp=False, reason="no DWP tag, label or scope rule matched")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One hosted thing: a bucket, a database, a cluster, a vault."""
+
+    id: str
+    """Unique within an inventory: the native address."""
+    type: str
+    """Native type, e.g. ``aws_s3_bucket`` or ``Microsoft.Storage/storageAccounts``."""
+    location: Location
+    """Where the resource itself is hosted."""
+    classification: Classification
+    """Whether it is DWP, and why."""
+    source: SourceRef
+    """Where it was declared or observed."""
+    holds_data: bool = True
+    """False for global control-plane objects (IAM, DNS zones) that hold configuration, not DWP information."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Data leaving a resource for another place: a replica, a backup copy, an edge cache, an export."""
+
+    resource_id: str
+    """The resource whose data flows."""
+    kind: FlowKind
+    """How the data moves."""
+    target: Location
+    """Where the data lands."""
+    description: str
+    """What the flow is, in words: ``S3 replication rule 'all' to aws_s3_bucket.replica``."""
+    source: SourceRef
+    """Where the flow was declared (often a separate resource, e.g. a replication configuration)."""
+    target_id: str | None = None
+    """The receiving resource, when it is one the inventory knows."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A principal that can reach a resource."""
+
+    resource_id: str
+    """The resource reached."""
+    principal: str
+    """Account id, tenant id, identity ARN or external organisation."""
+    country: str | None
+    """Country of the principal where the estate map knows it, None where not."""
+    description: str
+    """How access is granted: ``trust policy of aws_iam_role.ops``."""
+    source: SourceRef
+    """Where the grant was declared."""
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    """Something the scan could not read or decide; any gap makes the scan incomplete."""
+
+    path: str
+    """The file, directory or API scope concerned."""
+    line: int | None
+    """1-based line where the problem is, if known."""
+    reason: str
+    """One sentence saying what went wrong and what to do."""
+    kind: str = "error"
+    """``error`` (unreadable or unparsable input) or ``skipped`` (deliberately not scanned)."""
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything one scan learnt, whatever the input; inventories from several inputs merge."""
+
+    resources: tuple[Resource, ...] = ()
+    """Hosted things, with their locations."""
+    flows: tuple[Flow, ...] = ()
+    """Data movements out of resources."""
+    grants: tuple[Grant, ...] = ()
+    """Who can reach resources."""
+    coverage: tuple[CoverageGap, ...] = ()
+    """What could not be scanned."""
+    scanned: tuple[str, ...] = ()
+    """Inputs that were read (files or scopes), for the report's header."""
+
+    def merge(self, other: Inventory) -> Inventory:
+        """Both inventories together; neither is changed."""
+        return Inventory(
+            resources=self.resources + other.resources,
+            flows=self.flows + other.flows,
+            grants=self.grants + other.grants,
+            coverage=self.coverage + other.coverage,
+            scanned=self.scanned + other.scanned,
+        )
+
+    def resource(self, resource_id: str) -> Resource | None:
+        """The resource with this id, if the inventory has it."""
+        return self._by_id.get(resource_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Resource]:
+        # cached_property writes to the instance __dict__ directly, which a frozen dataclass allows.
+        return {r.id: r for r in self.resources}
+
+
+def merge_all(inventories: Iterable[Inventory]) -> Inventory:
+    """One inventory holding all of them."""
+    merged = Inventory()
+    for inventory in inventories:
+        merged = merged.merge(inventory)
+    return merged
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a contractor must answer for: a DWP resource offshore, or one that could not be placed."""
+
+    rule_id: str
+    """The policy that produced it, e.g. ``OFS-HOST-001``."""
+    category: Category
+    """hosting, replication, diagnostics, access or network."""
+    outcome: Outcome
+    """``fail`` (offshore) or ``unknown`` (could not be established)."""
+    severity: Severity
+    """How bad it is, from the policy and the resource's marking."""
+    resource: Resource
+    """The DWP resource concerned."""
+    message: str
+    """One sentence: what is where, and why that matters."""
+    location: Location
+    """The location judged: the resource's own, or a flow's target."""
+    questionnaire: tuple[str, ...] = ()
+    """Appendix A sections this finding feeds (``2.1``, ``2.2``)."""
+    remediation: str = ""
+    """What to change so the finding goes away (or the approval to seek)."""
+    target: Location | None = None
+    """For flows: where the data goes (same as ``location``); None for hosting findings."""
+    source: SourceRef | None = None
+    """Where the offending declaration is, when it is not the resource's own block."""
+    evidence: tuple[str, ...] = field(default=())
+    """Extra facts for the questionnaire (the flow's description, the tag that made it DWP)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and line moves: the rule, the resource and what was judged."""
+        judged = self.target.region if self.target is not None else self.location.region
+        key = "|".join((self.rule_id, self.resource.id, str(judged), self.message if self.target else ""))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    @property
+    def where(self) -> SourceRef:
+        """The declaration to point the user at."""
+        return self.source or self.resource.source
