@@ -1,0 +1,34 @@
+"""Terraform: configuration directories (HCL) and plans (``terraform show -json``).
+
+Both inputs reduce to ``TerraformResource`` records and share one resource map and one normaliser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from providers.interface import InputError, ScanOptions
+from providers.terraform.hcl_loader import HclOptions, load_directory
+from providers.terraform.normalise import to_inventory
+from scanner.model import CoverageGap, Inventory
+
+
+def scan_configuration(path: Path, options: ScanOptions) -> Inventory:
+    """Scan a directory tree (or a single ``.tf`` file's directory) of Terraform configuration."""
+    result = load_directory(path, HclOptions(options.var_files, dict(options.variables)))
+    if not result.files and not result.gaps:
+        raise InputError(str(path), "no Terraform files (*.tf) found here")
+    return to_inventory(result.resources, options.rules, result.gaps, result.files)
+
+
+def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Inventory:
+    """Scan the JSON text of ``terraform show -json`` output."""
+    from providers.terraform.plan_loader import PlanError, load_plan, parse_plan
+
+    try:
+        plan = parse_plan(text, display_path)
+    except PlanError as error:
+        gap = CoverageGap(display_path, error.line, str(error))
+        return Inventory(coverage=(gap,), scanned=(display_path,))
+    records, gaps = load_plan(plan, display_path)
+    return to_inventory(records, options.rules, gaps, (display_path,))

@@ -165,7 +165,9 @@ def _auto_tfvars(directory: Path) -> list[Path]:
     return found
 
 
-def _read_tfvars(path: Path, display: _Display, gaps: list[CoverageGap]) -> tuple[str, dict[str, Any]] | None:
+def _read_tfvars(
+    path: Path, display: _Display, gaps: list[CoverageGap]
+) -> tuple[str, dict[str, tuple[Any, str]]] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -177,7 +179,8 @@ def _read_tfvars(path: Path, display: _Display, gaps: list[CoverageGap]) -> tupl
         except ValueError as error:
             gaps.append(CoverageGap(display(path), getattr(error, "lineno", None), f"not valid JSON: {error}"))
             return None
-        return display(path), data if isinstance(data, dict) else {}
+        shown = display(path)
+        return shown, {k: (v, shown) for k, v in data.items()} if isinstance(data, dict) else {}
     try:
         parsed = syn.parse_hcl(text, str(path))
     except syn.HclSyntaxError as error:
@@ -185,7 +188,7 @@ def _read_tfvars(path: Path, display: _Display, gaps: list[CoverageGap]) -> tupl
         return None
     values: dict[str, Any] = {}
     for name, attribute in parsed.attributes.items():
-        values[name] = evaluate(attribute.expr, _Literals())
+        values[name] = (evaluate(attribute.expr, _Literals()), f"{display(path)}:{attribute.line}")
     return display(path), values
 
 

@@ -225,7 +225,7 @@ def _provider_key(expr: syn.Expr) -> str | None:
 
 def root_inputs(
     module: ParsedModule,
-    tfvars: list[tuple[str, Mapping[str, Any]]],
+    tfvars: list[tuple[str, Mapping[str, tuple[Any, str]]]],
     cli_vars: Mapping[str, str],
     display: Mapping[Path, str],
 ) -> dict[str, _VariableValue]:
@@ -248,8 +248,8 @@ def root_inputs(
         else:
             value = evaluate(default.expr, _NoReferences())
             values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (default, {where})",))
-    for origin, assignments in tfvars:
-        for name, value in assignments.items():
+    for _, assignments in tfvars:
+        for name, (value, origin) in assignments.items():
             if name in declared:
                 values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} ({origin})",))
     for name, text in cli_vars.items():

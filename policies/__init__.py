@@ -1,0 +1,1 @@
+"""Policy definitions (YAML, reviewed by auditors) and the Python checks they name."""

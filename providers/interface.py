@@ -1,0 +1,40 @@
+"""The boundary every provider implements: an input goes in, an ``Inventory`` comes out.
+
+Providers read their input (files, plans, cloud APIs) and normalise it; they never import
+policies or reporters. A provider does not raise for bad input it can skip: it records a
+``CoverageGap`` (path, line, reason) and carries on. ``InputError`` is for an input that
+cannot be read at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.classification import ClassificationRules
+
+
+class ProviderError(Exception):
+    """Base of every error a provider raises."""
+
+
+class InputError(ProviderError):
+    """An input cannot be scanned at all: it does not exist, or is no kind offshore-scan reads."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        super().__init__(f"{path}{f':{line}' if line else ''}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What every static provider needs to know besides the input itself."""
+
+    rules: ClassificationRules = field(default_factory=ClassificationRules)
+    """How DWP resources are recognised."""
+    var_files: tuple[Path, ...] = ()
+    """Terraform ``--var-file`` paths."""
+    variables: tuple[tuple[str, str], ...] = ()
+    """Terraform ``--var NAME=VALUE`` pairs, in order."""

@@ -1,0 +1,168 @@
+"""The ``offshore-scan`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scanner import __version__
+from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
+from scanner.model import Finding, Severity
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_INCOMPLETE = 2
+
+_SCAN_EPILOG = """
+\b
+Examples:
+  offshore-scan scan infra/                      scan a Terraform tree
+  offshore-scan scan infra/ --var-file prod.tfvars --var dr_region=eu-west-2
+  terraform show -json plan.out | offshore-scan scan -
+  offshore-scan scan infra/ --format json --output report.json --fail-on critical
+
+\b
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  the scan is incomplete: an input did not parse, a path could not be read,
+     or a module was not on disk (use --allow-partial to judge on what was read)
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="offshore-scan")
+def main() -> None:
+    """Find DWP data and systems hosted or copied outside the UK.
+
+    offshore-scan reads Terraform configuration and plans, finds the resources tagged as DWP
+    (a Government Security Classification, or a DWP owner), and reports every one that is
+    hosted, replicated or cached outside the UK, or whose location cannot be established,
+    with the evidence the DWP Offshore Proposal Questionnaire asks for.
+    """
+
+
+@main.command(epilog=_SCAN_EPILOG)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format. json follows the documented schema (schema_version 1).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
+              help="Exit 1 when a finding is at or above this severity (default: high, or the config's "
+                   "fail_on). 'never' always exits 0 unless the scan is incomplete.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Config file (default: offshore-scan.yaml in the first scanned directory that has one).")
+@click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
+              help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Terraform variables file, applied after terraform.tfvars and *.auto.tfvars. Repeatable.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Terraform variable value, applied last (as terraform -var). Repeatable.")
+@click.option("--allow-partial", is_flag=True,
+              help="Judge the exit code on what could be read, even if some input could not (gaps are still reported).")
+def scan(
+    paths: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    fail_on: str | None,
+    config_path: Path | None,
+    scope: str | None,
+    var_files: tuple[Path, ...],
+    variables: tuple[str, ...],
+    allow_partial: bool,
+) -> None:
+    """Scan Terraform directories, .tf files or plans (PATH of '-' reads a plan from stdin).
+
+    A directory is scanned as Terraform configuration: every root module under it, with local
+    child modules, variables (defaults, terraform.tfvars, *.auto.tfvars, --var-file, --var),
+    locals and provider aliases resolved. A .json file, or '-', is read as the output of
+    `terraform show -json`.
+    """
+    from dataclasses import replace
+
+    from providers.interface import ScanOptions
+    from scanner.engine import evaluate
+    from scanner.inputs import scan_input
+    from scanner.model import merge_all
+    from scanner.reporters import OutputFormat, ReporterError, ScanReport, reporter_for
+
+    try:
+        config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
+    except ConfigError as error:
+        _fail(str(error))
+    pairs = []
+    for pair in variables:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--var {pair!r} is not NAME=VALUE")
+        pairs.append((name.strip(), value))
+    rules = config.rules
+    if (scope or config.scope) == "all":
+        rules = replace(rules, scope_all=True)
+    options = ScanOptions(rules=rules, var_files=var_files, variables=tuple(pairs))
+    threshold = fail_on or config.fail_on or "high"
+
+    inventory = merge_all(scan_input(p, options) for p in paths)
+    findings = evaluate(inventory)
+    report = ScanReport(findings, inventory, __version__, threshold, config.path)
+    colour = output is None and output_format == "text" and sys.stdout.isatty()
+    rendered = reporter_for(OutputFormat(output_format), colour=colour).render(report)
+    try:
+        if output is not None:
+            output.write_text(rendered, encoding="utf-8")
+        else:
+            click.echo(rendered, nl=False)
+    except OSError as error:
+        _fail(str(ReporterError(f"{output}: cannot write report: {error.strerror or error}")))
+
+    for gap in inventory.coverage:
+        where = f"{gap.path}:{gap.line}" if gap.line else gap.path
+        click.echo(f"offshore-scan: {where}: {gap.reason}", err=True)
+    if inventory.coverage and not allow_partial:
+        sys.exit(EXIT_INCOMPLETE)
+    sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def policies(output_format: str) -> None:
+    """List the policies, with the DWP policy paragraph and questionnaire sections each one feeds."""
+    import json
+
+    from policies.catalogue import load_policies
+
+    loaded = load_policies()
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"id": p.id, "title": p.title, "categories": [c.value for c in p.categories], "severity": p.severity.value,
+             "policy_paragraph": p.policy_paragraph, "rationale": p.rationale,
+             "questionnaire": list(p.questionnaire), "remediation": p.remediation}
+            for p in loaded
+        ], indent=2))
+        return
+    for policy in loaded:
+        click.echo(f"{policy.id}  {policy.severity.value:<8} {policy.title}")
+        click.echo(f"    categories:    {', '.join(c.value for c in policy.categories)}")
+        click.echo(f"    enforces:      {policy.policy_paragraph}")
+        click.echo(f"    questionnaire: {', '.join(policy.questionnaire)}")
+        click.echo(f"    fix:           {policy.remediation}")
+        click.echo("")
+
+
+def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
+    if threshold == "never":
+        return False
+    floor = Severity(threshold).rank
+    return any(f.severity.rank >= floor for f in findings)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"offshore-scan: error: {message}", err=True)
+    sys.exit(EXIT_INCOMPLETE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""The config file, ``offshore-scan.yaml``: what counts as DWP, for estates whose tags say more.
+
+Example (every key optional)::
+
+    dwp:
+      classification_keys: [gsc, protective-marking]   # more tag keys holding a classification
+      owner_keys: [business-unit]                        # more tag keys naming an owner
+      owner_patterns: ['(?i)^dwp-']                      # more owner values that mean DWP
+      tags:                                              # any other tag key -> value patterns
+        Business-Project: ['^PRJ\\d{7}$']
+      accounts: ["111122223333"]                         # AWS accounts wholly DWP
+      subscriptions: ["00000000-0000-0000-0000-000000000000"]
+      projects: [dwp-claims-prod]
+    scope: tagged                                        # or: all
+    fail_on: high                                        # critical|high|medium|low|never
+
+Keys are normalised as tags are (case, prefixes and separators ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.classification import ClassificationRules, normalise_key
+
+CONFIG_FILENAME = "offshore-scan.yaml"
+_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on"}
+_DWP_KEYS = {"classification_keys", "owner_keys", "owner_patterns", "tags", "accounts", "subscriptions", "projects"}
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings from the config file; command-line flags override them."""
+
+    rules: ClassificationRules = field(default_factory=ClassificationRules)
+    """How DWP resources are recognised."""
+    scope: str | None = None
+    """``tagged`` or ``all``; None when the file does not say."""
+    fail_on: str | None = None
+    """Threshold for exit code 1; None when the file does not say."""
+    path: str | None = None
+    """Where the config came from, for the report header."""
+
+
+def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
+    """``--config`` if given, else ``offshore-scan.yaml`` in the first scanned directory that has one."""
+    if explicit is not None:
+        return explicit
+    for path in scanned:
+        directory = path if path.is_dir() else path.parent
+        candidate = directory / CONFIG_FILENAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file; no file gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    unknown = set(raw) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_TOP_LEVEL_KEYS))}")
+    scope = raw.get("scope")
+    if scope not in (None, "tagged", "all"):
+        raise ConfigError(f"{path}: scope must be 'tagged' or 'all', not {scope!r}")
+    fail_on = raw.get("fail_on")
+    if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
+        raise ConfigError(f"{path}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+    return Config(rules=_rules(path, raw.get("dwp") or {}), scope=scope, fail_on=fail_on, path=str(path))
+
+
+def _rules(path: Path, dwp: Any) -> ClassificationRules:
+    if not isinstance(dwp, dict):
+        raise ConfigError(f"{path}: dwp must be a mapping")
+    unknown = set(dwp) - _DWP_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown dwp key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_DWP_KEYS))}")
+    defaults = ClassificationRules()
+    try:
+        extra_tags = {
+            normalise_key(key): tuple(re.compile(p) for p in _strings(path, f"dwp.tags.{key}", patterns))
+            for key, patterns in (dwp.get("tags") or {}).items()
+        }
+        owner_patterns = tuple(re.compile(p) for p in _strings(path, "dwp.owner_patterns", dwp.get("owner_patterns")))
+    except re.error as error:
+        raise ConfigError(f"{path}: invalid regular expression {error.pattern!r}: {error}") from None
+    scopes = [
+        *_strings(path, "dwp.accounts", dwp.get("accounts")),
+        *_strings(path, "dwp.subscriptions", dwp.get("subscriptions")),
+        *_strings(path, "dwp.projects", dwp.get("projects")),
+    ]
+    return ClassificationRules(
+        classification_keys=defaults.classification_keys
+        | {normalise_key(k) for k in _strings(path, "dwp.classification_keys", dwp.get("classification_keys"))},
+        owner_keys=defaults.owner_keys | {normalise_key(k) for k in _strings(path, "dwp.owner_keys", dwp.get("owner_keys"))},
+        owner_patterns=defaults.owner_patterns + owner_patterns,
+        extra_tags=extra_tags,
+        dwp_scopes=frozenset(scopes),
+    )
+
+
+def _strings(path: Path, key: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of strings")
+    return [str(v) for v in value]

@@ -1,0 +1,45 @@
+"""Evaluate: run every policy over an inventory and turn verdicts into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from policies.catalogue import Policy, load_policies
+from scanner.classification import CRITICAL_MARKINGS
+from scanner.model import Finding, Inventory, Outcome, Severity
+
+
+def evaluate(inventory: Inventory, policies: Iterable[Policy] | None = None) -> tuple[Finding, ...]:
+    """All findings, sorted so that two runs over the same input print the same report."""
+    findings: dict[str, Finding] = {}
+    for policy in policies if policies is not None else load_policies():
+        for verdict in policy.check(inventory):
+            finding = Finding(
+                rule_id=policy.id,
+                category=verdict.category,
+                outcome=verdict.outcome,
+                severity=_severity(policy, verdict.outcome, verdict.resource.classification.marking),
+                resource=verdict.resource,
+                message=verdict.message,
+                location=verdict.location,
+                questionnaire=policy.questionnaire,
+                remediation=policy.remediation,
+                target=verdict.target,
+                source=verdict.source,
+                evidence=verdict.evidence,
+            )
+            # The same copy declared twice (e.g. a plan listing one bucket per instance) is one finding.
+            findings.setdefault(finding.fingerprint, finding)
+    return tuple(sorted(findings.values(), key=sort_key))
+
+
+def sort_key(finding: Finding) -> tuple[str, str, str, str]:
+    """Resource first (reports group by it), then rule, then what was judged."""
+    judged = finding.location.region or ""
+    return (finding.resource.id, finding.rule_id, judged, finding.message)
+
+
+def _severity(policy: Policy, outcome: Outcome, marking: str | None) -> Severity:
+    if outcome is Outcome.FAIL and marking in CRITICAL_MARKINGS:
+        return Severity.CRITICAL
+    return policy.severity

@@ -1,0 +1,121 @@
+"""The JSON report: a contract CI systems and later tools depend on (``schema_version`` 1).
+
+Every list is sorted, so two runs over the same input produce byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.model import Finding, Flow, Grant, Location, Resource
+from scanner.reporters.interface import ScanReport
+
+SCHEMA_VERSION = 1
+
+
+class JsonReporter:
+    """``--format json``."""
+
+    def render(self, report: ScanReport) -> str:
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "offshore-scan", "version": report.tool_version},
+            "findings": [finding_json(f) for f in report.findings],
+            "inventory": {
+                "resources": sorted((resource_json(r) for r in report.inventory.resources), key=lambda r: r["id"]),
+                "flows": sorted((flow_json(f) for f in report.inventory.flows), key=_flow_key),
+                "grants": sorted((grant_json(g) for g in report.inventory.grants), key=_grant_key),
+            },
+            "coverage": sorted(
+                ({"path": g.path, "line": g.line, "reason": g.reason, "kind": g.kind} for g in report.inventory.coverage),
+                key=lambda g: (g["path"], g["line"] or 0, g["reason"]),
+            ),
+            "scanned": sorted(report.inventory.scanned),
+        }
+        return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def location_json(location: Location) -> dict[str, Any]:
+    """``{"cloud", "region", "country", "uk"}`` plus the note when there is one."""
+    result: dict[str, Any] = {
+        "cloud": location.cloud,
+        "region": location.region,
+        "country": location.country,
+        "uk": location.uk,
+    }
+    if location.note:
+        result["note"] = location.note
+    return result
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """One finding, in the documented shape."""
+    where = finding.where
+    return {
+        "rule_id": finding.rule_id,
+        "category": finding.category.value,
+        "outcome": finding.outcome.value,
+        "severity": finding.severity.value,
+        "resource": finding.resource.id,
+        "resource_type": finding.resource.type,
+        "location": location_json(finding.resource.location),
+        "target": location_json(finding.target) if finding.target is not None else None,
+        "source": {"path": where.path, "line": where.line},
+        "message": finding.message,
+        "provenance": list(finding.location.provenance),
+        "questionnaire": list(finding.questionnaire),
+        "remediation": finding.remediation,
+        "evidence": list(finding.evidence),
+        "classification": {
+            "reason": finding.resource.classification.reason,
+            "marking": finding.resource.classification.marking,
+        },
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def resource_json(resource: Resource) -> dict[str, Any]:
+    """One inventory resource."""
+    return {
+        "id": resource.id,
+        "type": resource.type,
+        "location": location_json(resource.location),
+        "provenance": list(resource.location.provenance),
+        "dwp": resource.classification.dwp,
+        "classification": resource.classification.reason,
+        "holds_data": resource.holds_data,
+        "source": {"path": resource.source.path, "line": resource.source.line},
+    }
+
+
+def flow_json(flow: Flow) -> dict[str, Any]:
+    """One inventory flow."""
+    return {
+        "resource": flow.resource_id,
+        "kind": flow.kind.value,
+        "target": location_json(flow.target),
+        "target_resource": flow.target_id,
+        "description": flow.description,
+        "provenance": list(flow.target.provenance),
+        "source": {"path": flow.source.path, "line": flow.source.line},
+    }
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    """One inventory grant."""
+    return {
+        "resource": grant.resource_id,
+        "principal": grant.principal,
+        "country": grant.country,
+        "description": grant.description,
+        "source": {"path": grant.source.path, "line": grant.source.line},
+    }
+
+
+def _flow_key(flow: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (flow["resource"], flow["kind"], str(flow["target"]["region"]), flow["description"])
+
+
+def _grant_key(grant: dict[str, Any]) -> tuple[str, str]:
+    return (grant["resource"], grant["principal"])

@@ -1,0 +1,79 @@
+"""The text report: findings grouped by resource, each with its provenance, source and fix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+import click
+
+from scanner.model import Finding, Outcome, Severity
+from scanner.reporters.interface import ScanReport
+
+_COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
+
+
+class TextReporter:
+    """``--format text``: for people reading a terminal or a CI log."""
+
+    def __init__(self, colour: bool = False) -> None:
+        self.colour = colour
+
+    def render(self, report: ScanReport) -> str:
+        lines: list[str] = [self._header(report), ""]
+        for resource_id, group in groupby(report.findings, key=lambda f: f.resource.id):
+            findings = list(group)
+            resource = findings[0].resource
+            where = f"{resource.source.path}:{resource.source.line}" if resource.source.line else resource.source.path
+            lines.append(self._style(f"{resource_id}", bold=True) + f"  ({resource.type}, {where})")
+            lines.append(f"  DWP: {resource.classification.reason}; hosted in {resource.location.describe()}")
+            for finding in findings:
+                lines.extend(self._finding(finding))
+            lines.append("")
+        if not report.findings:
+            lines.append("No offshoring found in the DWP resources scanned.")
+            lines.append("")
+        if report.inventory.coverage:
+            lines.append(self._style("Coverage gaps: the scan is incomplete", bold=True))
+            for gap in sorted(report.inventory.coverage, key=lambda g: (g.path, g.line or 0)):
+                where = f"{gap.path}:{gap.line}" if gap.line else gap.path
+                lines.append(f"  {where}: {gap.reason}")
+            lines.append("")
+        lines.append(self._summary(report))
+        return "\n".join(lines) + "\n"
+
+    def _header(self, report: ScanReport) -> str:
+        inventory = report.inventory
+        dwp = sum(1 for r in inventory.resources if r.classification.dwp)
+        config = f", config {report.config_path}" if report.config_path else ""
+        return (
+            f"offshore-scan {report.tool_version}: {len(inventory.scanned)} input file(s), "
+            f"{len(inventory.resources)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
+        )
+
+    def _finding(self, finding: Finding) -> list[str]:
+        label = "FAIL" if finding.outcome is Outcome.FAIL else "UNKNOWN"
+        head = self._style(f"{label} {finding.severity.value}", fg=_COLOURS[finding.severity], bold=True)
+        where = finding.where
+        lines = [f"  {head}  {finding.rule_id} [{finding.category.value}]  {finding.message}"]
+        if finding.source is not None:
+            lines.append(f"      declared: {where.path}:{where.line}" if where.line else f"      declared: {where.path}")
+        if finding.location.provenance:
+            lines.append(f"      how:      {' -> '.join(finding.location.provenance)}")
+        if finding.location.note and finding.outcome is Outcome.FAIL:
+            lines.append(f"      note:     {finding.location.note}")
+        lines.append(f"      fix:      {finding.remediation}")
+        lines.append(f"      questionnaire: {', '.join(finding.questionnaire)}   fingerprint: {finding.fingerprint}")
+        return lines
+
+    def _summary(self, report: ScanReport) -> str:
+        outcomes = Counter(f.outcome for f in report.findings)
+        severities = Counter(f.severity for f in report.findings if f.outcome is Outcome.FAIL)
+        detail = ", ".join(f"{severities[s]} {s.value}" for s in Severity if severities[s])
+        parts = [f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""), f"{outcomes[Outcome.UNKNOWN]} unknown"]
+        if report.inventory.coverage:
+            parts.append(f"{len(report.inventory.coverage)} coverage gap(s)")
+        return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on})"
+
+    def _style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if self.colour else text
