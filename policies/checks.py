@@ -59,7 +59,7 @@ def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
                 Category.HOSTING,
                 resource,
                 resource.location,
-                f"{resource.type} {resource.id} is hosted in {resource.location.describe()}, outside the UK",
+                f"{resource.id} is hosted in {resource.location.describe()}, outside the UK",
                 evidence=(f"DWP because {resource.classification.reason}",),
             )
 
@@ -89,7 +89,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 Category.HOSTING,
                 resource,
                 resource.location,
-                f"{resource.type} {resource.id}: {resource.location.note or 'location unresolved'}",
+                f"{resource.id}: {resource.location.note or 'location unresolved'}",
                 evidence=(f"DWP because {resource.classification.reason}",),
             )
     for flow, subject in _dwp_flows(inventory):

@@ -80,7 +80,8 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: expected a mapping at the top level")
     unknown = set(raw) - _TOP_LEVEL_KEYS
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_TOP_LEVEL_KEYS))}")
+        expected = ", ".join(sorted(_TOP_LEVEL_KEYS))
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected {expected}")
     scope = raw.get("scope")
     if scope not in (None, "tagged", "all"):
         raise ConfigError(f"{path}: scope must be 'tagged' or 'all', not {scope!r}")
@@ -95,7 +96,8 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
         raise ConfigError(f"{path}: dwp must be a mapping")
     unknown = set(dwp) - _DWP_KEYS
     if unknown:
-        raise ConfigError(f"{path}: unknown dwp key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_DWP_KEYS))}")
+        expected = ", ".join(sorted(_DWP_KEYS))
+        raise ConfigError(f"{path}: unknown dwp key(s) {', '.join(sorted(unknown))}; expected {expected}")
     defaults = ClassificationRules()
     try:
         extra_tags = {
@@ -113,7 +115,8 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
     return ClassificationRules(
         classification_keys=defaults.classification_keys
         | {normalise_key(k) for k in _strings(path, "dwp.classification_keys", dwp.get("classification_keys"))},
-        owner_keys=defaults.owner_keys | {normalise_key(k) for k in _strings(path, "dwp.owner_keys", dwp.get("owner_keys"))},
+        owner_keys=defaults.owner_keys
+        | {normalise_key(k) for k in _strings(path, "dwp.owner_keys", dwp.get("owner_keys"))},
         owner_patterns=defaults.owner_patterns + owner_patterns,
         extra_tags=extra_tags,
         dwp_scopes=frozenset(scopes),

@@ -7,7 +7,7 @@ Terraform scan never load a cloud SDK.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
 
@@ -15,7 +15,7 @@ from providers.interface import InputError, ScanOptions
 from scanner.model import CoverageGap, Inventory
 
 
-class InputKind(str, Enum):
+class InputKind(StrEnum):
     """The kinds of static input ``scan`` understands."""
 
     TERRAFORM_CONFIGURATION = "terraform"

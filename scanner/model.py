@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What kind of offshoring a finding is about."""
 
     HOSTING = "hosting"
@@ -24,14 +24,14 @@ class Category(str, Enum):
     NETWORK = "network"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """A finding either failed the policy or could not be decided; a pass is the absence of both."""
 
     FAIL = "fail"
     UNKNOWN = "unknown"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Ordered from most to least severe; ``rank`` gives the order."""
 
     CRITICAL = "critical"
@@ -45,7 +45,7 @@ class Severity(str, Enum):
         return {"critical": 4, "high": 3, "medium": 2, "low": 1}[self.value]
 
 
-class FlowKind(str, Enum):
+class FlowKind(StrEnum):
     """How data leaves a resource for somewhere else."""
 
     REPLICATION = "replication"

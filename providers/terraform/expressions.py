@@ -42,7 +42,7 @@ class _Evaluation:
         self.trace = trace
         self.bound = bound
 
-    def value(self, expr: syn.Expr) -> Any:  # noqa: C901 - one dispatch over the node types
+    def value(self, expr: syn.Expr) -> Any:
         match expr:
             case syn.Literal(value=value):
                 return value

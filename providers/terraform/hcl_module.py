@@ -16,8 +16,8 @@ from typing import Any
 
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
-from providers.terraform.values import ProviderContext, Resolved, TerraformResource, Unknown
-from scanner.model import CoverageGap, SourceRef
+from providers.terraform.values import ProviderContext, Resolved, Unknown
+from scanner.model import CoverageGap
 
 # Roots of references that are not resources.
 _SPECIAL_ROOTS = {"var", "local", "module", "data", "path", "terraform", "count", "each", "self"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import hcl2
 from hcl2.utils import process_escape_sequences
@@ -40,7 +40,7 @@ class Literal:
 class Template:
     """A quoted string or heredoc with interpolations; parts are text or expressions."""
 
-    parts: tuple[Union[str, "Expr"], ...]
+    parts: tuple[str | Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Variable:
 class GetAttr:
     """``obj.name``."""
 
-    obj: "Expr"
+    obj: Expr
     name: str
 
 
@@ -62,16 +62,16 @@ class GetAttr:
 class Index:
     """``obj[key]`` or ``obj.0``."""
 
-    obj: "Expr"
-    key: "Expr"
+    obj: Expr
+    key: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Splat:
     """``obj[*].a.b`` or ``obj.*.a``: apply the steps to every element."""
 
-    obj: "Expr"
-    steps: tuple[Union[str, "Expr"], ...]
+    obj: Expr
+    steps: tuple[str | Expr, ...]
     """Attribute names (str) or index expressions, applied in order."""
 
 
@@ -80,7 +80,7 @@ class Call:
     """A function call; ``expand`` is set when the last argument ends in ``...``."""
 
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     expand: bool = False
 
 
@@ -88,14 +88,14 @@ class Call:
 class TupleExpr:
     """``[a, b]``."""
 
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
     """``{ k = v }``; keys are expressions (a bare name is a literal key)."""
 
-    items: tuple[tuple["Expr", "Expr"], ...]
+    items: tuple[tuple[Expr, Expr], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +103,8 @@ class BinaryOp:
     """``left op right``."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +112,16 @@ class UnaryOp:
     """``-x`` or ``!x``."""
 
     op: str
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Conditional:
     """``cond ? yes : no``."""
 
-    condition: "Expr"
-    yes: "Expr"
-    no: "Expr"
+    condition: Expr
+    yes: Expr
+    no: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +130,10 @@ class ForExpr:
 
     key_var: str | None
     value_var: str
-    collection: "Expr"
-    key: "Expr | None"
-    value: "Expr"
-    condition: "Expr | None"
+    collection: Expr
+    key: Expr | None
+    value: Expr
+    condition: Expr | None
     grouping: bool
 
 
@@ -144,10 +144,10 @@ class Opaque:
     text: str
 
 
-Expr = Union[
-    Literal, Template, Variable, GetAttr, Index, Splat, Call, TupleExpr, ObjectExpr,
-    BinaryOp, UnaryOp, Conditional, ForExpr, Opaque,
-]
+Expr = (
+    Literal | Template | Variable | GetAttr | Index | Splat | Call | TupleExpr | ObjectExpr
+    | BinaryOp | UnaryOp | Conditional | ForExpr | Opaque
+)
 
 
 # --- structure ---------------------------------------------------------------------------------
@@ -169,10 +169,10 @@ class Block:
     type: str
     labels: tuple[str, ...]
     attributes: dict[str, Attribute]
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
     line: int
 
-    def blocks_of(self, block_type: str) -> tuple["Block", ...]:
+    def blocks_of(self, block_type: str) -> tuple[Block, ...]:
         """Nested blocks of one type, in source order."""
         return tuple(b for b in self.blocks if b.type == block_type)
 
@@ -260,7 +260,7 @@ def _children(node: Tree) -> list[Any]:
 _BINARY_TERMS = {"binary_term"}
 
 
-def _expr(node: Tree | Token) -> Expr:  # noqa: C901 - one dispatch over the grammar's rules
+def _expr(node: Tree | Token) -> Expr:
     if isinstance(node, Token):
         return Literal(str(node))
     data = node.data
@@ -345,7 +345,7 @@ def _object_key(node: Tree) -> Expr:
 
 
 def _attr_name(get_attr: Tree) -> str:
-    name_node = [k for k in get_attr.children if isinstance(k, Tree)][0]
+    name_node = next(k for k in get_attr.children if isinstance(k, Tree))
     return str(name_node.children[0])
 
 
@@ -364,7 +364,7 @@ def _for(node: Tree, *, is_object: bool) -> ForExpr:
     condition = None
     if rest and rest[-1].data == "for_cond":
         cond_node = rest.pop()
-        condition = _expr([k for k in _children(cond_node) if isinstance(k, Tree)][0])
+        condition = _expr(next(k for k in _children(cond_node) if isinstance(k, Tree)))
     key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
     grouping = any(isinstance(k, Token) and k.type == "ELLIPSIS" for k in node.children)
     if is_object:
@@ -380,9 +380,7 @@ def _string(node: Tree) -> Template:
             continue  # the quotes
         for piece in part.children:
             if isinstance(piece, Token):
-                if piece.type == "ESCAPED_INTERPOLATION":
-                    parts.append(str(piece)[1:])
-                elif piece.type == "ESCAPED_DIRECTIVE":
+                if piece.type == "ESCAPED_INTERPOLATION" or piece.type == "ESCAPED_DIRECTIVE":
                     parts.append(str(piece)[1:])
                 else:
                     parts.append(process_escape_sequences(str(piece)))

@@ -40,7 +40,7 @@ class FlowSpec:
     path: str
     target: str
     what: str
-    subject: str | None = None
+    subject: tuple[str, ...] = ()
     when: Mapping[str, Any] | None = None
     default: Any = None
 
@@ -66,7 +66,7 @@ def resource_map() -> Mapping[str, TypeSpec]:
                 path=flow["path"],
                 target=flow["target"],
                 what=flow["what"],
-                subject=flow.get("subject"),
+                subject=_as_tuple(flow.get("subject")),
                 when=flow.get("when"),
                 default=flow.get("default"),
             )
@@ -226,7 +226,7 @@ class _Context:
             for value in values:
                 if value is None:
                     continue
-                target = _TARGETS[flow_spec.target](self, record, value)
+                target = _TARGETS[flow_spec.target](self, record, value, flow_spec.path)
                 if target is None:
                     continue
                 for subject in self.subjects(record, flow_spec):
@@ -241,17 +241,23 @@ class _Context:
 
     def subjects(self, record: TerraformResource, spec: FlowSpec) -> list[TerraformResource]:
         """Whose data the flow carries: the named subject when it resolves, else the declaring resource."""
-        if spec.subject is None:
+        if not spec.subject:
             return [record]
-        if spec.subject == "backup_selection":
-            return self._backup_subjects(record) or [record]
-        if spec.subject == "ecr_registry":
-            return self._registry_subjects(record) or [record]
-        found = [self.referenced(v) for v in _values_at(record.values, spec.subject)]
-        subjects = [s for s in found if s is not None and s.address != record.address]
-        return subjects or [record]
+        found: list[TerraformResource | None] = []
+        for path in spec.subject:
+            special = _SUBJECTS.get(path)
+            if special is not None:
+                found.extend(special(self, record))
+            else:
+                found.extend(self.referenced(v) for v in _values_at(record.values, path))
+        subjects: dict[str, TerraformResource] = {}
+        for subject in found:
+            if subject is not None and subject.address != record.address:
+                subjects.setdefault(subject.address, subject)
+        return list(subjects.values()) or [record]
 
-    def _backup_subjects(self, plan: TerraformResource) -> list[TerraformResource]:
+    def backup_subjects(self, plan: TerraformResource) -> list[TerraformResource]:
+        """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""
         subjects = []
         for record in self.records:
             if record.type != "aws_backup_selection":
@@ -266,9 +272,38 @@ class _Context:
         # The plan itself may be tagged DWP; keep it so its own classification counts too.
         return [plan, *subjects] if subjects else []
 
-    def _registry_subjects(self, config: TerraformResource) -> list[TerraformResource]:
+    def registry_subjects(self, config: TerraformResource) -> list[TerraformResource]:
+        """Repositories an ECR registry replication copies: every repository in the same region."""
         here = self.location(config).region
         return [r for r in self.records if r.type == "aws_ecr_repository" and self.location(r).region == here]
+
+    def global_cluster_peers(self, member: TerraformResource) -> list[TerraformResource]:
+        """An Aurora global database copies every member's data to every other member."""
+        group = self.referenced(_first(_values_at(member.values, "global_cluster_identifier")))
+        if group is None:
+            return []
+        peers = [group]
+        source = self.referenced(group.values.get("source_db_cluster_identifier"))
+        if source is not None:
+            peers.append(source)
+        for record in self.records:
+            joined = self.referenced(record.values.get("global_cluster_identifier"))
+            if record.type == "aws_rds_cluster" and record is not member and joined is group:
+                peers.append(record)
+        return peers
+
+
+_SUBJECTS: dict[str, Callable[[_Context, TerraformResource], list[TerraformResource]]] = {
+    "backup_selection": _Context.backup_subjects,
+    "ecr_registry": _Context.registry_subjects,
+    "global_cluster_peers": _Context.global_cluster_peers,
+}
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 # --- placing values ------------------------------------------------------------------------------
@@ -276,11 +311,11 @@ class _Context:
 _Target = tuple[Location, str | None]
 
 
-def _target_aws_region(context: _Context, record: TerraformResource, value: Any) -> _Target:
-    return _placed("aws", value, (f"{record.address} {_describe(value)}",)), None
+def _target_aws_region(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
+    return _placed("aws", value, (_setting(record, path, value),)), None
 
 
-def _target_aws_arn(context: _Context, record: TerraformResource, value: Any) -> _Target:
+def _target_aws_arn(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
     other = context.referenced(value)
     if other is not None:
         return context.location(other), other.address
@@ -292,7 +327,7 @@ def _target_aws_arn(context: _Context, record: TerraformResource, value: Any) ->
     return _unresolved_value("aws", value), None
 
 
-def _target_s3_bucket(context: _Context, record: TerraformResource, value: Any) -> _Target:
+def _target_s3_bucket(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
     bucket = context.referenced(value)
     if bucket is not None and bucket.type == "aws_s3_bucket":
         placed = context.location(bucket)
@@ -306,11 +341,11 @@ def _target_s3_bucket(context: _Context, record: TerraformResource, value: Any) 
     return _unresolved_value("aws", value), None
 
 
-def _target_azure_location(context: _Context, record: TerraformResource, value: Any) -> _Target:
-    return _placed("azure", value, (f"{record.address} {_describe(value)}",)), None
+def _target_azure_location(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
+    return _placed("azure", value, (_setting(record, path, value),)), None
 
 
-def _target_azure_resource(context: _Context, record: TerraformResource, value: Any) -> _Target:
+def _target_azure_resource(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
     other = context.referenced(value)
     if other is not None:
         placed = context.location(other)
@@ -321,7 +356,7 @@ def _target_azure_resource(context: _Context, record: TerraformResource, value: 
 _GEO_REDUNDANT = re.compile(r"^(RA)?G(Z)?RS$|^GeoRedundant$", re.IGNORECASE)
 
 
-def _target_azure_pair(context: _Context, record: TerraformResource, value: Any) -> _Target | None:
+def _target_azure_pair(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target | None:
     if isinstance(value, Unknown):
         return _unresolved_value("azure", value), None
     if not isinstance(value, str) or not _GEO_REDUNDANT.match(value):
@@ -337,19 +372,19 @@ def _target_azure_pair(context: _Context, record: TerraformResource, value: Any)
     return _placed("azure", pair, (f"{value}: paired region of {own.region}",)), None
 
 
-def _target_gcp_location(context: _Context, record: TerraformResource, value: Any) -> _Target:
-    return _placed("gcp", value, (f"{record.address} {_describe(value)}",)), None
+def _target_gcp_location(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
+    return _placed("gcp", value, (_setting(record, path, value),)), None
 
 
-def _target_self(context: _Context, record: TerraformResource, value: Any) -> _Target:
+def _target_self(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
     return context.location(record), record.address
 
 
-def _target_global_edge(context: _Context, record: TerraformResource, value: Any) -> _Target:
+def _target_global_edge(context: _Context, record: TerraformResource, value: Any, path: str) -> _Target:
     return _global_aws(record.type, "global-edge"), record.address
 
 
-_TARGETS: dict[str, Callable[[_Context, TerraformResource, Any], _Target | None]] = {
+_TARGETS: dict[str, Callable[[_Context, TerraformResource, Any, str], _Target | None]] = {
     "aws_region": _target_aws_region,
     "aws_arn": _target_aws_arn,
     "s3_bucket": _target_s3_bucket,
@@ -400,8 +435,10 @@ def _with_provenance(location: Location, provenance: tuple[str, ...]) -> Locatio
     return Location(location.cloud, location.region, location.country, location.uk, provenance, location.note)
 
 
-def _describe(value: Any) -> str:
-    return f"= unknown ({value.reason})" if isinstance(value, Unknown) else f"= {value!r}"
+def _setting(record: TerraformResource, path: str, value: Any) -> str:
+    shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
+    where = f" ({record.source.path}:{record.source.line})" if record.source.line else ""
+    return f"{record.address} {path} = {shown}{where}"
 
 
 def _values_at(values: Any, path: str) -> Iterator[Any]:

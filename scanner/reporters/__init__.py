@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import assert_never
 
 from scanner.reporters.interface import Reporter, ReporterError, ScanReport
@@ -10,7 +10,7 @@ from scanner.reporters.json_report import JsonReporter
 from scanner.reporters.text import TextReporter
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """The ``--format`` choices."""
 
     TEXT = "text"

@@ -28,7 +28,8 @@ class JsonReporter:
                 "grants": sorted((grant_json(g) for g in report.inventory.grants), key=_grant_key),
             },
             "coverage": sorted(
-                ({"path": g.path, "line": g.line, "reason": g.reason, "kind": g.kind} for g in report.inventory.coverage),
+                ({"path": g.path, "line": g.line, "reason": g.reason, "kind": g.kind}
+                 for g in report.inventory.coverage),
                 key=lambda g: (g["path"], g["line"] or 0, g["reason"]),
             ),
             "scanned": sorted(report.inventory.scanned),

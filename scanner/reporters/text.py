@@ -57,7 +57,7 @@ class TextReporter:
         where = finding.where
         lines = [f"  {head}  {finding.rule_id} [{finding.category.value}]  {finding.message}"]
         if finding.source is not None:
-            lines.append(f"      declared: {where.path}:{where.line}" if where.line else f"      declared: {where.path}")
+            lines.append(f"      declared: {where.path}" + (f":{where.line}" if where.line else ""))
         if finding.location.provenance:
             lines.append(f"      how:      {' -> '.join(finding.location.provenance)}")
         if finding.location.note and finding.outcome is Outcome.FAIL:
@@ -70,7 +70,10 @@ class TextReporter:
         outcomes = Counter(f.outcome for f in report.findings)
         severities = Counter(f.severity for f in report.findings if f.outcome is Outcome.FAIL)
         detail = ", ".join(f"{severities[s]} {s.value}" for s in Severity if severities[s])
-        parts = [f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""), f"{outcomes[Outcome.UNKNOWN]} unknown"]
+        parts = [
+            f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""),
+            f"{outcomes[Outcome.UNKNOWN]} unknown",
+        ]
         if report.inventory.coverage:
             parts.append(f"{len(report.inventory.coverage)} coverage gap(s)")
         return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on})"

@@ -1,0 +1,83 @@
+"""Every ``fixtures/<case>/`` runs end to end through the CLI and is checked against its ``expected.yaml``.
+
+expected.yaml keys (all optional except ``description``):
+
+  description: what the case shows
+  input: path(s) relative to the case to scan (default: the case directory itself)
+  args: extra CLI arguments, e.g. ["--var", "region=eu-west-1"]
+  exit_code: expected exit code (default: 1 if any fail/unknown at or above high is expected, else 0)
+  findings: each {rule, resource, outcome, [region], [target_region], [category], [severity]}
+  pass: resource ids that must have no finding at all
+  exact: true (default) means no finding beyond those listed may appear
+  coverage: each {path (suffix), [line]} that must be reported as a coverage gap
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.yaml"))
+
+
+def _run(case: Path, expected: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    inputs = expected.get("input", ["."])
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    args = ["scan", *[str(case / i) for i in inputs], "--format", "json", *expected.get("args", [])]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _matches(finding: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    checks = {
+        "rule": finding["rule_id"],
+        "resource": finding["resource"],
+        "outcome": finding["outcome"],
+        "category": finding["category"],
+        "severity": finding["severity"],
+        "region": finding["location"]["region"],
+        "target_region": (finding["target"] or {}).get("region"),
+    }
+    return all(checks[key] == value for key, value in wanted.items())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture(case: Path) -> None:
+    expected = yaml.safe_load((case / "expected.yaml").read_text())
+    exit_code, report = _run(case, expected)
+    findings = report["findings"]
+    summary = "\n".join(f"  {f['rule_id']} {f['outcome']} {f['resource']}: {f['message']}" for f in findings)
+
+    wanted = expected.get("findings") or []
+    for item in wanted:
+        assert any(_matches(f, item) for f in findings), f"missing finding {item}; got:\n{summary}"
+    if expected.get("exact", True):
+        extra = [f for f in findings if not any(_matches(f, item) for item in wanted)]
+        shown = "\n".join(f"  {f['rule_id']} {f['resource']}: {f['message']}" for f in extra)
+        assert not extra, f"unexpected findings:\n{shown}"
+    for resource in expected.get("pass") or []:
+        assert resource in {r["id"] for r in report["inventory"]["resources"]}, f"{resource} was not scanned at all"
+        assert not [f for f in findings if f["resource"] == resource], f"{resource} should pass; got:\n{summary}"
+    for gap in expected.get("coverage") or []:
+        assert any(
+            g["path"].endswith(gap["path"]) and gap.get("line", g["line"]) == g["line"] for g in report["coverage"]
+        ), f"missing coverage gap {gap}; got {report['coverage']}"
+    if not expected.get("coverage"):
+        assert not report["coverage"], f"unexpected coverage gaps: {report['coverage']}"
+    default_exit = 2 if expected.get("coverage") else int(
+        any(f["severity"] in ("critical", "high") for f in findings)
+    )
+    assert exit_code == expected.get("exit_code", default_exit)
+
+
+def test_there_are_enough_cases() -> None:
+    # The suite is the specification: every resource type in the map needs a case.
+    assert len(CASES) >= 25
