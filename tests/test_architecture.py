@@ -1,0 +1,23 @@
+"""The project's own contracts: ruff-clean, and the layers the README describes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [("ruff", ["check", "."]), ("lint-imports", [])],
+    ids=["ruff", "import-linter"],
+)
+def test_tool_is_clean(tool: str, args: list[str]) -> None:
+    executable = shutil.which(tool)
+    assert executable is not None, f"{tool} is part of the test extras: pip install -e '.[test]'"
+    result = subprocess.run([executable, *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

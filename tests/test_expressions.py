@@ -1,0 +1,179 @@
+"""Expression evaluation and name resolution over real python-hcl2 parses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from providers.terraform.expressions import evaluate
+from providers.terraform.hcl_loader import HclOptions, load_directory
+from providers.terraform.hcl_syntax import HclSyntaxError, parse_hcl
+from providers.terraform.values import Unknown
+
+
+class _Vars:
+    """A resolver answering var.* from a dict, and nothing else."""
+
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+
+    def reference(self, root: str, steps: list[Any], trace: list[str]) -> tuple[Any, int]:
+        if root == "" and steps:
+            return steps[0], 1
+        if root == "var" and steps[0] in self.values:
+            trace.append(f"var.{steps[0]}")
+            return self.values[steps[0]], 1
+        return Unknown(f"{root} is not known here"), len(steps)
+
+
+def _eval(source: str, **variables: Any) -> Any:
+    expr = parse_hcl(f"x = {source}\n", "test.tf").attributes["x"].expr
+    return evaluate(expr, _Vars(**variables))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"eu-west-2"', "eu-west-2"),
+        ('"${var.a}-${var.b}"', "x-y"),
+        ("merge({a = 1}, {b = 2}, {a = 3})", {"a": 3, "b": 2}),
+        ('lookup({eu = "eu-west-2"}, "eu", "us-east-1")', "eu-west-2"),
+        ('lookup({eu = "eu-west-2"}, "us", "us-east-1")', "us-east-1"),
+        ('concat(["a"], ["b", "c"])', ["a", "b", "c"]),
+        ('format("%s-%03d", "bucket", 7)', "bucket-007"),
+        ('lower("OFFICIAL")', "official"),
+        ('upper("official")', "OFFICIAL"),
+        ('coalesce("", null, "eu-west-2")', "eu-west-2"),
+        ("try(var.map.missing, \"eu-west-2\")", "eu-west-2"),
+        ('var.flag ? "us-east-1" : "eu-west-2"', "eu-west-2"),
+        ("[for r in var.regions : upper(r) if r != \"\"]", ["EU-WEST-2", "US-EAST-1"]),
+        ("{for k, v in var.map : v => k}", {"b": "a"}),
+        ("var.map[\"a\"]", "b"),
+        ("var.list[*].region", ["eu-west-2"]),
+        ("1 + 2 * 3", 7),
+        ('join("-", ["a", "b"])', "a-b"),
+        ("<<EOT\nregion ${var.a}\nEOT", "region x\n"),
+    ],
+)
+def test_evaluates(source: str, expected: Any) -> None:
+    variables = {
+        "a": "x", "b": "y", "flag": False, "regions": ["eu-west-2", "", "us-east-1"],
+        "map": {"a": "b"}, "list": [{"region": "eu-west-2"}],
+    }
+    assert _eval(source, **variables) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['"${var.unset}-x"', "merge(var.unset, {a = 1})", "var.unset ? 1 : 2", "upper(var.unset)", "file(\"x\")"],
+)
+def test_unknown_inputs_stay_unknown(source: str) -> None:
+    assert isinstance(_eval(source), Unknown)
+
+
+def test_unknown_never_passes_as_a_boolean() -> None:
+    with pytest.raises(TypeError):
+        bool(Unknown("x"))
+
+
+def test_syntax_error_reports_the_line() -> None:
+    with pytest.raises(HclSyntaxError) as raised:
+        parse_hcl('resource "a" "b" {\n  x = "ok"\n  y = \n}\n', "bad.tf")
+    assert raised.value.line == 3
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_variable_precedence_and_provenance(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.tf": 'variable "r" { default = "a" }\nprovider "aws" { region = var.r }\nresource "aws_sqs_queue" "q" {}\n',
+        "terraform.tfvars": 'r = "b"\n',
+        "x.auto.tfvars": 'r = "c"\n',
+        "extra.tfvars": 'r = "d"\n',
+    })
+    assert load_directory(tmp_path).resources[0].provider.region.value == "c"
+    with_file = load_directory(tmp_path, HclOptions(var_files=(tmp_path / "extra.tfvars",)))
+    assert with_file.resources[0].provider.region.value == "d"
+    with_var = load_directory(tmp_path, HclOptions((tmp_path / "extra.tfvars",), {"r": "e"}))
+    region = with_var.resources[0].provider.region
+    assert region.value == "e"
+    assert region.provenance[-1] == 'var.r = "e" (--var)'
+
+
+def test_module_providers_map_and_arguments(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.tf": """
+provider "aws" { region = "eu-west-2" }
+provider "aws" {
+  alias  = "us"
+  region = "us-east-1"
+}
+module "copy" {
+  source    = "./modules/copy"
+  providers = { aws = aws.us }
+  name      = "claims"
+}
+""",
+        "modules/copy/main.tf": """
+variable "name" {}
+module "inner" {
+  source = "../inner"
+  label  = "${var.name}-inner"
+}
+resource "aws_s3_bucket" "b" { bucket = var.name }
+""",
+        "modules/inner/main.tf": 'variable "label" {}\nresource "aws_s3_bucket" "c" { bucket = var.label }\n',
+    })
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    assert set(records) == {"module.copy.aws_s3_bucket.b", "module.copy.module.inner.aws_s3_bucket.c"}
+    outer, inner = records["module.copy.aws_s3_bucket.b"], records["module.copy.module.inner.aws_s3_bucket.c"]
+    assert outer.values["bucket"] == "claims"
+    assert outer.provider.region.value == "us-east-1"
+    assert inner.values["bucket"] == "claims-inner"
+    assert inner.provider.region.value == "us-east-1"  # default providers pass down implicitly
+
+
+def test_reference_to_a_computed_attribute_keeps_its_resource(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+resource "azurerm_resource_group" "rg" {
+  name     = "rg"
+  location = "UK South"
+}
+resource "azurerm_storage_account" "sa" {
+  location          = azurerm_resource_group.rg.location
+  resource_group_id = azurerm_resource_group.rg.id
+}
+"""})
+    sa = next(r for r in load_directory(tmp_path).resources if r.type == "azurerm_storage_account")
+    assert sa.values["location"] == "UK South"
+    unknown = sa.values["resource_group_id"]
+    assert isinstance(unknown, Unknown)
+    assert (unknown.ref, unknown.attribute) == ("azurerm_resource_group.rg", "id")
+
+
+def test_bad_file_is_a_gap_and_the_rest_is_read(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "good.tf": 'resource "aws_s3_bucket" "b" { bucket = "ok" }\n',
+        "broken.tf": 'resource "aws_s3_bucket" "c" {\n  bucket = "x"\n',
+    })
+    result = load_directory(tmp_path)
+    assert [r.address for r in result.resources] == ["aws_s3_bucket.b"]
+    assert len(result.gaps) == 1 and result.gaps[0].path.endswith("broken.tf")
+
+
+def test_count_zero_switches_a_resource_off(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+variable "replicate" { default = false }
+resource "aws_s3_bucket" "copy" {
+  count  = var.replicate ? 1 : 0
+  bucket = "copy"
+}
+"""})
+    assert load_directory(tmp_path).resources == ()
