@@ -6,10 +6,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from policies.checks import CHECKS, Check
 from scanner.model import Category, Severity
+from scanner.yaml_data import load_yaml
 
 _DEFINITIONS = Path(__file__).with_name("definitions")
 
@@ -50,7 +49,7 @@ def load_policies() -> tuple[Policy, ...]:
 
 
 def _load(path: Path) -> Policy:
-    raw = yaml.safe_load(path.read_text())
+    raw = load_yaml(path.read_text())
     try:
         check_name = raw["check"]
         if check_name not in CHECKS:

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from scanner.classification import ClassificationRules, normalise_key
+from scanner.yaml_data import load_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
 _TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on"}
@@ -69,7 +70,7 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
     except yaml.YAMLError as error:

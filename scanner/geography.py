@@ -19,7 +19,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
-import yaml
+from scanner.yaml_data import load_yaml
 
 Cloud = Literal["aws", "azure", "gcp"]
 ServiceKind = Literal["regional", "global-edge", "global-control-plane"]
@@ -256,7 +256,7 @@ def _place_gcp(text: str) -> Place:
 
 @cache
 def _catalogue() -> _Catalogue:
-    raw = yaml.safe_load((resources.files("scanner") / "data" / "regions.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((resources.files("scanner") / "data" / "regions.yaml").read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise TypeError("regions.yaml: expected a mapping at the top level")
 

@@ -93,7 +93,11 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 def test_variable_precedence_and_provenance(tmp_path: Path) -> None:
     _write(tmp_path, {
-        "main.tf": 'variable "r" { default = "a" }\nprovider "aws" { region = var.r }\nresource "aws_sqs_queue" "q" {}\n',
+        "main.tf": (
+            'variable "r" { default = "a" }\n'
+            'provider "aws" { region = var.r }\n'
+            'resource "aws_sqs_queue" "q" {}\n'
+        ),
         "terraform.tfvars": 'r = "b"\n',
         "x.auto.tfvars": 'r = "c"\n',
         "extra.tfvars": 'r = "d"\n',

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from providers.terraform.values import TerraformResource, Unknown
 from scanner import geography
 from scanner.classification import ClassificationRules
@@ -28,6 +26,7 @@ from scanner.model import (
     Location,
     Resource,
 )
+from scanner.yaml_data import load_yaml
 
 _CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
 
@@ -57,7 +56,7 @@ class TypeSpec:
 @functools.cache
 def resource_map() -> Mapping[str, TypeSpec]:
     """The resource map, read once per process."""
-    raw = yaml.safe_load((Path(__file__).with_name("resource_map.yaml")).read_text())
+    raw = load_yaml((Path(__file__).with_name("resource_map.yaml")).read_text())
     specs: dict[str, TypeSpec] = {}
     for type_name, entry in raw["types"].items():
         flows = tuple(
