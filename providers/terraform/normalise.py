@@ -229,6 +229,10 @@ class _Context:
                 if target is None:
                     continue
                 for subject in self.subjects(record, flow_spec):
+                    if target[1] == subject.address:
+                        # A resource "copying" to itself (a replica whose source is not in the scan): its
+                        # own location is judged by the hosting policy, not as a flow.
+                        continue
                     yield Flow(
                         resource_id=subject.address,
                         kind=flow_spec.kind,
