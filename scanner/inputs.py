@@ -45,6 +45,12 @@ def scan_input(argument: str, options: ScanOptions) -> Inventory:
         return _scan(kind, argument, options)
     except InputError as error:
         return Inventory(coverage=(CoverageGap(error.path, error.line, error.reason),))
+    except RecursionError:
+        return Inventory(coverage=(CoverageGap(argument, None, "input nested too deeply to evaluate"),))
+    except Exception as error:
+        # A bug on one input must not lose the findings of the others, nor show a traceback.
+        reason = f"offshore-scan failed on this input ({type(error).__name__}: {error}); please report it"
+        return Inventory(coverage=(CoverageGap(argument, None, reason),))
 
 
 def _scan(kind: InputKind, argument: str, options: ScanOptions) -> Inventory:

@@ -209,9 +209,7 @@ def _collect(
     for hcl_file, block in scope.module.blocks("resource"):
         if len(block.labels) != 2:
             continue
-        record = _resource(scope, hcl_file, block)
-        if record is not None:
-            out.append(record)
+        out.extend(_resources(scope, hcl_file, block))
     for child in scope._children.values():
         _collect(child, modules, out, depth + 1)
 
@@ -247,29 +245,24 @@ def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], dep
         scope._children[name] = child
 
 
-def _resource(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> TerraformResource | None:
+def _resources(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> list[TerraformResource]:
+    """One record per instance: ``count`` and ``for_each`` are expanded when their value is known."""
     resource_type, name = block.labels
-    count = block.attributes.get("count")
-    if count is not None:
-        value = evaluate(count.expr, scope)
-        if value == 0 and not isinstance(value, Unknown):
-            return None  # count = 0: the resource is switched off in this configuration
-    for_each = block.attributes.get("for_each")
-    if for_each is not None:
-        value = evaluate(for_each.expr, scope)
-        if not isinstance(value, Unknown) and not value:
-            return None
-    values, provenance = _body_values(scope, block, top_level=hcl_file)
-    address = f"{scope.prefix()}{resource_type}.{name}"
-    return TerraformResource(
-        address=address,
-        type=resource_type,
-        values=values,
-        provider=scope.provider_for(block, resource_type),
-        source=SourceRef(scope.display_path(hcl_file), block.line, address),
-        provenance=provenance,
-        module_path=scope.address,
-    )
+    base = f"{scope.prefix()}{resource_type}.{name}"
+    records = []
+    for suffix, bound in scope.instances(block):
+        values, provenance = _body_values(scope, block, top_level=hcl_file, bound=bound)
+        address = base + suffix
+        records.append(TerraformResource(
+            address=address,
+            type=resource_type,
+            values=values,
+            provider=scope.provider_for(block, resource_type),
+            source=SourceRef(scope.display_path(hcl_file), block.line, address),
+            provenance=provenance,
+            module_path=scope.address,
+        ))
+    return records
 
 
 _META_ARGUMENTS = {"provider", "count", "for_each", "depends_on", "lifecycle"}

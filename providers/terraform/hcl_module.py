@@ -157,14 +157,17 @@ class ModuleScope:
             return Unknown(f"{address} is not declared in {self.display_dir()}"), 1
         if not steps:
             return Unknown(f"{address} is a whole resource", ref=address), 1
-        if isinstance(steps[0], int):
-            steps = steps[1:]  # aws_s3_bucket.b[0].arn: instances share their configuration
-            consumed = 2
-        else:
-            consumed = 1
+        block, hcl_file = found
+        consumed = 1
+        bound: dict[str, Any] | None = None
+        if "count" in block.attributes or "for_each" in block.attributes:
+            bound = self.instance_bound(block, steps[0])
+            if bound is not None:
+                address = f"{address}[{json.dumps(steps[0])}]"
+                steps = steps[1:]
+                consumed = 2
         if not steps:
             return Unknown(f"{address} is a whole resource", ref=address), consumed
-        block, hcl_file = found
         attribute_name = str(steps[0])
         attribute = block.attributes.get(attribute_name)
         if attribute is None or address + "." + attribute_name in self._resolving:
@@ -173,9 +176,39 @@ class ModuleScope:
                            attribute=attribute_name), consumed + 1
         self._resolving.add(address + "." + attribute_name)
         trace.append(f"{address}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
-        value = evaluate(attribute.expr, self, trace)
+        value = evaluate(attribute.expr, self, trace, bound)
         self._resolving.discard(address + "." + attribute_name)
         return value, consumed + 1
+
+    # --- instances -----------------------------------------------------------------------------
+
+    def instances(self, block: syn.Block) -> list[tuple[str, dict[str, Any]]]:
+        """``(address suffix, bound names)`` per instance of a resource: ``[0]`` with ``count.index``,
+        ``["key"]`` with ``each``. An unknown count or for_each gives one instance whose ``count``/``each``
+        are unknown, so the resource is still scanned rather than silently dropped."""
+        count = block.attributes.get("count")
+        if count is not None:
+            value = evaluate(count.expr, self)
+            if isinstance(value, Unknown) or not isinstance(value, int):
+                return [("", {"count": {"index": Unknown(f"count is unknown: {_reason(value)}")}})]
+            return [(f"[{i}]", {"count": {"index": i}}) for i in range(value)]
+        for_each = block.attributes.get("for_each")
+        if for_each is not None:
+            value = evaluate(for_each.expr, self)
+            if isinstance(value, dict):
+                return [(f"[{json.dumps(k)}]", {"each": {"key": k, "value": v}}) for k, v in value.items()]
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return [(f"[{json.dumps(k)}]", {"each": {"key": k, "value": k}}) for k in value]
+            unknown = Unknown(f"for_each is unknown: {_reason(value)}")
+            return [("", {"each": {"key": unknown, "value": unknown}})]
+        return [("", {})]
+
+    def instance_bound(self, block: syn.Block, key: Any) -> dict[str, Any] | None:
+        """The names bound for one instance key (``[0]`` or ``["a"]``), if the block has that instance."""
+        for suffix, bound in self.instances(block):
+            if suffix == f"[{json.dumps(key)}]":
+                return bound
+        return None
 
     # --- providers -----------------------------------------------------------------------------
 
@@ -345,6 +378,10 @@ class _NoReferences:
 
     def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         return Unknown(f"a variable default refers to {root}"), len(steps)
+
+
+def _reason(value: Any) -> str:
+    return value.reason if isinstance(value, Unknown) else f"{type(value).__name__} value"
 
 
 def _show(value: Any) -> str:
