@@ -50,7 +50,9 @@ def _matches(finding: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fixture(case: Path) -> None:
+def test_fixture(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Paths in a case's `args` are written relative to the repository root.
+    monkeypatch.chdir(FIXTURES.parent)
     expected = yaml.safe_load((case / "expected.yaml").read_text())
     exit_code, report = _run(case, expected)
     findings = report["findings"]

@@ -191,17 +191,54 @@ def parse_hcl(text: str, path: str) -> HclFile:
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
-        raise HclSyntaxError(_describe_parse_error(error), getattr(error, "line", None)) from None
+        line = getattr(error, "line", None)
+        token = getattr(error, "token", None)
+        if token is not None and getattr(token, "type", "") == "$END":
+            # Lark stops at the end of the file; the useful line is where the unclosed block opened.
+            line = _unclosed_brace_line(text) or line
+        raise HclSyntaxError(_describe_parse_error(error), line) from None
     except LarkError as error:
         raise HclSyntaxError(f"not valid HCL: {error}", None) from None
     attributes, blocks = _body(tree.children[0])
     return HclFile(path=path, attributes=attributes, blocks=blocks)
 
 
+def _unclosed_brace_line(text: str) -> int | None:
+    """Line of the first ``{`` never closed, skipping strings and comments; None if braces balance."""
+    opened: list[int] = []
+    line, position, length = 1, 0, len(text)
+    while position < length:
+        char = text[position]
+        if char == "\n":
+            line += 1
+        elif char == '"':
+            position += 1
+            while position < length and text[position] not in '"\n':
+                position += 2 if text[position] == "\\" else 1
+            if position < length and text[position] == "\n":
+                line += 1
+        elif char == "#" or text.startswith("//", position):
+            while position < length and text[position] != "\n":
+                position += 1
+            continue
+        elif text.startswith("/*", position):
+            end = text.find("*/", position + 2)
+            end = length if end == -1 else end + 2
+            line += text.count("\n", position, end)
+            position = end
+            continue
+        elif char == "{":
+            opened.append(line)
+        elif char == "}" and opened:
+            opened.pop()
+        position += 1
+    return opened[0] if opened else None
+
+
 def _describe_parse_error(error: UnexpectedInput) -> str:
     token = getattr(error, "token", None)
     if token is not None and getattr(token, "type", "") == "$END":
-        return "not valid HCL: unexpected end of file (an unclosed brace or quote?)"
+        return "not valid HCL: this block is never closed (a missing '}' or quote?)"
     if token is not None and not str(token).strip():
         return "not valid HCL: unexpected end of line (a missing value or closing bracket?)"
     if token is not None:

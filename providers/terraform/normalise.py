@@ -51,6 +51,7 @@ class TypeSpec:
     flows: tuple[FlowSpec, ...] = ()
     location_from: str | None = None
     holds_data: bool = True
+    labels_from: str | None = None
 
 
 @functools.cache
@@ -71,7 +72,9 @@ def resource_map() -> Mapping[str, TypeSpec]:
             )
             for flow in entry.get("flows", ())
         )
-        specs[type_name] = TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True))
+        specs[type_name] = TypeSpec(
+            flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from")
+        )
     return specs
 
 
@@ -136,6 +139,11 @@ class _Context:
             value = record.values.get(key)
             if isinstance(value, dict):
                 tags.update(value)
+        labels_from = resource_map().get(record.type, TypeSpec()).labels_from
+        if labels_from is not None:
+            for value in _values_at(record.values, labels_from):
+                if isinstance(value, dict):
+                    tags.update(value)
         scopes = [s for s in (self._scope_of(record),) if s]
         return self.rules.classify(tags, scopes) if tags or scopes or self.rules.scope_all else NOT_DWP
 
