@@ -84,9 +84,6 @@ class _Display:
             return str(path)
         return str(self.root / relative) if str(self.root) != "." else str(relative)
 
-    def get(self, path: Path, default: str) -> str:
-        return self(path)
-
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[Path, ParsedModule]:
     modules: dict[Path, ParsedModule] = {}
@@ -210,7 +207,7 @@ def _collect(
         if len(block.labels) != 2:
             continue
         out.extend(_resources(scope, hcl_file, block))
-    for child in scope._children.values():
+    for child in scope.children.values():
         _collect(child, modules, out, depth + 1)
 
 
@@ -242,7 +239,7 @@ def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], dep
         child = ModuleScope(child_module, address, {}, {}, scope.display, scope.gaps)
         child.inputs = child_inputs(scope, block, child_module, hcl_file)
         child.providers = provider_configs(child, mapped_providers(scope, block))
-        scope._children[name] = child
+        scope.children[name] = child
 
 
 def _resources(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> list[TerraformResource]:

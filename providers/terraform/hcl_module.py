@@ -9,7 +9,7 @@ this module decides what each name means.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,14 +52,16 @@ class ModuleScope:
     """``""`` for a root module, ``module.a`` or ``module.a.module.b`` for children."""
     inputs: dict[str, _VariableValue]
     providers: dict[str, ProviderContext]
-    display: Mapping[Path, str]
+    display: Callable[[Path], str]
+    """Turns a file path into the form the user will recognise."""
     gaps: list[CoverageGap]
     _locals: dict[str, tuple[syn.Attribute, syn.HclFile]] = field(default_factory=dict)
     _local_values: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
     _resources: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
     _data: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
-    _children: dict[str, ModuleScope] = field(default_factory=dict)
+    children: dict[str, ModuleScope] = field(default_factory=dict)
+    """Local child modules by call name, linked by the loader."""
 
     def __post_init__(self) -> None:
         for hcl_file, block in self.module.blocks("locals"):
@@ -125,7 +127,7 @@ class ModuleScope:
         return value
 
     def module_output(self, call: str, output: str, trace: Trace) -> Any:
-        child = self._children.get(call)
+        child = self.children.get(call)
         if child is None:
             return Unknown(f"module.{call} is not a local module offshore-scan could read")
         for hcl_file, block in child.module.blocks("output"):
@@ -236,7 +238,7 @@ class ModuleScope:
         return f"{self.address}." if self.address else ""
 
     def display_path(self, hcl_file: syn.HclFile) -> str:
-        return self.display.get(Path(hcl_file.path), hcl_file.path)
+        return self.display(Path(hcl_file.path))
 
     def where(self, hcl_file: syn.HclFile, line: int) -> str:
         return f"{self.display_path(hcl_file)}:{line}"
@@ -260,7 +262,7 @@ def root_inputs(
     module: ParsedModule,
     tfvars: list[tuple[str, Mapping[str, tuple[Any, str]]]],
     cli_vars: Mapping[str, str],
-    display: Mapping[Path, str],
+    display: Callable[[Path], str],
 ) -> dict[str, _VariableValue]:
     """Variable values of a root module, in Terraform's precedence (defaults, tfvars files, -var)."""
     values: dict[str, _VariableValue] = {}
@@ -271,7 +273,7 @@ def root_inputs(
         name = block.labels[0]
         declared.add(name)
         default = block.attributes.get("default")
-        where = f"{display.get(Path(hcl_file.path), hcl_file.path)}:{block.line}"
+        where = f"{display(Path(hcl_file.path))}:{block.line}"
         if default is None:
             values[name] = _VariableValue(
                 Unknown(f"var.{name} has no default and no value was given "
