@@ -1,0 +1,287 @@
+"""What normalising needs across all records of one input: references, locations, DWP-ness.
+
+``NormaliseContext`` answers "which resource does this value point at" and "where is that
+resource"; the helpers below turn region values into ``Location``s. Target resolvers
+(``targets.py`` and the concern modules) and subject resolvers build on them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from providers.terraform.resource_map import FlowSpec, TypeSpec, resource_map
+from providers.terraform.values import TerraformResource, Unknown
+from scanner import geography
+from scanner.classification import ClassificationRules
+from scanner.model import NOT_DWP, Classification, Location, Resource
+
+CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
+
+
+class NormaliseContext:
+    """Lookups across all records of one input (references, bucket names, ARNs)."""
+
+    def __init__(self, records: Sequence[TerraformResource], rules: ClassificationRules) -> None:
+        self.rules = rules
+        self.by_address = {r.address: r for r in records}
+        # Plans index instances (aws_s3_bucket.b[0]); HCL references name the resource (aws_s3_bucket.b).
+        for record in records:
+            self.by_address.setdefault(re.sub(r"\[[^\]]*\]$", "", record.address), record)
+        self.by_identity: dict[str, TerraformResource] = {}
+        for record in records:
+            for key in ("arn", "id", "bucket", "name", "identifier"):
+                value = record.values.get(key)
+                if isinstance(value, str) and value:
+                    self.by_identity.setdefault(value, record)
+        self.records = records
+        self._locations: dict[str, Location] = {}
+        self._resources: dict[str, Resource] = {}
+
+    # --- resources -----------------------------------------------------------------------------
+
+    def resource(self, record: TerraformResource) -> Resource:
+        cached = self._resources.get(record.address)
+        if cached is not None:
+            return cached
+        spec = resource_map().get(record.type, TypeSpec())
+        kind = geography.aws_service_kind(record.type) if record.type.startswith("aws_") else "regional"
+        resource = Resource(
+            id=record.address,
+            type=record.type,
+            location=self.location(record),
+            classification=self.classification(record),
+            source=record.source,
+            holds_data=spec.holds_data and kind != "global-control-plane",
+        )
+        self._resources[record.address] = resource
+        return resource
+
+    def classification(self, record: TerraformResource) -> Classification:
+        tags: dict[str, Any] = {}
+        if record.type.startswith("aws_"):
+            default_tags = record.provider.default_tags
+            if not isinstance(default_tags.get("__unknown__"), Unknown):
+                tags.update(default_tags)
+        for key in ("tags_all", "tags", "labels"):
+            value = record.values.get(key)
+            if isinstance(value, dict):
+                tags.update(value)
+        labels_from = resource_map().get(record.type, TypeSpec()).labels_from
+        if labels_from is not None:
+            for value in values_at(record.values, labels_from):
+                if isinstance(value, dict):
+                    tags.update(value)
+        scopes = [s for s in (self.scope_of(record),) if s]
+        return self.rules.classify(tags, scopes) if tags or scopes or self.rules.scope_all else NOT_DWP
+
+    def scope_of(self, record: TerraformResource) -> str | None:
+        for key in ("project", "subscription_id", "account_id"):
+            value = record.values.get(key)
+            if isinstance(value, str):
+                return value
+        for key in ("project", "subscription_id", "account_id"):
+            setting = record.provider.extra.get(key)
+            if setting is not None and isinstance(setting.value, str):
+                return setting.value
+        return None
+
+    def location(self, record: TerraformResource) -> Location:
+        cached = self._locations.get(record.address)
+        if cached is None:
+            self._locations[record.address] = Location("unknown", None, None, None, ("(placing)",))
+            cached = self._place(record)
+            self._locations[record.address] = cached
+        return cached
+
+    def _place(self, record: TerraformResource) -> Location:
+        cloud = CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown")
+        spec = resource_map().get(record.type, TypeSpec())
+        if cloud == "aws":
+            kind = geography.aws_service_kind(record.type)
+            if kind != "regional":
+                return global_aws(record.type, kind)
+            if "region" in record.values and record.values["region"] is not None:
+                return placed("aws", record.values["region"], record.provenance.get("region", ("region",)))
+            return placed("aws", record.provider.region.value, record.provider.region.provenance)
+        if cloud == "azure":
+            if "location" in record.values:
+                return placed("azure", record.values["location"], record.provenance.get("location", ("location",)))
+            if spec.location_from:
+                return self._location_of_reference(record, spec.location_from)
+            return unplaced("azure", f"{record.type} has no location of its own")
+        if cloud == "gcp":
+            for key in ("location", "region", "zone"):
+                if record.values.get(key) is not None:
+                    return placed("gcp", record.values[key], record.provenance.get(key, (key,)))
+            for setting in (record.provider.region, record.provider.extra.get("zone")):
+                if setting is not None and setting.value is not None:
+                    return placed("gcp", setting.value, setting.provenance)
+            return placed("gcp", Unknown("neither the resource nor its provider sets a region"), ())
+        return unplaced(cloud, f"{record.type} is not a cloud resource")
+
+    def _location_of_reference(self, record: TerraformResource, path: str) -> Location:
+        value = first(values_at(record.values, path))
+        other = self.referenced(value)
+        if other is None:
+            reason = value.reason if isinstance(value, Unknown) else f"{path} does not name a scanned resource"
+            return Location(CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown"), None, None, None,
+                            (f"{path} ->",), f"location unresolved: {reason}")
+        placed = self.location(other)
+        return with_provenance(placed, (f"{path} -> {other.address}", *placed.provenance))
+
+    # --- references ----------------------------------------------------------------------------
+
+    def referenced(self, value: Any) -> TerraformResource | None:
+        """The record a value points at: an unknown with ``ref``, an ARN, a name or an Azure id."""
+        if isinstance(value, Unknown):
+            return self.by_address.get(value.ref) if value.ref else None
+        if not isinstance(value, str) or not value:
+            return None
+        found = self.by_identity.get(value)
+        if found is not None:
+            return found
+        if value.startswith("arn:aws:s3:::"):
+            return self.by_identity.get(value.removeprefix("arn:aws:s3:::").split("/")[0])
+        tail = value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        return self.by_identity.get(tail)
+
+    # --- flows ---------------------------------------------------------------------------------
+
+    def subjects(self, record: TerraformResource, spec: FlowSpec) -> list[TerraformResource]:
+        """Whose data the flow carries: the named subject when it resolves, else the declaring resource."""
+        if not spec.subject:
+            return [record]
+        found: list[TerraformResource | None] = []
+        for path in spec.subject:
+            special = SUBJECTS.get(path)
+            if special is not None:
+                found.extend(special(self, record))
+            else:
+                found.extend(self.referenced(v) for v in values_at(record.values, path))
+        subjects: dict[str, TerraformResource] = {}
+        for subject in found:
+            if subject is not None and subject.address != record.address:
+                subjects.setdefault(subject.address, subject)
+        return list(subjects.values()) or [record]
+
+    def backup_subjects(self, plan: TerraformResource) -> list[TerraformResource]:
+        """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""
+        subjects = []
+        for record in self.records:
+            if record.type != "aws_backup_selection":
+                continue
+            plan_id = record.values.get("plan_id")
+            if self.referenced(plan_id) is not plan:
+                continue
+            for value in record.values.get("resources") or []:
+                target = self.referenced(value)
+                if target is not None:
+                    subjects.append(target)
+        # The plan itself may be tagged DWP; keep it so its own classification counts too.
+        return [plan, *subjects] if subjects else []
+
+    def registry_subjects(self, config: TerraformResource) -> list[TerraformResource]:
+        """Repositories an ECR registry replication copies: every repository in the same region."""
+        here = self.location(config).region
+        return [r for r in self.records if r.type == "aws_ecr_repository" and self.location(r).region == here]
+
+    def global_cluster_peers(self, member: TerraformResource) -> list[TerraformResource]:
+        """An Aurora global database copies every member's data to every other member."""
+        group = self.referenced(first(values_at(member.values, "global_cluster_identifier")))
+        if group is None:
+            return []
+        peers = [group]
+        source = self.referenced(group.values.get("source_db_cluster_identifier"))
+        if source is not None:
+            peers.append(source)
+        for record in self.records:
+            joined = self.referenced(record.values.get("global_cluster_identifier"))
+            if record.type == "aws_rds_cluster" and record is not member and joined is group:
+                peers.append(record)
+        return peers
+
+
+SUBJECTS: dict[str, Callable[[NormaliseContext, TerraformResource], list[TerraformResource]]] = {
+    "backup_selection": NormaliseContext.backup_subjects,
+    "ecr_registry": NormaliseContext.registry_subjects,
+    "global_cluster_peers": NormaliseContext.global_cluster_peers,
+}
+
+
+# --- placing values --------------------------------------------------------------------------------
+
+
+def placed(cloud: str, value: Any, provenance: Sequence[str]) -> Location:
+    """A location from a region value, which may be unknown."""
+    if isinstance(value, Unknown):
+        return Location(cloud, None, None, None, tuple(provenance), f"location unresolved: {value.reason}")
+    if not isinstance(value, str) or not value:
+        return Location(cloud, None, None, None, tuple(provenance), "location unresolved: no region is set")
+    place = geography.place_region(cloud, value)
+    if place.country is None and place.known and not place.uk and place.region != "global":
+        # A known place the catalogue cannot put in one country (ASIA, an unconfirmed partition).
+        return Location(cloud, place.region, None, False, tuple(provenance), place.note)
+    return Location(cloud, place.region, place.country, place.uk, tuple(provenance), place.note)
+
+
+def unplaced(cloud: str, reason: str) -> Location:
+    return Location(cloud, None, None, None, (), f"location unresolved: {reason}")
+
+
+def unresolved_value(cloud: str, value: Any, fallback: str = "the value cannot be resolved") -> Location:
+    reason = value.reason if isinstance(value, Unknown) else fallback
+    return Location(cloud, None, None, None, (), f"location unresolved: {reason}")
+
+
+def global_aws(resource_type: str, kind: str) -> Location:
+    note = (
+        "global service: served from AWS edge locations worldwide, not from the UK"
+        if kind == "global-edge"
+        else "global service: configuration held in us-east-1, no DWP information"
+    )
+    return Location("aws", "global", None, False, (f"{resource_type} is a global AWS service",), note)
+
+
+def with_provenance(location: Location, provenance: tuple[str, ...]) -> Location:
+    return Location(location.cloud, location.region, location.country, location.uk, provenance, location.note)
+
+
+def setting(record: TerraformResource, path: str, value: Any) -> str:
+    shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
+    where = f" ({record.source.path}:{record.source.line})" if record.source.line else ""
+    return f"{record.address} {path} = {shown}{where}"
+
+
+def values_at(values: Any, path: str) -> Iterator[Any]:
+    """Every value at a dotted path, walking through lists (blocks) on the way."""
+    head, _, rest = path.partition(".")
+    if isinstance(values, list):
+        for item in values:
+            yield from values_at(item, path)
+        return
+    if isinstance(values, Unknown):
+        yield values
+        return
+    if not isinstance(values, Mapping) or head not in values:
+        return
+    value = values[head]
+    if not rest:
+        if isinstance(value, list):
+            yield from value
+        else:
+            yield value
+        return
+    yield from values_at(value, rest)
+
+
+def first(values: Iterator[Any]) -> Any:
+    return next(values, None)
+
+
+def condition_holds(values: Mapping[str, Any], when: Mapping[str, Any]) -> bool:
+    found = first(values_at(values, when["path"]))
+    if "in" in when:
+        return isinstance(found, str) and found in when["in"]
+    return found is not None

@@ -1,0 +1,85 @@
+"""The one Terraform resource map, shared by the HCL and the plan adapters.
+
+It is data: ``resource_map/*.yaml``, one file per concern (replication, diagnostics, network), merged
+into one map at load. The YAML header of ``resource_map/replication.yaml`` documents the keys.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.model import FlowKind
+from scanner.yaml_data import load_yaml
+
+_MAP_DIRECTORY = Path(__file__).with_name("resource_map")
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """One entry of a type's ``flows`` in the resource map."""
+
+    kind: FlowKind
+    path: str
+    target: str
+    what: str
+    subject: tuple[str, ...] = ()
+    when: Mapping[str, Any] | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """What the resource map says of one type."""
+
+    flows: tuple[FlowSpec, ...] = ()
+    location_from: str | None = None
+    holds_data: bool = True
+    labels_from: str | None = None
+
+
+@functools.cache
+def resource_map() -> Mapping[str, TypeSpec]:
+    """The resource map, read once per process; a type may appear in several files."""
+    specs: dict[str, TypeSpec] = {}
+    for path in sorted(_MAP_DIRECTORY.glob("*.yaml")):
+        for type_name, entry in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("types", {}).items():
+            specs[type_name] = _merge(specs.get(type_name), _type_spec(entry))
+    return specs
+
+
+def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
+    flows = tuple(
+        FlowSpec(
+            kind=FlowKind(flow["kind"]),
+            path=flow["path"],
+            target=flow["target"],
+            what=flow["what"],
+            subject=_as_tuple(flow.get("subject")),
+            when=flow.get("when"),
+            default=flow.get("default"),
+        )
+        for flow in entry.get("flows", ())
+    )
+    return TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from"))
+
+
+def _merge(first: TypeSpec | None, second: TypeSpec) -> TypeSpec:
+    if first is None:
+        return second
+    return TypeSpec(
+        flows=first.flows + second.flows,
+        location_from=first.location_from or second.location_from,
+        holds_data=first.holds_data and second.holds_data,
+        labels_from=first.labels_from or second.labels_from,
+    )
+
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

@@ -1,0 +1,114 @@
+"""How a value found at a resource-map path is placed: the ``target`` names of the resource map."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from providers.terraform.context import (
+    NormaliseContext,
+    global_aws,
+    placed,
+    setting,
+    unplaced,
+    unresolved_value,
+    with_provenance,
+)
+from providers.terraform.values import TerraformResource, Unknown
+from scanner import geography
+from scanner.model import Location
+
+Target = tuple[Location, str | None]
+"""Where the data lands, and the receiving resource's address when the inventory has it."""
+
+TargetResolver = Callable[[NormaliseContext, TerraformResource, Any, str], Target | None]
+"""(context, declaring record, value at the path, the path) -> target, or None for "no flow"."""
+
+
+def _target_aws_region(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    return placed("aws", value, (setting(record, path, value),)), None
+
+
+def _target_aws_arn(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    other = context.referenced(value)
+    if other is not None:
+        return context.location(other), other.address
+    if isinstance(value, str):
+        region = geography.aws_region_of_arn(value)
+        if region:
+            return placed("aws", region, (f"ARN {value}",)), None
+        return unplaced("aws", f"{value!r} carries no region and is not a scanned resource"), None
+    return unresolved_value("aws", value), None
+
+
+def _target_s3_bucket(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    bucket = context.referenced(value)
+    if bucket is not None and bucket.type == "aws_s3_bucket":
+        placed = context.location(bucket)
+        return with_provenance(placed, (f"destination {bucket.address}", *placed.provenance)), bucket.address
+    if isinstance(value, str):
+        return unplaced(
+            "aws",
+            f"destination bucket {value} is not in the scanned configuration, and S3 ARNs carry no region "
+            "(scan the configuration that creates it, or the live account)",
+        ), None
+    return unresolved_value("aws", value), None
+
+
+def _target_azure_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    return placed("azure", value, (setting(record, path, value),)), None
+
+
+def _target_azure_resource(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    other = context.referenced(value)
+    if other is not None:
+        placed = context.location(other)
+        return with_provenance(placed, (f"{other.address}", *placed.provenance)), other.address
+    return unresolved_value("azure", value, "the referenced resource is not in the scanned configuration"), None
+
+
+_GEO_REDUNDANT = re.compile(r"^(RA)?G(Z)?RS$|^GeoRedundant$", re.IGNORECASE)
+
+
+def _target_azure_pair(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target | None:
+    if isinstance(value, Unknown):
+        return unresolved_value("azure", value), None
+    if not isinstance(value, str) or not _GEO_REDUNDANT.match(value):
+        return None
+    own = context.location(record)
+    if own.region is None:
+        return Location("azure", None, None, None, (f"{value} copy to the paired region",),
+                        "the paired region is unknown because the primary location is unresolved"), None
+    pair = geography.azure_paired_region(own.region)
+    if pair is None:
+        return Location("azure", None, None, None, (f"{value} in {own.region}",),
+                        f"{own.region} has no paired region in the catalogue; where {value} copies is unknown"), None
+    return placed("azure", pair, (f"{value}: paired region of {own.region}",)), None
+
+
+def _target_gcp_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    return placed("gcp", value, (setting(record, path, value),)), None
+
+
+def _target_self(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    return context.location(record), record.address
+
+
+def _target_global_edge(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+    return global_aws(record.type, "global-edge"), record.address
+
+
+TARGETS: dict[str, TargetResolver] = {
+    "aws_region": _target_aws_region,
+    "aws_arn": _target_aws_arn,
+    "s3_bucket": _target_s3_bucket,
+    "azure_location": _target_azure_location,
+    "azure_resource": _target_azure_resource,
+    "azure_pair": _target_azure_pair,
+    "gcp_location": _target_gcp_location,
+    "self": _target_self,
+    "global_edge": _target_global_edge,
+}
+
+
