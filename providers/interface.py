@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.classification import ClassificationRules
+from scanner.estate import EstateMap
 
 
 class ProviderError(Exception):
@@ -38,3 +39,7 @@ class ScanOptions:
     """Terraform ``--var-file`` paths."""
     variables: tuple[tuple[str, str], ...] = ()
     """Terraform ``--var NAME=VALUE`` pairs, in order."""
+    estate: EstateMap = field(default_factory=EstateMap)
+    """Who is behind accounts, tenants, principals and networks (the config's ``estate``)."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """Extra telemetry host -> country mappings (the config's ``endpoints``)."""

@@ -102,7 +102,13 @@ def scan(
     rules = config.rules
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
-    options = ScanOptions(rules=rules, var_files=var_files, variables=tuple(pairs))
+    options = ScanOptions(
+        rules=rules,
+        var_files=var_files,
+        variables=tuple(pairs),
+        estate=config.estate,
+        endpoints=tuple(config.endpoints.items()),
+    )
     threshold = fail_on or config.fail_on or "high"
 
     inventory = merge_all(scan_input(p, options) for p in paths)

@@ -13,6 +13,15 @@ Example (every key optional)::
       projects: [dwp-claims-prod]
     scope: tagged                                        # or: all
     fail_on: high                                        # critical|high|medium|low|never
+    estate:                                              # who is behind ids, and where
+      accounts:   {"111122223333": {owner: Contractor Ltd, country: GB}}
+      tenants:    {"3f2b...": {owner: Offshore MSP, country: IN}}
+      principals: {"arn:aws:iam::444455556666:role/support": {owner: Support desk, country: PH}}
+      networks:   {"203.0.113.0/24": {owner: Delivery centre, country: IN}}
+      locations:  {"EqLD5": {owner: Equinix London, country: GB}}
+    endpoints:                                           # telemetry hosts the catalogue cannot place
+      otel.collector.example.gov.uk: GB
+      "*.live.dynatrace.com": DE
 
 Keys are normalised as tags are (case, prefixes and separators ignored).
 """
@@ -20,6 +29,7 @@ Keys are normalised as tags are (case, prefixes and separators ignored).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +37,12 @@ from typing import Any
 import yaml
 
 from scanner.classification import ClassificationRules, normalise_key
+from scanner.estate import EstateMap, Party
 from scanner.yaml_data import load_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
-_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on"}
+_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints"}
+_ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {"classification_keys", "owner_keys", "owner_patterns", "tags", "accounts", "subscriptions", "projects"}
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
@@ -51,6 +63,10 @@ class Config:
     """Threshold for exit code 1; None when the file does not say."""
     path: str | None = None
     """Where the config came from, for the report header."""
+    estate: EstateMap = field(default_factory=EstateMap)
+    """Who is behind accounts, tenants, principals and networks, and where."""
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    """Telemetry host (or ``*.suffix``) -> ISO country, consulted before the endpoint catalogue."""
 
 
 def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
@@ -89,7 +105,56 @@ def load_config(path: Path | None) -> Config:
     fail_on = raw.get("fail_on")
     if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
         raise ConfigError(f"{path}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
-    return Config(rules=_rules(path, raw.get("dwp") or {}), scope=scope, fail_on=fail_on, path=str(path))
+    return Config(
+        rules=_rules(path, raw.get("dwp") or {}),
+        scope=scope,
+        fail_on=fail_on,
+        path=str(path),
+        estate=_estate(path, raw.get("estate") or {}),
+        endpoints=_endpoints(path, raw.get("endpoints") or {}),
+    )
+
+
+def _estate(path: Path, estate: Any) -> EstateMap:
+    if not isinstance(estate, dict):
+        raise ConfigError(f"{path}: estate must be a mapping")
+    unknown = set(estate) - set(_ESTATE_KEYS)
+    if unknown:
+        expected = ", ".join(_ESTATE_KEYS)
+        raise ConfigError(f"{path}: unknown estate key(s) {', '.join(sorted(unknown))}; expected {expected}")
+    sections: dict[str, dict[str, Party]] = {}
+    for section in _ESTATE_KEYS:
+        entries = estate.get(section) or {}
+        if not isinstance(entries, dict):
+            raise ConfigError(f"{path}: estate.{section} must map ids to {{owner, country}}")
+        parsed: dict[str, Party] = {}
+        for key, entry in entries.items():
+            where = f"estate.{section}.{key}"
+            if not isinstance(entry, dict) or "owner" not in entry:
+                raise ConfigError(f"{path}: {where} must be a mapping with at least 'owner' (and 'country')")
+            parsed[str(key)] = Party(str(entry["owner"]), _country(path, where, entry.get("country")), "estate map")
+        sections[section] = parsed
+    return EstateMap(**sections)
+
+
+def _endpoints(path: Path, endpoints: Any) -> dict[str, str]:
+    if not isinstance(endpoints, dict):
+        raise ConfigError(f"{path}: endpoints must map host names (or *.suffix) to ISO country codes")
+    mapped: dict[str, str] = {}
+    for host, country in endpoints.items():
+        code = _country(path, f"endpoints.{host}", country)
+        if code is None:
+            raise ConfigError(f"{path}: endpoints.{host} needs a country (an ISO code such as GB)")
+        mapped[str(host).lower()] = code
+    return mapped
+
+
+def _country(path: Path, where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
+        raise ConfigError(f"{path}: {where}: country must be an ISO 3166 two-letter code such as GB, not {value!r}")
+    return value.upper()
 
 
 def _rules(path: Path, dwp: Any) -> ClassificationRules:

@@ -54,7 +54,27 @@ class FlowKind(StrEnum):
     EDGE_CACHE = "edge-cache"
     LOG_EXPORT = "log-export"
     TELEMETRY = "telemetry"
+    ALERTING = "alerting"
     PEERING = "peering"
+    INTERCONNECT = "interconnect"
+
+    @property
+    def category(self) -> Category:
+        """Which policy category a flow of this kind belongs to."""
+        return _FLOW_CATEGORIES[self]
+
+
+_FLOW_CATEGORIES = {
+    FlowKind.REPLICATION: Category.REPLICATION,
+    FlowKind.BACKUP_COPY: Category.REPLICATION,
+    FlowKind.READ_REPLICA: Category.REPLICATION,
+    FlowKind.EDGE_CACHE: Category.REPLICATION,
+    FlowKind.LOG_EXPORT: Category.DIAGNOSTICS,
+    FlowKind.TELEMETRY: Category.DIAGNOSTICS,
+    FlowKind.ALERTING: Category.DIAGNOSTICS,
+    FlowKind.PEERING: Category.NETWORK,
+    FlowKind.INTERCONNECT: Category.NETWORK,
+}
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,11 @@ class Flow:
     target_id: str | None = None
     """The receiving resource, when it is one the inventory knows."""
 
+    @property
+    def category(self) -> Category:
+        """replication, diagnostics or network, from the kind."""
+        return self.kind.category
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -156,13 +181,39 @@ class Grant:
     resource_id: str
     """The resource reached."""
     principal: str
-    """Account id, tenant id, identity ARN or external organisation."""
+    """Account id, tenant id, identity ARN, OIDC issuer or external organisation."""
     country: str | None
     """Country of the principal where the estate map knows it, None where not."""
     description: str
     """How access is granted: ``trust policy of aws_iam_role.ops``."""
     source: SourceRef
     """Where the grant was declared."""
+    owner: str | None = None
+    """Who the principal belongs to, from the estate map or the known-vendor list (``Datadog``)."""
+    internal: bool = False
+    """True for principals inside the scanned estate (the same account, a role the configuration creates,
+    an AWS service): they are listed but never findings."""
+
+    @property
+    def uk(self) -> bool | None:
+        """True/False when the principal's country is known, None when not."""
+        return None if self.country is None else self.country == "GB"
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """A control that keeps resources out of non-UK regions, reported as a fact."""
+
+    kind: str
+    """``aws-scp-region-deny`` or ``azure-policy-allowed-locations``."""
+    description: str
+    """What it allows: ``SCP denies every region but eu-west-2 (global services exempt)``."""
+    regions: tuple[str, ...]
+    """The regions it allows."""
+    source: SourceRef
+    """Where it is declared."""
+    uk_only: bool
+    """True when every allowed region is in the UK."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +244,10 @@ class Inventory:
     """What could not be scanned."""
     scanned: tuple[str, ...] = ()
     """Inputs that were read (files or scopes), for the report's header."""
+    guardrails: tuple[Guardrail, ...] = ()
+    """Region-deny controls found (SCPs, Azure Policy assignments)."""
+    clouds: tuple[str, ...] = ()
+    """Clouds the scanned inputs deploy to (``aws``, ``azure``, ``gcp``), for the guardrail check."""
 
     def merge(self, other: Inventory) -> Inventory:
         """Both inventories together; neither is changed."""
@@ -202,6 +257,8 @@ class Inventory:
             grants=self.grants + other.grants,
             coverage=self.coverage + other.coverage,
             scanned=self.scanned + other.scanned,
+            guardrails=self.guardrails + other.guardrails,
+            clouds=tuple(sorted(set(self.clouds) | set(other.clouds))),
         )
 
     def resource(self, resource_id: str) -> Resource | None:

@@ -18,7 +18,7 @@ def scan_configuration(path: Path, options: ScanOptions) -> Inventory:
     result = load_directory(path, HclOptions(options.var_files, dict(options.variables)))
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf) found here")
-    return to_inventory(result.resources, options.rules, result.gaps, result.files)
+    return to_inventory(result.resources, options, result.gaps, result.files)
 
 
 def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Inventory:
@@ -31,4 +31,4 @@ def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Invent
         gap = CoverageGap(display_path, error.line, str(error))
         return Inventory(coverage=(gap,), scanned=(display_path,))
     records, gaps = load_plan(plan, display_path)
-    return to_inventory(records, options.rules, gaps, (display_path,))
+    return to_inventory(records, options, gaps, (display_path,))

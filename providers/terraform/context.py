@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from providers.interface import ScanOptions
 from providers.terraform.resource_map import FlowSpec, TypeSpec, resource_map
 from providers.terraform.values import TerraformResource, Unknown
 from scanner import geography
-from scanner.classification import ClassificationRules
 from scanner.model import NOT_DWP, Classification, Location, Resource
 
 CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
@@ -23,8 +23,11 @@ CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
 class NormaliseContext:
     """Lookups across all records of one input (references, bucket names, ARNs)."""
 
-    def __init__(self, records: Sequence[TerraformResource], rules: ClassificationRules) -> None:
-        self.rules = rules
+    def __init__(self, records: Sequence[TerraformResource], options: ScanOptions) -> None:
+        self.options = options
+        self.rules = options.rules
+        self.estate = options.estate
+        self.endpoints = dict(options.endpoints)
         self.by_address = {r.address: r for r in records}
         # Plans index instances (aws_s3_bucket.b[0]); HCL references name the resource (aws_s3_bucket.b).
         for record in records:

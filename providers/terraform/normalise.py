@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from providers.interface import ScanOptions
 from providers.terraform.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, values_at
 from providers.terraform.resource_map import resource_map
 from providers.terraform.targets import TARGETS, TargetResolver
 from providers.terraform.values import TerraformResource
-from scanner.classification import ClassificationRules
 from scanner.model import CoverageGap, Flow, Inventory
 
 RESOLVERS: dict[str, TargetResolver] = {**TARGETS}
@@ -21,12 +21,12 @@ RESOLVERS: dict[str, TargetResolver] = {**TARGETS}
 
 def to_inventory(
     records: Sequence[TerraformResource],
-    rules: ClassificationRules,
+    options: ScanOptions,
     gaps: Sequence[CoverageGap] = (),
     scanned: Sequence[str] = (),
 ) -> Inventory:
     """The inventory of a Terraform input."""
-    context = NormaliseContext(records, rules)
+    context = NormaliseContext(records, options)
     resources = tuple(context.resource(r) for r in records if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
     flows = tuple(flow for record in records for flow in flows_of(context, record))
     return Inventory(resources=resources, flows=flows, coverage=tuple(gaps), scanned=tuple(scanned))
