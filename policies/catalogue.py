@@ -29,6 +29,8 @@ class Policy:
     """The categories its findings can carry."""
     severity: Severity
     """Default severity of a ``fail``; markings such as OFFICIAL-SENSITIVE raise it to critical."""
+    unknown_severity: Severity
+    """Severity of an ``unknown`` outcome (medium unless the YAML says otherwise)."""
     policy_paragraph: str
     """The DWP Offshoring Policy paragraph it enforces."""
     rationale: str
@@ -59,6 +61,8 @@ def _load(path: Path) -> Policy:
             title=raw["title"],
             categories=tuple(Category(c) for c in raw["categories"]),
             severity=Severity(raw["severity"]),
+            unknown_severity=Severity(raw.get("unknown_severity", raw["severity"] if check_name == "location_unknown"
+                                               else "medium")),
             policy_paragraph=" ".join(raw["policy_paragraph"].split()),
             rationale=" ".join(raw["rationale"].split()),
             questionnaire=tuple(str(q) for q in raw["questionnaire"]),

@@ -64,20 +64,92 @@ def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
             )
 
 
-def replication_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
-    """Copies of DWP data (replicas, backups, edge caches) that land outside the UK."""
+def _flows_outside_uk(inventory: Inventory, category: Category) -> Iterator[Verdict]:
     for flow, subject in _dwp_flows(inventory):
-        if flow.target.uk is False:
+        if flow.category is category and flow.target.uk is False:
             yield Verdict(
                 Outcome.FAIL,
-                Category.REPLICATION,
+                category,
                 subject,
                 flow.target,
-                f"{flow.description} copies {subject.id} to {flow.target.describe()}, outside the UK",
+                f"{flow.description} {_VERBS[category]} {subject.id} to {flow.target.describe()}, outside the UK",
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),
             )
+
+
+_VERBS = {
+    Category.REPLICATION: "copies",
+    Category.DIAGNOSTICS: "sends diagnostics of",
+    Category.NETWORK: "connects",
+}
+
+
+def replication_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
+    """Copies of DWP data (replicas, backups, edge caches) that land outside the UK."""
+    return _flows_outside_uk(inventory, Category.REPLICATION)
+
+
+def diagnostics_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
+    """Logs, metrics, traces and alerts about DWP resources sent to a place outside the UK."""
+    return _flows_outside_uk(inventory, Category.DIAGNOSTICS)
+
+
+def network_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
+    """Network paths (peering, interconnects) from DWP resources to places outside the UK."""
+    return _flows_outside_uk(inventory, Category.NETWORK)
+
+
+def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
+    """External principals who can reach DWP resources: outside the UK (fail) or not placed (unknown)."""
+    for grant in inventory.grants:
+        resource = inventory.resource(grant.resource_id)
+        if resource is None or not resource.classification.dwp or grant.internal or grant.uk is True:
+            continue
+        who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
+        if grant.uk is False:
+            outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.id}: {grant.description}"
+        else:
+            outcome = Outcome.UNKNOWN
+            message = (
+                f"{who} can reach {resource.id} ({grant.description}), and the estate map does not say where "
+                "it is: add it to estate in offshore-scan.yaml"
+            )
+        yield Verdict(
+            outcome,
+            Category.ACCESS,
+            resource,
+            resource.location,
+            message,
+            source=grant.source,
+            evidence=(f"DWP because {resource.classification.reason}", f"principal {grant.principal}"),
+        )
+
+
+_GUARDED_CLOUDS = {"aws": "aws-scp-region-deny", "azure": "azure-policy-allowed-locations"}
+
+
+def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
+    """A cloud holding DWP resources with no control that keeps new resources in UK regions."""
+    for cloud, kind in _GUARDED_CLOUDS.items():
+        dwp = [r for r in inventory.resources if r.location.cloud == cloud and r.classification.dwp]
+        if not dwp:
+            continue
+        guards = [g for g in inventory.guardrails if g.kind == kind]
+        if any(g.uk_only for g in guards):
+            continue
+        anchor = min(dwp, key=lambda r: r.id)
+        found = "; ".join(g.description for g in guards) or "none was found in the scanned configuration"
+        yield Verdict(
+            Outcome.FAIL,
+            Category.HOSTING,
+            anchor,
+            anchor.location,
+            f"no {kind.replace('-', ' ')} guardrail limits {cloud} resources to UK regions ({found}); "
+            f"{len(dwp)} DWP resource(s) could be created anywhere",
+            evidence=tuple(g.description for g in guards),
+        )
 
 
 def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
@@ -96,10 +168,10 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
         if flow.target.uk is None:
             yield Verdict(
                 Outcome.UNKNOWN,
-                Category.REPLICATION,
+                flow.category,
                 subject,
                 flow.target,
-                f"{flow.description} copies {subject.id} to a place that could not be established: "
+                f"{flow.description} {_VERBS[flow.category]} {subject.id} to a place that could not be established: "
                 f"{(flow.target.note or 'location unresolved').removeprefix('location unresolved: ')}",
                 target=flow.target,
                 source=flow.source,
@@ -110,5 +182,9 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
 CHECKS: dict[str, Check] = {
     "hosting_outside_uk": hosting_outside_uk,
     "replication_outside_uk": replication_outside_uk,
+    "diagnostics_outside_uk": diagnostics_outside_uk,
+    "network_outside_uk": network_outside_uk,
+    "access_from_outside_uk": access_from_outside_uk,
+    "region_guardrail_missing": region_guardrail_missing,
     "location_unknown": location_unknown,
 }

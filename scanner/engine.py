@@ -40,6 +40,8 @@ def sort_key(finding: Finding) -> tuple[str, str, str, str]:
 
 
 def _severity(policy: Policy, outcome: Outcome, marking: str | None) -> Severity:
-    if outcome is Outcome.FAIL and marking in CRITICAL_MARKINGS:
+    if outcome is Outcome.UNKNOWN:
+        return policy.unknown_severity
+    if marking in CRITICAL_MARKINGS and policy.severity.rank >= Severity.HIGH.rank:
         return Severity.CRITICAL
     return policy.severity

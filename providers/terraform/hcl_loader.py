@@ -203,10 +203,10 @@ def _collect(
     depth: int,
 ) -> None:
     _link_children(scope, modules, depth)
-    for hcl_file, block in scope.module.blocks("resource"):
-        if len(block.labels) != 2:
-            continue
-        out.extend(_resources(scope, hcl_file, block))
+    for block_type in ("resource", "data"):
+        for hcl_file, block in scope.module.blocks(block_type):
+            if len(block.labels) == 2:
+                out.extend(_resources(scope, hcl_file, block, mode="managed" if block_type == "resource" else "data"))
     for child in scope.children.values():
         _collect(child, modules, out, depth + 1)
 
@@ -242,10 +242,12 @@ def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], dep
         scope.children[name] = child
 
 
-def _resources(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> list[TerraformResource]:
+def _resources(
+    scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block, mode: str = "managed"
+) -> list[TerraformResource]:
     """One record per instance: ``count`` and ``for_each`` are expanded when their value is known."""
     resource_type, name = block.labels
-    base = f"{scope.prefix()}{resource_type}.{name}"
+    base = f"{scope.prefix()}{'data.' if mode == 'data' else ''}{resource_type}.{name}"
     records = []
     for suffix, bound in scope.instances(block):
         values, provenance = _body_values(scope, block, top_level=hcl_file, bound=bound)
@@ -258,6 +260,7 @@ def _resources(scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block) -> l
             source=SourceRef(scope.display_path(hcl_file), block.line, address),
             provenance=provenance,
             module_path=scope.address,
+            mode=mode,
         ))
     return records
 

@@ -150,7 +150,8 @@ class ModuleScope:
             trace.append(f"data.{key} ({self.where(hcl_file, block.line)}) -> provider {provider.key}")
             trace.extend(provider.region.provenance)
             return provider.region.value, 3
-        return Unknown(f"data.{key} is read from the cloud at plan time"), 2
+        return Unknown(f"data.{key} is read from the cloud at plan time", ref=f"{self.prefix()}data.{key}",
+                       attribute=str(steps[0]) if steps else None), 2 + (1 if steps else 0)
 
     def resource_attribute(self, key: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         found = self._resources.get(key)

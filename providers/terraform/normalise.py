@@ -27,8 +27,9 @@ def to_inventory(
 ) -> Inventory:
     """The inventory of a Terraform input."""
     context = NormaliseContext(records, options)
-    resources = tuple(context.resource(r) for r in records if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
-    flows = tuple(flow for record in records for flow in flows_of(context, record))
+    managed = [r for r in records if r.mode == "managed"]
+    resources = tuple(context.resource(r) for r in managed if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
+    flows = tuple(flow for record in managed for flow in flows_of(context, record))
     return Inventory(resources=resources, flows=flows, coverage=tuple(gaps), scanned=tuple(scanned))
 
 
