@@ -32,6 +32,11 @@ class JsonReporter:
                  for g in report.inventory.coverage),
                 key=lambda g: (g["path"], g["line"] or 0, g["reason"]),
             ),
+            "guardrails": sorted(
+                ({"kind": g.kind, "description": g.description, "regions": list(g.regions), "uk_only": g.uk_only,
+                  "source": {"path": g.source.path, "line": g.source.line}} for g in report.inventory.guardrails),
+                key=lambda g: (g["kind"], g["source"]["path"], g["source"]["line"] or 0),
+            ),
             "scanned": sorted(report.inventory.scanned),
         }
         return json.dumps(document, indent=2, sort_keys=False) + "\n"
@@ -110,6 +115,9 @@ def grant_json(grant: Grant) -> dict[str, Any]:
         "principal": grant.principal,
         "country": grant.country,
         "description": grant.description,
+        "owner": grant.owner,
+        "internal": grant.internal,
+        "uk": grant.uk,
         "source": {"path": grant.source.path, "line": grant.source.line},
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from itertools import groupby
 
 import click
@@ -11,6 +11,10 @@ from scanner.model import Finding, Outcome, Severity
 from scanner.reporters.interface import ScanReport
 
 _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
+
+
+def _verdict(uk: bool | None) -> str:
+    return {True: "UK", False: "outside the UK", None: "unknown"}[uk]
 
 
 class TextReporter:
@@ -33,6 +37,8 @@ class TextReporter:
         if not report.findings:
             lines.append("No offshoring found in the DWP resources scanned.")
             lines.append("")
+        lines.extend(self._paths(report))
+        lines.extend(self._guardrails(report))
         if report.inventory.coverage:
             lines.append(self._style("Coverage gaps: the scan is incomplete", bold=True))
             for gap in sorted(report.inventory.coverage, key=lambda g: (g.path, g.line or 0)):
@@ -41,6 +47,48 @@ class TextReporter:
             lines.append("")
         lines.append(self._summary(report))
         return "\n".join(lines) + "\n"
+
+    def _paths(self, report: ScanReport) -> list[str]:
+        """Every flow and grant of every DWP resource, UK ones included: the questionnaire 2.2 answer."""
+        inventory = report.inventory
+        flows = defaultdict(list)
+        for flow in inventory.flows:
+            flows[flow.resource_id].append(flow)
+        grants = defaultdict(list)
+        for grant in inventory.grants:
+            grants[grant.resource_id].append(grant)
+        dwp = sorted(
+            (r for r in inventory.resources if r.classification.dwp and (r.id in flows or r.id in grants)),
+            key=lambda r: r.id,
+        )
+        if not dwp:
+            return []
+        lines = [self._style("Where DWP data goes and who can reach it (questionnaire 2.2)", bold=True)]
+        for resource in dwp:
+            hosted = f"{resource.location.describe()} [{_verdict(resource.location.uk)}]"
+            lines.append(f"  {resource.id}  hosted in {hosted}")
+            for flow in sorted(flows[resource.id], key=lambda f: (f.kind.value, f.description)):
+                target = f"{flow.target.describe()} [{_verdict(flow.target.uk)}]"
+                lines.append(f"    {flow.kind.value:<13} -> {target}  {flow.description}")
+            for grant in sorted(grants[resource.id], key=lambda g: g.principal):
+                who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
+                where = "internal" if grant.internal else _verdict(grant.uk)
+                country = f" in {grant.country}" if grant.country else ""
+                lines.append(f"    {'access':<13} <- {who}{country} [{where}]  {grant.description}")
+        lines.append("")
+        return lines
+
+    def _guardrails(self, report: ScanReport) -> list[str]:
+        guardrails = report.inventory.guardrails
+        if not guardrails:
+            return []
+        lines = [self._style("Region guardrails", bold=True)]
+        for guard in sorted(guardrails, key=lambda g: (g.kind, g.source.path, g.source.line or 0)):
+            where = f"{guard.source.path}:{guard.source.line}" if guard.source.line else guard.source.path
+            scope = "UK only" if guard.uk_only else "allows regions outside the UK"
+            lines.append(f"  {guard.kind}: {guard.description} [{scope}] ({where})")
+        lines.append("")
+        return lines
 
     def _header(self, report: ScanReport) -> str:
         inventory = report.inventory
