@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from providers.interface import ScanOptions
+from providers.terraform import access, diagnostics, guardrails, network
 from providers.terraform.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, values_at
 from providers.terraform.resource_map import resource_map
 from providers.terraform.targets import TARGETS, TargetResolver
 from providers.terraform.values import TerraformResource
 from scanner.model import CoverageGap, Flow, Inventory
 
-RESOLVERS: dict[str, TargetResolver] = {**TARGETS}
+RESOLVERS: dict[str, TargetResolver] = {**TARGETS, **diagnostics.TARGETS, **network.TARGETS}
 """Every target name the resource map may use."""
 
 
@@ -29,8 +30,22 @@ def to_inventory(
     context = NormaliseContext(records, options)
     managed = [r for r in records if r.mode == "managed"]
     resources = tuple(context.resource(r) for r in managed if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
-    flows = tuple(flow for record in managed for flow in flows_of(context, record))
-    return Inventory(resources=resources, flows=flows, coverage=tuple(gaps), scanned=tuple(scanned))
+    flows = tuple(
+        flow
+        for record in managed
+        for source in (flows_of, diagnostics.extra_flows, network.extra_flows)
+        for flow in source(context, record)
+    )
+    return Inventory(
+        resources=resources,
+        flows=flows,
+        grants=tuple(grant for record in records for grant in access.grants(context, record)),
+        guardrails=tuple(guard for record in records for guard in guardrails.guardrails(context, record)),
+        coverage=tuple(gaps),
+        scanned=tuple(scanned),
+        clouds=tuple(sorted({CLOUD_OF_PREFIX[r.type.split("_", 1)[0]] for r in managed
+                             if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX})),
+    )
 
 
 def flows_of(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
