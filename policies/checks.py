@@ -39,7 +39,7 @@ Check = Callable[[Inventory], Iterator[Verdict]]
 
 def _dwp_hosts(inventory: Inventory) -> Iterator[Resource]:
     for resource in inventory.resources:
-        if resource.classification.dwp and resource.holds_data:
+        if resource.classification.dwp and resource.holds_data and resource.placement_judged:
             yield resource
 
 

@@ -126,8 +126,8 @@ def scan(
 
     for gap in inventory.coverage:
         where = f"{gap.path}:{gap.line}" if gap.line else gap.path
-        click.echo(f"offshore-scan: {where}: {gap.reason}", err=True)
-    if inventory.coverage and not allow_partial:
+        click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {gap.reason}", err=True)
+    if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)
 

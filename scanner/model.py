@@ -57,6 +57,7 @@ class FlowKind(StrEnum):
     ALERTING = "alerting"
     PEERING = "peering"
     INTERCONNECT = "interconnect"
+    EGRESS = "egress"
 
     @property
     def category(self) -> Category:
@@ -74,6 +75,7 @@ _FLOW_CATEGORIES = {
     FlowKind.ALERTING: Category.DIAGNOSTICS,
     FlowKind.PEERING: Category.NETWORK,
     FlowKind.INTERCONNECT: Category.NETWORK,
+    FlowKind.EGRESS: Category.NETWORK,
 }
 
 
@@ -149,6 +151,9 @@ class Resource:
     """Where it was declared or observed."""
     holds_data: bool = True
     """False for global control-plane objects (IAM, DNS zones) that hold configuration, not DWP information."""
+    placement_judged: bool = True
+    """False when the input cannot say where the resource runs and the coverage record says so (a
+    Kubernetes workload scanned without ``--cluster-region``): no hosting or unknown finding then."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +232,13 @@ class CoverageGap:
     reason: str
     """One sentence saying what went wrong and what to do."""
     kind: str = "error"
-    """``error`` (unreadable or unparsable input) or ``skipped`` (deliberately not scanned)."""
+    """``error`` (unreadable or unparsable input), ``skipped`` (not scanned: e.g. a module not on disk), or
+    ``note`` (read, but something could not be judged; does not make the scan incomplete)."""
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether this gap makes the scan incomplete (exit code 2)."""
+        return self.kind != "note"
 
 
 @dataclass(frozen=True)

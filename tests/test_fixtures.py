@@ -11,7 +11,8 @@ expected.yaml keys (all optional except ``description``):
   exact: true (default) means no finding beyond those listed may appear
   ignore_rules: rules left out of the comparison; default [OFS-GRD-001], because almost every estate lacks a
     region-deny guardrail and only the guardrail cases are about it (they set ignore_rules: [])
-  coverage: each {path (suffix), [line]} that must be reported as a coverage gap
+  coverage: each {path (suffix), [line], [kind]} that must be reported as a coverage gap (kind: error,
+    skipped, or note; only notes leave the scan complete)
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ def test_fixture(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert not [f for f in findings if f["resource"] == resource], f"{resource} should pass; got:\n{summary}"
     for gap in expected.get("coverage") or []:
         assert any(
-            g["path"].endswith(gap["path"]) and gap.get("line", g["line"]) == g["line"] for g in report["coverage"]
+            g["path"].endswith(gap["path"]) and gap.get("line", g["line"]) == g["line"]
+            and gap.get("kind", g["kind"]) == g["kind"]
+            for g in report["coverage"]
         ), f"missing coverage gap {gap}; got {report['coverage']}"
     if not expected.get("coverage"):
         assert not report["coverage"], f"unexpected coverage gaps: {report['coverage']}"
-    default_exit = 2 if expected.get("coverage") else int(
+    default_exit = 2 if any(g["kind"] != "note" for g in report["coverage"]) else int(
         any(f["severity"] in ("critical", "high") for f in findings)
     )
     assert exit_code == expected.get("exit_code", default_exit)

@@ -1,0 +1,167 @@
+"""Read Kubernetes manifests: multi-document YAML, ``List`` kinds, safely and with line numbers.
+
+Each ``---`` document is parsed on its own, so one invalid document is reported (path, line,
+reason) and the others are still read. PyYAML's safe loader never builds arbitrary objects; its
+C loader is used when present. Aliases are shared references in PyYAML, so an alias bomb costs
+nothing to load but explodes when walked: before constructing a document we measure its size
+with aliases expanded, and refuse it past a bound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from scanner.model import CoverageGap
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_EXPANDED_NODES = 200_000
+"""Nodes a document may have once aliases are expanded; a real manifest has a few thousand at most."""
+
+_DOCUMENT_SEPARATOR = re.compile(r"^---(?:\s|$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object as written, with where it was written."""
+
+    data: dict[str, Any]
+    """The object: apiVersion, kind, metadata, spec..."""
+    path: str
+    """The file (or ``<stdin>``)."""
+    line: int
+    """1-based line where the object starts."""
+
+    @property
+    def kind(self) -> str:
+        """``Deployment``, ``ConfigMap``..."""
+        return str(self.data.get("kind") or "")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The object's metadata, or an empty mapping."""
+        value = self.data.get("metadata")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        """``metadata.name`` (``generateName`` when that is all there is)."""
+        return str(self.metadata.get("name") or self.metadata.get("generateName") or "unnamed")
+
+    @property
+    def namespace(self) -> str | None:
+        """``metadata.namespace`` as written; None when omitted."""
+        value = self.metadata.get("namespace")
+        return str(value) if value else None
+
+
+def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageGap]]:
+    """Every object in a YAML stream, and a gap for every document that could not be read."""
+    manifests: list[Manifest] = []
+    gaps: list[CoverageGap] = []
+    for offset, chunk in _documents(text):
+        if not chunk.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in chunk.splitlines()):
+            continue
+        try:
+            for line, data in _load(chunk):
+                manifests.extend(_objects(data, path, offset + line))
+        except _TooLarge as error:
+            gaps.append(CoverageGap(path, offset + error.line, str(error)))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            line = offset + mark.line if mark is not None else offset
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            gaps.append(CoverageGap(path, line + (1 if mark is not None else 0), f"not valid YAML: {problem}"))
+        except RecursionError:
+            gaps.append(CoverageGap(path, offset + 1, "YAML nested too deeply to read"))
+    return manifests, gaps
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, size: int) -> None:
+        super().__init__(
+            f"document refused: its aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+            f"(at least {size:,}); this looks like an alias bomb"
+        )
+        self.line = line
+
+
+def _documents(text: str) -> Iterator[tuple[int, str]]:
+    """(0-based line offset, text) of each ``---``-separated document."""
+    starts = [0] + [m.end() for m in _DOCUMENT_SEPARATOR.finditer(text)]
+    ends = [m.start() for m in _DOCUMENT_SEPARATOR.finditer(text)] + [len(text)]
+    for start, end in zip(starts, ends, strict=True):
+        yield text.count("\n", 0, start), text[start:end]
+
+
+def _load(chunk: str) -> Iterator[tuple[int, Any]]:
+    loader = _Loader(chunk)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            size = _expanded_size(node)
+            if size > MAX_EXPANDED_NODES:
+                raise _TooLarge(node.start_mark.line + 1, size)
+            yield node.start_mark.line + 1, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Node count with every alias expanded, computed once per distinct node (iteratively, no recursion)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_stack: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1)
+                if total > MAX_EXPANDED_NODES:
+                    break
+            sizes[key] = total
+            on_stack.discard(key)
+            continue
+        if key in on_stack:
+            sizes[key] = MAX_EXPANDED_NODES + 1  # a recursive alias never ends
+            continue
+        on_stack.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
+
+
+def _objects(data: Any, path: str, line: int) -> Iterator[Manifest]:
+    if not isinstance(data, dict):
+        return
+    if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+        for item in data["items"]:
+            yield from _objects(item, path, line)
+        return
+    if "kind" in data and "apiVersion" in data:
+        yield Manifest(data, path, line)
+
+
+def looks_like_manifests(text: str) -> bool:
+    """A cheap sniff for ``apiVersion:`` and ``kind:`` keys at the top level of some document."""
+    return bool(re.search(r"^apiVersion:", text, re.MULTILINE) and re.search(r"^kind:", text, re.MULTILINE))
