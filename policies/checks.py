@@ -133,6 +133,8 @@ _GUARDED_CLOUDS = {"aws": "aws-scp-region-deny", "azure": "azure-policy-allowed-
 def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
     """A cloud holding DWP resources with no control that keeps new resources in UK regions."""
     for cloud, kind in _GUARDED_CLOUDS.items():
+        if cloud not in inventory.clouds:
+            continue  # only inputs that deploy to the cloud (Terraform) could hold its guardrail
         dwp = [r for r in inventory.resources if r.location.cloud == cloud and r.classification.dwp]
         if not dwp:
             continue
@@ -145,7 +147,7 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
             Outcome.FAIL,
             Category.HOSTING,
             anchor,
-            anchor.location,
+            Location(cloud, None, None, None, (), "every region is open to new resources"),
             f"no {kind.replace('-', ' ')} guardrail limits {cloud} resources to UK regions ({found}); "
             f"{len(dwp)} DWP resource(s) could be created anywhere",
             evidence=tuple(g.description for g in guards),

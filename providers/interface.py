@@ -43,3 +43,5 @@ class ScanOptions:
     """Who is behind accounts, tenants, principals and networks (the config's ``estate``)."""
     endpoints: tuple[tuple[str, str], ...] = ()
     """Extra telemetry host -> country mappings (the config's ``endpoints``)."""
+    cluster_region: str | None = None
+    """The region of the Kubernetes cluster the manifests land on (``--cluster-region``), if known."""

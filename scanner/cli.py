@@ -21,6 +21,7 @@ Examples:
   offshore-scan scan infra/                      scan a Terraform tree
   offshore-scan scan infra/ --var-file prod.tfvars --var dr_region=eu-west-2
   terraform show -json plan.out | offshore-scan scan -
+  helm template claims ./chart | offshore-scan scan - --cluster-region eu-west-2
   offshore-scan scan infra/ --format json --output report.json --fail-on critical
 
 \b
@@ -61,6 +62,9 @@ def main() -> None:
               help="Terraform variables file, applied after terraform.tfvars and *.auto.tfvars. Repeatable.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="Terraform variable value, applied last (as terraform -var). Repeatable.")
+@click.option("--cluster-region", metavar="REGION",
+              help="Region of the Kubernetes cluster the manifests are deployed to (eu-west-2, uksouth, "
+                   "europe-west2): workloads that say nothing about placement are judged against it.")
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what could be read, even if some input could not (gaps are still reported).")
 def scan(
@@ -72,14 +76,16 @@ def scan(
     scope: str | None,
     var_files: tuple[Path, ...],
     variables: tuple[str, ...],
+    cluster_region: str | None,
     allow_partial: bool,
 ) -> None:
-    """Scan Terraform directories, .tf files or plans (PATH of '-' reads a plan from stdin).
+    """Scan Terraform configuration, Terraform plans and Kubernetes manifests.
 
-    A directory is scanned as Terraform configuration: every root module under it, with local
-    child modules, variables (defaults, terraform.tfvars, *.auto.tfvars, --var-file, --var),
-    locals and provider aliases resolved. A .json file, or '-', is read as the output of
-    `terraform show -json`.
+    A directory is scanned for Terraform configuration (every root module under it, with local
+    child modules, variables, locals and provider aliases resolved) and for Kubernetes manifests
+    (*.yaml, *.yml). A .json file is read as the output of `terraform show -json`; a .yaml file as
+    manifests. PATH '-' reads standard input: a plan (JSON) or a YAML stream such as
+    `helm template ... | offshore-scan scan -`.
     """
     from dataclasses import replace
 
@@ -108,6 +114,7 @@ def scan(
         variables=tuple(pairs),
         estate=config.estate,
         endpoints=tuple(config.endpoints.items()),
+        cluster_region=cluster_region or config.cluster_region,
     )
     threshold = fail_on or config.fail_on or "high"
 

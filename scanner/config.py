@@ -11,6 +11,7 @@ Example (every key optional)::
       accounts: ["111122223333"]                         # AWS accounts wholly DWP
       subscriptions: ["00000000-0000-0000-0000-000000000000"]
       projects: [dwp-claims-prod]
+      namespaces: [claims]                               # Kubernetes namespaces wholly DWP
     scope: tagged                                        # or: all
     fail_on: high                                        # critical|high|medium|low|never
     estate:                                              # who is behind ids, and where
@@ -19,6 +20,7 @@ Example (every key optional)::
       principals: {"arn:aws:iam::444455556666:role/support": {owner: Support desk, country: PH}}
       networks:   {"203.0.113.0/24": {owner: Delivery centre, country: IN}}
       locations:  {"EqLD5": {owner: Equinix London, country: GB}}
+    cluster_region: eu-west-2                            # the Kubernetes cluster's region (--cluster-region)
     endpoints:                                           # telemetry hosts the catalogue cannot place
       otel.collector.example.gov.uk: GB
       "*.live.dynatrace.com": DE
@@ -41,9 +43,12 @@ from scanner.estate import EstateMap, Party
 from scanner.yaml_data import load_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
-_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints"}
+_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region"}
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
-_DWP_KEYS = {"classification_keys", "owner_keys", "owner_patterns", "tags", "accounts", "subscriptions", "projects"}
+_DWP_KEYS = {
+    "classification_keys", "owner_keys", "owner_patterns", "tags",
+    "accounts", "subscriptions", "projects", "namespaces",
+}
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
 
@@ -67,6 +72,8 @@ class Config:
     """Who is behind accounts, tenants, principals and networks, and where."""
     endpoints: Mapping[str, str] = field(default_factory=dict)
     """Telemetry host (or ``*.suffix``) -> ISO country, consulted before the endpoint catalogue."""
+    cluster_region: str | None = None
+    """Region of the Kubernetes cluster the manifests land on; ``--cluster-region`` wins."""
 
 
 def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
@@ -112,6 +119,7 @@ def load_config(path: Path | None) -> Config:
         path=str(path),
         estate=_estate(path, raw.get("estate") or {}),
         endpoints=_endpoints(path, raw.get("endpoints") or {}),
+        cluster_region=str(raw["cluster_region"]) if raw.get("cluster_region") else None,
     )
 
 
@@ -177,6 +185,7 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
         *_strings(path, "dwp.accounts", dwp.get("accounts")),
         *_strings(path, "dwp.subscriptions", dwp.get("subscriptions")),
         *_strings(path, "dwp.projects", dwp.get("projects")),
+        *(f"namespace/{n}" for n in _strings(path, "dwp.namespaces", dwp.get("namespaces"))),
     ]
     return ClassificationRules(
         classification_keys=defaults.classification_keys

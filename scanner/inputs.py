@@ -1,18 +1,19 @@
 """Which provider reads a given input path: the registry of static input kinds.
 
-Providers are imported inside the functions that use them, so ``offshore-scan --help`` and a
-Terraform scan never load a cloud SDK.
+Providers are imported inside the functions that use them, so ``offshore-scan --help`` never loads
+a parser it does not need, and a static scan never loads a cloud SDK.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
 
 from providers.interface import InputError, ScanOptions
-from scanner.model import CoverageGap, Inventory
+from scanner.model import CoverageGap, Inventory, merge_all
 
 
 class InputKind(StrEnum):
@@ -20,29 +21,42 @@ class InputKind(StrEnum):
 
     TERRAFORM_CONFIGURATION = "terraform"
     TERRAFORM_PLAN = "plan"
+    KUBERNETES_MANIFESTS = "kubernetes"
 
 
-def detect(argument: str) -> InputKind:
-    """Decide the input kind from the path; raises ``InputError`` for what we cannot read."""
+def detect(argument: str) -> list[InputKind]:
+    """The input kinds a path holds (a repository may hold Terraform and manifests side by side)."""
     if argument == "-":
-        return InputKind.TERRAFORM_PLAN
+        return [InputKind.TERRAFORM_PLAN]  # refined once stdin is read: see _scan_stdin
     path = Path(argument)
     if not path.exists():
         raise InputError(argument, "no such file or directory")
     if path.is_dir():
-        return InputKind.TERRAFORM_CONFIGURATION
+        kinds = []
+        if _has_terraform(path):
+            kinds.append(InputKind.TERRAFORM_CONFIGURATION)
+        from providers.kubernetes import manifest_files
+
+        if manifest_files(path):
+            kinds.append(InputKind.KUBERNETES_MANIFESTS)
+        if not kinds:
+            raise InputError(argument, "no Terraform files (*.tf) or Kubernetes manifests (*.yaml) found here")
+        return kinds
     if path.suffix == ".json":
-        return InputKind.TERRAFORM_PLAN
+        return [InputKind.TERRAFORM_PLAN]
     if path.suffix == ".tf":
-        return InputKind.TERRAFORM_CONFIGURATION
-    raise InputError(argument, "not a directory, a .tf file or a plan (.json); offshore-scan cannot read it")
+        return [InputKind.TERRAFORM_CONFIGURATION]
+    if path.suffix in (".yaml", ".yml"):
+        return [InputKind.KUBERNETES_MANIFESTS]
+    raise InputError(argument, "not a directory, a .tf file, a plan (.json) or manifests (.yaml); cannot read it")
 
 
 def scan_input(argument: str, options: ScanOptions) -> Inventory:
     """The inventory of one input; an unreadable input becomes a coverage gap, never an exception."""
     try:
-        kind = detect(argument)
-        return _scan(kind, argument, options)
+        if argument == "-":
+            return _scan_stdin(options)
+        return merge_all(_scan(kind, argument, options) for kind in detect(argument))
     except InputError as error:
         return Inventory(coverage=(CoverageGap(error.path, error.line, error.reason),))
     except RecursionError:
@@ -53,20 +67,41 @@ def scan_input(argument: str, options: ScanOptions) -> Inventory:
         return Inventory(coverage=(CoverageGap(argument, None, reason),))
 
 
+def _has_terraform(root: Path) -> bool:
+    for _, subdirs, filenames in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in (".terraform", ".git", "node_modules")]
+        if any(name.endswith(".tf") for name in filenames):
+            return True
+    return False
+
+
+def _scan_stdin(options: ScanOptions) -> Inventory:
+    text = sys.stdin.read()
+    if text.lstrip().startswith("{"):
+        from providers.terraform import scan_plan_text
+
+        return scan_plan_text(text, "<stdin>", options)
+    from providers.kubernetes import scan_manifest_text
+
+    return scan_manifest_text(text, "<stdin>", options)
+
+
 def _scan(kind: InputKind, argument: str, options: ScanOptions) -> Inventory:
+    path = Path(argument)
     if kind is InputKind.TERRAFORM_CONFIGURATION:
         from providers.terraform import scan_configuration
 
-        path = Path(argument)
         return scan_configuration(path.parent if path.is_file() else path, options)
     if kind is InputKind.TERRAFORM_PLAN:
         from providers.terraform import scan_plan_text
 
-        if argument == "-":
-            return scan_plan_text(sys.stdin.read(), "<stdin>", options)
         try:
-            text = Path(argument).read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(argument, f"cannot read file: {error}") from None
         return scan_plan_text(text, argument, options)
+    if kind is InputKind.KUBERNETES_MANIFESTS:
+        from providers.kubernetes import manifest_files, scan_manifest_paths
+
+        return scan_manifest_paths(manifest_files(path), options)
     assert_never(kind)

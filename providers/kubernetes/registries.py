@@ -1,0 +1,63 @@
+"""Where a container image is hosted, from its registry host."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from scanner import geography
+from scanner.model import Location
+
+_ECR = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_ARTIFACT_REGISTRY = re.compile(r"^([a-z0-9-]+)-docker\.pkg\.dev$")
+_GCR = {"gcr.io": "US", "us.gcr.io": "US", "eu.gcr.io": "EU", "asia.gcr.io": None}
+_ACR_DATA = re.compile(r"^[a-z0-9]+\.([a-z0-9]+)\.data\.azurecr\.io$")
+VENDOR_GLOBAL = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io",
+                           "public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com", "registry.k8s.io",
+                           "gcr.io/distroless"})
+# Registries of upstream projects: images built by others, not DWP-built, so their hosting is not DWP's.
+_UPSTREAM = ("registry.k8s.io/", "k8s.gcr.io/", "mcr.microsoft.com/", "public.ecr.aws/eks-distro/",
+             "quay.io/prometheus/", "quay.io/jetstack/", "ghcr.io/fluxcd/", "docker.io/library/")
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """(registry host, repository path) of an image reference, with Docker Hub's defaults."""
+    reference = image.split("@", 1)[0]
+    first, _, rest = reference.partition("/")
+    if not rest or ("." not in first and ":" not in first and first != "localhost"):
+        return "docker.io", reference if rest else f"library/{reference}"
+    return first.lower(), rest
+
+
+def is_upstream(image: str) -> bool:
+    """Official and upstream-project images (``nginx``, ``registry.k8s.io/...``): not DWP-built."""
+    host, path = split_image(image)
+    full = f"{host}/{path}"
+    return full.startswith(_UPSTREAM) or (host == "docker.io" and path.startswith("library/"))
+
+
+def place_image(image: str, extra: Mapping[str, str] | None = None) -> Location:
+    """The registry's location, ``unknown`` for vendor-global and private registries."""
+    host, _ = split_image(image)
+    provenance = (f"image {image}", f"registry {host}")
+    mapped = (extra or {}).get(host)
+    if mapped:
+        return Location("external", host, mapped, mapped == "GB", provenance, f"{host} mapped in offshore-scan.yaml")
+    for pattern, cloud in ((_ECR, "aws"), (_ARTIFACT_REGISTRY, "gcp"), (_ACR_DATA, "azure")):
+        match = pattern.match(host)
+        if match:
+            place = geography.place_region(cloud, match.group(1))
+            return Location(cloud, place.region, place.country, place.uk, provenance, place.note)
+    if host in _GCR:
+        country = _GCR[host]
+        return Location("gcp", host, country, False, provenance, f"{host} is a multi-regional Container Registry host")
+    if host.endswith(".azurecr.io"):
+        return Location("azure", None, None, None, provenance,
+                        f"location unresolved: {host} does not say its region; check the registry's location and "
+                        "geo-replications, or map it under endpoints in offshore-scan.yaml")
+    if host in VENDOR_GLOBAL:
+        return Location("external", host, None, None, provenance,
+                        f"location unresolved: {host} is a vendor-global registry; where it stores images is not "
+                        "stated (map it under endpoints in offshore-scan.yaml)")
+    return Location("external", host, None, None, provenance,
+                    f"location unresolved: registry {host} is not known; map it under endpoints in offshore-scan.yaml")
