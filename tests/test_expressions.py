@@ -181,3 +181,17 @@ resource "aws_s3_bucket" "copy" {
 }
 """})
     assert load_directory(tmp_path).resources == ()
+
+
+def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from providers.terraform import parallel_parse
+
+    _write(tmp_path, {
+        f"m{i}.tf": f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b{i}"\n}}\n' for i in range(6)
+    } | {"broken.tf": "resource {\n"})
+    serial = load_directory(tmp_path)
+    monkeypatch.setattr(parallel_parse, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv("OFFSHORE_SCAN_WORKERS", "2")
+    parallel = load_directory(tmp_path)
+    assert parallel.resources == serial.resources
+    assert parallel.gaps == serial.gaps and len(parallel.gaps) == 1

@@ -24,6 +24,7 @@ from providers.terraform.hcl_module import (
     provider_configs,
     root_inputs,
 )
+from providers.terraform.parallel_parse import parse_files
 from providers.terraform.values import TerraformResource, Unknown
 from scanner.model import CoverageGap, SourceRef
 
@@ -86,33 +87,27 @@ class _Display:
 
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[Path, ParsedModule]:
-    modules: dict[Path, ParsedModule] = {}
+    by_directory: dict[Path, list[Path]] = {}
     for directory, subdirs, filenames in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
         tf_files = sorted(f for f in filenames if f.endswith(".tf"))
-        if not tf_files:
-            continue
+        if tf_files:
+            by_directory[Path(directory)] = [Path(directory) / f for f in tf_files]
+    paths = [path for files in by_directory.values() for path in files]
+    results = dict(zip(paths, parse_files(paths), strict=True))
+    modules: dict[Path, ParsedModule] = {}
+    for directory, files in by_directory.items():
         parsed = []
-        for filename in tf_files:
-            path = Path(directory) / filename
-            hcl_file = _parse_file(path, display, gaps)
-            if hcl_file is not None:
-                parsed.append(hcl_file)
-        modules[Path(directory)] = ParsedModule(Path(directory), parsed)
+        for path in files:
+            result = results[path]
+            if isinstance(result, syn.HclFile):
+                parsed.append(result)
+            elif isinstance(result, syn.HclSyntaxError):
+                gaps.append(CoverageGap(display(path), result.line, str(result)))
+            else:
+                gaps.append(CoverageGap(display(path), None, f"cannot read file: {result}"))
+        modules[directory] = ParsedModule(directory, parsed)
     return modules
-
-
-def _parse_file(path: Path, display: _Display, gaps: list[CoverageGap]) -> syn.HclFile | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        gaps.append(CoverageGap(display(path), None, f"cannot read file: {error}"))
-        return None
-    try:
-        return syn.parse_hcl(text, str(path))
-    except syn.HclSyntaxError as error:
-        gaps.append(CoverageGap(display(path), error.line, str(error)))
-        return None
 
 
 def _locally_called(modules: Mapping[Path, ParsedModule]) -> set[Path]:

@@ -25,6 +25,10 @@ class HclSyntaxError(Exception):
         super().__init__(message)
         self.line = line
 
+    def __reduce__(self) -> tuple[type[HclSyntaxError], tuple[str, int | None]]:
+        # Errors travel back from parser worker processes.
+        return (HclSyntaxError, (str(self), self.line))
+
 
 # --- expressions -------------------------------------------------------------------------------
 
