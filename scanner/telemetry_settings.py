@@ -28,6 +28,22 @@ from scanner.yaml_data import load_yaml
 Destination = tuple[str, Endpoint]
 """(the setting that names it, e.g. ``DD_SITE``, and where it sends)."""
 
+_OPAQUE = "\x00from "
+
+
+def opaque_value(source: str) -> str:
+    """A variable that is set, from somewhere the input does not show (``secretKeyRef claims/sentry``)."""
+    return f"{_OPAQUE}{source}"
+
+
+def _place(name: str, value: str, extra: Mapping[str, str] | None) -> Endpoint:
+    if value.startswith(_OPAQUE):
+        source = value.removeprefix(_OPAQUE)
+        return Endpoint(name, None, None, None, None,
+                        f"{name} is set from {source}, which the scanned input does not show: its destination "
+                        "cannot be read")
+    return place_endpoint(value, extra)
+
 _URL_VARIABLES = (
     "DD_DD_URL", "DD_URL", "DD_LOGS_CONFIG_LOGS_DD_URL", "DD_APM_DD_URL", "DD_PROCESS_CONFIG_PROCESS_DD_URL",
     "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
@@ -49,11 +65,13 @@ def environment_destinations(
     values = {str(k): str(v) for k, v in env.items() if v is not None and str(v).strip()}
     if "DD_SITE" in values:
         found.append(("DD_SITE", place_datadog_site(values["DD_SITE"])))
-    elif datadog_present or (any(k in values for k in _DATADOG_MARKERS) and not _has_dd_url(values)):
+    elif datadog_present or (
+        any(k in values for k in _DATADOG_MARKERS) and not _has_dd_url(values) and not _sends_to_agent(values)
+    ):
         found.append(("DD_SITE (unset: Datadog's default)", place_datadog_site("datadoghq.com")))
     for name in _URL_VARIABLES:
         if name in values:
-            found.append((name, place_endpoint(values[name], extra)))
+            found.append((name, _place(name, values[name], extra)))
     for name in ("DD_ADDITIONAL_ENDPOINTS", "DD_LOGS_CONFIG_ADDITIONAL_ENDPOINTS"):
         if name in values:
             found.extend((name, place_endpoint(host, extra)) for host in _hosts_in_json(values[name]))
@@ -72,6 +90,11 @@ def environment_destinations(
         if name in values:
             found.append((name, decode_elastic_cloud_id(values[name])))
     return found
+
+
+def _sends_to_agent(values: Mapping[str, str]) -> bool:
+    # A tracer or library pointed at a local Datadog agent does not choose the site: the agent does.
+    return any(name in values for name in ("DD_AGENT_HOST", "DD_TRACE_AGENT_URL", "DD_DOGSTATSD_URL"))
 
 
 def _has_dd_url(values: Mapping[str, str]) -> bool:

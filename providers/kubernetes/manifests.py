@@ -68,18 +68,33 @@ def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageG
         if not chunk.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in chunk.splitlines()):
             continue
         try:
-            for line, data in _load(chunk):
-                manifests.extend(_objects(data, path, offset + line))
+            for node, data in _load(chunk):
+                manifests.extend(_objects(data, node, path, offset))
         except _TooLarge as error:
             gaps.append(CoverageGap(path, offset + error.line, str(error)))
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-            line = offset + mark.line if mark is not None else offset
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            gaps.append(CoverageGap(path, line + (1 if mark is not None else 0), f"not valid YAML: {problem}"))
+            gaps.append(_yaml_gap(error, path, offset))
         except RecursionError:
             gaps.append(CoverageGap(path, offset + 1, "YAML nested too deeply to read"))
     return manifests, gaps
+
+
+def _yaml_gap(error: yaml.YAMLError, path: str, offset: int) -> CoverageGap:
+    if isinstance(error, yaml.constructor.ConstructorError):
+        mark = error.problem_mark
+        line = offset + (mark.line + 1 if mark is not None else 1)
+        return CoverageGap(path, line, f"refused: {error.problem} (manifests are read with the safe loader, "
+                                       "which builds no application objects)")
+    # For an unfinished quote or bracket the context mark is where it began, the line to fix; otherwise
+    # the problem mark is where parsing stopped.
+    context = str(getattr(error, "context", "") or "")
+    starts_here = context.startswith(("while scanning", "while parsing a flow"))
+    mark = getattr(error, "context_mark", None) if starts_here else None
+    mark = mark or getattr(error, "problem_mark", None)
+    line = offset + (mark.line + 1 if mark is not None else 1)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    reason = f"{problem} ({context})" if context else problem
+    return CoverageGap(path, line, f"not valid YAML: {reason}")
 
 
 class _TooLarge(Exception):
@@ -99,7 +114,7 @@ def _documents(text: str) -> Iterator[tuple[int, str]]:
         yield text.count("\n", 0, start), text[start:end]
 
 
-def _load(chunk: str) -> Iterator[tuple[int, Any]]:
+def _load(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
     loader = _Loader(chunk)
     try:
         while loader.check_node():
@@ -109,7 +124,7 @@ def _load(chunk: str) -> Iterator[tuple[int, Any]]:
             size = _expanded_size(node)
             if size > MAX_EXPANDED_NODES:
                 raise _TooLarge(node.start_mark.line + 1, size)
-            yield node.start_mark.line + 1, loader.construct_document(node)
+            yield node, loader.construct_document(node)
     finally:
         loader.dispose()
 
@@ -151,15 +166,26 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _objects(data: Any, path: str, line: int) -> Iterator[Manifest]:
+def _objects(data: Any, node: yaml.Node, path: str, offset: int) -> Iterator[Manifest]:
     if not isinstance(data, dict):
         return
     if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
-        for item in data["items"]:
-            yield from _objects(item, path, line)
+        item_nodes = _items_node(node)
+        for index, item in enumerate(data["items"]):
+            item_node = item_nodes[index] if index < len(item_nodes) else node
+            yield from _objects(item, item_node, path, offset)
         return
     if "kind" in data and "apiVersion" in data:
-        yield Manifest(data, path, line)
+        yield Manifest(data, path, offset + node.start_mark.line + 1)
+
+
+def _items_node(node: yaml.Node) -> list[yaml.Node]:
+    """The item nodes of a List document, for their line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+                return list(value.value)
+    return []
 
 
 def looks_like_manifests(text: str) -> bool:

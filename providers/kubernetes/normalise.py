@@ -194,9 +194,18 @@ def _storage_class(scan: _Scan, manifest: Manifest, claim: str, inline: dict[str
     if claim_spec is None:
         pvc = scan.by_kind_name.get(("PersistentVolumeClaim", namespace(manifest), claim))
         claim_spec = (pvc.data.get("spec") or {}) if pvc else None
-    if not claim_spec or not claim_spec.get("storageClassName"):
+    if not claim_spec:
         return None
-    return scan.by_kind_name.get(("StorageClass", "default", str(claim_spec["storageClassName"])))
+    name = claim_spec.get("storageClassName")
+    if name is None:
+        # No class named: the cluster's default class applies (an explicit "" means no class at all).
+        return next((m for m in scan.manifests if m.kind == "StorageClass" and _is_default_class(m)), None)
+    return scan.by_kind_name.get(("StorageClass", "default", str(name)))
+
+
+def _is_default_class(storage_class: Manifest) -> bool:
+    annotations = storage_class.metadata.get("annotations") or {}
+    return str(annotations.get("storageclass.kubernetes.io/is-default-class", "")).lower() == "true"
 
 
 def _volume_topology(scan: _Scan, manifest: Manifest, spec: dict[str, Any]) -> Iterator[Location]:

@@ -12,6 +12,7 @@ _ECR = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:
 _ARTIFACT_REGISTRY = re.compile(r"^([a-z0-9-]+)-docker\.pkg\.dev$")
 _GCR = {"gcr.io": "US", "us.gcr.io": "US", "eu.gcr.io": "EU", "asia.gcr.io": None}
 _ACR_DATA = re.compile(r"^[a-z0-9]+\.([a-z0-9]+)\.data\.azurecr\.io$")
+_DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 VENDOR_GLOBAL = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io",
                            "public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com", "registry.k8s.io",
                            "gcr.io/distroless"})
@@ -26,7 +27,10 @@ def split_image(image: str) -> tuple[str, str]:
     first, _, rest = reference.partition("/")
     if not rest or ("." not in first and ":" not in first and first != "localhost"):
         return "docker.io", reference if rest else f"library/{reference}"
-    return first.lower(), rest
+    host = first.lower()
+    if host in _DOCKER_HUB:
+        return "docker.io", rest if "/" in rest else f"library/{rest}"
+    return host, rest
 
 
 def is_upstream(image: str) -> bool:

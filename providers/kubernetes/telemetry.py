@@ -15,7 +15,7 @@ from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, namespace, pod_spec
 from scanner.endpoints import Endpoint, place_datadog_site
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
-from scanner.telemetry_settings import collector_config_destinations, environment_destinations
+from scanner.telemetry_settings import collector_config_destinations, environment_destinations, opaque_value
 
 Classify = Callable[[Manifest], Classification]
 
@@ -75,13 +75,23 @@ def _environment(container: dict[str, Any], ns: str, config_maps: dict[tuple[str
         if "value" in variable:
             env[str(variable["name"])] = str(variable["value"])
             continue
-        ref = ((variable.get("valueFrom") or {}).get("configMapKeyRef")) or {}
+        value_from = variable.get("valueFrom") or {}
+        ref = value_from.get("configMapKeyRef") or {}
         config_map = config_maps.get((ns, str(ref.get("name"))))
-        if config_map is not None:
-            value = (config_map.data.get("data") or {}).get(ref.get("key"))
-            if value is not None:
-                env[str(variable["name"])] = str(value)
+        value = (config_map.data.get("data") or {}).get(ref.get("key")) if config_map is not None else None
+        if value is not None:
+            env[str(variable["name"])] = str(value)
+        elif value_from:
+            # Set, but from somewhere the manifests do not show (a Secret, a field, a missing ConfigMap).
+            source = next(iter(value_from), "valueFrom")
+            env[str(variable["name"])] = opaque_value(f"{source} {_describe_ref(value_from[source])}")
     return env
+
+
+def _describe_ref(ref: Any) -> str:
+    if isinstance(ref, dict):
+        return " ".join(f"{k}={v}" for k, v in ref.items() if isinstance(v, str))
+    return ""
 
 
 def _collector_settings(manifest: Manifest, extra: dict[str, str] | None = None) -> list[tuple[str, Endpoint]]:
