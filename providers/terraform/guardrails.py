@@ -1,17 +1,272 @@
 """Guardrails: controls that keep new resources in UK regions (SCPs, Azure Policy), reported as facts.
 
 Hook used by ``normalise``: ``guardrails`` recognises a region-deny control in one record.
+
+- AWS: an ``aws_organizations_policy`` of type SERVICE_CONTROL_POLICY with a Deny statement whose
+  condition is ``StringNotEquals`` (or ``...IfExists``, ``StringNotLike``) on ``aws:RequestedRegion``.
+  Its content is JSON (``jsonencode``, a heredoc, a plan's string) or an ``aws_iam_policy_document``
+  data source. The regions it leaves allowed are the guardrail's regions.
+- Azure: a policy assignment of the built-in "Allowed locations" definition, whose
+  ``listOfAllowedLocations`` parameter holds the allowed locations.
+
+A guardrail is ``uk_only`` when every region it allows is in the UK; the OFS-GRD-001 check decides
+what a missing one means.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from providers.terraform.context import NormaliseContext
-from providers.terraform.values import TerraformResource
+from providers.terraform.context import NormaliseContext, values_at
+from providers.terraform.values import TerraformResource, Unknown, first_unknown
+from scanner import geography
 from scanner.model import Guardrail
+
+AWS_KIND = "aws-scp-region-deny"
+AZURE_KIND = "azure-policy-allowed-locations"
+
+_REGION_KEY = "aws:requestedregion"
+_NEGATED_OPERATORS = {"stringnotequals", "stringnotequalsifexists", "stringnotlike", "stringnotlikeifexists"}
+# Global services whose calls are served from us-east-1 (or have no region): an SCP that denies them
+# outside eu-west-2 breaks IAM, Organizations, STS, Route 53, CloudFront and Support.
+GLOBAL_SERVICES = ("iam", "organizations", "sts", "route53", "cloudfront", "support")
+
+ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
+ALLOWED_RESOURCE_GROUP_LOCATIONS = "e765b5de-1225-4ba3-bd56-1ac6695af988"
+_DEFINITION_NAMES = {
+    "allowed locations": ALLOWED_LOCATIONS,
+    "allowed locations for resource groups": ALLOWED_RESOURCE_GROUP_LOCATIONS,
+}
+_ASSIGNMENTS = {
+    "azurerm_policy_assignment",
+    "azurerm_management_group_policy_assignment",
+    "azurerm_subscription_policy_assignment",
+    "azurerm_resource_group_policy_assignment",
+}
 
 
 def guardrails(context: NormaliseContext, record: TerraformResource) -> Iterator[Guardrail]:
     """The region guardrails one record establishes."""
-    return iter(())
+    if record.mode != "managed":
+        return
+    if record.type == "aws_organizations_policy":
+        found = _scp(context, record)
+    elif record.type in _ASSIGNMENTS:
+        found = _allowed_locations(context, record)
+    else:
+        return
+    if found is not None:
+        yield found
+
+
+# --- AWS service control policies --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The parts of an IAM policy statement a region guardrail is made of."""
+
+    effect: str
+    actions: tuple[Any, ...]
+    not_actions: tuple[Any, ...]
+    conditions: tuple[tuple[str, str, tuple[Any, ...]], ...]
+    """(operator, key, values), operator and key lower-cased."""
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def _json_statements(document: Any) -> list[Statement] | None:
+    """Statements of a JSON policy (text or already parsed); None when it is not a policy."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    if not isinstance(document, Mapping):
+        return None
+    statements = []
+    for raw in _as_tuple(document.get("Statement")):
+        if not isinstance(raw, Mapping):
+            continue
+        conditions = raw.get("Condition") if isinstance(raw.get("Condition"), Mapping) else {}
+        parsed = tuple(
+            (str(operator).lower(), str(key).lower(), _as_tuple(values))
+            for operator, tests in conditions.items() if isinstance(tests, Mapping)
+            for key, values in tests.items()
+        )
+        statements.append(Statement(str(raw.get("Effect", "")), _as_tuple(raw.get("Action")),
+                                    _as_tuple(raw.get("NotAction")), parsed))
+    return statements
+
+
+def _document_statements(document: TerraformResource) -> list[Statement]:
+    """Statements of an ``aws_iam_policy_document`` data source's ``statement`` blocks."""
+    statements = []
+    for block in values_at(document.values, "statement"):
+        if not isinstance(block, Mapping):
+            continue
+        conditions = tuple(
+            (str(c.get("test", "")).lower(), str(c.get("variable", "")).lower(), _as_tuple(c.get("values")))
+            for c in values_at(block, "condition") if isinstance(c, Mapping)
+        )
+        effect = block.get("effect")
+        statements.append(Statement(effect if isinstance(effect, str) else "Allow", _as_tuple(block.get("actions")),
+                                    _as_tuple(block.get("not_actions")), conditions))
+    return statements
+
+
+def _statements(context: NormaliseContext, content: Any) -> list[Statement] | None:
+    if isinstance(content, Unknown):
+        source = context.referenced(content)
+        if source is not None and source.type == "aws_iam_policy_document":
+            return _document_statements(source)
+        return None
+    return _json_statements(content)
+
+
+def _region_denies(statements: Iterable[Statement]) -> list[tuple[Statement, tuple[Any, ...]]]:
+    """Deny statements with a negated condition on the requested region, and the regions they leave."""
+    found = []
+    for statement in statements:
+        if statement.effect.lower() != "deny":
+            continue
+        for operator, key, values in statement.conditions:
+            if operator in _NEGATED_OPERATORS and key == _REGION_KEY:
+                found.append((statement, values))
+    return found
+
+
+def _allowed(denies: list[tuple[Statement, tuple[Any, ...]]]) -> tuple[list[str], Unknown | None]:
+    """The regions every region-deny statement leaves open (each one denies the rest)."""
+    allowed: list[str] | None = None
+    for _, values in denies:
+        unknown = first_unknown(list(values))
+        if unknown is not None:
+            return [], unknown
+        regions = [str(v) for v in values]
+        allowed = regions if allowed is None else [r for r in allowed if r in regions]
+    return allowed or [], None
+
+
+def unexempted_services(statement: Statement) -> list[str]:
+    """Global services a region-deny statement does not exempt through ``NotAction``."""
+    exempt = [str(a).lower() for a in statement.not_actions if isinstance(a, str)]
+    return [s for s in GLOBAL_SERVICES if not any(a == "*" or a.startswith(f"{s}:") for a in exempt)]
+
+
+def _attached(context: NormaliseContext, policy: TerraformResource) -> bool:
+    for attachment in context.records:
+        if attachment.type != "aws_organizations_policy_attachment":
+            continue
+        value = attachment.values.get("policy_id")
+        if context.referenced(value) is policy or (isinstance(value, str) and value == policy.values.get("id")):
+            return True
+    return False
+
+
+def _scp(context: NormaliseContext, record: TerraformResource) -> Guardrail | None:
+    policy_type = record.values.get("type", "SERVICE_CONTROL_POLICY")
+    if policy_type != "SERVICE_CONTROL_POLICY":
+        return None
+    statements = _statements(context, record.values.get("content"))
+    denies = _region_denies(statements or [])
+    if not denies:
+        return None
+    regions, unknown = _allowed(denies)
+    uk_only = unknown is None and bool(regions) and all(geography.is_uk("aws", r) for r in regions)
+    if unknown is not None:
+        text = f"SCP {record.address} denies requests outside regions not known statically ({unknown.reason})"
+    elif regions:
+        text = f"SCP {record.address} denies every region but {', '.join(regions)}"
+    else:
+        text = f"SCP {record.address} denies every region"
+    missing = sorted({s for statement, _ in denies for s in unexempted_services(statement)})
+    if missing:
+        text += (f"; the global services {', '.join(missing)} are not exempted through NotAction, so they are denied "
+                 "too (which breaks them), though the region guard holds")
+    else:
+        text += " (global services exempt through NotAction)"
+    if not _attached(context, record):
+        text += ("; no aws_organizations_policy_attachment in the scanned configuration attaches it (check that it "
+                 "is attached to the organisation root or the DWP OUs)")
+    return Guardrail(AWS_KIND, text, tuple(regions), record.source, uk_only)
+
+
+# --- Azure Policy ------------------------------------------------------------------------------
+
+
+def _definition(context: NormaliseContext, value: Any) -> str | None:
+    """Which built-in location definition a ``policy_definition_id`` names, if either."""
+    if isinstance(value, str):
+        tail = value.rstrip("/").rsplit("/", 1)[-1].lower()
+        return tail if tail in _DEFINITION_NAMES.values() else None
+    source = context.referenced(value)
+    if source is None or source.mode != "data":
+        return None
+    name, display = source.values.get("name"), source.values.get("display_name")
+    if isinstance(name, str) and name.lower() in _DEFINITION_NAMES.values():
+        return name.lower()
+    return _DEFINITION_NAMES.get(display.lower()) if isinstance(display, str) else None
+
+
+def _locations(parameters: Any) -> tuple[list[str] | None, str | None]:
+    """``listOfAllowedLocations.value`` of an assignment's parameters, or why it cannot be read."""
+    if isinstance(parameters, Unknown):
+        return None, parameters.reason
+    if isinstance(parameters, str):
+        try:
+            parameters = json.loads(parameters)
+        except ValueError:
+            return None, "parameters is not valid JSON"
+    listed = parameters.get("listOfAllowedLocations") if isinstance(parameters, Mapping) else None
+    values = listed.get("value") if isinstance(listed, Mapping) else None
+    unknown = first_unknown(values)
+    if unknown is not None:
+        return None, unknown.reason
+    if not isinstance(values, list):
+        return None, "parameters sets no listOfAllowedLocations value"
+    return [geography.normalise_azure_location(str(v)) for v in values], None
+
+
+def _enforced(values: Mapping[str, Any]) -> bool:
+    # azurerm 3+ `enforce` (default true); azurerm 2 `enforcement_mode` (bool, or "Default"/"DoNotEnforce").
+    enforce = values.get("enforce", values.get("enforcement_mode", True))
+    return enforce is not False and enforce != "DoNotEnforce"
+
+
+def _allowed_locations(context: NormaliseContext, record: TerraformResource) -> Guardrail | None:
+    definition = _definition(context, record.values.get("policy_definition_id"))
+    if definition is None:
+        return None
+    locations, problem = _locations(record.values.get("parameters"))
+    regions = locations or []
+    uk_only = bool(regions) and all(geography.is_uk("azure", r) for r in regions)
+    listed = ", ".join(regions) or "no location"
+    if problem is not None:
+        text = f"Azure Policy assignment {record.address} of Allowed locations: the locations are not known ({problem})"
+    elif definition == ALLOWED_RESOURCE_GROUP_LOCATIONS:
+        text = f"Azure Policy assignment {record.address} allows resource groups only in {listed}"
+    else:
+        text = f"Azure Policy assignment {record.address} allows only {listed}"
+    if definition == ALLOWED_RESOURCE_GROUP_LOCATIONS:
+        # That definition restricts where resource groups (their metadata) live, not the resources in them.
+        uk_only = False
+        text += (" (Allowed locations for resource groups): the resources in them are not restricted (assign "
+                 "Allowed locations too)")
+    if not _enforced(record.values):
+        uk_only = False
+        text += "; it is not enforced (enforce = false), so it only audits"
+    scope = next((record.values.get(k) for k in ("resource_group_id", "scope") if k in record.values), None)
+    if record.type == "azurerm_resource_group_policy_assignment" and isinstance(scope, str):
+        text += f"; scope: resource group {scope.rstrip('/').rsplit('/', 1)[-1]} only"
+    excluded = [str(s) for s in values_at(record.values, "not_scopes") if isinstance(s, str)]
+    if excluded:
+        text += f"; excluded scopes: {', '.join(excluded)}"
+    return Guardrail(AZURE_KIND, text, tuple(regions), record.source, uk_only)
