@@ -110,18 +110,26 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
         who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
         if grant.uk is False:
             outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.id}: {grant.description}"
+        elif grant.owner is None and grant.principal.startswith("unknown"):
+            outcome = Outcome.UNKNOWN
+            message = f"who can reach {resource.id} could not be read: {grant.description}"
         else:
             outcome = Outcome.UNKNOWN
             message = (
                 f"{who} can reach {resource.id} ({grant.description}), and the estate map does not say where "
                 "it is: add it to estate in offshore-scan.yaml"
             )
+        # The far end of an access path is the principal: naming it as the target keeps one finding per
+        # principal (the fingerprint includes the target) and shows its country in reports.
+        principal = Location("principal", grant.principal, grant.country, grant.uk,
+                             (grant.description,), grant.owner)
         yield Verdict(
             outcome,
             Category.ACCESS,
             resource,
-            resource.location,
+            principal,
             message,
+            target=principal,
             source=grant.source,
             evidence=(f"DWP because {resource.classification.reason}", f"principal {grant.principal}"),
         )

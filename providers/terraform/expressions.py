@@ -216,7 +216,7 @@ class _Failed(Unknown):
 
 
 # Functions that look inside their arguments and handle unknowns themselves.
-_UNKNOWN_TOLERANT = {"coalesce", "lookup", "merge"}
+_UNKNOWN_TOLERANT = {"coalesce", "lookup", "merge", "jsonencode"}
 
 
 def _walk(value: Any, steps: list[Any]) -> Any:

@@ -1,7 +1,7 @@
 """Terraform's built-in functions that decide names, tags and regions, over plain Python values.
 
 Arguments arrive already evaluated and free of unknowns, except for the few functions that
-``expressions._UNKNOWN_TOLERANT`` lets handle them (``coalesce``, ``lookup``, ``merge``).
+``expressions._UNKNOWN_TOLERANT`` lets handle them (``coalesce``, ``lookup``, ``merge``, ``jsonencode``).
 """
 
 from __future__ import annotations
@@ -120,6 +120,26 @@ def _distinct(items: list[Any]) -> list[Any]:
     return seen
 
 
+def _jsonencode(value: Any) -> Any:
+    # A policy with one computed ARN in it is still a policy: keep the partly known structure (readers
+    # of policy documents accept a mapping) rather than losing every principal to one unknown.
+    if isinstance(value, Unknown):
+        return value
+    if _contains_unknown(value):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return False
+
+
 def _unknown_after_apply(name: str) -> Callable[..., Any]:
     def function(*_: Any) -> Any:
         return Unknown(f"{name}() reads files or state that a static scan does not")
@@ -165,7 +185,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "flatten": _flatten,
     "compact": lambda items: [i for i in items if i not in (None, "")],
     "zipmap": lambda keys, values: dict(zip(keys, values, strict=True)),
-    "jsonencode": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True),
+    "jsonencode": _jsonencode,
     "jsondecode": lambda s: json.loads(s),
     "can": lambda v: True,
     "file": _unknown_after_apply("file"),

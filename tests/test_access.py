@@ -1,0 +1,405 @@
+"""Access grants: policy documents read in every form, and principals judged internal, placed or unknown.
+
+End-to-end cases (with findings) are the ``fixtures/access-*`` directories; these tests pin the
+parts a fixture cannot show on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from providers.interface import ScanOptions
+from providers.terraform import access
+from providers.terraform.context import NormaliseContext
+from providers.terraform.hcl_loader import load_directory
+from providers.terraform.policy_documents import from_document_data, read_policy
+from providers.terraform.values import Unknown
+from scanner.classification import ClassificationRules
+from scanner.estate import EstateMap, Party
+from scanner.model import Grant
+
+AWS = 'provider "aws" {\n  region = "eu-west-2"\n}\n'
+AZURE = 'provider "azurerm" {\n  features {}\n}\n'
+
+
+def _grants(tmp_path: Path, hcl: str, estate: EstateMap | None = None, scopes: tuple[str, ...] = ()) -> list[Grant]:
+    (tmp_path / "main.tf").write_text(textwrap.dedent(hcl))
+    records = load_directory(tmp_path).resources
+    options = ScanOptions(rules=ClassificationRules(dwp_scopes=frozenset(scopes)), estate=estate or EstateMap())
+    context = NormaliseContext(records, options)
+    return [grant for record in records for grant in access.grants(context, record)]
+
+
+def _by(grants: list[Grant], resource: str) -> dict[str, Grant]:
+    return {g.principal: g for g in grants if g.resource_id == resource}
+
+
+def _no_data(_: str) -> None:
+    return None
+
+
+# --- policy documents ------------------------------------------------------------------------------
+
+
+def test_json_policy_principals_conditions_and_effects() -> None:
+    text = json.dumps({
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:root"],
+                                              "Service": "lambda.amazonaws.com"},
+             "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": "x", "aws:PrincipalOrgID": ["o-abc"]}}},
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::b/*"]},
+        ]
+    })
+    document = read_policy(text, _no_data)
+    assert document.readable
+    allow, deny = document.statements
+    assert [(p.kind, p.value) for p in allow.principals] == [
+        ("AWS", "111122223333"), ("AWS", "arn:aws:iam::444455556666:root"), ("Service", "lambda.amazonaws.com"),
+    ]
+    assert allow.condition_values("aws:principalorgid") == ["o-abc"]
+    assert allow.allows and not deny.allows
+    assert [(p.kind, p.value) for p in deny.principals] == [("AWS", "*")]
+    assert deny.resources == ("arn:aws:s3:::b/*",)
+
+
+def test_single_statement_object_and_decoded_mapping_keep_unknowns() -> None:
+    role = Unknown("aws_iam_role.x.arn is known only after apply", ref="aws_iam_role.x", attribute="arn")
+    document = read_policy({"Statement": {"Effect": "Allow", "Principal": {"AWS": role}}}, _no_data)
+    assert document.readable
+    assert document.statements[0].principals[0].value is role
+
+
+def test_data_source_statements_sources_and_principal_type_star() -> None:
+    source = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}}]})
+    values = {
+        "source_policy_documents": [source],
+        "statement": [{
+            "effect": "Allow",
+            "actions": ["s3:GetObject"],
+            "resources": ["arn:aws:s3:::b/*"],
+            "principals": [{"type": "*", "identifiers": ["*"]}, {"type": "Federated", "identifiers": ["x"]}],
+            "condition": [{"test": "StringLike", "variable": "x:sub", "values": ["repo:a/b:*"]}],
+        }],
+    }
+    document = from_document_data(values, _no_data)
+    principals = [(p.kind, p.value) for s in document.statements for p in s.principals]
+    assert principals == [("AWS", "123456789012"), ("AWS", "*"), ("Federated", "x")]
+    assert document.statements[1].conditions_ending(":sub")[0].values == ("repo:a/b:*",)
+
+
+def test_reference_to_a_policy_document_data_source_is_followed() -> None:
+    ref = Unknown("read at plan time", ref="module.a.data.aws_iam_policy_document.trust", attribute="json")
+    values = {"statement": [{"principals": [{"type": "AWS", "identifiers": ["123456789012"]}]}]}
+    lookup = {"module.a.data.aws_iam_policy_document.trust": values}.get
+    assert read_policy(ref, lookup).statements[0].principals[0].value == "123456789012"
+    assert read_policy(ref, _no_data).unreadable == f"{ref.ref} is not in the scanned configuration"
+
+
+def test_unreadable_forms_say_why() -> None:
+    assert read_policy(Unknown("var.policy has no value"), _no_data).unreadable == "var.policy has no value"
+    assert "not valid JSON" in (read_policy("{nope", _no_data).unreadable or "")
+    assert read_policy(None, _no_data).readable and not read_policy("", _no_data).statements
+
+
+# --- AWS principals --------------------------------------------------------------------------------
+
+
+def test_unknown_principal_in_a_policy_is_an_unplaced_grant(tmp_path: Path) -> None:
+    # jsonencode keeps the rest of the document readable; the one unknown principal is unplaced.
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_iam_role" "ops" {
+          name = "ops"
+          assume_role_policy = jsonencode({
+            Statement = [{ Effect = "Allow", Principal = { AWS = var.ops_account_arn }, Action = "sts:AssumeRole" }]
+          })
+        }
+        variable "ops_account_arn" {}
+    """)
+    (grant,) = grants
+    assert grant.resource_id == "aws_iam_role.ops" and grant.principal.startswith("unknown")
+    assert grant.country is None and not grant.internal
+    assert "var.ops_account_arn has no default" in grant.principal + grant.description
+
+
+def test_dwp_accounts_and_service_principals_are_internal(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_iam_role" "ops" {
+          name = "ops"
+          assume_role_policy = jsonencode({
+            Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+                           Principal = { AWS = ["111122223333", "arn:aws:iam::222233334444:root"],
+                                         Service = "ecs-tasks.amazonaws.com" } }]
+          })
+        }
+    """, scopes=("111122223333",))
+    by = _by(grants, "aws_iam_role.ops")
+    assert by["111122223333"].internal and by["ecs-tasks.amazonaws.com"].internal
+    assert not by["arn:aws:iam::222233334444:root"].internal and by["arn:aws:iam::222233334444:root"].country is None
+
+
+def test_github_oidc_by_arn_without_sub_condition_says_any_repository(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_iam_role" "deploy" {
+          name = "deploy"
+          assume_role_policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" }
+            }]
+          })
+        }
+    """)
+    (grant,) = grants
+    assert grant.principal == "token.actions.githubusercontent.com"
+    assert (grant.country, grant.owner) == ("US", "GitHub Actions")
+    assert "no token.actions.githubusercontent.com:sub condition" in grant.description
+
+
+def test_eks_cluster_oidc_issuer_is_internal(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_iam_role" "irsa" {
+          name = "irsa"
+          assume_role_policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = {
+                Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-2.amazonaws.com/id/ABC123"
+              }
+            }]
+          })
+        }
+    """)
+    assert all(g.internal for g in grants) and grants
+
+
+def test_not_principal_allow_is_public(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_s3_bucket" "b" {
+          bucket = "dwp-b"
+          policy = jsonencode({
+            Statement = [{ Effect = "Allow", NotPrincipal = { AWS = "arn:aws:iam::111122223333:root" },
+                           Action = "s3:GetObject", Resource = "arn:aws:s3:::dwp-b/*" }]
+          })
+        }
+    """)
+    (grant,) = grants
+    assert grant.principal == "*" and grant.owner == "anyone (public)" and grant.country is None
+
+
+def test_role_named_in_a_bucket_policy_carries_its_trust_to_the_bucket(tmp_path: Path) -> None:
+    estate = EstateMap(accounts={"444455556666": Party("Offshore Ltd", "IN", "estate map")})
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_s3_bucket" "b" {
+          bucket = "dwp-b"
+          tags   = { Owner = "DWP" }
+        }
+        data "aws_iam_policy_document" "b" {
+          statement {
+            actions   = ["s3:GetObject"]
+            resources = ["${aws_s3_bucket.b.arn}/*"]
+            principals {
+              type        = "AWS"
+              identifiers = [aws_iam_role.reader.arn]
+            }
+          }
+        }
+        resource "aws_s3_bucket_policy" "b" {
+          bucket = aws_s3_bucket.b.id
+          policy = data.aws_iam_policy_document.b.json
+        }
+        resource "aws_iam_role" "reader" {
+          name = "reader"
+          assume_role_policy = jsonencode({
+            Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "444455556666" } }]
+          })
+        }
+    """, estate=estate)
+    on_bucket = _by(grants, "aws_s3_bucket.b")
+    assert on_bucket["aws_iam_role.reader.arn"].internal
+    offshore = on_bucket["444455556666"]
+    assert offshore.country == "IN" and "aws_s3_bucket_policy.b names aws_iam_role.reader" in offshore.description
+
+
+def test_lambda_permission_and_kms_grant(tmp_path: Path) -> None:
+    estate = EstateMap(accounts={"999988887777": Party("Partner", "FR", "estate map")})
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_lambda_function" "f" {
+          function_name = "f"
+          role          = "arn:aws:iam::111122223333:role/f"
+          tags          = { Owner = "DWP" }
+        }
+        resource "aws_lambda_permission" "partner" {
+          function_name  = aws_lambda_function.f.function_name
+          action         = "lambda:InvokeFunction"
+          principal      = "*"
+          source_account = "999988887777"
+        }
+        resource "aws_lambda_permission" "s3" {
+          function_name = aws_lambda_function.f.function_name
+          action        = "lambda:InvokeFunction"
+          principal     = "s3.amazonaws.com"
+        }
+        resource "aws_kms_key" "k" {
+          tags = { Owner = "DWP" }
+        }
+        resource "aws_ebs_volume" "v" {
+          availability_zone = "eu-west-2a"
+          size              = 10
+          kms_key_id        = aws_kms_key.k.arn
+          tags              = { Owner = "DWP" }
+        }
+        resource "aws_kms_grant" "g" {
+          key_id            = aws_kms_key.k.key_id
+          grantee_principal = "arn:aws:iam::999988887777:role/backup"
+          operations        = ["Decrypt"]
+        }
+    """, estate=estate)
+    on_function = _by(grants, "aws_lambda_function.f")
+    partner = on_function["999988887777"]
+    assert partner.country == "FR" and "aws:SourceAccount" in partner.description
+    assert on_function["s3.amazonaws.com"].internal
+    assert _by(grants, "aws_kms_key.k")["arn:aws:iam::999988887777:role/backup"].country == "FR"
+    volume = _by(grants, "aws_ebs_volume.v")["arn:aws:iam::999988887777:role/backup"]
+    assert "kms_key_id of aws_ebs_volume.v" in volume.description
+
+
+def test_log_destination_policy_and_lake_formation(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_cloudwatch_log_destination" "d" {
+          name       = "central-logs"
+          role_arn   = "arn:aws:iam::111122223333:role/cwl"
+          target_arn = "arn:aws:kinesis:eu-west-2:111122223333:stream/logs"
+          tags       = { Owner = "DWP" }
+        }
+        resource "aws_cloudwatch_log_destination_policy" "d" {
+          destination_name = aws_cloudwatch_log_destination.d.name
+          access_policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Principal = { AWS = "123456789012" }
+              Action    = "logs:PutSubscriptionFilter"
+              Resource  = "arn:aws:logs:eu-west-2:111122223333:destination:central-logs"
+            }]
+          })
+        }
+        resource "aws_glue_catalog_database" "claims" {
+          name = "claims"
+        }
+        resource "aws_lakeformation_permissions" "analyst" {
+          principal   = "arn:aws:iam::123456789012:role/analyst"
+          permissions = ["DESCRIBE"]
+          database {
+            name = aws_glue_catalog_database.claims.name
+          }
+        }
+    """)
+    assert "123456789012" in _by(grants, "aws_cloudwatch_log_destination.d")
+    lake = _by(grants, "aws_glue_catalog_database.claims")["arn:aws:iam::123456789012:role/analyst"]
+    assert "Lake Formation DESCRIBE" in lake.description and lake.country is None
+
+
+# --- Azure -----------------------------------------------------------------------------------------
+
+
+def test_resource_group_scope_reaches_its_dwp_resources(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, AZURE + """
+        resource "azurerm_resource_group" "rg" {
+          name     = "rg-claims"
+          location = "uksouth"
+        }
+        resource "azurerm_storage_account" "dwp" {
+          name                     = "stdwp"
+          resource_group_name      = azurerm_resource_group.rg.name
+          location                 = "uksouth"
+          account_tier             = "Standard"
+          account_replication_type = "LRS"
+          tags                     = { Owner = "DWP" }
+        }
+        resource "azurerm_storage_account" "other" {
+          name                     = "stother"
+          resource_group_name      = azurerm_resource_group.rg.name
+          location                 = "uksouth"
+          account_tier             = "Standard"
+          account_replication_type = "LRS"
+        }
+        resource "azurerm_role_assignment" "support" {
+          scope                = azurerm_resource_group.rg.id
+          role_definition_name = "Contributor"
+          principal_id         = "00000000-0000-0000-0000-00000000abcd"
+        }
+    """)
+    assert {g.resource_id for g in grants} == {"azurerm_resource_group.rg", "azurerm_storage_account.dwp"}
+    assert all(g.principal == "00000000-0000-0000-0000-00000000abcd" and g.country is None for g in grants)
+
+
+def test_lighthouse_with_an_unmatched_scope_reaches_every_dwp_azure_resource(tmp_path: Path) -> None:
+    estate = EstateMap(tenants={"11111111-2222-3333-4444-555555555555": Party("MSP", "IN", "estate map")})
+    grants = _grants(tmp_path, AZURE + """
+        variable "subscription_scope" {}
+        resource "azurerm_key_vault" "kv" {
+          name                = "kv-dwp"
+          location            = "uksouth"
+          resource_group_name = "rg-dwp"
+          tenant_id           = "aaaaaaaa-0000-0000-0000-000000000000"
+          sku_name            = "standard"
+          tags                = { Owner = "DWP" }
+        }
+        resource "azurerm_lighthouse_definition" "msp" {
+          name               = "MSP"
+          managing_tenant_id = "11111111-2222-3333-4444-555555555555"
+          scope              = var.subscription_scope
+          authorization {
+            principal_id       = "b3e1c9d7-6a5f-4e2d-9c8b-7a6f5e4d3c2b"
+            role_definition_id = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+          }
+        }
+        resource "azurerm_lighthouse_assignment" "msp" {
+          scope                    = var.subscription_scope
+          lighthouse_definition_id = azurerm_lighthouse_definition.msp.id
+        }
+    """, estate=estate)
+    (grant,) = grants
+    assert grant.resource_id == "azurerm_key_vault.kv" and grant.country == "IN" and grant.owner == "MSP"
+    assert "matches nothing scanned" in grant.description
+
+
+def test_looked_up_service_principal_is_placed_by_its_display_name(tmp_path: Path) -> None:
+    estate = EstateMap(principals={"Vendor Support App": Party("Vendor", "US", "estate map")})
+    grants = _grants(tmp_path, AZURE + """
+        data "azuread_service_principal" "vendor" {
+          display_name = "Vendor Support App"
+        }
+        resource "azurerm_storage_account" "dwp" {
+          name                     = "stdwp"
+          resource_group_name      = "rg"
+          location                 = "uksouth"
+          account_tier             = "Standard"
+          account_replication_type = "LRS"
+          tags                     = { Owner = "DWP" }
+        }
+        resource "azurerm_role_assignment" "vendor" {
+          scope                = azurerm_storage_account.dwp.id
+          role_definition_name = "Reader"
+          principal_id         = data.azuread_service_principal.vendor.object_id
+        }
+    """, estate=estate)
+    (grant,) = grants
+    assert grant.country == "US" and not grant.internal and grant.owner == "Vendor"
+
+
+def test_data_sources_declare_no_grants_of_their_own(tmp_path: Path) -> None:
+    assert _grants(tmp_path, AWS + """
+        data "aws_iam_policy_document" "unused" {
+          statement {
+            principals {
+              type        = "AWS"
+              identifiers = ["444455556666"]
+            }
+          }
+        }
+    """) == []
