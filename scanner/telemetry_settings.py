@@ -8,8 +8,10 @@ apply when a setting is absent (a Datadog agent with no ``DD_SITE`` sends to US1
 
 from __future__ import annotations
 
+import json
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -23,6 +25,7 @@ from scanner.endpoints import (
     place_newrelic_region,
     place_splunk_realm,
 )
+from scanner.model import Location
 from scanner.yaml_data import load_yaml
 
 Destination = tuple[str, Endpoint]
@@ -44,77 +47,101 @@ def _place(name: str, value: str, extra: Mapping[str, str] | None) -> Endpoint:
                         "cannot be read")
     return place_endpoint(value, extra)
 
-_URL_VARIABLES = (
-    "DD_DD_URL", "DD_URL", "DD_LOGS_CONFIG_LOGS_DD_URL", "DD_APM_DD_URL", "DD_PROCESS_CONFIG_PROCESS_DD_URL",
-    "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "SENTRY_DSN", "NEW_RELIC_HOST", "ELASTIC_APM_SERVER_URL",
-    "HONEYCOMB_API_ENDPOINT", "SPLUNK_INGEST_URL", "GRAFANA_OTLP_ENDPOINT", "DT_ENDPOINT",
+
+_DATADOG_URLS = ("DD_DD_URL", "DD_URL", "DD_LOGS_CONFIG_LOGS_DD_URL", "DD_APM_DD_URL")
+# Dual shipping: a JSON map of URL -> API keys, or (logs) a JSON list of {"Host": ...}.
+_DATADOG_ADDITIONAL = ("DD_ADDITIONAL_ENDPOINTS", "DD_APM_ADDITIONAL_ENDPOINTS", "DD_LOGS_CONFIG_ADDITIONAL_ENDPOINTS")
+# Any of these means a Datadog agent, library or extension will send somewhere.
+_DATADOG_KEYS = ("DD_API_KEY", "DD_API_KEY_SECRET_ARN", "DD_API_KEY_SSM_NAME", "DD_KMS_API_KEY")
+_URL_SETTINGS = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+    "SENTRY_DSN",
+    "NEW_RELIC_HOST",
+    "ELASTIC_APM_SERVER_URL",
+    "HONEYCOMB_API_ENDPOINT",
 )
-_DATADOG_MARKERS = ("DD_API_KEY", "DD_SITE", "DD_ENV", "DD_SERVICE", "DD_LOGS_ENABLED", "DD_TRACE_ENABLED")
+_NAMED_SITES: Mapping[str, Callable[[str], Endpoint]] = {
+    "DD_SITE": place_datadog_site,
+    "SPLUNK_REALM": place_splunk_realm,
+    "NEW_RELIC_REGION": place_newrelic_region,
+    "ELASTIC_CLOUD_ID": decode_elastic_cloud_id,
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": place_app_insights_connection_string,
+    "APPINSIGHTS_INSTRUMENTATIONKEY": place_app_insights_connection_string,
+}
+DATADOG_DEFAULT_SITE = "datadoghq.com"
+"""Where Datadog agents, libraries and the Lambda extension send when no site is configured (US1)."""
+
+TELEMETRY_SETTINGS = frozenset((*_NAMED_SITES, *_DATADOG_URLS, *_DATADOG_ADDITIONAL, *_URL_SETTINGS))
+"""Every environment variable ``telemetry_destinations`` reads a destination from."""
 
 
-def environment_destinations(
-    env: Mapping[str, Any], datadog_present: bool = False, extra: Mapping[str, str] | None = None
-) -> list[Destination]:
-    """Destinations named by environment variables (values already resolved to strings).
+def telemetry_destinations(
+    env: Mapping[str, Any], extra: Mapping[str, str] | None = None, *, datadog: bool = False
+) -> list[tuple[str, Endpoint]]:
+    """Where the agent and SDK settings in ``env`` send telemetry: ``(variable, Endpoint)`` pairs.
 
-    ``datadog_present`` says a Datadog agent or library is known to run here (a Datadog image or
-    Lambda layer), so that a missing ``DD_SITE`` means the default site, US1.
+    ``extra`` is the config file's host -> country map. ``datadog`` says Datadog is known to be in use
+    (a Datadog Lambda layer or agent image) even when no ``DD_`` key is set. Values that are not strings
+    are skipped: the caller knows why they are missing. When Datadog is in use and neither ``DD_SITE``
+    nor ``DD_DD_URL``/``DD_URL`` is set, Datadog's default site (US1) is reported under ``DD_SITE``.
     """
-    found: list[Destination] = []
-    values = {str(k): str(v) for k, v in env.items() if v is not None and str(v).strip()}
-    if "DD_SITE" in values:
-        found.append(("DD_SITE", place_datadog_site(values["DD_SITE"])))
-    elif datadog_present or (
-        any(k in values for k in _DATADOG_MARKERS) and not _has_dd_url(values) and not _sends_to_agent(values)
-    ):
-        found.append(("DD_SITE (unset: Datadog's default)", place_datadog_site("datadoghq.com")))
-    for name in _URL_VARIABLES:
-        if name in values:
-            found.append((name, _place(name, values[name], extra)))
-    for name in ("DD_ADDITIONAL_ENDPOINTS", "DD_LOGS_CONFIG_ADDITIONAL_ENDPOINTS"):
-        if name in values:
-            found.extend((name, place_endpoint(host, extra)) for host in _hosts_in_json(values[name]))
-    if "APPLICATIONINSIGHTS_CONNECTION_STRING" in values:
-        found.append(("APPLICATIONINSIGHTS_CONNECTION_STRING",
-                      place_app_insights_connection_string(values["APPLICATIONINSIGHTS_CONNECTION_STRING"])))
-    if "SPLUNK_REALM" in values:
-        found.append(("SPLUNK_REALM", place_splunk_realm(values["SPLUNK_REALM"])))
-    if "NEW_RELIC_REGION" in values:
-        found.append(("NEW_RELIC_REGION", place_newrelic_region(values["NEW_RELIC_REGION"])))
-    elif "NEW_RELIC_LICENSE_KEY" in values and "NEW_RELIC_HOST" not in values:
-        key = values["NEW_RELIC_LICENSE_KEY"]
-        # EU licence keys start with "eu01"; anything else reports to the US region.
-        found.append(("NEW_RELIC_LICENSE_KEY", place_newrelic_region("EU" if key.lower().startswith("eu01") else "US")))
-    for name in ("ELASTIC_CLOUD_ID", "ELASTIC_APM_CLOUD_ID"):
-        if name in values:
-            found.append((name, decode_elastic_cloud_id(values[name])))
+    found: list[tuple[str, Endpoint]] = []
+    for name, place in _NAMED_SITES.items():
+        value = env.get(name)
+        if isinstance(value, str) and value.strip():
+            found.append((name, _place(name, value, extra) if value.startswith(_OPAQUE) else place(value)))
+    for name in (*_DATADOG_URLS, *_URL_SETTINGS):
+        value = env.get(name)
+        if isinstance(value, str) and value.strip():
+            found.append((name, _place(name, value, extra)))
+    key = env.get("NEW_RELIC_LICENSE_KEY")
+    if isinstance(key, str) and key.strip() and not any(n in env for n in ("NEW_RELIC_REGION", "NEW_RELIC_HOST")):
+        # EU licence keys start with "eu01"; any other key reports to the US region.
+        region = "EU" if key.lower().startswith("eu01") else "US"
+        found.append(("NEW_RELIC_LICENSE_KEY", place_newrelic_region(region)))
+    for name in _DATADOG_ADDITIONAL:
+        value = env.get(name)
+        if isinstance(value, str):
+            found.extend((name, endpoint) for endpoint in _additional_endpoints(value, extra))
+    in_use = datadog or any(name in env for name in (*_DATADOG_KEYS, *_DATADOG_URLS, *_DATADOG_ADDITIONAL))
+    if in_use and not any(name in env for name in ("DD_SITE", "DD_DD_URL", "DD_URL")):
+        default = place_datadog_site(DATADOG_DEFAULT_SITE)
+        note = f"DD_SITE is not set, so Datadog's default site is used: {default.note}"
+        found.append(("DD_SITE", replace(default, note=note)))
     return found
 
 
-def _sends_to_agent(values: Mapping[str, str]) -> bool:
-    # A tracer or library pointed at a local Datadog agent does not choose the site: the agent does.
-    return any(name in values for name in ("DD_AGENT_HOST", "DD_TRACE_AGENT_URL", "DD_DOGSTATSD_URL"))
-
-
-def _has_dd_url(values: Mapping[str, str]) -> bool:
-    return any(name.startswith("DD_") and name.endswith("_URL") for name in values)
-
-
-def _hosts_in_json(text: str) -> Iterator[str]:
-    # {"https://app.datadoghq.eu": ["key"]} or a list of URLs
+def _additional_endpoints(text: str, extra: Mapping[str, str] | None) -> list[Endpoint]:
     try:
-        data = load_yaml(text)
-    except yaml.YAMLError:
-        return
-    if isinstance(data, dict):
-        yield from (str(k) for k in data)
-    elif isinstance(data, list):
-        for item in data:
-            if isinstance(item, dict) and item.get("host"):
-                yield str(item["host"])
-            elif isinstance(item, str):
-                yield item
+        parsed = json.loads(text)
+    except ValueError:
+        return [place_endpoint(text, extra)]
+    if isinstance(parsed, dict):
+        return [place_endpoint(url, extra) for url in parsed if isinstance(url, str)]
+    if isinstance(parsed, list):
+        hosts = (get_folded(item, "host") for item in parsed if isinstance(item, dict))
+        return [place_endpoint(host, extra) for host in hosts if isinstance(host, str)]
+    return [place_endpoint(text, extra)]
+
+
+def get_folded(mapping: Mapping[str, Any], key: str) -> Any:
+    """A key looked up without regard to case (Fluent Bit and Datadog accept any)."""
+    for name, value in mapping.items():
+        if isinstance(name, str) and name.lower() == key:
+            return value
+    return None
+
+
+def endpoint_location(endpoint: Endpoint, provenance: Iterable[str]) -> Location:
+    """The target ``Location`` of a vendor endpoint: cloud ``external``, the host as the region."""
+    note = endpoint.note
+    if endpoint.uk is None and note and not note.startswith("location unresolved"):
+        note = f"location unresolved: {note}"
+    return Location("external", endpoint.host or None, endpoint.country, endpoint.uk, tuple(provenance), note)
+
 
 
 # --- collector configurations ---------------------------------------------------------------------

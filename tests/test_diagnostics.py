@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from providers.interface import ScanOptions
-from providers.terraform.diagnostics import TELEMETRY_SETTINGS, endpoint_location, telemetry_destinations
 from providers.terraform.normalise import to_inventory
 from providers.terraform.values import ProviderContext, Resolved, TerraformResource, Unknown
 from scanner.endpoints import Endpoint
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
+from scanner.telemetry_settings import TELEMETRY_SETTINGS, endpoint_location, telemetry_destinations
 
 DWP = {"Classification": "OFFICIAL"}
 

@@ -15,7 +15,12 @@ from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, namespace, pod_spec
 from scanner.endpoints import Endpoint, place_datadog_site
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
-from scanner.telemetry_settings import collector_config_destinations, environment_destinations, opaque_value
+from scanner.telemetry_settings import (
+    collector_config_destinations,
+    endpoint_location,
+    opaque_value,
+    telemetry_destinations,
+)
 
 Classify = Callable[[Manifest], Classification]
 
@@ -56,7 +61,7 @@ def _workload_flows(manifest: Manifest, config_maps: dict[tuple[str, str], Manif
         env = _environment(container, namespace(manifest), config_maps)
         image = str(container.get("image") or "")
         datadog_image = "datadog/agent" in image or "datadog/cluster-agent" in image
-        for setting, endpoint in environment_destinations(env, datadog_present=datadog_image, extra=extra):
+        for setting, endpoint in telemetry_destinations(env, extra, datadog=datadog_image):
             where = f"container {container.get('name', '?')} {setting}"
             yield _flow(address(manifest), where, endpoint, manifest)
 
@@ -112,8 +117,7 @@ def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest) ->
     return Flow(
         resource_id=subject,
         kind=FlowKind.TELEMETRY,
-        target=Location("external", endpoint.host, endpoint.country, endpoint.uk,
-                        (f"{address(manifest)} {setting}",), endpoint.note),
+        target=endpoint_location(endpoint, (f"{address(manifest)} {setting}",)),
         description=f"{vendor}telemetry from {setting}",
         source=SourceRef(manifest.path, manifest.line, address(manifest)),
     )

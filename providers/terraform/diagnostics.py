@@ -7,8 +7,8 @@ Two hooks, both used by ``normalise``:
   function or an ECS task definition, log groups named by a string, account-wide policies, vendor
   cloud integrations).
 
-``telemetry_destinations`` reads agent and SDK settings from a plain mapping of environment
-variables; it knows nothing of Terraform, so other inputs (Kubernetes manifests) can reuse it.
+Agent and SDK settings in environment variables are read by ``scanner.telemetry_settings``, which
+Kubernetes shares.
 
 Data sent to an AWS resource is followed on (a Firehose stream to its destinations, a CloudWatch
 Logs destination to its target, a log group through its subscription filters): each place it
@@ -40,104 +40,18 @@ from scanner import geography
 from scanner.endpoints import (
     Endpoint,
     decode_elastic_cloud_id,
-    place_app_insights_connection_string,
     place_datadog_site,
     place_endpoint,
     place_newrelic_region,
-    place_splunk_realm,
 )
 from scanner.model import Flow, FlowKind, Location
-
-# --- telemetry settings: plain environment variables, no Terraform -----------------------------
-
-_DATADOG_URLS = ("DD_DD_URL", "DD_URL", "DD_LOGS_CONFIG_LOGS_DD_URL", "DD_APM_DD_URL")
-# Dual shipping: a JSON map of URL -> API keys, or (logs) a JSON list of {"Host": ...}.
-_DATADOG_ADDITIONAL = ("DD_ADDITIONAL_ENDPOINTS", "DD_APM_ADDITIONAL_ENDPOINTS", "DD_LOGS_CONFIG_ADDITIONAL_ENDPOINTS")
-# Any of these means a Datadog agent, library or extension will send somewhere.
-_DATADOG_KEYS = ("DD_API_KEY", "DD_API_KEY_SECRET_ARN", "DD_API_KEY_SSM_NAME", "DD_KMS_API_KEY")
-_URL_SETTINGS = (
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
-    "SENTRY_DSN",
-    "NEW_RELIC_HOST",
-    "ELASTIC_APM_SERVER_URL",
-    "HONEYCOMB_API_ENDPOINT",
+from scanner.telemetry_settings import (
+    DATADOG_DEFAULT_SITE,
+    TELEMETRY_SETTINGS,
+    endpoint_location,
+    get_folded,
+    telemetry_destinations,
 )
-_NAMED_SITES: Mapping[str, Callable[[str], Endpoint]] = {
-    "DD_SITE": place_datadog_site,
-    "SPLUNK_REALM": place_splunk_realm,
-    "NEW_RELIC_REGION": place_newrelic_region,
-    "ELASTIC_CLOUD_ID": decode_elastic_cloud_id,
-    "APPLICATIONINSIGHTS_CONNECTION_STRING": place_app_insights_connection_string,
-    "APPINSIGHTS_INSTRUMENTATIONKEY": place_app_insights_connection_string,
-}
-DATADOG_DEFAULT_SITE = "datadoghq.com"
-"""Where Datadog agents, libraries and the Lambda extension send when no site is configured (US1)."""
-
-TELEMETRY_SETTINGS = frozenset((*_NAMED_SITES, *_DATADOG_URLS, *_DATADOG_ADDITIONAL, *_URL_SETTINGS))
-"""Every environment variable ``telemetry_destinations`` reads a destination from."""
-
-
-def telemetry_destinations(
-    env: Mapping[str, Any], extra: Mapping[str, str] | None = None, *, datadog: bool = False
-) -> list[tuple[str, Endpoint]]:
-    """Where the agent and SDK settings in ``env`` send telemetry: ``(variable, Endpoint)`` pairs.
-
-    ``extra`` is the config file's host -> country map. ``datadog`` says Datadog is known to be in use
-    (a Datadog Lambda layer or agent image) even when no ``DD_`` key is set. Values that are not strings
-    are skipped: the caller knows why they are missing. When Datadog is in use and neither ``DD_SITE``
-    nor ``DD_DD_URL``/``DD_URL`` is set, Datadog's default site (US1) is reported under ``DD_SITE``.
-    """
-    found: list[tuple[str, Endpoint]] = []
-    for name, place in _NAMED_SITES.items():
-        value = env.get(name)
-        if isinstance(value, str) and value.strip():
-            found.append((name, place(value)))
-    for name in (*_DATADOG_URLS, *_URL_SETTINGS):
-        value = env.get(name)
-        if isinstance(value, str) and value.strip():
-            found.append((name, place_endpoint(value, extra)))
-    for name in _DATADOG_ADDITIONAL:
-        value = env.get(name)
-        if isinstance(value, str):
-            found.extend((name, endpoint) for endpoint in _additional_endpoints(value, extra))
-    in_use = datadog or any(name in env for name in (*_DATADOG_KEYS, *_DATADOG_URLS, *_DATADOG_ADDITIONAL))
-    if in_use and not any(name in env for name in ("DD_SITE", "DD_DD_URL", "DD_URL")):
-        default = place_datadog_site(DATADOG_DEFAULT_SITE)
-        note = f"DD_SITE is not set, so Datadog's default site is used: {default.note}"
-        found.append(("DD_SITE", replace(default, note=note)))
-    return found
-
-
-def _additional_endpoints(text: str, extra: Mapping[str, str] | None) -> list[Endpoint]:
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return [place_endpoint(text, extra)]
-    if isinstance(parsed, dict):
-        return [place_endpoint(url, extra) for url in parsed if isinstance(url, str)]
-    if isinstance(parsed, list):
-        hosts = (_get_folded(item, "host") for item in parsed if isinstance(item, dict))
-        return [place_endpoint(host, extra) for host in hosts if isinstance(host, str)]
-    return [place_endpoint(text, extra)]
-
-
-def _get_folded(mapping: Mapping[str, Any], key: str) -> Any:
-    """A key looked up without regard to case (Fluent Bit and Datadog accept any)."""
-    for name, value in mapping.items():
-        if isinstance(name, str) and name.lower() == key:
-            return value
-    return None
-
-
-def endpoint_location(endpoint: Endpoint, provenance: Iterable[str]) -> Location:
-    """The target ``Location`` of a vendor endpoint: cloud ``external``, the host as the region."""
-    note = endpoint.note
-    if endpoint.uk is None and note and not note.startswith("location unresolved"):
-        note = f"location unresolved: {note}"
-    return Location("external", endpoint.host or None, endpoint.country, endpoint.uk, tuple(provenance), note)
 
 
 def _said(record: TerraformResource, path: str, value: Any) -> str:
@@ -932,7 +846,7 @@ def _log_driver_hops(context: NormaliseContext, record: TerraformResource, confi
     elif driver == "awsfirelens":
         hop = _firelens_hop(context, record, options, where)
         if hop is not None:
-            yield f"FireLens output {_get_folded(options, 'name')}", hop
+            yield f"FireLens output {get_folded(options, 'name')}", hop
     elif driver in _DRIVER_ADDRESS:
         address = options.get(_DRIVER_ADDRESS[driver])
         if address is not None:
@@ -963,15 +877,15 @@ _FLUENT_BIT_AWS = ("cloudwatch", "cloudwatch_logs", "kinesis_firehose", "firehos
 
 def _firelens_hop(context: NormaliseContext, record: TerraformResource, options: Mapping[str, Any],
                   where: str) -> _Hop | None:
-    plugin = str(_get_folded(options, "name") or "").lower()
-    region = _get_folded(options, "region") or _get_folded(options, "aws_region")
+    plugin = str(get_folded(options, "name") or "").lower()
+    region = get_folded(options, "region") or get_folded(options, "aws_region")
     if plugin in _FLUENT_BIT_AWS and region is not None:
         steps = (_said(record, f"{where}.region", region),)
         hops = [_Hop(placed("aws", region, steps), None, f"{plugin} in {region}")]
-        stream = _get_folded(options, "delivery_stream")
+        stream = get_folded(options, "delivery_stream")
         firehose = next((r for r in _of_type(context, "aws_kinesis_firehose_delivery_stream")
                          if isinstance(stream, str) and r.values.get("name") == stream), None)
-        group = _log_group_named(context, _get_folded(options, "log_group_name"))
+        group = _log_group_named(context, get_folded(options, "log_group_name"))
         for receiver in (firehose, group):
             if receiver is not None:
                 here = (*steps, receiver.address)
@@ -980,14 +894,14 @@ def _firelens_hop(context: NormaliseContext, record: TerraformResource, options:
                                  receiver.address))
                 hops.extend(_onward(context, receiver, here, frozenset({record.address})))
         return _decisive(hops)
-    cloud_id = _get_folded(options, "cloud_id")
+    cloud_id = get_folded(options, "cloud_id")
     if plugin == "es" and isinstance(cloud_id, str):
         endpoint = decode_elastic_cloud_id(cloud_id)
         return _Hop(endpoint_location(endpoint, (_said(record, f"{where}.Cloud_ID", cloud_id),)), None,
                     _endpoint_label(endpoint))
     if plugin in _FLUENT_BIT_HOSTS:
         key, default = _FLUENT_BIT_HOSTS[plugin]
-        host = _get_folded(options, key)
+        host = get_folded(options, key)
         if host is None and default is not None:
             endpoint = place_endpoint(default, context.endpoints)
             note = f"{key} is not set, so the {plugin} output's default {default} is used: {endpoint.note}"
