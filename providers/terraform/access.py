@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,10 +166,7 @@ class Index:
     @classmethod
     def of(cls, context: NormaliseContext) -> Index:
         """The index of a context, built on first use."""
-        found = _INDEXES.get(context)
-        if found is None:
-            found = _INDEXES[context] = cls(context)
-        return found
+        return context.memo("access", cls)
 
     def __init__(self, context: NormaliseContext) -> None:
         self.context = context
@@ -310,8 +306,6 @@ def policy_targets(context: NormaliseContext, record: TerraformResource) -> list
     return targets
 
 
-# One index per scan, dropped with its context.
-_INDEXES: weakref.WeakKeyDictionary[NormaliseContext, Index] = weakref.WeakKeyDictionary()
 
 
 def encrypted_with(context: NormaliseContext, key: TerraformResource) -> list[tuple[TerraformResource, str]]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
 from providers.terraform.resource_map import FlowSpec, TypeSpec, resource_map
 from providers.terraform.values import TerraformResource, Unknown
 from scanner import geography
 from scanner.model import NOT_DWP, Classification, Location, Resource
+
+_T = TypeVar("_T")
 
 CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
 
@@ -39,8 +41,22 @@ class NormaliseContext:
                 if isinstance(value, str) and value:
                     self.by_identity.setdefault(value, record)
         self.records = records
+        self._by_type: dict[str, list[TerraformResource]] = {}
+        for record in records:
+            self._by_type.setdefault(record.type, []).append(record)
+        self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
+
+    def of_type(self, resource_type: str) -> Sequence[TerraformResource]:
+        """Every record of one type, in input order (concern modules ask this a lot)."""
+        return self._by_type.get(resource_type, ())
+
+    def memo(self, key: str, build: Callable[[NormaliseContext], _T]) -> _T:
+        """A per-input index a concern module builds once (``build(context)``) and reuses."""
+        if key not in self._memos:
+            self._memos[key] = build(self)
+        return self._memos[key]
 
     # --- resources -----------------------------------------------------------------------------
 

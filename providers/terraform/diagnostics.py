@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -193,11 +192,11 @@ def _forwarder_stack_hops(context: NormaliseContext, stack: TerraformResource, s
 
 def _stream_readers(context: NormaliseContext, stream: TerraformResource) -> Iterator[TerraformResource]:
     """Firehose streams and Lambda functions that read a Kinesis stream (and so carry its data on)."""
-    for firehose in _of_type(context, "aws_kinesis_firehose_delivery_stream"):
+    for firehose in context.of_type("aws_kinesis_firehose_delivery_stream"):
         source = first(values_at(firehose.values, "kinesis_source_configuration.kinesis_stream_arn"))
         if source is not None and context.referenced(source) is stream:
             yield firehose
-    for mapping in _of_type(context, "aws_lambda_event_source_mapping"):
+    for mapping in context.of_type("aws_lambda_event_source_mapping"):
         if context.referenced(mapping.values.get("event_source_arn")) is stream:
             function = context.referenced(mapping.values.get("function_name"))
             if function is not None:
@@ -362,7 +361,7 @@ def _eventhub_namespace(context: NormaliseContext, record: TerraformResource) ->
         hub = context.referenced(record.values.get("eventhub_id"))
         return _eventhub_namespace(context, hub) if hub is not None else None
     name = record.values.get("namespace_name")
-    return next((r for r in _of_type(context, "azurerm_eventhub_namespace")
+    return next((r for r in context.of_type("azurerm_eventhub_namespace")
                  if isinstance(name, str) and r.values.get("name") == name), None)
 
 
@@ -490,10 +489,8 @@ def _unique(records: Iterable[TerraformResource | None]) -> Subjects:
 
 @dataclass(frozen=True)
 class _Index:
-    """Look-ups by type and by log group name, built once per input (diagnostics follow names a lot)."""
+    """Look-ups by log group name, built once per input (diagnostics follow names a lot)."""
 
-    by_type: Mapping[str, tuple[TerraformResource, ...]]
-    """Records of each type, in input order."""
     log_groups: Mapping[str, TerraformResource]
     """``aws_cloudwatch_log_group`` by ``name``."""
     logging_to: Mapping[str, tuple[TerraformResource, ...]]
@@ -502,33 +499,23 @@ class _Index:
     """Subscription filters by the name of the log group they subscribe."""
 
 
-# NormaliseContext is shared and has no room for these; an index lives as long as its context does.
-_INDEXES: weakref.WeakKeyDictionary[NormaliseContext, _Index] = weakref.WeakKeyDictionary()
-
-
 def _index(context: NormaliseContext) -> _Index:
-    found = _INDEXES.get(context)
-    if found is None:
-        found = _INDEXES[context] = _build_index(context)
-    return found
+    return context.memo("diagnostics", _build_index)
 
 
 def _build_index(context: NormaliseContext) -> _Index:
-    by_type: dict[str, list[TerraformResource]] = {}
-    for record in context.records:
-        by_type.setdefault(record.type, []).append(record)
     log_groups: dict[str, TerraformResource] = {}
-    for group in by_type.get("aws_cloudwatch_log_group", ()):
+    for group in context.of_type("aws_cloudwatch_log_group"):
         if isinstance(group.values.get("name"), str):
             log_groups.setdefault(group.values["name"], group)
     logging_to: dict[str, list[TerraformResource]] = {}
-    for function in by_type.get("aws_lambda_function", ()):
+    for function in context.of_type("aws_lambda_function"):
         custom = first(values_at(function.values, "logging_config.log_group"))
         name = custom if custom is not None else f"/aws/lambda/{function.values.get('function_name')}"
         if isinstance(name, str):
             logging_to.setdefault(name, []).append(function)
     subscriptions: dict[str, list[TerraformResource]] = {}
-    for subscription in by_type.get("aws_cloudwatch_log_subscription_filter", ()):
+    for subscription in context.of_type("aws_cloudwatch_log_subscription_filter"):
         named = subscription.values.get("log_group_name")
         if isinstance(named, Unknown):
             group = context.referenced(named)
@@ -536,15 +523,10 @@ def _build_index(context: NormaliseContext) -> _Index:
         if isinstance(named, str):
             subscriptions.setdefault(named, []).append(subscription)
     return _Index(
-        by_type={k: tuple(v) for k, v in by_type.items()},
         log_groups=log_groups,
         logging_to={k: tuple(v) for k, v in logging_to.items()},
         subscriptions={k: tuple(v) for k, v in subscriptions.items()},
     )
-
-
-def _of_type(context: NormaliseContext, resource_type: str) -> tuple[TerraformResource, ...]:
-    return _index(context).by_type.get(resource_type, ())
 
 
 def _log_group_named(context: NormaliseContext, name: Any) -> TerraformResource | None:
@@ -601,9 +583,9 @@ def _account_policy(context: NormaliseContext, record: TerraformResource) -> Ite
     destination = _document_destination(context, document)
     excluded = _excluded_log_groups(record.values.get("selection_criteria"))
     here = context.location(record).region
-    groups = [r for r in _of_type(context, "aws_cloudwatch_log_group")
+    groups = [r for r in context.of_type("aws_cloudwatch_log_group")
               if context.location(r).region in (here, None) and r.values.get("name") not in excluded]
-    functions = [r for r in _of_type(context, "aws_lambda_function")
+    functions = [r for r in context.of_type("aws_lambda_function")
                  if context.location(r).region in (here, None)
                  and f"/aws/lambda/{r.values.get('function_name')}" not in excluded]
     step = _said(record, "policy_document.DestinationArn", destination)
@@ -722,7 +704,7 @@ def _metric_alarm(context: NormaliseContext, record: TerraformResource) -> Itera
             if topic is not None and topic.type == "aws_sns_topic":
                 topics.setdefault(topic.address, (topic, _said(record, path, action)))
     for topic, step in topics.values():
-        for subscription in _of_type(context, "aws_sns_topic_subscription"):
+        for subscription in context.of_type("aws_sns_topic_subscription"):
             if (context.referenced(subscription.values.get("topic_arn")) is topic
                     and subscription.values.get("protocol") in ("https", "http")):
                 endpoint = subscription.values.get("endpoint")
@@ -803,7 +785,7 @@ def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -
     if not isinstance(containers, list):
         # Unknown as a whole when any part is (an image from an ECR reference): nothing to read.
         return
-    subjects = _unique([record, *(r for r in _of_type(context, "aws_ecs_service")
+    subjects = _unique([record, *(r for r in context.of_type("aws_ecs_service")
                                   if context.referenced(r.values.get("task_definition")) is record)])
     found: list[tuple[FlowKind, str, _Hop]] = []
     for index, container in enumerate(containers):
@@ -883,7 +865,7 @@ def _firelens_hop(context: NormaliseContext, record: TerraformResource, options:
         steps = (_said(record, f"{where}.region", region),)
         hops = [_Hop(placed("aws", region, steps), None, f"{plugin} in {region}")]
         stream = get_folded(options, "delivery_stream")
-        firehose = next((r for r in _of_type(context, "aws_kinesis_firehose_delivery_stream")
+        firehose = next((r for r in context.of_type("aws_kinesis_firehose_delivery_stream")
                          if isinstance(stream, str) and r.values.get("name") == stream), None)
         group = _log_group_named(context, get_folded(options, "log_group_name"))
         for receiver in (firehose, group):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -181,22 +180,6 @@ TARGETS: dict[str, TargetResolver] = {
 
 # --- references and the networks behind a gateway ----------------------------------------------
 
-_TYPE_INDEX: weakref.WeakKeyDictionary[NormaliseContext, dict[str, list[TerraformResource]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _of_type(context: NormaliseContext, resource_type: str) -> list[TerraformResource]:
-    # Gateways look for their attachments in every record: index once per input, not once per question.
-    index = _TYPE_INDEX.get(context)
-    if index is None:
-        index = {}
-        for record in context.records:
-            index.setdefault(record.type, []).append(record)
-        _TYPE_INDEX[context] = index
-    return index.get(resource_type, [])
-
-
 def _ref(context: NormaliseContext, value: Any, *types: str) -> TerraformResource | None:
     """The record a value points at, if it is of one of ``types`` (any type when none are given)."""
     found = context.referenced(value)
@@ -230,7 +213,7 @@ def _behind(context: NormaliseContext, gateway: TerraformResource | None) -> lis
     if gateway.type == "aws_vpn_gateway":
         found.append(_ref(context, gateway.values.get("vpc_id"), "aws_vpc"))
     for attachment_type, gateway_key, network_key in _ATTACHMENTS:
-        for attachment in _of_type(context, attachment_type):
+        for attachment in context.of_type(attachment_type):
             if _ref(context, attachment.values.get(gateway_key)) is gateway:
                 found.append(_ref(context, attachment.values.get(network_key), "aws_vpc"))
     return [item for item in found if item is not None]
@@ -373,7 +356,7 @@ def _dx_connection_target(context: NormaliseContext, value: Any) -> Target:
 def _vifs_on(context: NormaliseContext, dx_gateway: TerraformResource | None) -> list[TerraformResource]:
     if dx_gateway is None:
         return []
-    return [vif for vif_type in _VIF_TYPES for vif in _of_type(context, vif_type)
+    return [vif for vif_type in _VIF_TYPES for vif in context.of_type(vif_type)
             if _ref(context, vif.values.get("dx_gateway_id")) is dx_gateway]
 
 
@@ -382,7 +365,7 @@ def _behind_dx_gateway(context: NormaliseContext, dx_gateway: TerraformResource 
     if dx_gateway is None:
         return []
     found: list[TerraformResource] = []
-    for association in _of_type(context, "aws_dx_gateway_association"):
+    for association in context.of_type("aws_dx_gateway_association"):
         if _ref(context, association.values.get("dx_gateway_id")) is dx_gateway:
             gateway = (_ref(context, association.values.get("associated_gateway_id"))
                        or _ref(context, association.values.get("vpn_gateway_id")))
@@ -513,7 +496,7 @@ def _vnet_named(context: NormaliseContext, name: Any, group: Any) -> TerraformRe
     found = _ref(context, name, "azurerm_virtual_network") if isinstance(name, Unknown) else None
     if found is not None or not isinstance(name, str):
         return found
-    for vnet in _of_type(context, "azurerm_virtual_network"):
+    for vnet in context.of_type("azurerm_virtual_network"):
         other_group = vnet.values.get("resource_group_name")
         same_group = not isinstance(group, str) or not isinstance(other_group, str) or group == other_group
         if vnet.values.get("name") == name and same_group:
@@ -552,14 +535,14 @@ def _hub_connection(context: NormaliseContext, record: TerraformResource) -> Ite
 def _hub_networks(context: NormaliseContext, hub: TerraformResource | None) -> list[TerraformResource]:
     if hub is None:
         return []
-    return [network for connection in _of_type(context, "azurerm_virtual_hub_connection")
+    return [network for connection in context.of_type("azurerm_virtual_hub_connection")
             if _ref(context, connection.values.get("virtual_hub_id")) is hub
             and (network := _ref(context, connection.values.get("remote_virtual_network_id"))) is not None]
 
 
 def _vpn_site(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
     networks: list[TerraformResource] = []
-    for connection in _of_type(context, "azurerm_vpn_gateway_connection"):
+    for connection in context.of_type("azurerm_vpn_gateway_connection"):
         if _ref(context, connection.values.get("remote_vpn_site_id")) is record:
             gateway = _ref(context, connection.values.get("vpn_gateway_id"), "azurerm_vpn_gateway")
             hub = _ref(context, gateway.values.get("virtual_hub_id"), "azurerm_virtual_hub") if gateway else None
@@ -640,7 +623,7 @@ def _gcp_network_peering(context: NormaliseContext, record: TerraformResource) -
     local = _ref(context, record.values.get("network"), "google_compute_network")
     subjects = _ours(record, [local])
     description = f"VPC network peering ({record.address})"
-    subnets = [s for s in _of_type(context, "google_compute_subnetwork")
+    subnets = [s for s in context.of_type("google_compute_subnetwork")
                if _ref(context, s.values.get("network")) is peer]
     for subnet in subnets:
         yield from _flows(subjects, _located(context, subnet, f"peer subnetwork {subnet.address}"),
