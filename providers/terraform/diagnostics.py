@@ -1015,8 +1015,8 @@ def _vendor_hop(context: NormaliseContext, record: TerraformResource, steps: tup
         note = f"provider {provider.key} sets no {key}, so the default {default} is used: {endpoint.note}"
         return _Hop(endpoint_location(replace(endpoint, note=note), (*steps, *configured.provenance)), None,
                     _endpoint_label(endpoint))
-    reason = (f"the {named} site is set by provider \"{vendor}\" {key} (default {default}, {site}), which "
-              f"offshore-scan does not read from provider blocks yet: check {key} of provider {provider.key}")
+    reason = (f"the {named} site is set by provider \"{vendor}\" {key} (default {default}, {site}), and no "
+              f"provider block for {provider.key} is in the scanned configuration: check where it is configured")
     return _unknown_hop("external", (*steps, f"provider {provider.key}"), reason, f"{named} (site not read)")
 
 

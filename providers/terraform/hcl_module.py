@@ -16,7 +16,7 @@ from typing import Any
 
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
-from providers.terraform.values import ProviderContext, Resolved, Unknown
+from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, Unknown
 from scanner.model import CoverageGap
 
 # Roots of references that are not resources.
@@ -326,8 +326,7 @@ def provider_configs(scope: ModuleScope, inherited: Mapping[str, ProviderContext
             key=f"{scope.prefix()}{key}" if scope.address else key,
             region=_provider_setting(scope, block, "region", label),
             default_tags=_default_tags(scope, block),
-            extra={name: _provider_setting(scope, block, name, label) for name in ("zone", "project")
-                   if name in block.attributes},
+            extra={name: _provider_setting(scope, block, name, label) for name in PROVIDER_SETTINGS},
         )
     return providers
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from providers.terraform.values import ProviderContext, Resolved, TerraformResource, Unknown
+from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, TerraformResource, Unknown
 from scanner.model import CoverageGap, SourceRef
 
 _CONFIG = "plan configuration"
@@ -306,8 +306,8 @@ class _PlanReader:
             key=entry_key,
             region=self._setting(expressions, "region", scope, entry_key, steps),
             default_tags=self._default_tags(expressions, scope, entry_key),
-            extra={name: self._setting(expressions, name, scope, entry_key, steps)
-                   for name in ("zone", "project") if name in expressions},
+            extra={name: self._setting(expressions, name, scope, entry_key, steps) if name in expressions
+                   else Resolved(None, steps) for name in PROVIDER_SETTINGS},
         )
 
     def _provider_entry(self, key: str) -> tuple[str, dict] | None:

@@ -61,6 +61,12 @@ class Resolved:
     """Steps, first to last: ``provider aws.dr (main.tf:3)``, ``var.dr_region = "us-east-1" (default)``."""
 
 
+PROVIDER_SETTINGS = ("zone", "project", "api_url", "base_url", "url", "custom_app_url")
+"""Provider settings besides ``region`` that normalisers read: Google's zone and project, and the site
+URLs of vendor providers (Datadog and SignalFx ``api_url``, Sentry ``base_url``). Each is present in
+``ProviderContext.extra``, as ``Resolved(None)`` when the block leaves it unset."""
+
+
 @dataclass(frozen=True)
 class ProviderContext:
     """The provider configuration a resource was created through."""
@@ -72,7 +78,7 @@ class ProviderContext:
     default_tags: Mapping[str, Any] = field(default_factory=dict)
     """AWS ``default_tags { tags = ... }``; may be ``Unknown``."""
     extra: Mapping[str, Resolved] = field(default_factory=dict)
-    """Other provider settings a resource map entry may need (Google ``zone``, ``project``)."""
+    """The ``PROVIDER_SETTINGS`` of the provider block; empty when no block configures the provider."""
 
 
 @dataclass(frozen=True)
