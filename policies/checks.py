@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from scanner.model import Category, Flow, Inventory, Location, Outcome, Resource, SourceRef
+from scanner.model import Category, Classification, Flow, Inventory, Location, Outcome, Resource, SourceRef
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,11 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
 
 
 _GUARDED_CLOUDS = {"aws": "aws-scp-region-deny", "azure": "azure-policy-allowed-locations"}
+_GUARDRAIL_WORDS = {
+    "aws": "no service control policy denying aws:RequestedRegion outside eu-west-2",
+    "azure": "no Azure Policy \"Allowed locations\" assignment limited to uksouth/ukwest",
+}
+_TERRAFORM_PREFIXES = {"aws": "aws_", "azure": "azurerm_"}
 
 
 def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
@@ -143,21 +148,34 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
     for cloud, kind in _GUARDED_CLOUDS.items():
         if cloud not in inventory.clouds:
             continue  # only inputs that deploy to the cloud (Terraform) could hold its guardrail
-        dwp = [r for r in inventory.resources if r.location.cloud == cloud and r.classification.dwp]
+        # Terraform's resources only: a Kubernetes workload placed in an AWS region is not the account's.
+        prefix = _TERRAFORM_PREFIXES[cloud]
+        dwp = [r for r in inventory.resources
+               if r.location.cloud == cloud and r.classification.dwp and r.type.startswith(prefix)]
         if not dwp:
             continue
         guards = [g for g in inventory.guardrails if g.kind == kind]
         if any(g.uk_only for g in guards):
             continue
-        anchor = min(dwp, key=lambda r: r.id)
+        first = min(dwp, key=lambda r: (r.source.path, r.source.line or 0))
+        open_everywhere = Location(cloud, None, None, None, (), "every region is open to new resources")
+        # The finding is about the estate, not one resource: it gets a resource of its own.
+        estate = Resource(
+            id=f"{cloud} estate",
+            type="region guardrail",
+            location=open_everywhere,
+            classification=Classification(True, f"{len(dwp)} DWP resource(s) deployed to {cloud}"),
+            source=SourceRef(first.source.path, None, f"{cloud} estate"),
+            holds_data=False,
+        )
         found = "; ".join(g.description for g in guards) or "none was found in the scanned configuration"
         yield Verdict(
             Outcome.FAIL,
             Category.HOSTING,
-            anchor,
-            Location(cloud, None, None, None, (), "every region is open to new resources"),
-            f"no {kind.replace('-', ' ')} guardrail limits {cloud} resources to UK regions ({found}); "
-            f"{len(dwp)} DWP resource(s) could be created anywhere",
+            estate,
+            open_everywhere,
+            f"{_GUARDRAIL_WORDS[cloud]} ({found}): {len(dwp)} DWP resource(s) in {cloud}, and nothing stops new "
+            "ones being created outside the UK",
             evidence=tuple(g.description for g in guards),
         )
 

@@ -30,7 +30,8 @@ class TextReporter:
             resource = findings[0].resource
             where = f"{resource.source.path}:{resource.source.line}" if resource.source.line else resource.source.path
             lines.append(self._style(f"{resource_id}", bold=True) + f"  ({resource.type}, {where})")
-            lines.append(f"  DWP: {resource.classification.reason}; hosted in {resource.location.describe()}")
+            hosted = f"; hosted in {resource.location.describe()}" if resource.holds_data else ""
+            lines.append(f"  DWP: {resource.classification.reason}{hosted}")
             for finding in findings:
                 lines.extend(self._finding(finding))
             lines.append("")
