@@ -66,8 +66,8 @@ class ClassificationRules:
     scope_all: bool = False
     """``--scope all``: every resource is treated as DWP."""
 
-    def classify(self, tags: Mapping[str, Any], scopes: Iterable[str] = ()) -> Classification:
-        """Decide one resource from its tags (or labels) and the account/subscription/project it is in."""
+    def classify(self, tags: Mapping[str, Any], scopes: Iterable[str] = (), noun: str = "tag") -> Classification:
+        """Decide one resource from its tags (or labels: ``noun`` names them in the reason) and its scopes."""
         for raw_key, raw_value in sorted(tags.items()):
             if not isinstance(raw_value, str):
                 continue
@@ -75,12 +75,12 @@ class ClassificationRules:
             if key in self.classification_keys:
                 marking = marking_of(raw_value)
                 if marking is not None:
-                    return Classification(True, f"tag {raw_key}={raw_value}", marking)
+                    return Classification(True, f"{noun} {raw_key}={raw_value}", marking)
             if key in self.owner_keys and any(p.search(raw_value) for p in self.owner_patterns):
-                return Classification(True, f"tag {raw_key}={raw_value}", _marking_in(tags, self))
+                return Classification(True, f"{noun} {raw_key}={raw_value}", _marking_in(tags, self))
             patterns = self.extra_tags.get(key)
             if patterns and any(p.search(raw_value) for p in patterns):
-                return Classification(True, f"tag {raw_key}={raw_value} (config)", _marking_in(tags, self))
+                return Classification(True, f"{noun} {raw_key}={raw_value} (config)", _marking_in(tags, self))
         for scope in scopes:
             if scope in self.dwp_scopes:
                 return Classification(True, f"in DWP scope {scope} (config)", _marking_in(tags, self))

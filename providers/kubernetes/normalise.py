@@ -116,18 +116,18 @@ def to_inventory(
 
 def _classify(scan: _Scan, manifest: Manifest) -> Classification:
     rules = scan.options.rules
-    own = rules.classify(labels_and_annotations(manifest.metadata))
+    own = rules.classify(labels_and_annotations(manifest.metadata), noun="label")
     if own.dwp:
         return own
     template = pod_template(manifest)
     if template is not None:
-        from_template = rules.classify(labels_and_annotations(template.get("metadata")))
+        from_template = rules.classify(labels_and_annotations(template.get("metadata")), noun="label")
         if from_template.dwp:
             return Classification(True, f"pod template {from_template.reason}", from_template.marking)
     ns = namespace(manifest)
     ns_object = scan.namespaces.get(ns)
     if ns_object is not None:
-        from_namespace = rules.classify(labels_and_annotations(ns_object.metadata))
+        from_namespace = rules.classify(labels_and_annotations(ns_object.metadata), noun="label")
         if from_namespace.dwp:
             return Classification(True, f"namespace {ns}: {from_namespace.reason}", from_namespace.marking)
     scoped = rules.classify({}, [f"namespace/{ns}"])
@@ -300,7 +300,7 @@ def _persistent_volume(scan: _Scan, manifest: Manifest) -> Resource:
         chosen = placement.cluster_location(scan.cluster_region) if scan.cluster_region else Location(
             "kubernetes", None, None, None, (), "placement not stated")
     claim = spec.get("claimRef") or {}
-    classification = scan.options.rules.classify(labels_and_annotations(manifest.metadata))
+    classification = scan.options.rules.classify(labels_and_annotations(manifest.metadata), noun="label")
     if not classification.dwp and claim.get("name"):
         pseudo = Manifest({"kind": "PersistentVolumeClaim", "apiVersion": "v1",
                            "metadata": {"name": claim["name"], "namespace": claim.get("namespace")}},

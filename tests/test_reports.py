@@ -1,0 +1,53 @@
+"""Output is a contract: JSON validated against its schema, and golden snapshots of both formats.
+
+Refresh the snapshots after an intended change with:
+    OFFSHORE_SCAN_UPDATE_GOLDEN=1 python -m pytest tests/test_reports.py
+and review the diff like any other change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SCHEMA = json.loads((ROOT / "scanner" / "reporters" / "report.schema.json").read_text())
+CASES = sorted(p.parent.name for p in (ROOT / "fixtures").glob("*/expected.yaml"))
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, ["scan", *args], catch_exceptions=False)
+    return result.stdout
+
+
+@pytest.fixture(autouse=True)
+def _repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Paths in reports are as given on the command line: relative ones keep snapshots portable.
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_json_report_follows_the_schema(case: str) -> None:
+    report = json.loads(_run(f"fixtures/{case}", "--format", "json"))
+    jsonschema.validate(report, SCHEMA)
+
+
+def test_schema_is_itself_valid() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_demo_report_matches_its_snapshot(output_format: str) -> None:
+    rendered = _run("fixtures/demo", "--format", output_format)
+    golden = GOLDEN / f"demo.{'txt' if output_format == 'text' else 'json'}"
+    if os.environ.get("OFFSHORE_SCAN_UPDATE_GOLDEN"):
+        golden.write_text(rendered)
+    assert rendered == golden.read_text(), f"{golden.name} differs: review, then refresh as the module docstring says"
