@@ -102,9 +102,9 @@ def test_several_region_denies_allow_only_what_all_allow() -> None:
 
 
 def test_unexempted_global_services() -> None:
-    statement = Statement("Deny", (), ("iam:*", "sts:AssumeRole", "organizations:Describe*"), ())
+    statement = Statement("Deny", not_actions=("iam:*", "sts:AssumeRole", "organizations:Describe*"))
     assert unexempted_services(statement) == ["route53", "cloudfront", "support"]
-    assert unexempted_services(Statement("Deny", ("*",), (), ())) == list(
+    assert unexempted_services(Statement("Deny", actions=("*",))) == list(
         ("iam", "organizations", "sts", "route53", "cloudfront", "support"))
 
 

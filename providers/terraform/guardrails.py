@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from providers.terraform.context import NormaliseContext, values_at
+from providers.terraform.policy_documents import Statement, read_policy
 from providers.terraform.values import TerraformResource, Unknown, first_unknown
 from scanner import geography
 from scanner.model import Guardrail
@@ -65,70 +65,12 @@ def guardrails(context: NormaliseContext, record: TerraformResource) -> Iterator
 # --- AWS service control policies --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Statement:
-    """The parts of an IAM policy statement a region guardrail is made of."""
+def _statements(context: NormaliseContext, content: Any) -> list[Statement]:
+    def lookup(address: str) -> Mapping[str, Any] | None:
+        found = context.by_address.get(address)
+        return found.values if found is not None else None
 
-    effect: str
-    actions: tuple[Any, ...]
-    not_actions: tuple[Any, ...]
-    conditions: tuple[tuple[str, str, tuple[Any, ...]], ...]
-    """(operator, key, values), operator and key lower-cased."""
-
-
-def _as_tuple(value: Any) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, list | tuple) else (value,)
-
-
-def _json_statements(document: Any) -> list[Statement] | None:
-    """Statements of a JSON policy (text or already parsed); None when it is not a policy."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return None
-    if not isinstance(document, Mapping):
-        return None
-    statements = []
-    for raw in _as_tuple(document.get("Statement")):
-        if not isinstance(raw, Mapping):
-            continue
-        conditions = raw.get("Condition") if isinstance(raw.get("Condition"), Mapping) else {}
-        parsed = tuple(
-            (str(operator).lower(), str(key).lower(), _as_tuple(values))
-            for operator, tests in conditions.items() if isinstance(tests, Mapping)
-            for key, values in tests.items()
-        )
-        statements.append(Statement(str(raw.get("Effect", "")), _as_tuple(raw.get("Action")),
-                                    _as_tuple(raw.get("NotAction")), parsed))
-    return statements
-
-
-def _document_statements(document: TerraformResource) -> list[Statement]:
-    """Statements of an ``aws_iam_policy_document`` data source's ``statement`` blocks."""
-    statements = []
-    for block in values_at(document.values, "statement"):
-        if not isinstance(block, Mapping):
-            continue
-        conditions = tuple(
-            (str(c.get("test", "")).lower(), str(c.get("variable", "")).lower(), _as_tuple(c.get("values")))
-            for c in values_at(block, "condition") if isinstance(c, Mapping)
-        )
-        effect = block.get("effect")
-        statements.append(Statement(effect if isinstance(effect, str) else "Allow", _as_tuple(block.get("actions")),
-                                    _as_tuple(block.get("not_actions")), conditions))
-    return statements
-
-
-def _statements(context: NormaliseContext, content: Any) -> list[Statement] | None:
-    if isinstance(content, Unknown):
-        source = context.referenced(content)
-        if source is not None and source.type == "aws_iam_policy_document":
-            return _document_statements(source)
-        return None
-    return _json_statements(content)
+    return list(read_policy(content, lookup).statements)
 
 
 def _region_denies(statements: Iterable[Statement]) -> list[tuple[Statement, tuple[Any, ...]]]:
@@ -137,9 +79,9 @@ def _region_denies(statements: Iterable[Statement]) -> list[tuple[Statement, tup
     for statement in statements:
         if statement.effect.lower() != "deny":
             continue
-        for operator, key, values in statement.conditions:
-            if operator in _NEGATED_OPERATORS and key == _REGION_KEY:
-                found.append((statement, values))
+        for condition in statement.conditions:
+            if condition.operator.lower() in _NEGATED_OPERATORS and condition.key.lower() == _REGION_KEY:
+                found.append((statement, condition.values))
     return found
 
 
@@ -175,8 +117,7 @@ def _scp(context: NormaliseContext, record: TerraformResource) -> Guardrail | No
     policy_type = record.values.get("type", "SERVICE_CONTROL_POLICY")
     if policy_type != "SERVICE_CONTROL_POLICY":
         return None
-    statements = _statements(context, record.values.get("content"))
-    denies = _region_denies(statements or [])
+    denies = _region_denies(_statements(context, record.values.get("content")))
     if not denies:
         return None
     regions, unknown = _allowed(denies)

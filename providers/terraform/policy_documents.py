@@ -52,6 +52,7 @@ class Statement:
     principals: tuple[Principal, ...] = ()
     not_principals: tuple[Principal, ...] = ()
     actions: tuple[Any, ...] = ()
+    not_actions: tuple[Any, ...] = ()
     resources: tuple[Any, ...] = ()
     conditions: tuple[Condition, ...] = ()
     sid: str | None = None
@@ -151,7 +152,8 @@ def _json_statement(raw: Mapping[str, Any]) -> Statement:
         effect=effect if isinstance(effect, str) else "Allow",
         principals=_json_principals(raw.get("Principal")),
         not_principals=_json_principals(raw.get("NotPrincipal")),
-        actions=tuple(_listed(raw.get("Action"))) + tuple(_listed(raw.get("NotAction"))),
+        actions=tuple(_listed(raw.get("Action"))),
+        not_actions=tuple(_listed(raw.get("NotAction"))),
         resources=tuple(_listed(raw.get("Resource"))),
         conditions=_json_conditions(raw.get("Condition")),
         sid=raw.get("Sid") if isinstance(raw.get("Sid"), str) else None,
@@ -190,7 +192,8 @@ def _data_statement(raw: Mapping[str, Any]) -> Statement:
         effect=effect if isinstance(effect, str) else "Allow",
         principals=_data_principals(raw.get("principals")),
         not_principals=_data_principals(raw.get("not_principals")),
-        actions=tuple(_listed(raw.get("actions"))) + tuple(_listed(raw.get("not_actions"))),
+        actions=tuple(_listed(raw.get("actions"))),
+        not_actions=tuple(_listed(raw.get("not_actions"))),
         resources=tuple(_listed(raw.get("resources"))),
         conditions=tuple(
             Condition(str(c.get("test", "")), str(c.get("variable", "")), tuple(_listed(c.get("values"))))
