@@ -195,3 +195,35 @@ def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.Mon
     parallel = load_directory(tmp_path)
     assert parallel.resources == serial.resources
     assert parallel.gaps == serial.gaps and len(parallel.gaps) == 1
+
+
+def test_module_instances_and_their_outputs(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.tf": """
+provider "aws" { region = "eu-west-2" }
+module "vpc" {
+  source   = "./vpc"
+  for_each = { a = "10.0.0.0/16", b = "10.1.0.0/16" }
+  cidr     = each.value
+}
+module "off" {
+  source = "./vpc"
+  count  = 0
+  cidr   = "x"
+}
+resource "aws_flow_log" "each" {
+  for_each = module.vpc
+  vpc_id   = each.value.cidr_out
+}
+resource "aws_flow_log" "one" {
+  vpc_id = module.vpc["b"].cidr_out
+}
+""",
+        "vpc/main.tf": 'variable "cidr" {}\nresource "aws_vpc" "this" { cidr_block = var.cidr }\n'
+                       'output "cidr_out" { value = var.cidr }\n',
+    })
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    assert 'module.vpc["a"].aws_vpc.this' in records and 'module.vpc["b"].aws_vpc.this' in records
+    assert not [a for a in records if a.startswith("module.off")]
+    assert records['aws_flow_log.each["a"]'].values["vpc_id"] == "10.0.0.0/16"
+    assert records["aws_flow_log.one"].values["vpc_id"] == "10.1.0.0/16"

@@ -231,10 +231,13 @@ def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], dep
                 kind="skipped",
             ))
             continue
-        child = ModuleScope(child_module, address, {}, {}, scope.display, scope.gaps)
-        child.inputs = child_inputs(scope, block, child_module, hcl_file)
-        child.providers = provider_configs(child, mapped_providers(scope, block))
-        scope.children[name] = child
+        scope.module_calls[name] = block
+        # count and for_each make one module instance per key (count = 0: none at all).
+        for suffix, bound in scope.instances(block):
+            child = ModuleScope(child_module, address + suffix, {}, {}, scope.display, scope.gaps)
+            child.inputs = child_inputs(scope, block, child_module, hcl_file, bound)
+            child.providers = provider_configs(child, mapped_providers(scope, block))
+            scope.children[name + suffix] = child
 
 
 def _resources(

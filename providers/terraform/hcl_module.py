@@ -61,6 +61,8 @@ class ModuleScope:
     _resources: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
     _data: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
     children: dict[str, ModuleScope] = field(default_factory=dict)
+    """Local child module instances by call name and instance key (``net``, ``vpc["a"]``, ``dr[0]``)."""
+    module_calls: dict[str, syn.Block] = field(default_factory=dict)
     """Local child modules by call name, linked by the loader."""
 
     def __post_init__(self) -> None:
@@ -83,8 +85,8 @@ class ModuleScope:
             return self.variable(str(steps[0]), trace), 1
         if root == "local" and steps:
             return self.local(str(steps[0]), trace), 1
-        if root == "module" and len(steps) >= 2:
-            return self.module_output(str(steps[0]), str(steps[1]), trace), 2
+        if root == "module" and steps:
+            return self.module_reference(steps, trace)
         if root == "data" and len(steps) >= 2:
             return self.data_source(f"{steps[0]}.{steps[1]}", steps[2:], trace)
         if root == "path":
@@ -126,16 +128,46 @@ class ModuleScope:
         trace.extend(provenance)
         return value
 
-    def module_output(self, call: str, output: str, trace: Trace) -> Any:
-        child = self.children.get(call)
-        if child is None:
-            return Unknown(f"module.{call} is not a local module offshore-scan could read")
+    def module_reference(self, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        """``module.NAME.OUTPUT``, ``module.NAME[KEY].OUTPUT``, or a whole module (all its outputs)."""
+        name = str(steps[0])
+        call = self.module_calls.get(name)
+        if call is None:
+            return Unknown(f"module.{name} is not a local module offshore-scan could read"), len(steps)
+        if "count" not in call.attributes and "for_each" not in call.attributes:
+            child = self.children.get(name)
+            if child is None:
+                return Unknown(f"module.{name} could not be read"), len(steps)
+            if len(steps) >= 2:
+                return self.module_output(child, str(steps[1]), trace), 2
+            return self.module_outputs(child, trace), 1
+        keyed = f"{name}[{json.dumps(steps[1])}]" if len(steps) >= 2 else None
+        if keyed is not None and keyed in self.children:
+            child = self.children[keyed]
+            if len(steps) >= 3:
+                return self.module_output(child, str(steps[2]), trace), 3
+            return self.module_outputs(child, trace), 2
+        # The whole set of instances, as Terraform gives it: a map for for_each, a list for count.
+        instances = {key[len(name):]: child for key, child in self.children.items()
+                     if key.startswith(f"{name}[")}
+        outputs = {json.loads(suffix[1:-1]): self.module_outputs(child, trace) for suffix, child in instances.items()}
+        if "count" in call.attributes:
+            return [outputs[index] for index in sorted(outputs)], 1
+        return outputs, 1
+
+    def module_output(self, child: ModuleScope, output: str, trace: Trace) -> Any:
         for hcl_file, block in child.module.blocks("output"):
             if block.labels == (output,) and "value" in block.attributes:
                 attribute = block.attributes["value"]
                 trace.append(f"{child.address}.{output} ({child.where(hcl_file, attribute.line)})")
                 return evaluate(attribute.expr, child, trace)
-        return Unknown(f"module.{call} has no output {output!r}")
+        return Unknown(f"{child.address} has no output {output!r}")
+
+    def module_outputs(self, child: ModuleScope, trace: Trace) -> dict[str, Any]:
+        return {
+            block.labels[0]: self.module_output(child, block.labels[0], trace)
+            for _, block in child.module.blocks("output") if block.labels
+        }
 
     def data_source(self, key: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         found = self._data.get(key)
@@ -296,16 +328,21 @@ def root_inputs(
 
 
 def child_inputs(
-    parent: ModuleScope, call: syn.Block, child: ParsedModule, call_file: syn.HclFile
+    parent: ModuleScope,
+    call: syn.Block,
+    child: ParsedModule,
+    call_file: syn.HclFile,
+    bound: Mapping[str, Any] | None = None,
 ) -> dict[str, _VariableValue]:
-    """Variable values of a child module: its defaults, overridden by the call's arguments."""
+    """Variable values of a child module instance: its defaults, overridden by the call's arguments
+    (evaluated with the instance's ``each`` or ``count`` bound)."""
     values = root_inputs(child, [], {}, parent.display)
     address = f"{parent.prefix()}module.{call.labels[0]}"
     for name, attribute in call.attributes.items():
         if name in ("source", "version", "providers", "count", "for_each", "depends_on"):
             continue
         trace: Trace = []
-        value = evaluate(attribute.expr, parent, trace)
+        value = evaluate(attribute.expr, parent, trace, bound)
         step = f"var.{name} = {_show(value)} (argument of {address}, {parent.where(call_file, attribute.line)})"
         values[name] = _VariableValue(value, (step, *trace))
     return values
