@@ -44,9 +44,20 @@ def normalise_key(key: str) -> str:
 
 
 def marking_of(value: str) -> str | None:
-    """The Government Security Classification a tag value names, if it names one."""
-    letters = re.sub(r"[^a-z]", "", value.lower())
-    return _MARKINGS.get(letters)
+    """The Government Security Classification a tag value starts with, if it names one.
+
+    Descriptors and caveats may follow the marking (``OFFICIAL-SENSITIVE PERSONAL``,
+    ``OFFICIAL-SENSITIVE: COMMERCIAL``, ``SECRET UK EYES ONLY``); words that merely begin with the
+    same letters (``Officially public``) do not count.
+    """
+    words = re.findall(r"[a-z]+", value.lower())
+    if not words:
+        return None
+    if words[:2] in (["official", "sensitive"], ["o", "s"]) or words[0] == "officialsensitive":
+        return "OFFICIAL-SENSITIVE"
+    if words[:2] == ["top", "secret"] or words[0] == "topsecret":
+        return "TOP SECRET"
+    return _MARKINGS.get(words[0]) if words[0] in ("official", "secret") else None
 
 
 @dataclass(frozen=True)
@@ -66,12 +77,27 @@ class ClassificationRules:
     scope_all: bool = False
     """``--scope all``: every resource is treated as DWP."""
 
-    def classify(self, tags: Mapping[str, Any], scopes: Iterable[str] = (), noun: str = "tag") -> Classification:
-        """Decide one resource from its tags (or labels: ``noun`` names them in the reason) and its scopes."""
-        for raw_key, raw_value in sorted(tags.items()):
+    def classify(
+        self,
+        tags: Mapping[str, Any],
+        scopes: Iterable[str] = (),
+        noun: str = "tag",
+        unknown_tags: str | None = None,
+    ) -> Classification:
+        """Decide one resource from its tags (or labels: ``noun`` names them in the reason) and its scopes.
+
+        A classification or owner tag whose value is not known statically (``var.classification``
+        with no value), or tags that are unknown as a whole (``unknown_tags`` says why), make the
+        resource *possibly* DWP: it is judged, and its failures are reported as ``unknown``.
+        """
+        undecided: list[str] = [f"its {noun}s are not known statically ({unknown_tags})"] if unknown_tags else []
+        for raw_key, raw_value in sorted(tags.items(), key=lambda item: str(item[0])):
+            key = normalise_key(str(raw_key))
             if not isinstance(raw_value, str):
+                if raw_value is not None and key in self.classification_keys | self.owner_keys:
+                    reason = getattr(raw_value, "reason", repr(raw_value))
+                    undecided.append(f"{noun} {raw_key} is not known statically ({reason})")
                 continue
-            key = normalise_key(raw_key)
             if key in self.classification_keys:
                 marking = marking_of(raw_value)
                 if marking is not None:
@@ -86,6 +112,8 @@ class ClassificationRules:
                 return Classification(True, f"in DWP scope {scope} (config)", _marking_in(tags, self))
         if self.scope_all:
             return Classification(True, "--scope all", _marking_in(tags, self))
+        if undecided:
+            return Classification(True, f"possibly DWP: {undecided[0]}", None, certain=False)
         return NOT_DWP
 
 

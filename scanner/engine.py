@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from policies.catalogue import Policy, load_policies
+from policies.checks import Verdict
 from scanner.classification import CRITICAL_MARKINGS
 from scanner.model import Finding, Inventory, Outcome, Severity
 
@@ -14,6 +16,7 @@ def evaluate(inventory: Inventory, policies: Iterable[Policy] | None = None) -> 
     findings: dict[str, Finding] = {}
     for policy in policies if policies is not None else load_policies():
         for verdict in policy.check(inventory):
+            verdict = _hedged(verdict)
             finding = Finding(
                 rule_id=policy.id,
                 category=verdict.category,
@@ -31,6 +34,19 @@ def evaluate(inventory: Inventory, policies: Iterable[Policy] | None = None) -> 
             # The same copy declared twice (e.g. a plan listing one bucket per instance) is one finding.
             findings.setdefault(finding.fingerprint, finding)
     return tuple(sorted(findings.values(), key=sort_key))
+
+
+def _hedged(verdict: Verdict) -> Verdict:
+    """A failure of a resource that is only possibly DWP is an unknown: we cannot say it is offshoring."""
+    classification = verdict.resource.classification
+    if verdict.outcome is not Outcome.FAIL or classification.certain:
+        return verdict
+    return replace(
+        verdict,
+        outcome=Outcome.UNKNOWN,
+        message=f"{verdict.message}; whether this is DWP could not be established: "
+        f"{classification.reason.removeprefix('possibly DWP: ')}",
+    )
 
 
 def sort_key(finding: Finding) -> tuple[str, str, str, str]:

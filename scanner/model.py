@@ -130,6 +130,9 @@ class Classification:
     """The tag, label or config rule that decided it, e.g. ``tag Classification=OFFICIAL``."""
     marking: str | None = None
     """The Government Security Classification read from a tag, normalised (``OFFICIAL-SENSITIVE``)."""
+    certain: bool = True
+    """False when the tag that would decide is not known statically: the resource is judged, and what
+    would fail is reported as ``unknown``."""
 
 
 NOT_DWP = Classification(dwp=False, reason="no DWP tag, label or scope rule matched")

@@ -79,21 +79,29 @@ class NormaliseContext:
 
     def classification(self, record: TerraformResource) -> Classification:
         tags: dict[str, Any] = {}
+        unknown_tags: str | None = None
         if record.type.startswith("aws_"):
             default_tags = record.provider.default_tags
-            if not isinstance(default_tags.get("__unknown__"), Unknown):
+            marker = default_tags.get("__unknown__")
+            if isinstance(marker, Unknown):
+                unknown_tags = f"the provider's default_tags: {marker.reason}"
+            else:
                 tags.update(default_tags)
         for key in ("tags_all", "tags", "labels"):
             value = record.values.get(key)
             if isinstance(value, dict):
                 tags.update(value)
+            elif isinstance(value, Unknown) and key != "tags_all":
+                unknown_tags = f"{key}: {value.reason}"
         labels_from = resource_map().get(record.type, TypeSpec()).labels_from
         if labels_from is not None:
             for value in values_at(record.values, labels_from):
                 if isinstance(value, dict):
                     tags.update(value)
         scopes = [s for s in (self.scope_of(record),) if s]
-        return self.rules.classify(tags, scopes) if tags or scopes or self.rules.scope_all else NOT_DWP
+        if not (tags or scopes or unknown_tags or self.rules.scope_all):
+            return NOT_DWP
+        return self.rules.classify(tags, scopes, unknown_tags=unknown_tags)
 
     def scope_of(self, record: TerraformResource) -> str | None:
         for key in ("project", "subscription_id", "account_id"):
