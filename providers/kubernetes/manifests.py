@@ -72,6 +72,10 @@ def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageG
                 manifests.extend(_objects(data, node, path, offset))
         except _TooLarge as error:
             gaps.append(CoverageGap(path, offset + error.line, str(error)))
+        except _TooDeep as error:
+            gaps.append(CoverageGap(path, offset + 1, str(error)))
+        except _DuplicateKey as error:
+            gaps.append(CoverageGap(path, offset + error.line, str(error)))
         except yaml.YAMLError as error:
             gaps.append(_yaml_gap(error, path, offset))
         except RecursionError:
@@ -108,13 +112,45 @@ class _TooLarge(Exception):
 
 def _documents(text: str) -> Iterator[tuple[int, str]]:
     """(0-based line offset, text) of each ``---``-separated document."""
-    starts = [0] + [m.end() for m in _DOCUMENT_SEPARATOR.finditer(text)]
-    ends = [m.start() for m in _DOCUMENT_SEPARATOR.finditer(text)] + [len(text)]
+    separators = list(_DOCUMENT_SEPARATOR.finditer(text))
+    starts = [0] + [m.end() for m in separators]
+    ends = [m.start() for m in separators] + [len(text)]
+    line, counted_to = 0, 0
     for start, end in zip(starts, ends, strict=True):
-        yield text.count("\n", 0, start), text[start:end]
+        # Count newlines incrementally: recounting from the top for every document is quadratic.
+        line += text.count("\n", counted_to, start)
+        counted_to = start
+        yield line, text[start:end]
+
+
+MAX_NESTING = 1000
+"""Nesting a document may have; far past any manifest, and well short of where libyaml's recursion
+exhausts the C stack (about 30,000 levels kill the process outright)."""
+
+
+def _check_nesting(chunk: str) -> None:
+    if chunk.count("[") + chunk.count("{") > MAX_NESTING:
+        depth = deepest = 0
+        for char in re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'', "", chunk):
+            if char in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "]}":
+                depth = max(0, depth - 1)
+        if deepest > MAX_NESTING:
+            raise _TooDeep(deepest)
+    indent = max((len(m.group(0)) for m in re.finditer(r"^ +", chunk, re.MULTILINE)), default=0)
+    if indent > 4 * MAX_NESTING:
+        raise _TooDeep(indent // 2)
+
+
+class _TooDeep(Exception):
+    def __init__(self, depth: int) -> None:
+        super().__init__(f"document refused: nested about {depth:,} levels deep (the limit is {MAX_NESTING:,})")
 
 
 def _load(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
+    _check_nesting(chunk)
     loader = _Loader(chunk)
     try:
         while loader.check_node():
@@ -152,10 +188,31 @@ def _expanded_size(root: yaml.Node) -> int:
         if key in on_stack:
             sizes[key] = MAX_EXPANDED_NODES + 1  # a recursive alias never ends
             continue
+        _check_duplicate_keys(node)
         on_stack.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(
+            f"mapping key {key!r} is defined twice (kubectl refuses this; a missing '---' between two "
+            "objects looks like this)"
+        )
+        self.line = line
+
+
+def _check_duplicate_keys(node: yaml.Node) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+            if key.value in seen:
+                raise _DuplicateKey(key.value, key.start_mark.line + 1)
+            seen.add(key.value)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

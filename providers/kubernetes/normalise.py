@@ -79,21 +79,20 @@ def to_inventory(
     scan = _Scan(manifests, options, cluster_region)
     unplaced: list[str] = []
     dwp_workloads: list[Resource] = []
+    readable: list[Manifest] = []
     for manifest in manifests:
-        if manifest.kind in WORKLOAD_KINDS:
-            workload = _workload(scan, manifest)
-            if workload.classification.dwp:
-                dwp_workloads.append(workload)
-                if not workload.placement_judged:
-                    unplaced.append(workload.id)
-        elif manifest.kind == "PersistentVolume":
-            scan.resources.append(_persistent_volume(scan, manifest))
-        elif manifest.kind in ("Service", "ServiceEntry", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
-            _egress(scan, manifest)
-    for flow in telemetry.flows(scan.manifests, scan.classify, dwp_workloads, scan.extra):
-        scan.flows.append(flow)
-    for resource in telemetry.collector_resources(scan.manifests, scan.classify, dwp_workloads):
-        scan.resources.append(resource)
+        try:
+            _object(scan, manifest, dwp_workloads, unplaced)
+        except _SHAPE_ERRORS as error:
+            scan.notes.append(_shape_gap(manifest, error))
+            continue
+        readable.append(manifest)
+    for manifest in readable:
+        try:
+            scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, scan.manifests))
+            scan.resources.extend(telemetry.collector_resources([manifest], scan.classify, dwp_workloads))
+        except _SHAPE_ERRORS as error:
+            scan.notes.append(_shape_gap(manifest, error))
     if unplaced:
         shown = ", ".join(unplaced[:5]) + (f" and {len(unplaced) - 5} more" if len(unplaced) > 5 else "")
         scan.notes.append(CoverageGap(
@@ -109,6 +108,29 @@ def to_inventory(
         scanned=tuple(scanned),
         clouds=(),
     )
+
+
+# A manifest whose fields have the wrong shape (a string where a list belongs) is reported and
+# skipped; the API server would reject it, and it must not cost the other objects their findings.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, IndexError)
+
+
+def _shape_gap(manifest: Manifest, error: Exception) -> CoverageGap:
+    return CoverageGap(manifest.path, manifest.line,
+                       f"{address(manifest)} could not be read: a field has an unexpected shape ({error})")
+
+
+def _object(scan: _Scan, manifest: Manifest, dwp_workloads: list[Resource], unplaced: list[str]) -> None:
+    if manifest.kind in WORKLOAD_KINDS:
+        workload = _workload(scan, manifest)
+        if workload.classification.dwp:
+            dwp_workloads.append(workload)
+            if not workload.placement_judged:
+                unplaced.append(workload.id)
+    elif manifest.kind == "PersistentVolume":
+        scan.resources.append(_persistent_volume(scan, manifest))
+    elif manifest.kind in ("Service", "ServiceEntry", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
+        _egress(scan, manifest)
 
 
 # --- classification --------------------------------------------------------------------------------

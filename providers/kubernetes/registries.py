@@ -16,9 +16,16 @@ _DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"}
 VENDOR_GLOBAL = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io",
                            "public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com", "registry.k8s.io",
                            "gcr.io/distroless"})
-# Registries of upstream projects: images built by others, not DWP-built, so their hosting is not DWP's.
-_UPSTREAM = ("registry.k8s.io/", "k8s.gcr.io/", "mcr.microsoft.com/", "public.ecr.aws/eks-distro/",
-             "quay.io/prometheus/", "quay.io/jetstack/", "ghcr.io/fluxcd/", "docker.io/library/")
+# Images of upstream projects and vendors' agents: built by others, not DWP-built, so their hosting is
+# not DWP's. A DWP-built image is anything else.
+_UPSTREAM = (
+    "registry.k8s.io/", "k8s.gcr.io/", "mcr.microsoft.com/", "public.ecr.aws/eks-distro/", "public.ecr.aws/eks/",
+    "quay.io/prometheus/", "quay.io/jetstack/", "quay.io/jaegertracing/", "quay.io/argoproj/", "ghcr.io/fluxcd/",
+    "docker.io/library/", "docker.io/datadog/", "gcr.io/datadoghq/", "public.ecr.aws/datadog/",
+    "docker.io/otel/", "ghcr.io/open-telemetry/", "docker.io/grafana/", "docker.io/fluent/", "cr.fluentbit.io/",
+    "docker.io/timberio/", "docker.io/envoyproxy/", "docker.io/istio/", "gcr.io/istio-release/",
+    "quay.io/cilium/", "docker.io/bitnami/", "registry.gitlab.com/gitlab-org/",
+)
 
 
 def split_image(image: str) -> tuple[str, str]:

@@ -8,6 +8,8 @@ same input holds DWP workloads whose diagnostics it collects.
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -26,13 +28,21 @@ Classify = Callable[[Manifest], Classification]
 
 
 def flows(
-    manifests: Sequence[Manifest], classify: Classify, dwp_workloads: Sequence[Resource], extra: dict[str, str]
+    manifests: Sequence[Manifest],
+    classify: Classify,
+    dwp_workloads: Sequence[Resource],
+    extra: dict[str, str],
+    everything: Sequence[Manifest] | None = None,
 ) -> Iterator[Flow]:
-    """Diagnostics flows of workloads (their env) and of collectors (their configuration)."""
-    config_maps = {(namespace(m), m.name): m for m in manifests if m.kind == "ConfigMap"}
+    """Diagnostics flows of workloads (their env) and of collectors (their configuration).
+
+    ``everything`` is the whole input, where ConfigMaps and Secrets named by ``envFrom`` are looked up.
+    """
+    sources = {(m.kind, namespace(m), m.name): m for m in (everything or manifests)
+               if m.kind in ("ConfigMap", "Secret")}
     for manifest in manifests:
         if manifest.kind in WORKLOAD_KINDS:
-            yield from _workload_flows(manifest, config_maps, extra)
+            yield from _workload_flows(manifest, sources, extra)
         elif manifest.kind == "ConfigMap":
             yield from _collector_flows(manifest, extra)
         elif manifest.kind == "DatadogAgent":
@@ -55,10 +65,9 @@ def collector_resources(
                            holds_data=False)
 
 
-def _workload_flows(manifest: Manifest, config_maps: dict[tuple[str, str], Manifest],
-                    extra: dict[str, str]) -> Iterator[Flow]:
+def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]) -> Iterator[Flow]:
     for container in containers(pod_spec(manifest)):
-        env = _environment(container, namespace(manifest), config_maps)
+        env = _environment(container, namespace(manifest), sources)
         image = str(container.get("image") or "")
         datadog_image = "datadog/agent" in image or "datadog/cluster-agent" in image
         for setting, endpoint in telemetry_destinations(env, extra, datadog=datadog_image):
@@ -66,31 +75,68 @@ def _workload_flows(manifest: Manifest, config_maps: dict[tuple[str, str], Manif
             yield _flow(address(manifest), where, endpoint, manifest)
 
 
-def _environment(container: dict[str, Any], ns: str, config_maps: dict[tuple[str, str], Manifest]) -> dict[str, str]:
+_Sources = dict[tuple[str, str, str], Manifest]
+"""ConfigMaps and Secrets of the input by (kind, namespace, name)."""
+_VARIABLE_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _environment(container: dict[str, Any], ns: str, sources: _Sources) -> dict[str, str]:
+    """A container's environment as Kubernetes builds it: envFrom first, then env, with $(VAR) expanded."""
     env: dict[str, str] = {}
     for source in container.get("envFrom") or []:
-        ref = (source or {}).get("configMapRef") or {}
-        config_map = config_maps.get((ns, str(ref.get("name"))))
-        if config_map is not None:
-            prefix = str((source or {}).get("prefix") or "")
-            env.update({prefix + str(k): str(v) for k, v in (config_map.data.get("data") or {}).items()})
+        if not isinstance(source, dict):
+            continue
+        prefix = str(source.get("prefix") or "")
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            ref = source.get(key)
+            if isinstance(ref, dict):
+                found = sources.get((kind, ns, str(ref.get("name"))))
+                if found is not None:
+                    env.update({prefix + k: v for k, v in _data(found).items()})
     for variable in container.get("env") or []:
         if not isinstance(variable, dict) or not variable.get("name"):
             continue
+        name = str(variable["name"])
         if "value" in variable:
-            env[str(variable["name"])] = str(variable["value"])
+            env[name] = _VARIABLE_REFERENCE.sub(lambda m: env.get(m.group(1), m.group(0)), str(variable["value"]))
             continue
         value_from = variable.get("valueFrom") or {}
-        ref = value_from.get("configMapKeyRef") or {}
-        config_map = config_maps.get((ns, str(ref.get("name"))))
-        value = (config_map.data.get("data") or {}).get(ref.get("key")) if config_map is not None else None
+        value = _referenced_value(value_from, ns, sources)
         if value is not None:
-            env[str(variable["name"])] = str(value)
+            env[name] = value
         elif value_from:
-            # Set, but from somewhere the manifests do not show (a Secret, a field, a missing ConfigMap).
+            # Set, but from somewhere the input does not show (a field, a Secret that is not in it).
             source = next(iter(value_from), "valueFrom")
-            env[str(variable["name"])] = opaque_value(f"{source} {_describe_ref(value_from[source])}")
+            env[name] = opaque_value(f"{source} {_describe_ref(value_from[source])}")
     return env
+
+
+def _referenced_value(value_from: Any, ns: str, sources: _Sources) -> str | None:
+    if not isinstance(value_from, dict):
+        return None
+    for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+        ref = value_from.get(key)
+        if isinstance(ref, dict):
+            found = sources.get((kind, ns, str(ref.get("name"))))
+            if found is not None:
+                return _data(found).get(str(ref.get("key")))
+    return None
+
+
+def _data(config: Manifest) -> dict[str, str]:
+    """A ConfigMap's data, or a Secret's stringData and (decoded) data."""
+    values = {str(k): str(v) for k, v in (config.data.get("data") or {}).items() if v is not None}
+    if config.kind == "Secret":
+        values = {k: _b64(v) for k, v in values.items()}
+        values.update({str(k): str(v) for k, v in (config.data.get("stringData") or {}).items() if v is not None})
+    return values
+
+
+def _b64(text: str) -> str:
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return text
 
 
 def _describe_ref(ref: Any) -> str:
