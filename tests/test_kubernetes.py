@@ -424,7 +424,7 @@ def test_split_image_normalises_docker_hub_official_images() -> None:
     ("quay.io/jetstack/cert-manager-controller:v1.15.0", True),
     ("mcr.microsoft.com/oss/kubernetes/pause:3.6", True),
     ("ghcr.io/acme/claims-api:v4.3.0", False),
-    ("bitnami/redis:7.2", False),
+    ("bitnami/redis:7.2", True),
     ("111122223333.dkr.ecr.eu-west-2.amazonaws.com/claims/api:1", False),
 ])
 def test_is_upstream(image: str, upstream: bool) -> None:
