@@ -501,3 +501,20 @@ def test_place_label_value_unrecognised_is_unresolved_never_uk(value: str) -> No
     assert location.uk is None
     assert location.country is None
     assert location.note and "unresolved" in location.note
+
+
+def test_node_affinity_ands_expressions_and_ors_terms() -> None:
+    from providers.kubernetes.placement import possible_places
+
+    def spec(*terms: list[tuple[str, list[str]]]) -> dict[str, object]:
+        return {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {"matchExpressions": [{"key": k, "operator": "In", "values": v} for k, v in term]} for term in terms
+            ]}}}}
+
+    region, zone = "topology.kubernetes.io/region", "topology.kubernetes.io/zone"
+    anded = possible_places(spec([(region, ["eu-west-2"]), (zone, ["eu-west-2a", "eu-west-1a"])]))
+    assert {p.region for p in anded} == {"eu-west-2"}
+    ored = possible_places(spec([(zone, ["eu-west-2a"])], [(zone, ["eu-west-1a"])]))
+    assert {p.region for p in ored} == {"eu-west-2", "eu-west-1"}
+    assert possible_places({"nodeSelector": {"kubernetes.io/os": "linux"}}) == []

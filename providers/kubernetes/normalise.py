@@ -185,12 +185,7 @@ def _workload(scan: _Scan, manifest: Manifest) -> Resource:
 
 
 def _placement(scan: _Scan, manifest: Manifest, spec: dict[str, Any]) -> tuple[Location, bool]:
-    candidates = [
-        placement.place_label_value(value, (where,))
-        for _, values, where in placement.selector_values(spec)
-        for value in values
-    ]
-    candidates += list(_volume_topology(scan, manifest, spec))
+    candidates = placement.possible_places(spec) + list(_volume_topology(scan, manifest, spec))
     chosen = placement.worst(candidates)
     if chosen is not None:
         return chosen, True

@@ -47,15 +47,45 @@ def cluster_location(region: str) -> Location:
     return place_label_value(region, (f"--cluster-region {region}",))
 
 
-def selector_values(spec: dict[str, Any]) -> Iterator[tuple[str, list[str], str]]:
-    """(label, allowed values, where) from nodeSelector and required node affinity of a pod spec."""
-    for label, value in (spec.get("nodeSelector") or {}).items():
-        if label in REGION_LABELS and value is not None:
-            yield label, [str(value)], f"nodeSelector {label}={value}"
-    affinity = ((spec.get("affinity") or {}).get("nodeAffinity") or {})
-    required = (affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {})
-    for term in required.get("nodeSelectorTerms") or []:
-        yield from _expressions(term.get("matchExpressions") or [], "nodeAffinity")
+def possible_places(spec: dict[str, Any]) -> list[Location]:
+    """Every place the scheduler may put the pod, from nodeSelector and required node affinity.
+
+    Kubernetes ANDs the nodeSelector with each affinity term and the expressions inside a term, and
+    ORs the terms: ``region In [eu-west-2]`` with ``zone In [eu-west-2a, eu-west-1a]`` can only land in
+    eu-west-2a. Empty when nothing constrains the region.
+    """
+    fixed = [
+        [place_label_value(str(value), (f"nodeSelector {label}={value}",))]
+        for label, value in _mapping(spec.get("nodeSelector")).items()
+        if label in REGION_LABELS and value is not None
+    ]
+    affinity = _mapping(_mapping(spec.get("affinity")).get("nodeAffinity"))
+    required = _mapping(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = [
+        [[place_label_value(v, (where,)) for v in values]
+         for _, values, where in _expressions(_mapping(term).get("matchExpressions") or [], "nodeAffinity")]
+        for term in required.get("nodeSelectorTerms") or []
+    ] or [[]]
+    places: list[Location] = []
+    for term in terms:
+        places.extend(_satisfying(fixed + term))
+    return places
+
+
+def _satisfying(constraints: list[list[Location]]) -> list[Location]:
+    if not constraints:
+        return []
+    unresolved = [p for options in constraints for p in options if p.uk is None]
+    if unresolved:
+        return unresolved
+    regions = set.intersection(*({p.region for p in options} for options in constraints))
+    # The most specific constraint (zones, which carry their region) names the places.
+    narrowest = min(constraints, key=len)
+    return [p for p in narrowest if p.region in regions]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _expressions(expressions: Iterable[Any], where: str) -> Iterator[tuple[str, list[str], str]]:
