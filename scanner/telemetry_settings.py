@@ -152,8 +152,11 @@ def otel_collector_destinations(config: Any, extra: Mapping[str, str] | None = N
     exporters = config.get("exporters") if isinstance(config, dict) else None
     if not isinstance(exporters, dict):
         return []
+    used = _exporters_in_pipelines(config)
     found: list[Destination] = []
     for name, settings in exporters.items():
+        if used is not None and name not in used:
+            continue  # declared but in no pipeline: the collector sends nothing there
         settings = settings if isinstance(settings, dict) else {}
         kind = str(name).split("/", 1)[0]
         label = f"exporters.{name}"
@@ -184,6 +187,19 @@ def otel_collector_destinations(config: Any, extra: Mapping[str, str] | None = N
                 if settings.get(key):
                     found.append((f"{label}.{key}", place_endpoint(str(settings[key]), extra)))
     return found
+
+
+def _exporters_in_pipelines(config: dict[str, Any]) -> set[str] | None:
+    """Exporters some pipeline uses; None when the configuration has no pipelines to go by."""
+    service = config.get("service")
+    pipelines = service.get("pipelines") if isinstance(service, dict) else None
+    if not isinstance(pipelines, dict):
+        return None
+    used: set[str] = set()
+    for pipeline in pipelines.values():
+        if isinstance(pipeline, dict):
+            used.update(str(e) for e in pipeline.get("exporters") or [])
+    return used
 
 
 _FLUENT_BIT_DEFAULTS = {
