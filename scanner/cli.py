@@ -25,6 +25,14 @@ Examples:
   offshore-scan scan infra/ --format json --output report.json --fail-on critical
 
 \b
+Configuration:
+  offshore-scan.yaml in the scanned directory (or --config FILE) can add DWP tag
+  rules (dwp:), say who is behind external accounts and tenants and where
+  (estate:), place telemetry hosts the catalogue does not know (endpoints:),
+  and set cluster_region, scope and fail_on. Unknown findings are medium:
+  use --fail-on medium to fail a CI job on them. See README.md and docs/.
+
+\b
 Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on
@@ -105,6 +113,10 @@ def scan(
         if not sep or not name.strip():
             _fail(f"--var {pair!r} is not NAME=VALUE")
         pairs.append((name.strip(), value))
+    region = cluster_region or config.cluster_region
+    if region and not _known_region(region):
+        _fail(f"--cluster-region {region!r} is not a region or zone of AWS, Azure or GCP "
+              "(for example eu-west-2, uksouth or europe-west2)")
     rules = config.rules
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
@@ -114,7 +126,7 @@ def scan(
         variables=tuple(pairs),
         estate=config.estate,
         endpoints=tuple(config.endpoints.items()),
-        cluster_region=cluster_region or config.cluster_region,
+        cluster_region=region,
     )
     threshold = fail_on or config.fail_on or "high"
 
@@ -163,6 +175,12 @@ def policies(output_format: str) -> None:
         click.echo(f"    questionnaire: {', '.join(policy.questionnaire)}")
         click.echo(f"    fix:           {policy.remediation}")
         click.echo("")
+
+
+def _known_region(name: str) -> bool:
+    from scanner import geography
+
+    return any(geography.place_region(cloud, name).known for cloud in ("aws", "azure", "gcp"))
 
 
 def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:

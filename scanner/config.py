@@ -138,6 +138,9 @@ def _estate(path: Path, estate: Any) -> EstateMap:
         parsed: dict[str, Party] = {}
         for key, entry in entries.items():
             where = f"estate.{section}.{key}"
+            if not isinstance(key, str):
+                raise ConfigError(f"{path}: {where}: quote ids in the estate map (\"044455556666\"): YAML reads an "
+                                  "unquoted number as an integer and drops leading zeros")
             if not isinstance(entry, dict) or "owner" not in entry:
                 raise ConfigError(f"{path}: {where} must be a mapping with at least 'owner' (and 'country')")
             parsed[str(key)] = Party(str(entry["owner"]), _country(path, where, entry.get("country")), "estate map")

@@ -77,7 +77,12 @@ def _has_terraform(root: Path) -> bool:
 
 def _scan_stdin(options: ScanOptions) -> Inventory:
     text = sys.stdin.read()
-    if text.lstrip().startswith("{"):
+    if not text.strip():
+        raise InputError("<stdin>", "standard input is empty (did the command piping into offshore-scan fail?)")
+    head = text[:65536]
+    # A plan is JSON with planned_values; `kubectl get -o json` output is JSON too, and YAML reads JSON.
+    if text.lstrip().startswith("{") and ('"planned_values"' in head or '"resource_changes"' in head
+                                          or '"apiVersion"' not in head):
         from providers.terraform import scan_plan_text
 
         return scan_plan_text(text, "<stdin>", options)

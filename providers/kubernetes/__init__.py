@@ -54,4 +54,7 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions) -> Inventory:
 def scan_manifest_text(text: str, display_path: str, options: ScanOptions) -> Inventory:
     """Scan a YAML stream (``helm template ... | offshore-scan scan -``)."""
     manifests, gaps = read_manifests(text, display_path)
+    if not manifests and not gaps:
+        gaps = [CoverageGap(display_path, None, "no Kubernetes objects (apiVersion and kind) in the input: nothing "
+                                                "was scanned")]
     return to_inventory(manifests, options, options.cluster_region, gaps, [display_path])

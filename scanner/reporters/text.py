@@ -35,14 +35,19 @@ class TextReporter:
             for finding in findings:
                 lines.extend(self._finding(finding))
             lines.append("")
+        gaps = [g for g in report.inventory.coverage if g.incomplete]
+        notes = [g for g in report.inventory.coverage if not g.incomplete]
         if not report.findings:
-            lines.append("No offshoring found in the DWP resources scanned.")
+            lines.append("No findings in what was scanned; but the scan is INCOMPLETE (see the coverage gaps below)."
+                         if gaps else "No offshoring found in the DWP resources scanned.")
             lines.append("")
         lines.extend(self._paths(report))
         lines.extend(self._guardrails(report))
-        if report.inventory.coverage:
-            lines.append(self._style("Coverage gaps: the scan is incomplete", bold=True))
-            for gap in sorted(report.inventory.coverage, key=lambda g: (g.path, g.line or 0)):
+        for title, entries in (("Coverage gaps: the scan is incomplete", gaps), ("Notes", notes)):
+            if not entries:
+                continue
+            lines.append(self._style(title, bold=True))
+            for gap in sorted(entries, key=lambda g: (g.path, g.line or 0)):
                 where = f"{gap.path}:{gap.line}" if gap.line else gap.path
                 lines.append(f"  {where}: {gap.reason}")
             lines.append("")
@@ -66,8 +71,11 @@ class TextReporter:
             return []
         lines = [self._style("Where DWP data goes and who can reach it (questionnaire 2.2)", bold=True)]
         for resource in dwp:
-            hosted = f"{resource.location.describe()} [{_verdict(resource.location.uk)}]"
-            lines.append(f"  {resource.id}  hosted in {hosted}")
+            if resource.holds_data:
+                hosted = f"hosted in {resource.location.describe()} [{_verdict(resource.location.uk)}]"
+            else:
+                hosted = f"({resource.location.describe()}: configuration only, holds no DWP data)"
+            lines.append(f"  {resource.id}  {hosted}")
             for flow in sorted(flows[resource.id], key=lambda f: (f.kind.value, f.description)):
                 target = f"{flow.target.describe()} [{_verdict(flow.target.uk)}]"
                 lines.append(f"    {flow.kind.value:<13} -> {target}  {flow.description}")
@@ -123,8 +131,9 @@ class TextReporter:
             f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""),
             f"{outcomes[Outcome.UNKNOWN]} unknown",
         ]
-        if report.inventory.coverage:
-            parts.append(f"{len(report.inventory.coverage)} coverage gap(s)")
+        gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
+        if gaps:
+            parts.append(f"{gaps} coverage gap(s): scan incomplete")
         return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on})"
 
     def _style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
