@@ -112,6 +112,12 @@ def scan(
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             _fail(f"--var {pair!r} is not NAME=VALUE")
+        from providers.terraform.hcl_module import parse_cli_value
+
+        try:
+            parse_cli_value(value)
+        except ValueError as error:
+            _fail(f"--var {name.strip()}: {error}")
         pairs.append((name.strip(), value))
     region = cluster_region or config.cluster_region
     if region and not _known_region(region):

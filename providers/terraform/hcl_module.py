@@ -322,7 +322,7 @@ def root_inputs(
                 values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} ({origin})",))
     for name, text in cli_vars.items():
         if name in declared:
-            value = _parse_cli_value(text)
+            value = parse_cli_value(text)
             values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (--var)",))
     return values
 
@@ -430,13 +430,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _parse_cli_value(text: str) -> Any:
-    # -var takes HCL syntax for complex values and a bare string otherwise.
+def parse_cli_value(text: str) -> Any:
+    """A ``--var`` value: HCL syntax for lists, maps, quoted strings, numbers and bools; else the bare string.
+
+    Raises ``ValueError`` for a value that starts like HCL but does not parse (``["eu-west-1"``), which
+    Terraform would reject too, rather than treating it as a string.
+    """
     stripped = text.strip()
     if stripped[:1] in ("[", "{", '"') or stripped in ("true", "false", "null") or _is_number(stripped):
         try:
             return evaluate(syn.parse_hcl(f"x = {stripped}\n", "<--var>").attributes["x"].expr, _NoReferences())
-        except syn.HclSyntaxError:
+        except syn.HclSyntaxError as error:
+            if stripped[:1] in ("[", "{", '"'):
+                raise ValueError(f"{text!r} is not a valid HCL value ({error})") from None
             return text
     return text
 
