@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.terraform.resource_map import FlowSpec, TypeSpec, resource_map
+from providers.terraform.resource_map import FlowSpec, TypeSpec, holds_data, resource_map
 from providers.terraform.values import TerraformResource, Unknown
 from scanner import geography
 from scanner.model import NOT_DWP, Classification, Location, Resource
@@ -64,7 +64,6 @@ class NormaliseContext:
         cached = self._resources.get(record.address)
         if cached is not None:
             return cached
-        spec = resource_map().get(record.type, TypeSpec())
         kind = geography.aws_service_kind(record.type) if record.type.startswith("aws_") else "regional"
         resource = Resource(
             id=record.address,
@@ -72,7 +71,7 @@ class NormaliseContext:
             location=self.location(record),
             classification=self.classification(record),
             source=record.source,
-            holds_data=spec.holds_data and kind != "global-control-plane",
+            holds_data=holds_data(record.type) and kind != "global-control-plane",
         )
         self._resources[record.address] = resource
         return resource

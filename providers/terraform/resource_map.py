@@ -6,6 +6,7 @@ into one map at load. The YAML header of ``resource_map/replication.yaml`` docum
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +40,23 @@ class TypeSpec:
     location_from: str | None = None
     holds_data: bool = True
     labels_from: str | None = None
+
+
+@functools.cache
+def _configuration_only() -> tuple[tuple[str, ...], frozenset[str]]:
+    raw = load_yaml((_MAP_DIRECTORY / "configuration_only.yaml").read_text(encoding="utf-8"))["configuration_only"]
+    return tuple(raw["patterns"]), frozenset(raw.get("except") or ())
+
+
+def holds_data(resource_type: str) -> bool:
+    """Whether a type can hold DWP information (false for policies, attachments and other settings)."""
+    spec = resource_map().get(resource_type)
+    if spec is not None and not spec.holds_data:
+        return False
+    patterns, exceptions = _configuration_only()
+    if resource_type in exceptions:
+        return True
+    return not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in patterns)
 
 
 @functools.cache
