@@ -68,7 +68,9 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         scope = ModuleScope(module, "", inputs, {}, display, gaps)
         scope.providers = provider_configs(scope, {})
         _collect(scope, modules, resources, depth=0)
-    files = tuple(sorted(display(Path(f.path)) for m in modules.values() for f in m.files))
+    read = [Path(f.path) for m in modules.values() for f in m.files]
+    failed = [Path(g.path) for g in gaps if g.path.endswith(".tf")]
+    files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
     return HclResult(tuple(resources), tuple(gaps), files)
 
 
