@@ -227,3 +227,22 @@ resource "aws_flow_log" "one" {
     assert not [a for a in records if a.startswith("module.off")]
     assert records['aws_flow_log.each["a"]'].values["vpc_id"] == "10.0.0.0/16"
     assert records["aws_flow_log.one"].values["vpc_id"] == "10.1.0.0/16"
+
+
+def test_a_whole_resource_as_a_value(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+resource "aws_iam_role" "support" {
+  for_each = toset(["a", "b"])
+  name     = "support-${each.key}"
+}
+resource "aws_iam_role_policy_attachment" "read" {
+  for_each   = aws_iam_role.support
+  role       = each.value.name
+  policy_arn = each.value.arn
+}
+"""})
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    attachment = records['aws_iam_role_policy_attachment.read["b"]']
+    assert attachment.values["role"] == "support-b"
+    computed = attachment.values["policy_arn"]
+    assert isinstance(computed, Unknown) and computed.ref == 'aws_iam_role.support["b"]'

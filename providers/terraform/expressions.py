@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.functions import FUNCTIONS, FunctionError
-from providers.terraform.values import Unknown, first_unknown
+from providers.terraform.values import ResourceObject, Unknown, first_unknown
 
 Trace = list[str]
 """Collects the references an evaluation went through, for provenance."""
@@ -225,6 +225,8 @@ def _walk(value: Any, steps: list[Any]) -> Any:
             return value
         if isinstance(value, dict):
             if step not in value:
+                if isinstance(value, ResourceObject):
+                    return value.missing(str(step))
                 return _Failed(f"no attribute or key {step!r}")
             value = value[step]
         elif isinstance(value, list):

@@ -16,8 +16,11 @@ from typing import Any
 
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
-from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, Unknown
+from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, ResourceObject, Unknown
 from scanner.model import CoverageGap
+
+# Meta-arguments, which are not attributes of the resource.
+_META_ARGUMENTS = frozenset({"provider", "count", "for_each", "depends_on", "lifecycle"})
 
 # Roots of references that are not resources.
 _SPECIAL_ROOTS = {"var", "local", "module", "data", "path", "terraform", "count", "each", "self"}
@@ -190,9 +193,9 @@ class ModuleScope:
         address = f"{self.prefix()}{key}"
         if found is None:
             return Unknown(f"{address} is not declared in {self.display_dir()}"), 1
-        if not steps:
-            return Unknown(f"{address} is a whole resource", ref=address), 1
         block, hcl_file = found
+        if not steps:
+            return self.resource_instances(block, address, trace), 1
         consumed = 1
         bound: dict[str, Any] | None = None
         if "count" in block.attributes or "for_each" in block.attributes:
@@ -202,7 +205,7 @@ class ModuleScope:
                 steps = steps[1:]
                 consumed = 2
         if not steps:
-            return Unknown(f"{address} is a whole resource", ref=address), consumed
+            return self.resource_object(block, address, bound, trace), consumed
         attribute_name = str(steps[0])
         attribute = block.attributes.get(attribute_name)
         if attribute is None or address + "." + attribute_name in self._resolving:
@@ -214,6 +217,30 @@ class ModuleScope:
         value = evaluate(attribute.expr, self, trace, bound)
         self._resolving.discard(address + "." + attribute_name)
         return value, consumed + 1
+
+    def resource_instances(self, block: syn.Block, address: str, trace: Trace) -> Any:
+        """A whole resource as a value: a map of instances (for_each), a list (count), or one object."""
+        if "for_each" in block.attributes or "count" in block.attributes:
+            instances = {suffix: bound for suffix, bound in self.instances(block) if suffix}
+            if not instances:
+                return Unknown(f"the instances of {address} are not known statically", ref=address)
+            objects = {json.loads(suffix[1:-1]): self.resource_object(block, address + suffix, bound, trace)
+                       for suffix, bound in instances.items()}
+            return list(objects.values()) if "count" in block.attributes else objects
+        return self.resource_object(block, address, None, trace)
+
+    def resource_object(self, block: syn.Block, address: str, bound: dict[str, Any] | None,
+                        trace: Trace) -> ResourceObject:
+        """One instance's configured top-level attributes; the rest read as unknowns naming it."""
+        attributes: dict[str, Any] = {}
+        for name, attribute in block.attributes.items():
+            key = f"{address}.{name}"
+            if name in _META_ARGUMENTS or key in self._resolving:
+                continue
+            self._resolving.add(key)
+            attributes[name] = evaluate(attribute.expr, self, trace, bound)
+            self._resolving.discard(key)
+        return ResourceObject(address, attributes)
 
     # --- instances -----------------------------------------------------------------------------
 

@@ -29,6 +29,22 @@ class Unknown:
         raise TypeError("truth value of an unknown Terraform value")
 
 
+class ResourceObject(dict[str, Any]):
+    """A whole resource instance used as a value (``for_each = aws_iam_role.support``).
+
+    Holds the attributes its configuration sets; an attribute it does not set is computed by the
+    provider, so reading one gives an ``Unknown`` that still names the instance.
+    """
+
+    def __init__(self, address: str, attributes: dict[str, Any]) -> None:
+        super().__init__(attributes)
+        self.address = address
+
+    def missing(self, attribute: str) -> Unknown:
+        """The value of an attribute the configuration does not set."""
+        return Unknown(f"{self.address}.{attribute} is known only after apply", ref=self.address, attribute=attribute)
+
+
 def is_unknown(value: Any) -> bool:
     """Whether the value is (or directly is) unknown."""
     return isinstance(value, Unknown)
