@@ -36,7 +36,7 @@ class NormaliseContext:
             self.by_address.setdefault(re.sub(r"\[[^\]]*\]$", "", record.address), record)
         self.by_identity: dict[str, TerraformResource] = {}
         for record in records:
-            for key in ("arn", "id", "bucket", "name", "identifier"):
+            for key in ("arn", "id", "bucket", "name", "identifier", "function_name", "cluster_identifier"):
                 value = record.values.get(key)
                 if isinstance(value, str) and value:
                     self.by_identity.setdefault(value, record)
