@@ -216,6 +216,9 @@ class ModuleScope:
         trace.append(f"{address}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
         value = evaluate(attribute.expr, self, trace, bound)
         self._resolving.discard(address + "." + attribute_name)
+        if isinstance(value, Unknown) and value.ref is None:
+            # Unknown, but still this resource's attribute: keep whose it is for look-ups by reference.
+            value = Unknown(value.reason, ref=address, attribute=attribute_name)
         return value, consumed + 1
 
     def resource_instances(self, block: syn.Block, address: str, trace: Trace) -> Any:
