@@ -87,9 +87,10 @@ def to_inventory(
             scan.notes.append(_shape_gap(manifest, error))
             continue
         readable.append(manifest)
+    sources = telemetry.sources_of(readable)
     for manifest in readable:
         try:
-            scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, scan.manifests))
+            scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, sources))
             scan.resources.extend(telemetry.collector_resources([manifest], scan.classify, dwp_workloads))
         except _SHAPE_ERRORS as error:
             scan.notes.append(_shape_gap(manifest, error))

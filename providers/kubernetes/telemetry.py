@@ -25,6 +25,13 @@ from scanner.telemetry_settings import (
 )
 
 Classify = Callable[[Manifest], Classification]
+_Sources = dict[tuple[str, str, str], Manifest]
+"""ConfigMaps and Secrets of the input by (kind, namespace, name)."""
+
+
+def sources_of(manifests: Sequence[Manifest]) -> _Sources:
+    """The ConfigMaps and Secrets of an input, where ``envFrom`` and ``valueFrom`` are looked up."""
+    return {(m.kind, namespace(m), m.name): m for m in manifests if m.kind in ("ConfigMap", "Secret")}
 
 
 def flows(
@@ -32,14 +39,10 @@ def flows(
     classify: Classify,
     dwp_workloads: Sequence[Resource],
     extra: dict[str, str],
-    everything: Sequence[Manifest] | None = None,
+    sources: _Sources | None = None,
 ) -> Iterator[Flow]:
-    """Diagnostics flows of workloads (their env) and of collectors (their configuration).
-
-    ``everything`` is the whole input, where ConfigMaps and Secrets named by ``envFrom`` are looked up.
-    """
-    sources = {(m.kind, namespace(m), m.name): m for m in (everything or manifests)
-               if m.kind in ("ConfigMap", "Secret")}
+    """Diagnostics flows of workloads (their env) and of collectors (their configuration)."""
+    sources = sources if sources is not None else sources_of(manifests)
     for manifest in manifests:
         if manifest.kind in WORKLOAD_KINDS:
             yield from _workload_flows(manifest, sources, extra)
@@ -75,8 +78,6 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
             yield _flow(address(manifest), where, endpoint, manifest)
 
 
-_Sources = dict[tuple[str, str, str], Manifest]
-"""ConfigMaps and Secrets of the input by (kind, namespace, name)."""
 _VARIABLE_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
