@@ -18,9 +18,11 @@ from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, 
 from scanner.endpoints import Endpoint, place_datadog_site
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
 from scanner.telemetry_settings import (
+    Destination,
     collector_config_destinations,
     endpoint_location,
     opaque_value,
+    otel_collector_destinations,
     telemetry_destinations,
 )
 
@@ -51,6 +53,21 @@ def flows(
         elif manifest.kind == "DatadogAgent":
             site = (((manifest.data.get("spec") or {}).get("global") or {}).get("site")) or "datadoghq.com"
             yield _flow(address(manifest), "DatadogAgent spec.global.site", place_datadog_site(str(site)), manifest)
+        elif manifest.kind == "OpenTelemetryCollector":
+            for setting, endpoint in _operator_collector_settings(manifest, extra):
+                yield _flow(address(manifest), setting, endpoint, manifest)
+
+
+def _operator_collector_settings(manifest: Manifest, extra: dict[str, str] | None = None) -> list[Destination]:
+    """The OpenTelemetry Operator's collector resource: ``spec.config`` as a mapping or YAML text."""
+    config = (manifest.data.get("spec") or {}).get("config")
+    if isinstance(config, str):
+        found = collector_config_destinations("", config, extra)
+    elif isinstance(config, dict):
+        found = otel_collector_destinations(config, extra)
+    else:
+        found = []
+    return [(f"spec.config {label.strip()}", endpoint) for label, endpoint in found]
 
 
 def collector_resources(
@@ -58,7 +75,8 @@ def collector_resources(
 ) -> Iterator[Resource]:
     """A resource per collector configuration, so its flows have a subject the policies can judge."""
     for manifest in manifests:
-        if manifest.kind == "DatadogAgent" or (manifest.kind == "ConfigMap" and _collector_settings(manifest)):
+        if (manifest.kind in ("DatadogAgent", "OpenTelemetryCollector")
+                or (manifest.kind == "ConfigMap" and _collector_settings(manifest))):
             classification = classify(manifest)
             if not classification.dwp and dwp_workloads:
                 names = ", ".join(w.id for w in dwp_workloads[:3]) + (" ..." if len(dwp_workloads) > 3 else "")
