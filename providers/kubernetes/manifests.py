@@ -10,8 +10,8 @@ with aliases expanded, and refuse it past a bound.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -36,6 +36,13 @@ class Manifest:
     """The file (or ``<stdin>``)."""
     line: int
     """1-based line where the object starts."""
+    lines: Mapping[int, int] = field(default_factory=dict, compare=False, repr=False)
+    """1-based line of each mapping and list inside the object, by ``id()`` of the parsed value, so a
+    finding can point at the container or variable it is about rather than at the object's first line."""
+
+    def line_of(self, value: Any) -> int:
+        """The line where a mapping or list of this object starts (the object's line if unknown)."""
+        return self.lines.get(id(value), self.line)
 
     @property
     def kind(self) -> str:
@@ -233,7 +240,25 @@ def _objects(data: Any, node: yaml.Node, path: str, offset: int) -> Iterator[Man
             yield from _objects(item, item_node, path, offset)
         return
     if "kind" in data and "apiVersion" in data:
-        yield Manifest(data, path, offset + node.start_mark.line + 1)
+        yield Manifest(data, path, offset + node.start_mark.line + 1, _line_index(node, data, offset))
+
+
+def _line_index(root: yaml.Node, data: Any, offset: int) -> dict[int, int]:
+    """Walk the node graph beside the data built from it, noting where each mapping and list starts."""
+    lines: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, Any]] = [(root, data)]
+    while stack:
+        node, value = stack.pop()
+        if not isinstance(value, dict | list) or id(value) in lines:
+            continue
+        lines[id(value)] = offset + node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value in value:
+                    stack.append((value_node, value[key_node.value]))
+        elif isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+            stack.extend(zip(node.value, value, strict=False))
+    return lines
 
 
 def _items_node(node: yaml.Node) -> list[yaml.Node]:

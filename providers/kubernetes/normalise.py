@@ -297,7 +297,7 @@ def _images(scan: _Scan, manifest: Manifest, spec: dict[str, Any], classificatio
             location=registries.place_image(image, scan.extra),
             classification=Classification(True, f"image of a DWP workload ({classification.reason})",
                                           classification.marking),
-            source=_source(manifest),
+            source=SourceRef(manifest.path, manifest.line_of(container), address(manifest)),
         ))
     return images
 

@@ -91,9 +91,11 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
         env = _environment(container, namespace(manifest), sources)
         image = str(container.get("image") or "")
         datadog_image = "datadog/agent" in image or "datadog/cluster-agent" in image
+        lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
         for setting, endpoint in telemetry_destinations(env, extra, datadog=datadog_image):
             where = f"container {container.get('name', '?')} {setting}"
-            yield _flow(address(manifest), where, endpoint, manifest)
+            line = lines.get(setting.split(" ", 1)[0], manifest.line_of(container))
+            yield _flow(address(manifest), where, endpoint, manifest, line)
 
 
 _VARIABLE_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -174,15 +176,15 @@ def _collector_settings(manifest: Manifest, extra: dict[str, str] | None = None)
 
 def _collector_flows(manifest: Manifest, extra: dict[str, str]) -> Iterator[Flow]:
     for setting, endpoint in _collector_settings(manifest, extra):
-        yield _flow(address(manifest), setting, endpoint, manifest)
+        yield _flow(address(manifest), setting, endpoint, manifest, manifest.line_of(manifest.data.get("data")))
 
 
-def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest) -> Flow:
+def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest, line: int | None = None) -> Flow:
     vendor = f"{endpoint.vendor} " if endpoint.vendor else ""
     return Flow(
         resource_id=subject,
         kind=FlowKind.TELEMETRY,
         target=endpoint_location(endpoint, (f"{address(manifest)} {setting}",)),
         description=f"{vendor}telemetry from {setting}",
-        source=SourceRef(manifest.path, manifest.line, address(manifest)),
+        source=SourceRef(manifest.path, line or manifest.line, address(manifest)),
     )
