@@ -275,9 +275,24 @@ def with_provenance(location: Location, provenance: tuple[str, ...]) -> Location
 
 
 def setting(record: TerraformResource, path: str, value: Any) -> str:
+    """A provenance step: what an attribute says and where, with the variables and locals behind it."""
     shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
-    where = f" ({record.source.path}:{record.source.line})" if record.source.line else ""
-    return f"{record.address} {path} = {shown}{where}"
+    known = _longest_known(record, path)
+    line = record.lines.get(known, record.source.line) if known else record.source.line
+    where = f" ({record.source.path}:{line})" if line else ""
+    behind = record.provenance.get(known, ()) if known else ()
+    # Top-level provenance starts with the attribute itself, which this step already names.
+    behind = behind[1:] if behind and known in record.values else behind
+    return " -> ".join((f"{record.address} {path} = {shown}{where}", *behind))
+
+
+def _longest_known(record: TerraformResource, path: str) -> str | None:
+    parts = path.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in record.lines or candidate in record.provenance:
+            return candidate
+    return None
 
 
 def values_at(values: Any, path: str) -> Iterator[Any]:

@@ -250,7 +250,8 @@ def _resources(
     base = f"{scope.prefix()}{'data.' if mode == 'data' else ''}{resource_type}.{name}"
     records = []
     for suffix, bound in scope.instances(block):
-        values, provenance = _body_values(scope, block, top_level=hcl_file, bound=bound)
+        lines: dict[str, int] = {}
+        values, provenance = _body_values(scope, block, top_level=hcl_file, bound=bound, lines=lines)
         address = base + suffix
         records.append(TerraformResource(
             address=address,
@@ -260,6 +261,7 @@ def _resources(
             source=SourceRef(scope.display_path(hcl_file), block.line, address),
             provenance=provenance,
             module_path=scope.address,
+            lines=lines,
             mode=mode,
         ))
     return records
@@ -274,23 +276,35 @@ def _body_values(
     *,
     top_level: syn.HclFile | None = None,
     bound: Mapping[str, Any] | None = None,
+    lines: dict[str, int] | None = None,
+    prefix: str = "",
+    provenance: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """A block's attributes and nested blocks as values; ``lines`` and ``provenance`` collect, by dotted
+    path, where each attribute is and which variables and locals decided it."""
     values: dict[str, Any] = {}
-    provenance: dict[str, tuple[str, ...]] = {}
+    provenance = {} if provenance is None else provenance
+    lines = {} if lines is None else lines
     for name, attribute in block.attributes.items():
         if top_level is not None and name in _META_ARGUMENTS:
             continue
         trace: Trace = []
         values[name] = evaluate(attribute.expr, scope, trace, bound)
+        lines.setdefault(prefix + name, attribute.line)
         if top_level is not None:
             provenance[name] = (f"{name} ({scope.where(top_level, attribute.line)})", *trace)
+        elif trace:
+            provenance.setdefault(prefix + name, tuple(trace))
     for nested in block.blocks:
         if top_level is not None and nested.type in _META_ARGUMENTS:
             continue
         if nested.type == "dynamic" and nested.labels:
             values.setdefault(nested.labels[0], []).extend(_dynamic(scope, nested, bound))
+            lines.setdefault(prefix + nested.labels[0], nested.line)
             continue
-        nested_values, _ = _body_values(scope, nested, bound=bound)
+        lines.setdefault(prefix + nested.type, nested.line)
+        nested_values, _ = _body_values(scope, nested, bound=bound, lines=lines, prefix=f"{prefix}{nested.type}.",
+                                        provenance=provenance)
         values.setdefault(nested.type, []).append(nested_values)
     return values, provenance
 

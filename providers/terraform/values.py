@@ -115,5 +115,7 @@ class TerraformResource:
     """Per top-level attribute, how its value was resolved (variables, locals) when it was not a literal."""
     module_path: str = ""
     """``module.a.module.b`` or empty for the root module; references resolve within it."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each attribute and nested block by dotted path (``environment.variables``), HCL only."""
     mode: str = "managed"
     """``managed`` for resources, ``data`` for data sources (kept for what they say, e.g. policy documents)."""
