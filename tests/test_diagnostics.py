@@ -441,8 +441,10 @@ def _task(containers: Any) -> TerraformResource:
     return _record("aws_ecs_task_definition.t", {"family": "t", "container_definitions": definitions, "tags": DWP})
 
 
-def test_ecs_container_definitions_unknown_as_a_whole_are_not_read() -> None:
-    assert _scan(_task(_ref("aws_ecr_repository.r", "repository_url"))).flows == ()
+def test_ecs_container_definitions_unknown_as_a_whole_are_an_unknown_destination() -> None:
+    # Never silence: settings that cannot be read are a flow to a place that could not be established.
+    (flow,) = _scan(_task(_ref("aws_ecr_repository.r", "repository_url"))).flows
+    assert flow.target.uk is None and "container_definitions cannot be read statically" in (flow.target.note or "")
 
 
 @pytest.mark.parametrize(

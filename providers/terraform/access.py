@@ -569,7 +569,9 @@ def role_assignment_grants(context: NormaliseContext, record: TerraformResource)
     """An ``azurerm_role_assignment``: the principal reaches what its scope covers."""
     reached, scope = azure_scope(context, record.values.get("scope"))
     who = azure_principal(context, record.values.get("principal_id"))
-    role = record.values.get("role_definition_name") or record.values.get("role_definition_id")
+    role = record.values.get("role_definition_name")
+    if role is None:
+        role = record.values.get("role_definition_id")
     description = f"role assignment {_shown(role)} on {scope} ({record.address})"
     for target in reached or [record]:
         yield who.grant(target.address, description, record)

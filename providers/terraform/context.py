@@ -201,7 +201,7 @@ class NormaliseContext:
             plan_id = record.values.get("plan_id")
             if self.referenced(plan_id) is not plan:
                 continue
-            for value in record.values.get("resources") or []:
+            for value in values_at(record.values, "resources"):
                 target = self.referenced(value)
                 if target is not None:
                     subjects.append(target)

@@ -621,6 +621,11 @@ def _excluded_log_groups(criteria: Any) -> frozenset[str]:
     return frozenset(re.findall(r"\"([^\"]*)\"", match.group(1))) if match else frozenset()
 
 
+def _list(value: Any) -> list[Any]:
+    """A list value, or nothing: an unknown here is reported by the caller's own checks."""
+    return value if isinstance(value, list) else []
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, list | dict):
         return value
@@ -756,6 +761,8 @@ def _env_hops(context: NormaliseContext, record: TerraformResource, env: Mapping
 
 def _lambda_function(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
     env = first(values_at(record.values, "environment.variables"))
+    if isinstance(env, Unknown):
+        yield from _unreadable_settings(record, "environment.variables", env, "Lambda settings")
     env = env if isinstance(env, Mapping) else {}
     datadog = _has_datadog_layer(record)
     for name, hop in _beside_local(list(_env_hops(context, record, env, "environment.variables", datadog))):
@@ -780,10 +787,21 @@ def _beside_local(found: list[tuple[str, _Hop]]) -> list[tuple[str, _Hop]]:
     return [item for item in found if item not in local] if len(local) < len(found) else found
 
 
+def _unreadable_settings(record: TerraformResource, path: str, value: Any, what: str) -> Iterator[Flow]:
+    """Settings that cannot be read are an unknown destination, never silence."""
+    reason = value.reason if isinstance(value, Unknown) else f"{path} is not a readable document"
+    step = (setting(record, path, value),)
+    yield from _flows(record, [record], FlowKind.TELEMETRY, what,
+                      _unknown_hop("external", step, f"{path} cannot be read statically ({reason}): where its "
+                                   "telemetry settings send is not known", "unreadable settings"))
+
+
 def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
-    containers = _json(record.values.get("container_definitions"))
+    raw = record.values.get("container_definitions")
+    containers = _json(raw)
     if not isinstance(containers, list):
-        # Unknown as a whole when any part is (an image from an ECR reference): nothing to read.
+        if raw is not None:
+            yield from _unreadable_settings(record, "container_definitions", raw, "ECS container settings")
         return
     subjects = _unique([record, *(r for r in context.of_type("aws_ecs_service")
                                   if context.referenced(r.values.get("task_definition")) is record)])
@@ -793,7 +811,7 @@ def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -
             continue
         name = container.get("name") if isinstance(container.get("name"), str) else str(index)
         path = f"container_definitions[{name}]"
-        env = {e.get("name"): e.get("value") for e in container.get("environment") or []
+        env = {e.get("name"): e.get("value") for e in _list(container.get("environment"))
                if isinstance(e, dict) and isinstance(e.get("name"), str)}
         image = container.get("image")
         datadog = isinstance(image, str) and "datadog/" in image
@@ -905,6 +923,8 @@ _SITE_CONFIG_INSIGHTS = {
 
 def _azure_app(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
     settings = record.values.get("app_settings")
+    if isinstance(settings, Unknown):
+        yield from _unreadable_settings(record, "app_settings", settings, "app settings")
     env: dict[str, Any] = dict(settings) if isinstance(settings, Mapping) else {}
     paths: dict[str, str] = {}
     for attribute, name in _SITE_CONFIG_INSIGHTS.items():
@@ -919,7 +939,7 @@ def _container_app(context: NormaliseContext, record: TerraformResource) -> Iter
     for container in values_at(record.values, "template.container"):
         if not isinstance(container, Mapping):
             continue
-        env = {e.get("name"): e.get("value") for e in container.get("env") or []
+        env = {e.get("name"): e.get("value") for e in _list(container.get("env"))
                if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
         name = container.get("name")
         for variable, hop in _env_hops(context, record, env, f"template.container[{name}].env"):

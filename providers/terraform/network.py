@@ -604,7 +604,9 @@ def _gateway_connection(context: NormaliseContext, record: TerraformResource) ->
             far = _azure_far(context, record, "local_network_gateway_id", ("azurerm_local_network_gateway",),
                              "local network gateway")
         else:
-            address = local.values.get("gateway_address") or local.values.get("gateway_fqdn")
+            address = local.values.get("gateway_address")
+            if address is None:
+                address = local.values.get("gateway_fqdn")
             provenance = (f"local network gateway {local.address}", setting(local, "gateway_address", address))
             far = place_address(context, address, provenance, "the local network gateway address"), local.address
         what = "site-to-site VPN gateway connection"

@@ -6,7 +6,8 @@ Pure: records and rules in, inventory out. What a type means is the resource map
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from providers.interface import ScanOptions
 from providers.terraform import access, diagnostics, guardrails, network
@@ -15,6 +16,8 @@ from providers.terraform.resource_map import resource_map
 from providers.terraform.targets import TARGETS, TargetResolver
 from providers.terraform.values import TerraformResource
 from scanner.model import CoverageGap, Flow, Inventory
+
+_T = TypeVar("_T")
 
 RESOLVERS: dict[str, TargetResolver] = {**TARGETS, **diagnostics.TARGETS, **network.TARGETS}
 """Every target name the resource map may use."""
@@ -29,23 +32,48 @@ def to_inventory(
     """The inventory of a Terraform input."""
     context = NormaliseContext(records, options)
     managed = [r for r in records if r.mode == "managed"]
+    problems: list[CoverageGap] = []
     resources = tuple(context.resource(r) for r in managed if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
-    flows = tuple(
+    flows = [
         flow
         for record in managed
         for source in (flows_of, diagnostics.extra_flows, network.extra_flows)
-        for flow in source(context, record)
-    )
+        for flow in _guarded(source, context, record, problems)
+    ]
+    grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)]
+    guards = [guard for record in records for guard in _guarded(guardrails.guardrails, context, record, problems)]
     return Inventory(
         resources=resources,
-        flows=flows,
-        grants=tuple(grant for record in records for grant in access.grants(context, record)),
-        guardrails=tuple(guard for record in records for guard in guardrails.guardrails(context, record)),
-        coverage=tuple(gaps),
+        flows=tuple(flows),
+        grants=tuple(grants),
+        guardrails=tuple(guards),
+        coverage=tuple(gaps) + tuple(problems),
         scanned=tuple(scanned),
         clouds=tuple(sorted({CLOUD_OF_PREFIX[r.type.split("_", 1)[0]] for r in managed
                              if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX})),
     )
+
+
+def _guarded(
+    source: Callable[[NormaliseContext, TerraformResource], Iterable[_T]],
+    context: NormaliseContext,
+    record: TerraformResource,
+    problems: list[CoverageGap],
+) -> list[_T]:
+    """What one record yields, or a coverage gap for that record alone if reading it fails.
+
+    A value shaped in a way no check expected (an unknown where a list was assumed) must cost one
+    record's flows, said plainly, never the whole input's findings.
+    """
+    try:
+        return list(source(context, record))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as error:
+        problems.append(CoverageGap(
+            record.source.path, record.source.line,
+            f"{record.address}: could not be fully read ({type(error).__name__}: {error}); "
+            "its flows, grants or guardrails may be missing",
+        ))
+        return []
 
 
 def flows_of(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
