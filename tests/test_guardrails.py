@@ -37,9 +37,16 @@ def record(resource_type: str, values: dict, address: str | None = None) -> Terr
     return TerraformResource(address, resource_type, values, ProviderContext("aws"), source)
 
 
-def plan_guards(*records: TerraformResource) -> list[Guardrail]:
-    context = NormaliseContext(records, ScanOptions())
-    return [guard for r in records for guard in guardrails(context, r)]
+def plan_guards(*records: TerraformResource, attach: bool = True) -> list[Guardrail]:
+    # An SCP counts only once something attaches it: attach each one unless the test is about that.
+    attachments = tuple(
+        record("aws_organizations_policy_attachment", {"policy_id": Unknown("id", ref=r.address, attribute="id"),
+                                                        "target_id": "r-root"}, f"{r.address}_attachment")
+        for r in records if attach and r.type == "aws_organizations_policy"
+    )
+    everything = (*records, *attachments)
+    context = NormaliseContext(everything, ScanOptions())
+    return [guard for r in everything for guard in guardrails(context, r)]
 
 
 def scp(condition: dict, effect: str = "Deny", **extra: object) -> str:
@@ -55,11 +62,13 @@ EXEMPT = ["iam:*", "organizations:*", "sts:*", "route53:*", "cloudfront:*", "sup
 
 def test_plan_scp_allowing_only_london_is_uk_only() -> None:
     content = scp({"StringNotEquals": {"aws:RequestedRegion": ["eu-west-2"]}}, NotAction=EXEMPT)
-    [guard] = plan_guards(record("aws_organizations_policy", {"content": content, "type": "SERVICE_CONTROL_POLICY"}))
+    policy = record("aws_organizations_policy", {"content": content, "type": "SERVICE_CONTROL_POLICY"})
+    [guard] = plan_guards(policy)
     assert (guard.kind, guard.regions, guard.uk_only) == (AWS_KIND, ("eu-west-2",), True)
     assert "global services exempt" in guard.description
-    assert "no aws_organizations_policy_attachment" in guard.description
     assert guard.source.path == "plan.json"
+    [unattached] = plan_guards(policy, attach=False)
+    assert not unattached.uk_only and "no aws_organizations_policy_attachment" in unattached.description
 
 
 @pytest.mark.parametrize("operator", ["StringNotEqualsIfExists", "StringNotLike", "stringnotequals"])
@@ -229,5 +238,6 @@ resource "azurerm_subscription_policy_assignment" "a" {
   not_scopes           = ["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sandbox"]
 }
 """)
-    assert (guard.regions, guard.uk_only) == (("uksouth",), True)
-    assert "excluded scopes" in guard.description
+    # Named through the data source it is recognised; the excluded sandbox means not all is guarded.
+    assert (guard.regions, guard.uk_only) == (("uksouth",), False)
+    assert "excluded scopes are not guarded" in guard.description

@@ -135,8 +135,11 @@ def _scp(context: NormaliseContext, record: TerraformResource) -> Guardrail | No
     else:
         text += " (global services exempt through NotAction)"
     if not _attached(context, record):
-        text += ("; no aws_organizations_policy_attachment in the scanned configuration attaches it (check that it "
-                 "is attached to the organisation root or the DWP OUs)")
+        # An SCP guards nothing until it is attached; a pass needs the attachment in view.
+        uk_only = False
+        text += ("; no aws_organizations_policy_attachment in the scanned configuration attaches it, so it is not "
+                 "counted as a guardrail (scan the configuration that attaches it to the organisation root or the "
+                 "DWP OUs)")
     return Guardrail(AWS_KIND, text, tuple(regions), record.source, uk_only)
 
 
@@ -179,7 +182,8 @@ def _locations(parameters: Any) -> tuple[list[str] | None, str | None]:
 def _enforced(values: Mapping[str, Any]) -> bool:
     # azurerm 3+ `enforce` (default true); azurerm 2 `enforcement_mode` (bool, or "Default"/"DoNotEnforce").
     enforce = values.get("enforce", values.get("enforcement_mode", True))
-    return enforce is not False and enforce != "DoNotEnforce"
+    # Only a setting known to enforce counts: an unknown one might be false.
+    return enforce is True or enforce == "Default"
 
 
 def _allowed_locations(context: NormaliseContext, record: TerraformResource) -> Guardrail | None:
@@ -206,8 +210,10 @@ def _allowed_locations(context: NormaliseContext, record: TerraformResource) -> 
         text += "; it is not enforced (enforce = false), so it only audits"
     scope = next((record.values.get(k) for k in ("resource_group_id", "scope") if k in record.values), None)
     if record.type == "azurerm_resource_group_policy_assignment" and isinstance(scope, str):
-        text += f"; scope: resource group {scope.rstrip('/').rsplit('/', 1)[-1]} only"
+        uk_only = False
+        text += f"; scope: resource group {scope.rstrip('/').rsplit('/', 1)[-1]} only, so the rest is not guarded"
     excluded = [str(s) for s in values_at(record.values, "not_scopes") if isinstance(s, str)]
     if excluded:
-        text += f"; excluded scopes: {', '.join(excluded)}"
+        uk_only = False
+        text += f"; excluded scopes are not guarded: {', '.join(excluded)}"
     return Guardrail(AZURE_KIND, text, tuple(regions), record.source, uk_only)
