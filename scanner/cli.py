@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -101,7 +102,7 @@ def scan(
     from scanner.engine import evaluate
     from scanner.inputs import scan_input
     from scanner.model import merge_all
-    from scanner.reporters import OutputFormat, ReporterError, ScanReport, reporter_for
+    from scanner.reporters import OutputFormat, ScanReport, reporter_for
 
     try:
         config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
@@ -137,17 +138,21 @@ def scan(
     threshold = fail_on or config.fail_on or "high"
 
     inventory = merge_all(scan_input(p, options) for p in paths)
-    findings = evaluate(inventory)
-    report = ScanReport(findings, inventory, __version__, threshold, config.path)
-    colour = output is None and output_format == "text" and sys.stdout.isatty()
-    rendered = reporter_for(OutputFormat(output_format), colour=colour).render(report)
+    try:
+        findings = evaluate(inventory)
+        report = ScanReport(findings, inventory, __version__, threshold, config.path)
+        colour = output is None and output_format == "text" and sys.stdout.isatty()
+        rendered = reporter_for(OutputFormat(output_format), colour=colour).render(report)
+    except Exception as error:
+        # A bug here must still end as a clear incomplete scan for CI, never a traceback read as "findings".
+        _fail(f"offshore-scan failed while judging or reporting ({type(error).__name__}: {error}); please report it")
     try:
         if output is not None:
             output.write_text(rendered, encoding="utf-8")
         else:
             click.echo(rendered, nl=False)
     except OSError as error:
-        _fail(str(ReporterError(f"{output}: cannot write report: {error.strerror or error}")))
+        _fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
 
     for gap in inventory.coverage:
         where = f"{gap.path}:{gap.line}" if gap.line else gap.path
@@ -196,7 +201,7 @@ def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
     return any(f.severity.rank >= floor for f in findings)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"offshore-scan: error: {message}", err=True)
     sys.exit(EXIT_INCOMPLETE)
 

@@ -30,6 +30,7 @@ Keys are normalised as tags are (case, prefixes and separators ignored).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -96,6 +97,8 @@ def load_config(path: Path | None) -> Config:
         raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read config file: it is not UTF-8 text") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -143,9 +146,18 @@ def _estate(path: Path, estate: Any) -> EstateMap:
                                   "unquoted number as an integer and drops leading zeros")
             if not isinstance(entry, dict) or "owner" not in entry:
                 raise ConfigError(f"{path}: {where} must be a mapping with at least 'owner' (and 'country')")
+            if section == "networks":
+                _check_network(path, where, key)
             parsed[str(key)] = Party(str(entry["owner"]), _country(path, where, entry.get("country")), "estate map")
         sections[section] = parsed
     return EstateMap(**sections)
+
+
+def _check_network(path: Path, where: str, key: str) -> None:
+    try:
+        ipaddress.ip_network(key, strict=False)
+    except ValueError:
+        raise ConfigError(f"{path}: {where}: not an IP address or CIDR block (for example 203.0.113.0/24)") from None
 
 
 def _endpoints(path: Path, endpoints: Any) -> dict[str, str]:
@@ -176,10 +188,13 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
         expected = ", ".join(sorted(_DWP_KEYS))
         raise ConfigError(f"{path}: unknown dwp key(s) {', '.join(sorted(unknown))}; expected {expected}")
     defaults = ClassificationRules()
+    tags = dwp.get("tags") or {}
+    if not isinstance(tags, dict):
+        raise ConfigError(f"{path}: dwp.tags must map tag keys to lists of patterns")
     try:
         extra_tags = {
             normalise_key(key): tuple(re.compile(p) for p in _strings(path, f"dwp.tags.{key}", patterns))
-            for key, patterns in (dwp.get("tags") or {}).items()
+            for key, patterns in tags.items()
         }
         owner_patterns = tuple(re.compile(p) for p in _strings(path, "dwp.owner_patterns", dwp.get("owner_patterns")))
     except re.error as error:
