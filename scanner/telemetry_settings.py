@@ -26,7 +26,7 @@ from scanner.endpoints import (
     place_splunk_realm,
 )
 from scanner.model import Location
-from scanner.yaml_data import load_yaml
+from scanner.yaml_data import YamlRefused, load_guarded
 
 Destination = tuple[str, Endpoint]
 """(the setting that names it, e.g. ``DD_SITE``, and where it sends)."""
@@ -305,9 +305,12 @@ def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] 
     if "exporters" not in text and "sinks" not in text:
         return []
     try:
-        parsed = load_yaml(text)
-    except yaml.YAMLError:
-        return []
+        # Embedded in the scanned input, so read with the same guards as the manifests themselves.
+        parsed = load_guarded(text)
+    except (yaml.YAMLError, YamlRefused, RecursionError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return [(key, Endpoint(key, None, None, None, None,
+                               f"the collector configuration in {key} could not be read ({reason})"))]
     found = otel_collector_destinations(parsed, extra) + vector_destinations(parsed, extra)
     return [(f"{key} {label}", endpoint) for label, endpoint in found]
 

@@ -12,10 +12,11 @@ from textwrap import dedent
 import pytest
 from click.testing import CliRunner
 
-from providers.kubernetes.manifests import MAX_EXPANDED_NODES, read_manifests
+from providers.kubernetes.manifests import read_manifests
 from providers.kubernetes.placement import place_label_value
 from providers.kubernetes.registries import is_upstream, place_image, split_image
 from scanner.cli import main
+from scanner.yaml_data import MAX_EXPANDED_NODES
 
 # --- rendered Helm output on stdin -------------------------------------------------------------
 

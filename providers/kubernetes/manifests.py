@@ -1,10 +1,9 @@
 """Read Kubernetes manifests: multi-document YAML, ``List`` kinds, safely and with line numbers.
 
 Each ``---`` document is parsed on its own, so one invalid document is reported (path, line,
-reason) and the others are still read. PyYAML's safe loader never builds arbitrary objects; its
-C loader is used when present. Aliases are shared references in PyYAML, so an alias bomb costs
-nothing to load but explodes when walked: before constructing a document we measure its size
-with aliases expanded, and refuse it past a bound.
+reason) and the others are still read. Parsing is ``scanner.yaml_data``'s guarded loader: safe (no
+application objects), the C loader when present, and bounded against alias bombs, deep nesting and
+duplicate keys.
 """
 
 from __future__ import annotations
@@ -17,11 +16,7 @@ from typing import Any
 import yaml
 
 from scanner.model import CoverageGap
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-MAX_EXPANDED_NODES = 200_000
-"""Nodes a document may have once aliases are expanded; a real manifest has a few thousand at most."""
+from scanner.yaml_data import YamlRefused, load_documents_guarded
 
 _DOCUMENT_SEPARATOR = re.compile(r"^---(?:\s|$)", re.MULTILINE)
 
@@ -75,13 +70,9 @@ def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageG
         if not chunk.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in chunk.splitlines()):
             continue
         try:
-            for node, data in _load(chunk):
+            for node, data in load_documents_guarded(chunk):
                 manifests.extend(_objects(data, node, path, offset))
-        except _TooLarge as error:
-            gaps.append(CoverageGap(path, offset + error.line, str(error)))
-        except _TooDeep as error:
-            gaps.append(CoverageGap(path, offset + 1, str(error)))
-        except _DuplicateKey as error:
+        except YamlRefused as error:
             gaps.append(CoverageGap(path, offset + error.line, str(error)))
         except yaml.YAMLError as error:
             gaps.append(_yaml_gap(error, path, offset))
@@ -108,15 +99,6 @@ def _yaml_gap(error: yaml.YAMLError, path: str, offset: int) -> CoverageGap:
     return CoverageGap(path, line, f"not valid YAML: {reason}")
 
 
-class _TooLarge(Exception):
-    def __init__(self, line: int, size: int) -> None:
-        super().__init__(
-            f"document refused: its aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
-            f"(at least {size:,}); this looks like an alias bomb"
-        )
-        self.line = line
-
-
 def _documents(text: str) -> Iterator[tuple[int, str]]:
     """(0-based line offset, text) of each ``---``-separated document."""
     separators = list(_DOCUMENT_SEPARATOR.finditer(text))
@@ -128,106 +110,6 @@ def _documents(text: str) -> Iterator[tuple[int, str]]:
         line += text.count("\n", counted_to, start)
         counted_to = start
         yield line, text[start:end]
-
-
-MAX_NESTING = 1000
-"""Nesting a document may have; far past any manifest, and well short of where libyaml's recursion
-exhausts the C stack (about 30,000 levels kill the process outright)."""
-
-
-def _check_nesting(chunk: str) -> None:
-    if chunk.count("[") + chunk.count("{") > MAX_NESTING:
-        depth = deepest = 0
-        for char in re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'', "", chunk):
-            if char in "[{":
-                depth += 1
-                deepest = max(deepest, depth)
-            elif char in "]}":
-                depth = max(0, depth - 1)
-        if deepest > MAX_NESTING:
-            raise _TooDeep(deepest)
-    indent = max((len(m.group(0)) for m in re.finditer(r"^ +", chunk, re.MULTILINE)), default=0)
-    if indent > 4 * MAX_NESTING:
-        raise _TooDeep(indent // 2)
-
-
-class _TooDeep(Exception):
-    def __init__(self, depth: int) -> None:
-        super().__init__(f"document refused: nested about {depth:,} levels deep (the limit is {MAX_NESTING:,})")
-
-
-def _load(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
-    _check_nesting(chunk)
-    loader = _Loader(chunk)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            size = _expanded_size(node)
-            if size > MAX_EXPANDED_NODES:
-                raise _TooLarge(node.start_mark.line + 1, size)
-            yield node, loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """Node count with every alias expanded, computed once per distinct node (iteratively, no recursion)."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    on_stack: set[int] = set()
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        children = _children(node)
-        if children_done:
-            total = 1
-            for child in children:
-                total += sizes.get(id(child), 1)
-                if total > MAX_EXPANDED_NODES:
-                    break
-            sizes[key] = total
-            on_stack.discard(key)
-            continue
-        if key in on_stack:
-            sizes[key] = MAX_EXPANDED_NODES + 1  # a recursive alias never ends
-            continue
-        _check_duplicate_keys(node)
-        on_stack.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        super().__init__(
-            f"mapping key {key!r} is defined twice (kubectl refuses this; a missing '---' between two "
-            "objects looks like this)"
-        )
-        self.line = line
-
-
-def _check_duplicate_keys(node: yaml.Node) -> None:
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: set[str] = set()
-    for key, _ in node.value:
-        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
-            if key.value in seen:
-                raise _DuplicateKey(key.value, key.start_mark.line + 1)
-            seen.add(key.value)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [item for pair in node.value for item in pair]
-    return []
 
 
 def _objects(data: Any, node: yaml.Node, path: str, offset: int) -> Iterator[Manifest]:
