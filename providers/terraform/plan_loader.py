@@ -215,16 +215,28 @@ class _PlanReader:
             # region the plan does record), or the legacy inline `replication_configuration` that a separate
             # resource manages. Configured values that are unknown stay Unknown.
             marker = {k: v for k, v in marker.items() if k in expressions or values.get(k) is not None}
-        overlay = _Overlay(address, lambda references: self._reference_target(references, modules))
+        instance = re.search(r"(\[[^\]]*\])$", address)
+        key = instance.group(1) if instance else None
+        overlay = _Overlay(address, lambda references: self._reference_target(references, modules, key))
         result = overlay.apply(values, marker, (), expressions)
         return result if isinstance(result, dict) else values
 
-    def _reference_target(self, references: list[Any], modules: tuple[str, ...]) -> tuple[str, str | None] | None:
-        """The resource (its address from the root) and attribute a computed value comes from, if one does."""
+    def _reference_target(
+        self, references: list[Any], modules: tuple[str, ...], instance: str | None = None
+    ) -> tuple[str, str | None] | None:
+        """The resource (its address from the root) and attribute a computed value comes from, if one does.
+
+        ``aws_s3_bucket.replica[each.key].arn`` is recorded as references to ``aws_s3_bucket.replica`` and
+        ``each.key``: the instance is the referring resource's own key (``instance``).
+        """
         target = _resource_reference(references)
         if target is not None:
             prefix = _module_address(modules)
-            return (f"{prefix}.{target[0]}" if prefix else target[0]), target[1]
+            resource = target[0]
+            per_instance = any(isinstance(r, str) and r.split(".")[0] in ("each", "count") for r in references)
+            if instance and per_instance and not resource.endswith("]"):
+                resource += instance
+            return (f"{prefix}.{resource}" if prefix else resource), target[1]
         traversal = _single_traversal(references)
         if not modules or traversal is None or traversal[0] != "var" or len(traversal) != 2:
             return None
