@@ -9,8 +9,8 @@ from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
 from providers.terraform.hcl_loader import HclOptions, load_directory
-from providers.terraform.normalise import to_inventory
-from scanner.model import CoverageGap, Inventory
+from providers.terraform.normalise import qualified, to_inventory
+from scanner.model import CoverageGap, Inventory, merge_all
 
 
 def scan_configuration(path: Path, options: ScanOptions) -> Inventory:
@@ -18,7 +18,12 @@ def scan_configuration(path: Path, options: ScanOptions) -> Inventory:
     result = load_directory(path, HclOptions(options.var_files, dict(options.variables)))
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf) found here")
-    return to_inventory(result.resources, options, result.gaps, result.files)
+    if len(result.roots) <= 1:
+        return to_inventory(result.resources, options, result.gaps, result.files)
+    # Several root modules are separate configurations (envs/prod, envs/dev): their addresses repeat, so
+    # each is normalised on its own and its ids are qualified with its directory.
+    inventories = [qualified(to_inventory(records, options), root) for root, records in result.roots]
+    return merge_all([*inventories, Inventory(coverage=result.gaps, scanned=result.files)])
 
 
 def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Inventory:

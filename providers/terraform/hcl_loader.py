@@ -47,8 +47,14 @@ class HclResult:
     """What a directory scan produced."""
 
     resources: tuple[TerraformResource, ...]
+    """Every record of every root module."""
     gaps: tuple[CoverageGap, ...]
+    """Files that could not be read or parsed, modules not on disk."""
     files: tuple[str, ...]
+    """Files read, as displayed."""
+    roots: tuple[tuple[str, tuple[TerraformResource, ...]], ...] = ()
+    """Each root module (its directory relative to the scanned path, ``.`` for the path itself) and its
+    records: separate Terraform configurations whose addresses may repeat."""
 
 
 def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
@@ -59,6 +65,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
     resources: list[TerraformResource] = []
+    roots: list[tuple[str, tuple[TerraformResource, ...]]] = []
     for directory in sorted(modules):
         if directory in called:
             continue
@@ -67,11 +74,22 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         inputs = root_inputs(module, [t for t in tfvars + var_files if t], options.variables or {}, display)
         scope = ModuleScope(module, "", inputs, {}, display, gaps)
         scope.providers = provider_configs(scope, {})
-        _collect(scope, modules, resources, depth=0)
+        found: list[TerraformResource] = []
+        _collect(scope, modules, found, depth=0, display=display)
+        resources.extend(found)
+        roots.append((_relative(root, directory), tuple(found)))
     read = [Path(f.path) for m in modules.values() for f in m.files]
     failed = [Path(g.path) for g in gaps if g.path.endswith(".tf")]
     files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
-    return HclResult(tuple(resources), tuple(gaps), files)
+    return HclResult(tuple(resources), tuple(gaps), files, tuple(roots))
+
+
+def _relative(root: Path, directory: Path) -> str:
+    base = root if root.is_dir() else root.parent
+    try:
+        return str(directory.relative_to(base))
+    except ValueError:
+        return str(directory)
 
 
 class _Display:
@@ -95,6 +113,16 @@ def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[
         tf_files = sorted(f for f in filenames if f.endswith(".tf"))
         if tf_files:
             by_directory[Path(directory)] = [Path(directory) / f for f in tf_files]
+        for name in sorted(f for f in filenames if f.endswith(".tf.json")):
+            gaps.append(CoverageGap(display(Path(directory) / name), None,
+                                    "Terraform JSON configuration (*.tf.json) is not read: its resources were not "
+                                    "scanned (scan a plan from `terraform show -json` instead)", kind="skipped"))
+    return _parse_directories(by_directory, display, gaps)
+
+
+def _parse_directories(
+    by_directory: Mapping[Path, list[Path]], display: _Display, gaps: list[CoverageGap]
+) -> dict[Path, ParsedModule]:
     paths = [path for files in by_directory.values() for path in files]
     results = dict(zip(paths, parse_files(paths), strict=True))
     modules: dict[Path, ParsedModule] = {}
@@ -195,20 +223,21 @@ class _Literals:
 
 def _collect(
     scope: ModuleScope,
-    modules: Mapping[Path, ParsedModule],
+    modules: dict[Path, ParsedModule],
     out: list[TerraformResource],
     depth: int,
+    display: _Display,
 ) -> None:
-    _link_children(scope, modules, depth)
+    _link_children(scope, modules, depth, display)
     for block_type in ("resource", "data"):
         for hcl_file, block in scope.module.blocks(block_type):
             if len(block.labels) == 2:
                 out.extend(_resources(scope, hcl_file, block, mode="managed" if block_type == "resource" else "data"))
     for child in scope.children.values():
-        _collect(child, modules, out, depth + 1)
+        _collect(child, modules, out, depth + 1, display)
 
 
-def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], depth: int) -> None:
+def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth: int, display: _Display) -> None:
     for hcl_file, block in scope.module.blocks("module"):
         if not block.labels:
             continue
@@ -222,6 +251,10 @@ def _link_children(scope: ModuleScope, modules: Mapping[Path, ParsedModule], dep
         if directory is None:
             key = ".".join(part for part in address.split(".") if part != "module")
             directory = _installed_source(scope.module.directory, Path("/"), key)
+        if directory is not None and directory not in modules and directory.is_dir():
+            # A module outside the scanned tree (envs/prod calling ../../modules/queue): read it too.
+            files = sorted(directory.glob("*.tf"))
+            modules.update(_parse_directories({directory: files}, display, scope.gaps))
         child_module = modules.get(directory) if directory is not None else None
         if child_module is None:
             source = block.attributes.get("source")

@@ -7,6 +7,7 @@ Pure: records and rules in, inventory out. What a type means is the resource map
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from providers.interface import ScanOptions
@@ -51,6 +52,22 @@ def to_inventory(
         scanned=tuple(scanned),
         clouds=tuple(sorted({CLOUD_OF_PREFIX[r.type.split("_", 1)[0]] for r in managed
                              if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX})),
+    )
+
+
+def qualified(inventory: Inventory, root: str) -> Inventory:
+    """The inventory of one root module among several, its ids prefixed ``root:`` (``envs/prod:aws_s3_bucket.b``)."""
+
+    def name(address: str | None) -> str | None:
+        return f"{root}:{address}" if address is not None else None
+
+    return replace(
+        inventory,
+        resources=tuple(replace(r, id=name(r.id), source=replace(r.source, address=name(r.source.address)))
+                        for r in inventory.resources),
+        flows=tuple(replace(f, resource_id=name(f.resource_id), target_id=name(f.target_id))
+                    for f in inventory.flows),
+        grants=tuple(replace(g, resource_id=name(g.resource_id)) for g in inventory.grants),
     )
 
 
