@@ -16,7 +16,7 @@ from providers.terraform.context import CLOUD_OF_PREFIX, NormaliseContext, condi
 from providers.terraform.resource_map import resource_map
 from providers.terraform.targets import TARGETS, TargetResolver
 from providers.terraform.values import TerraformResource
-from scanner.model import CoverageGap, Flow, Inventory
+from scanner.model import CoverageGap, Flow, Inventory, Location
 
 _T = TypeVar("_T")
 
@@ -71,6 +71,10 @@ def qualified(inventory: Inventory, root: str) -> Inventory:
     )
 
 
+def _same_place(here: Location, there: Location) -> bool:
+    return here.uk is not None and there.uk is not None and (here.cloud, here.region) == (there.cloud, there.region)
+
+
 def _guarded(
     source: Callable[[NormaliseContext, TerraformResource], Iterable[_T]],
     context: NormaliseContext,
@@ -111,9 +115,10 @@ def flows_of(context: NormaliseContext, record: TerraformResource) -> Iterator[F
             if target is None:
                 continue
             for subject in context.subjects(record, flow_spec):
-                if target[1] == subject.address:
-                    # A resource "copying" to itself (a replica whose source is not in the scan): its
-                    # own location is judged by the hosting policy, not as a flow.
+                if target[1] == subject.address or _same_place(context.location(subject), target[0]):
+                    # A resource "copying" to itself (a replica whose source is not in the scan), or to the
+                    # region it is already in (a Cosmos DB geo-location equal to its own): its own location
+                    # is judged by the hosting policy, not as a flow.
                     continue
                 yield Flow(
                     resource_id=subject.address,
