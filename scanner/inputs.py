@@ -67,6 +67,22 @@ def scan_input(argument: str, options: ScanOptions) -> Inventory:
         return Inventory(coverage=(CoverageGap(argument, None, reason),))
 
 
+def read_text(path: Path) -> str:
+    """A text file as UTF-8, or UTF-16 when it starts with a UTF-16 byte-order mark (what Windows
+    PowerShell's ``>`` writes); an ``InputError`` that says which otherwise."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(str(path), f"cannot read file: {error.strerror or error}") from None
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(str(path), "cannot read file: it is neither UTF-8 nor UTF-16 text (re-save it as UTF-8, "
+                                    "e.g. `terraform show -json plan.out > plan.json` from a POSIX shell)") from None
+
+
 def _has_terraform(root: Path) -> bool:
     for _, subdirs, filenames in os.walk(root):
         subdirs[:] = [d for d in subdirs if d not in (".terraform", ".git", "node_modules")]
@@ -100,11 +116,7 @@ def _scan(kind: InputKind, argument: str, options: ScanOptions) -> Inventory:
     if kind is InputKind.TERRAFORM_PLAN:
         from providers.terraform import scan_plan_text
 
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(argument, f"cannot read file: {error}") from None
-        return scan_plan_text(text, argument, options)
+        return scan_plan_text(read_text(path), argument, options)
     if kind is InputKind.KUBERNETES_MANIFESTS:
         from providers.kubernetes import manifest_files, scan_manifest_paths
 
