@@ -94,7 +94,7 @@ class ClassificationRules:
         for raw_key, raw_value in sorted(tags.items(), key=lambda item: str(item[0])):
             key = normalise_key(str(raw_key))
             if not isinstance(raw_value, str):
-                if raw_value is not None and key in self.classification_keys | self.owner_keys:
+                if raw_value is not None and key in self.classification_keys | self.owner_keys | set(self.extra_tags):
                     reason = getattr(raw_value, "reason", repr(raw_value))
                     undecided.append(f"{noun} {raw_key} is not known statically ({reason})")
                 continue

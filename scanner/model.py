@@ -96,11 +96,6 @@ class Location:
     note: str | None = None
     """Anything surprising about the place (an unknown region name, a multi-region, an unconfirmed partition)."""
 
-    @property
-    def resolved(self) -> bool:
-        """Whether the scanner established the location at all."""
-        return self.uk is not None
-
     def describe(self) -> str:
         """A short human label: ``aws us-east-1 (US)``."""
         where = self.region or "unresolved"

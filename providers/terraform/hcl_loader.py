@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
 from providers.terraform.hcl_module import (
+    META_ARGUMENTS,
     ModuleScope,
     ParsedModule,
     child_inputs,
@@ -300,7 +301,6 @@ def _resources(
     return records
 
 
-_META_ARGUMENTS = {"provider", "count", "for_each", "depends_on", "lifecycle"}
 
 
 def _body_values(
@@ -319,7 +319,7 @@ def _body_values(
     provenance = {} if provenance is None else provenance
     lines = {} if lines is None else lines
     for name, attribute in block.attributes.items():
-        if top_level is not None and name in _META_ARGUMENTS:
+        if top_level is not None and name in META_ARGUMENTS:
             continue
         trace: Trace = []
         values[name] = evaluate(attribute.expr, scope, trace, bound)
@@ -329,7 +329,7 @@ def _body_values(
         elif trace:
             provenance.setdefault(prefix + name, tuple(trace))
     for nested in block.blocks:
-        if top_level is not None and nested.type in _META_ARGUMENTS:
+        if top_level is not None and nested.type in META_ARGUMENTS:
             continue
         if nested.type == "dynamic" and nested.labels:
             values.setdefault(nested.labels[0], []).extend(_dynamic(scope, nested, bound))
@@ -362,15 +362,4 @@ def _dynamic(scope: ModuleScope, block: syn.Block, bound: Mapping[str, Any] | No
         inner[iterator] = {"key": key, "value": value}
         nested, _ = _body_values(scope, contents[0], bound=inner)
         result.append(nested)
-    return result
-
-
-def parse_cli_vars(pairs: Sequence[str]) -> dict[str, str]:
-    """``--var NAME=VALUE`` strings as a mapping; raises ValueError naming a malformed one."""
-    result: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--var {pair!r} is not NAME=VALUE")
-        result[name.strip()] = value
     return result

@@ -20,10 +20,7 @@ from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resol
 from scanner.model import CoverageGap
 
 # Meta-arguments, which are not attributes of the resource.
-_META_ARGUMENTS = frozenset({"provider", "count", "for_each", "depends_on", "lifecycle"})
-
-# Roots of references that are not resources.
-_SPECIAL_ROOTS = {"var", "local", "module", "data", "path", "terraform", "count", "each", "self"}
+META_ARGUMENTS = frozenset({"provider", "count", "for_each", "depends_on", "lifecycle"})
 
 
 @dataclass
@@ -238,7 +235,7 @@ class ModuleScope:
         attributes: dict[str, Any] = {}
         for name, attribute in block.attributes.items():
             key = f"{address}.{name}"
-            if name in _META_ARGUMENTS or key in self._resolving:
+            if name in META_ARGUMENTS or key in self._resolving:
                 continue
             self._resolving.add(key)
             attributes[name] = evaluate(attribute.expr, self, trace, bound)

@@ -298,7 +298,6 @@ def _children(node: Tree) -> list[Any]:
     ]
 
 
-_BINARY_TERMS = {"binary_term"}
 
 
 def _expr(node: Tree | Token) -> Expr:

@@ -52,6 +52,8 @@ def parse_file(path: Path) -> Parsed:
         return parse_hcl(text, str(path))
     except HclSyntaxError as error:
         return error
+    except RecursionError:
+        return HclSyntaxError("nested too deeply to read", None)
 
 
 def _worker_count() -> int:

@@ -45,11 +45,6 @@ class ResourceObject(dict[str, Any]):
         return Unknown(f"{self.address}.{attribute} is known only after apply", ref=self.address, attribute=attribute)
 
 
-def is_unknown(value: Any) -> bool:
-    """Whether the value is (or directly is) unknown."""
-    return isinstance(value, Unknown)
-
-
 def first_unknown(value: Any) -> Unknown | None:
     """The first unknown anywhere inside a value, depth first."""
     if isinstance(value, Unknown):
