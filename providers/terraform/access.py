@@ -355,7 +355,7 @@ def lambda_function(context: NormaliseContext, value: Any) -> TerraformResource 
     if not isinstance(value, str):
         return None
     name = value.split(":function:", 1)[-1].split(":", 1)[0]
-    return next((r for r in context.records if r.type == "aws_lambda_function" and r.mode == "managed"
+    return next((r for r in context.of_type("aws_lambda_function") if r.mode == "managed"
                  and r.values.get("function_name") == name), None)
 
 
@@ -365,8 +365,8 @@ def ram_grants(context: NormaliseContext, record: TerraformResource) -> Iterator
     share = context.referenced(share_value)
     words = f"RAM resource share {share.address if share is not None else share_value} ({record.address})"
     targets: list[Target] = [(share.address if share is not None else record.address, words)]
-    for association in context.records:
-        if association.type != "aws_ram_resource_association" or association.mode != "managed":
+    for association in context.of_type("aws_ram_resource_association"):
+        if association.mode != "managed":
             continue
         if not _same(context, association.values.get("resource_share_arn"), share_value):
             continue

@@ -195,9 +195,7 @@ class NormaliseContext:
     def backup_subjects(self, plan: TerraformResource) -> list[TerraformResource]:
         """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""
         subjects = []
-        for record in self.records:
-            if record.type != "aws_backup_selection":
-                continue
+        for record in self.of_type("aws_backup_selection"):
             plan_id = record.values.get("plan_id")
             if self.referenced(plan_id) is not plan:
                 continue
@@ -222,9 +220,9 @@ class NormaliseContext:
         source = self.referenced(group.values.get("source_db_cluster_identifier"))
         if source is not None:
             peers.append(source)
-        for record in self.records:
+        for record in self.of_type("aws_rds_cluster"):
             joined = self.referenced(record.values.get("global_cluster_identifier"))
-            if record.type == "aws_rds_cluster" and record is not member and joined is group:
+            if record is not member and joined is group:
                 peers.append(record)
         return peers
 

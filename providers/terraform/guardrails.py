@@ -104,9 +104,7 @@ def unexempted_services(statement: Statement) -> list[str]:
 
 
 def _attached(context: NormaliseContext, policy: TerraformResource) -> bool:
-    for attachment in context.records:
-        if attachment.type != "aws_organizations_policy_attachment":
-            continue
+    for attachment in context.of_type("aws_organizations_policy_attachment"):
         value = attachment.values.get("policy_id")
         if context.referenced(value) is policy or (isinstance(value, str) and value == policy.values.get("id")):
             return True
