@@ -246,3 +246,31 @@ resource "aws_iam_role_policy_attachment" "read" {
     assert attachment.values["role"] == "support-b"
     computed = attachment.values["policy_arn"]
     assert isinstance(computed, Unknown) and computed.ref == 'aws_iam_role.support["b"]'
+
+
+def test_optional_attribute_defaults_in_variable_types(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+variable "queues" {
+  type = map(object({
+    region    = optional(string, "eu-west-1")
+    sensitive = optional(bool, false)
+    tags      = optional(map(string))
+  }))
+  default = {
+    a = {}
+    b = { region = "eu-west-2", sensitive = true }
+  }
+}
+resource "aws_sqs_queue" "q" {
+  for_each = var.queues
+  name     = each.key
+  region   = each.value.region
+  fifo     = each.value.sensitive
+  tags     = each.value.tags
+}
+"""})
+    records = {r.address: r.values for r in load_directory(tmp_path).resources}
+    assert records['aws_sqs_queue.q["a"]']["region"] == "eu-west-1"
+    assert records['aws_sqs_queue.q["a"]']["fifo"] is False
+    assert records['aws_sqs_queue.q["a"]']["tags"] is None
+    assert records['aws_sqs_queue.q["b"]']["region"] == "eu-west-2"

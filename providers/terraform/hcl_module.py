@@ -16,6 +16,7 @@ from typing import Any
 
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
+from providers.terraform.type_defaults import with_type_defaults
 from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, ResourceObject, Unknown
 from scanner.model import CoverageGap
 
@@ -327,6 +328,7 @@ def root_inputs(
     """Variable values of a root module, in Terraform's precedence (defaults, tfvars files, -var)."""
     values: dict[str, _VariableValue] = {}
     declared = set()
+    types = variable_types(module)
     for hcl_file, block in module.blocks("variable"):
         if not block.labels:
             continue
@@ -351,7 +353,22 @@ def root_inputs(
         if name in declared:
             value = parse_cli_value(text)
             values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (--var)",))
-    return values
+    return {name: _typed(found, types.get(name)) for name, found in values.items()}
+
+
+def variable_types(module: ParsedModule) -> dict[str, syn.Expr]:
+    """The ``type`` constraint of each variable that declares one."""
+    return {
+        block.labels[0]: block.attributes["type"].expr
+        for _, block in module.blocks("variable")
+        if block.labels and "type" in block.attributes
+    }
+
+
+def _typed(found: _VariableValue, type_expr: syn.Expr | None) -> _VariableValue:
+    if type_expr is None:
+        return found
+    return _VariableValue(with_type_defaults(type_expr, found.value), found.provenance)
 
 
 def child_inputs(
@@ -372,7 +389,8 @@ def child_inputs(
         value = evaluate(attribute.expr, parent, trace, bound)
         step = f"var.{name} = {_show(value)} (argument of {address}, {parent.where(call_file, attribute.line)})"
         values[name] = _VariableValue(value, (step, *trace))
-    return values
+    types = variable_types(child)
+    return {name: _typed(found, types.get(name)) for name, found in values.items()}
 
 
 def provider_configs(scope: ModuleScope, inherited: Mapping[str, ProviderContext]) -> dict[str, ProviderContext]:
