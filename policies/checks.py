@@ -110,7 +110,7 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
         who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
         if grant.uk is False:
             outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.id}: {grant.description}"
-        elif grant.owner is None and grant.principal.startswith("unknown"):
+        elif not grant.readable:
             outcome = Outcome.UNKNOWN
             message = f"who can reach {resource.id} could not be read: {grant.description}"
         else:

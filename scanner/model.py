@@ -196,6 +196,8 @@ class Grant:
     internal: bool = False
     """True for principals inside the scanned estate (the same account, a role the configuration creates,
     an AWS service): they are listed but never findings."""
+    readable: bool = True
+    """False when the policy that grants access could not be read: who can reach the resource is unknown."""
 
     @property
     def uk(self) -> bool | None:

@@ -99,6 +99,8 @@ class Who:
     party: Party | None = None
     note: str | None = None
     """How the principal was judged, for the grant's description."""
+    readable: bool = True
+    """False when the policy could not be read, so who it names is not known."""
 
     def grant(self, resource_id: str, description: str, record: TerraformResource) -> Grant:
         """The grant of this principal to one resource."""
@@ -111,6 +113,7 @@ class Who:
             source=record.source,
             owner=self.party.owner if self.party else None,
             internal=self.internal,
+            readable=self.readable,
         )
 
 
@@ -415,7 +418,7 @@ def document_grants(
 ) -> Iterator[Grant]:
     """A grant per principal of every Allow statement, against each target; one unknown if unreadable."""
     if not document.readable:
-        who = Who("unknown principals", note=f"the policy could not be read: {document.unreadable}")
+        who = Who("unknown principals", note=f"the policy could not be read: {document.unreadable}", readable=False)
         address, description = targets[0]
         yield who.grant(address, description, record)
     for statement in document.statements:
