@@ -202,10 +202,26 @@ def _exporters_in_pipelines(config: dict[str, Any]) -> set[str] | None:
     return used
 
 
-_FLUENT_BIT_DEFAULTS = {
-    "datadog": "http-intake.logs.datadoghq.com",
-    "nrlogs": "log-api.newrelic.com",
+FLUENT_BIT_OUTPUTS: Mapping[str, tuple[str, str | None]] = {
+    "datadog": ("host", "http-intake.logs.datadoghq.com"),
+    "splunk": ("host", None),
+    "http": ("host", None),
+    "opentelemetry": ("host", None),
+    "loki": ("host", None),
+    "forward": ("host", None),
+    "syslog": ("host", None),
+    "tcp": ("host", None),
+    "gelf": ("host", None),
+    "nrlogs": ("base_uri", "https://log-api.newrelic.com/log/v1"),
+    "es": ("host", None),
+    "opensearch": ("host", None),
 }
+"""Fluent Bit outputs that send to a host: the option naming it (lower-case), and the vendor default."""
+
+FLUENT_BIT_AWS_OUTPUTS = frozenset(
+    {"cloudwatch", "cloudwatch_logs", "kinesis_firehose", "firehose", "kinesis_streams", "kinesis", "s3"}
+)
+"""Fluent Bit outputs to AWS services, placed by their ``region`` option."""
 
 
 def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -> list[Destination]:
@@ -216,17 +232,16 @@ def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -
         label = f"[OUTPUT] #{index + 1} {name}"
         if name in ("stdout", "null", "counter", "file", "forward") and "host" not in section:
             continue
-        if name in ("cloudwatch_logs", "kinesis_firehose", "kinesis_streams", "s3"):
+        option, default = FLUENT_BIT_OUTPUTS.get(name, ("host", None))
+        if name in FLUENT_BIT_AWS_OUTPUTS:
             region = section.get("region")
             found.append((f"{label} region", _aws_region_endpoint(region) if region else _unknown_region(label)))
         elif name == "es" and section.get("cloud_id"):
             found.append((f"{label} Cloud_ID", decode_elastic_cloud_id(section["cloud_id"])))
-        elif name == "nrlogs" and section.get("base_uri"):
-            found.append((f"{label} base_uri", place_endpoint(section["base_uri"], extra)))
-        elif section.get("host"):
-            found.append((f"{label} Host", place_endpoint(section["host"], extra)))
-        elif name in _FLUENT_BIT_DEFAULTS:
-            found.append((f"{label} (default host)", place_endpoint(_FLUENT_BIT_DEFAULTS[name], extra)))
+        elif section.get(option):
+            found.append((f"{label} {option}", place_endpoint(section[option], extra)))
+        elif default is not None:
+            found.append((f"{label} (default {option})", place_endpoint(default, extra)))
         elif name in ("azure", "azure_logs_ingestion", "stackdriver", "bigquery"):
             found.append((label, Endpoint(name, None, None, None, None,
                                           f"Fluent Bit {name} output: its region is set on the cloud side; check it")))

@@ -46,6 +46,8 @@ from scanner.endpoints import (
 from scanner.model import Flow, FlowKind, Location
 from scanner.telemetry_settings import (
     DATADOG_DEFAULT_SITE,
+    FLUENT_BIT_AWS_OUTPUTS,
+    FLUENT_BIT_OUTPUTS,
     TELEMETRY_SETTINGS,
     endpoint_location,
     get_folded,
@@ -858,28 +860,11 @@ _DRIVER_ADDRESS = {"splunk": "splunk-url", "syslog": "syslog-address", "fluentd"
                    "gelf": "gelf-address"}
 
 # Fluent Bit outputs (FireLens): the option holding the host, and its default where the plugin has one.
-_FLUENT_BIT_HOSTS = {
-    "datadog": ("host", "http-intake.logs.datadoghq.com"),
-    "splunk": ("host", None),
-    "http": ("host", None),
-    "opentelemetry": ("host", None),
-    "loki": ("host", None),
-    "forward": ("host", None),
-    "syslog": ("host", None),
-    "tcp": ("host", None),
-    "gelf": ("host", None),
-    "nrlogs": ("base_uri", "https://log-api.newrelic.com/log/v1"),
-    "es": ("host", None),
-    "opensearch": ("host", None),
-}
-_FLUENT_BIT_AWS = ("cloudwatch", "cloudwatch_logs", "kinesis_firehose", "firehose", "kinesis_streams", "kinesis", "s3")
-
-
 def _firelens_hop(context: NormaliseContext, record: TerraformResource, options: Mapping[str, Any],
                   where: str) -> _Hop | None:
     plugin = str(get_folded(options, "name") or "").lower()
     region = get_folded(options, "region") or get_folded(options, "aws_region")
-    if plugin in _FLUENT_BIT_AWS and region is not None:
+    if plugin in FLUENT_BIT_AWS_OUTPUTS and region is not None:
         steps = (_said(record, f"{where}.region", region),)
         hops = [_Hop(placed("aws", region, steps), None, f"{plugin} in {region}")]
         stream = get_folded(options, "delivery_stream")
@@ -899,8 +884,8 @@ def _firelens_hop(context: NormaliseContext, record: TerraformResource, options:
         endpoint = decode_elastic_cloud_id(cloud_id)
         return _Hop(endpoint_location(endpoint, (_said(record, f"{where}.Cloud_ID", cloud_id),)), None,
                     _endpoint_label(endpoint))
-    if plugin in _FLUENT_BIT_HOSTS:
-        key, default = _FLUENT_BIT_HOSTS[plugin]
+    if plugin in FLUENT_BIT_OUTPUTS:
+        key, default = FLUENT_BIT_OUTPUTS[plugin]
         host = get_folded(options, key)
         if host is None and default is not None:
             endpoint = place_endpoint(default, context.endpoints)
