@@ -173,7 +173,7 @@ def otel_collector_destinations(config: Any, extra: Mapping[str, str] | None = N
                 found.append((f"{label}.cloudid", decode_elastic_cloud_id(str(settings["cloudid"]))))
         elif kind == "datadog":
             api = settings.get("api") if isinstance(settings.get("api"), dict) else {}
-            found.append((f"{label}.api.site", place_datadog_site(str(api.get("site") or "datadoghq.com"))))
+            found.append((f"{label}.api.site", place_datadog_site(str(api.get("site") or DATADOG_DEFAULT_SITE))))
         elif kind in ("awsxray", "awsemf", "awscloudwatchlogs", "awskinesis", "awss3"):
             region = settings.get("region")
             found.append((f"{label}.region", _aws_region_endpoint(str(region)) if region else _unknown_region(label)))
@@ -267,8 +267,8 @@ def _fluent_bit_sections(text: str) -> Iterator[dict[str, str]]:
 
 
 _VECTOR_DEFAULTS = {
-    "datadog_logs": "datadoghq.com", "datadog_metrics": "datadoghq.com", "datadog_events": "datadoghq.com",
-    "datadog_traces": "datadoghq.com",
+    "datadog_logs": DATADOG_DEFAULT_SITE, "datadog_metrics": DATADOG_DEFAULT_SITE,
+    "datadog_events": DATADOG_DEFAULT_SITE, "datadog_traces": DATADOG_DEFAULT_SITE,
 }
 
 

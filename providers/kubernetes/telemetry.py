@@ -18,6 +18,7 @@ from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, 
 from scanner.endpoints import Endpoint, place_datadog_site
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
 from scanner.telemetry_settings import (
+    DATADOG_DEFAULT_SITE,
     Destination,
     collector_config_destinations,
     endpoint_location,
@@ -51,7 +52,7 @@ def flows(
         elif manifest.kind == "ConfigMap":
             yield from _collector_flows(manifest, extra)
         elif manifest.kind == "DatadogAgent":
-            site = (((manifest.data.get("spec") or {}).get("global") or {}).get("site")) or "datadoghq.com"
+            site = (((manifest.data.get("spec") or {}).get("global") or {}).get("site")) or DATADOG_DEFAULT_SITE
             yield _flow(address(manifest), "DatadogAgent spec.global.site", place_datadog_site(str(site)), manifest)
         elif manifest.kind == "OpenTelemetryCollector":
             for setting, endpoint in _operator_collector_settings(manifest, extra):
