@@ -189,7 +189,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 Category.HOSTING,
                 resource,
                 resource.location,
-                f"{resource.id}: {resource.location.note or 'location unresolved'}",
+                f"{resource.id}: location not established: {resource.location.note or 'no region is set'}",
                 evidence=(f"DWP because {resource.classification.reason}",),
             )
     for flow, subject in _dwp_flows(inventory):
@@ -200,7 +200,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 subject,
                 flow.target,
                 f"{flow.description} {_VERBS[flow.category]} {subject.id} to a place that could not be established: "
-                f"{(flow.target.note or 'location unresolved').removeprefix('location unresolved: ')}",
+                f"{flow.target.note or 'no region is set'}",
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),

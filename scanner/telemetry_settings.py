@@ -138,8 +138,6 @@ def get_folded(mapping: Mapping[str, Any], key: str) -> Any:
 def endpoint_location(endpoint: Endpoint, provenance: Iterable[str]) -> Location:
     """The target ``Location`` of a vendor endpoint: cloud ``external``, the host as the region."""
     note = endpoint.note
-    if endpoint.uk is None and note and not note.startswith("location unresolved"):
-        note = f"location unresolved: {note}"
     return Location("external", endpoint.host or None, endpoint.country, endpoint.uk, tuple(provenance), note)
 
 

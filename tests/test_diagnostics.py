@@ -167,7 +167,7 @@ def test_endpoint_location_marks_an_unplaced_host_unresolved() -> None:
     endpoint = Endpoint("logs-prod-006.grafana.net", "Grafana Cloud", None, None, None, "no region in the host")
     location = endpoint_location(endpoint, ("step",))
     assert (location.cloud, location.region, location.uk) == ("external", "logs-prod-006.grafana.net", None)
-    assert location.note == "location unresolved: no region in the host"
+    assert location.note == "no region in the host"  # uk None says it is unresolved; the note says why
     assert location.provenance == ("step",)
 
 

@@ -501,7 +501,7 @@ def test_place_label_value_unrecognised_is_unresolved_never_uk(value: str) -> No
     location = place_label_value(value, ("where",))
     assert location.uk is None
     assert location.country is None
-    assert location.note and "unresolved" in location.note
+    assert location.note and "is not a region or zone" in location.note
 
 
 def test_node_affinity_ands_expressions_and_ors_terms() -> None:

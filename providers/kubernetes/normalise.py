@@ -268,16 +268,16 @@ def _storage_flows(scan: _Scan, manifest: Manifest, spec: dict[str, Any], worklo
 def _paired(primary: Location, sku: str, where: str) -> Location:
     if primary.region is None:
         return Location("azure", None, None, None, (f"{where} skuName {sku}",),
-                        f"location unresolved: {sku} copies to the paired region of the cluster's region, which is "
+                        f"{sku} copies to the paired region of the cluster's region, which is "
                         "not known (pass --cluster-region)")
     if primary.cloud != "azure":
         return Location("azure", None, None, None, (f"{where} skuName {sku}",),
-                        f"location unresolved: {sku} is an Azure storage SKU, but the workload runs in "
+                        f"{sku} is an Azure storage SKU, but the workload runs in "
                         f"{primary.describe()}, not an Azure region; its paired region cannot be worked out")
     pair = geography.azure_paired_region(primary.region)
     if pair is None:
         return Location("azure", None, None, None, (f"{where} skuName {sku}",),
-                        f"location unresolved: {primary.region} has no paired region in the catalogue")
+                        f"{primary.region} has no paired region in the catalogue")
     place = geography.place_region("azure", pair)
     return Location("azure", place.region, place.country, place.uk,
                     (f"{where} skuName {sku}", f"paired region of {primary.region}"), place.note)

@@ -39,7 +39,7 @@ def place_label_value(value: str, provenance: tuple[str, ...]) -> Location:
         if place.known:
             return Location(cloud, place.region, place.country, place.uk, provenance, place.note)
     return Location("kubernetes", text, None, None, provenance,
-                    f"location unresolved: {text!r} is not a region or zone of AWS, Azure or GCP")
+                    f"{text!r} is not a region or zone of AWS, Azure or GCP")
 
 
 def cluster_location(region: str) -> Location:

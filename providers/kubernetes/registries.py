@@ -64,11 +64,11 @@ def place_image(image: str, extra: Mapping[str, str] | None = None) -> Location:
         return Location("gcp", host, country, False, provenance, f"{host} is a multi-regional Container Registry host")
     if host.endswith(".azurecr.io"):
         return Location("azure", None, None, None, provenance,
-                        f"location unresolved: {host} does not say its region; check the registry's location and "
+                        f"{host} does not say its region; check the registry's location and "
                         "geo-replications, or map it under endpoints in offshore-scan.yaml")
     if host in VENDOR_GLOBAL:
         return Location("external", host, None, None, provenance,
-                        f"location unresolved: {host} is a vendor-global registry; where it stores images is not "
+                        f"{host} is a vendor-global registry; where it stores images is not "
                         "stated (map it under endpoints in offshore-scan.yaml)")
     return Location("external", host, None, None, provenance,
-                    f"location unresolved: registry {host} is not known; map it under endpoints in offshore-scan.yaml")
+                    f"registry {host} is not known; map it under endpoints in offshore-scan.yaml")

@@ -153,7 +153,7 @@ class NormaliseContext:
         if other is None:
             reason = value.reason if isinstance(value, Unknown) else f"{path} does not name a scanned resource"
             return Location(CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown"), None, None, None,
-                            (f"{path} ->",), f"location unresolved: {reason}")
+                            (f"{path} ->",), f"{reason}")
         placed = self.location(other)
         return with_provenance(placed, (f"{path} -> {other.address}", *placed.provenance))
 
@@ -240,9 +240,9 @@ SUBJECTS: dict[str, Callable[[NormaliseContext, TerraformResource], list[Terrafo
 def placed(cloud: str, value: Any, provenance: Sequence[str]) -> Location:
     """A location from a region value, which may be unknown."""
     if isinstance(value, Unknown):
-        return Location(cloud, None, None, None, tuple(provenance), f"location unresolved: {value.reason}")
+        return Location(cloud, None, None, None, tuple(provenance), f"{value.reason}")
     if not isinstance(value, str) or not value:
-        return Location(cloud, None, None, None, tuple(provenance), "location unresolved: no region is set")
+        return Location(cloud, None, None, None, tuple(provenance), "no region is set")
     place = geography.place_region(cloud, value)
     if place.country is None and place.known and not place.uk and place.region != "global":
         # A known place the catalogue cannot put in one country (ASIA, an unconfirmed partition).
@@ -251,12 +251,12 @@ def placed(cloud: str, value: Any, provenance: Sequence[str]) -> Location:
 
 
 def unplaced(cloud: str, reason: str) -> Location:
-    return Location(cloud, None, None, None, (), f"location unresolved: {reason}")
+    return Location(cloud, None, None, None, (), f"{reason}")
 
 
 def unresolved_value(cloud: str, value: Any, fallback: str = "the value cannot be resolved") -> Location:
     reason = value.reason if isinstance(value, Unknown) else fallback
-    return Location(cloud, None, None, None, (), f"location unresolved: {reason}")
+    return Location(cloud, None, None, None, (), f"{reason}")
 
 
 def global_aws(resource_type: str, kind: str) -> Location:

@@ -89,7 +89,7 @@ def _decisive(hops: list[_Hop]) -> _Hop | None:
 
 
 def _unknown_hop(cloud: str, steps: tuple[str, ...], reason: str, label: str) -> _Hop:
-    return _Hop(Location(cloud, None, None, None, steps, f"location unresolved: {reason}"), None, label)
+    return _Hop(Location(cloud, None, None, None, steps, f"{reason}"), None, label)
 
 
 def _aws_hops(context: NormaliseContext, value: Any, steps: tuple[str, ...], seen: frozenset[str]) -> list[_Hop]:

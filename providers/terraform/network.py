@@ -95,13 +95,13 @@ def _estate_location(context: NormaliseContext, name: str) -> Party | None:
 def _from_party(cloud: str, name: str, party: Party, provenance: tuple[str, ...]) -> Location:
     if party.country is None:
         return Location(cloud, name, None, None, provenance,
-                        f"location unresolved: the estate map names {party.owner} for {name} but gives no country")
+                        f"the estate map names {party.owner} for {name} but gives no country")
     return Location(cloud, name, party.country, party.country == _UK, provenance)
 
 
 def _unset(cloud: str, value: Any, provenance: tuple[str, ...], missing: str) -> Location:
     reason = value.reason if isinstance(value, Unknown) else missing
-    return Location(cloud, None, None, None, provenance, f"location unresolved: {reason}")
+    return Location(cloud, None, None, None, provenance, f"{reason}")
 
 
 def place_facility(
@@ -123,7 +123,7 @@ def place_facility(
         return Location(cloud, name, country, country == _UK, (*provenance, f"{what} {name} (interconnect catalogue)"))
     return Location(
         cloud, name, None, None, provenance,
-        f"location unresolved: {what} {name!r} is not one the scanner can place: add it to estate.locations in "
+        f"{what} {name!r} is not one the scanner can place: add it to estate.locations in "
         f"offshore-scan.yaml with its owner and country",
     )
 
@@ -137,7 +137,7 @@ def place_address(context: NormaliseContext, address: Any, provenance: tuple[str
         return _from_party("external", address, party, (*provenance, f"estate.networks: {party.owner}"))
     return Location(
         "external", address, None, None, provenance,
-        f"location unresolved: {what} {address} is not in estate.networks, and the scanner does not geolocate IP "
+        f"{what} {address} is not in estate.networks, and the scanner does not geolocate IP "
         f"addresses: add its CIDR to estate.networks in offshore-scan.yaml with the owner and country",
     )
 
@@ -301,7 +301,7 @@ def _accepter(
         if region is None:
             shown = connection.reason if isinstance(connection, Unknown) else repr(connection)
             far = Location("aws", None, None, None, (setting(record, connection_key, connection),),
-                           f"location unresolved: the requester of {words} {shown} is not in the scanned "
+                           f"the requester of {words} {shown} is not in the scanned "
                            "configuration, so its region is unknown (scan its configuration, or a plan)")
         else:
             far = placed("aws", region, (setting(record, "peer_region", region),))
@@ -391,7 +391,7 @@ def _hosted_interface(context: NormaliseContext, record: TerraformResource) -> I
     connection = _ref(context, values.get("connection_id"), "aws_dx_connection", "aws_dx_lag")
     owner = values.get("owner_account_id")
     far = Location("aws", None, None, None, (setting(record, "owner_account_id", owner),),
-                   "location unresolved: the virtual interface ends at a gateway of another account, whose region is "
+                   "the virtual interface ends at a gateway of another account, whose region is "
                    "not in the scanned configuration")
     description = f"hosted Direct Connect virtual interface{_account(context, owner)} ({record.address})"
     yield from _flows(_ours(record, [connection]), (far, None), _INTERCONNECT, description, record)
@@ -435,7 +435,7 @@ def _dx_gateway_association(context: NormaliseContext, record: TerraformResource
     if gateway is not None and not interfaces:
         # The virtual interfaces (and so the Direct Connect location) are in another configuration.
         unknown = Location("aws", None, None, None, (setting(record, "dx_gateway_id", values.get("dx_gateway_id")),),
-                           "location unresolved: no Direct Connect virtual interface on this Direct Connect gateway is "
+                           "no Direct Connect virtual interface on this Direct Connect gateway is "
                            "in the scanned configuration, so the Direct Connect location it reaches is unknown (scan "
                            "the configuration that creates the connection and its virtual interfaces)")
         yield from _flows(_behind(context, gateway), (unknown, None), _INTERCONNECT, description, record)
