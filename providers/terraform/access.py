@@ -648,15 +648,22 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[TerraformRe
 def in_group(context: NormaliseContext, name: Any, group: TerraformResource | None) -> list[TerraformResource]:
     """A resource group (when scanned) and the DWP resources in it."""
     found = [group] if group is not None and group.mode == "managed" else []
-    for record in context.records:
-        if record.mode != "managed" or record is group or not record.type.startswith("azurerm_"):
-            continue
+    members: set[str] = set()
+    azure = [r for r in context.records if r.mode == "managed" and r is not group and r.type.startswith("azurerm_")]
+    for record in azure:
         value = record.values.get("resource_group_name")
-        inside = (isinstance(value, str) and value == name) or (
+        if (isinstance(value, str) and value == name) or (
             isinstance(value, Unknown) and group is not None and context.referenced(value) is group
-        )
-        if inside and is_dwp(context, record):
-            found.append(record)
+        ):
+            members.add(record.address)
+    # Child resources name their parent, not the group (an SQL database its server_id): they are inside too.
+    for record in azure:
+        if record.address not in members and any(
+            key.endswith("_id") and (parent := context.referenced(value)) is not None and parent.address in members
+            for key, value in record.values.items()
+        ):
+            members.add(record.address)
+    found.extend(r for r in azure if r.address in members and is_dwp(context, r))
     return found
 
 
