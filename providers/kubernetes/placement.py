@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from providers.kubernetes.workloads import as_dict
 from scanner import geography
 from scanner.model import Location
 
@@ -56,14 +57,14 @@ def possible_places(spec: dict[str, Any]) -> list[Location]:
     """
     fixed = [
         [place_label_value(str(value), (f"nodeSelector {label}={value}",))]
-        for label, value in _mapping(spec.get("nodeSelector")).items()
+        for label, value in as_dict(spec.get("nodeSelector")).items()
         if label in REGION_LABELS and value is not None
     ]
-    affinity = _mapping(_mapping(spec.get("affinity")).get("nodeAffinity"))
-    required = _mapping(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    affinity = as_dict(as_dict(spec.get("affinity")).get("nodeAffinity"))
+    required = as_dict(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
     terms = [
         [[place_label_value(v, (where,)) for v in values]
-         for _, values, where in _expressions(_mapping(term).get("matchExpressions") or [], "nodeAffinity")]
+         for _, values, where in _expressions(as_dict(term).get("matchExpressions") or [], "nodeAffinity")]
         for term in required.get("nodeSelectorTerms") or []
     ] or [[]]
     places: list[Location] = []
@@ -82,10 +83,6 @@ def _satisfying(constraints: list[list[Location]]) -> list[Location]:
     # The most specific constraint (zones, which carry their region) names the places.
     narrowest = min(constraints, key=len)
     return [p for p in narrowest if p.region in regions]
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _expressions(expressions: Iterable[Any], where: str) -> Iterator[tuple[str, list[str], str]]:

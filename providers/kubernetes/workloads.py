@@ -34,11 +34,11 @@ def namespace(manifest: Manifest) -> str:
 def pod_template(manifest: Manifest) -> dict[str, Any] | None:
     """The pod template (``metadata`` + ``spec``) of a workload, or the Pod itself."""
     data = manifest.data
-    spec = _dict(data.get("spec"))
+    spec = as_dict(data.get("spec"))
     if manifest.kind == "Pod":
-        return {"metadata": _dict(data.get("metadata")), "spec": spec}
+        return {"metadata": as_dict(data.get("metadata")), "spec": spec}
     if manifest.kind == "CronJob":
-        spec = _dict(_dict(spec.get("jobTemplate")).get("spec"))
+        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
     template = spec.get("template")
     return template if isinstance(template, dict) else None
 
@@ -46,7 +46,7 @@ def pod_template(manifest: Manifest) -> dict[str, Any] | None:
 def pod_spec(manifest: Manifest) -> dict[str, Any]:
     """The pod spec of a workload (empty for other kinds)."""
     template = pod_template(manifest)
-    return _dict(template.get("spec")) if template else {}
+    return as_dict(template.get("spec")) if template else {}
 
 
 def containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -59,11 +59,12 @@ def containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def labels_and_annotations(metadata: Any) -> dict[str, Any]:
     """Labels and annotations together, for the DWP selectors (labels win on a clash)."""
-    metadata = _dict(metadata)
-    merged = dict(_dict(metadata.get("annotations")))
-    merged.update(_dict(metadata.get("labels")))
+    metadata = as_dict(metadata)
+    merged = dict(as_dict(metadata.get("annotations")))
+    merged.update(as_dict(metadata.get("labels")))
     return merged
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
+    """The value if it is a mapping, else an empty one (manifests are untrusted)."""
     return value if isinstance(value, dict) else {}

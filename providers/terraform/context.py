@@ -7,6 +7,7 @@ resource"; the helpers below turn region values into ``Location``s. Target resol
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -324,3 +325,15 @@ def condition_holds(values: Mapping[str, Any], when: Mapping[str, Any]) -> bool:
     if "in" in when:
         return isinstance(found, str) and found in when["in"]
     return found is not None
+
+
+def json_document(value: Any) -> Any:
+    """A JSON document attribute as data: already decoded (jsonencode, plans), or text to decode; None if not JSON."""
+    if isinstance(value, list | dict):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None

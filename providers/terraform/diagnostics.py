@@ -18,7 +18,6 @@ first that cannot be placed, else the last.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from typing import Any
 from providers.terraform.context import (
     NormaliseContext,
     first,
+    json_document,
     placed,
     setting,
     unresolved_value,
@@ -604,7 +604,7 @@ def _document_destination(context: NormaliseContext, document: Any) -> Any:
         if other is not None and other.type in _RECEIVER_TYPES:
             return document
         return Unknown(f"policy_document cannot be read statically ({document.reason})")
-    parsed = _json(document)
+    parsed = json_document(document)
     if isinstance(parsed, dict) and "DestinationArn" in parsed:
         return parsed["DestinationArn"]
     return Unknown("policy_document is not a JSON object with a DestinationArn")
@@ -626,17 +626,6 @@ def _excluded_log_groups(criteria: Any) -> frozenset[str]:
 def _list(value: Any) -> list[Any]:
     """A list value, or nothing: an unknown here is reported by the caller's own checks."""
     return value if isinstance(value, list) else []
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        return None
 
 
 # CloudWatch namespaces -> the Terraform types whose metrics they carry.
@@ -800,7 +789,7 @@ def _unreadable_settings(record: TerraformResource, path: str, value: Any, what:
 
 def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
     raw = record.values.get("container_definitions")
-    containers = _json(raw)
+    containers = json_document(raw)
     if not isinstance(containers, list):
         if raw is not None:
             yield from _unreadable_settings(record, "container_definitions", raw, "ECS container settings")

@@ -13,14 +13,13 @@ interconnect_locations.yaml``; an IP address is never geolocated. What neither p
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from providers.terraform.context import NormaliseContext, placed, setting, values_at, with_provenance
+from providers.terraform.context import NormaliseContext, json_document, placed, setting, values_at, with_provenance
 from providers.terraform.targets import Target, TargetResolver
 from providers.terraform.values import TerraformResource, Unknown
 from scanner.estate import Party
@@ -444,13 +443,6 @@ def _dx_gateway_association(context: NormaliseContext, record: TerraformResource
 # --- AWS: Cloud WAN ----------------------------------------------------------------------------
 
 
-def _json(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return None
-
-
 def _edge_locations(context: NormaliseContext, record: TerraformResource) -> Iterator[tuple[Any, tuple[str, ...]]]:
     """Every edge location a core network's policy (or base policy) names, with how it was read."""
     values = record.values
@@ -465,7 +457,7 @@ def _edge_locations(context: NormaliseContext, record: TerraformResource) -> Ite
         for location in values_at(source.values, "core_network_configuration.edge_locations.location"):
             yield location, (f"{source.address} core_network_configuration.edge_locations.location = {location!r}",)
         return
-    parsed = _json(document) if isinstance(document, str) else None
+    parsed = json_document(document) if isinstance(document, str) else None
     if not isinstance(parsed, dict):
         reason = document.reason if isinstance(document, Unknown) else "policy_document is not a JSON object"
         yield Unknown(reason), (f"{record.address} policy_document",)
