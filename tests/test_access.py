@@ -11,11 +11,11 @@ import textwrap
 from pathlib import Path
 
 from providers.interface import ScanOptions
-from providers.terraform import access
-from providers.terraform.context import NormaliseContext
+from providers.semantics import access
+from providers.semantics.context import NormaliseContext
+from providers.semantics.policy_documents import from_document_data, read_policy
+from providers.semantics.records import Unknown
 from providers.terraform.hcl_loader import load_directory
-from providers.terraform.policy_documents import from_document_data, read_policy
-from providers.terraform.values import Unknown
 from scanner.classification import ClassificationRules
 from scanner.estate import EstateMap, Party
 from scanner.model import Grant

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from providers.terraform.values import Unknown
+from providers.semantics.records import Unknown
 from scanner.classification import ClassificationRules, marking_of, normalise_key
 
 

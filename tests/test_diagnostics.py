@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from providers.interface import ScanOptions
-from providers.terraform.normalise import to_inventory
-from providers.terraform.values import ProviderContext, Resolved, TerraformResource, Unknown
+from providers.semantics.normalise import to_inventory
+from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
 from scanner.endpoints import Endpoint
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
 from scanner.telemetry_settings import TELEMETRY_SETTINGS, endpoint_location, telemetry_destinations
@@ -19,20 +19,20 @@ DWP = {"Classification": "OFFICIAL"}
 
 
 def _record(address: str, values: dict[str, Any], region: Any = "eu-west-2", *, provider: str | None = None,
-            extra: dict[str, Resolved] | None = None) -> TerraformResource:
+            extra: dict[str, Resolved] | None = None) -> ResourceRecord:
     resource_type = address.split(".")[-2]
     key = provider or resource_type.split("_", 1)[0]
-    return TerraformResource(
+    return ResourceRecord(
         address=address,
         type=resource_type,
         values=values,
-        provider=ProviderContext(key=key, region=Resolved(region, (f"provider {key} (main.tf:1)",)),
+        placement=Placement(key=key, region=Resolved(region, (f"provider {key} (main.tf:1)",)),
                                  extra=extra or {}),
         source=SourceRef("main.tf", 10, address),
     )
 
 
-def _scan(*records: TerraformResource, endpoints: tuple[tuple[str, str], ...] = ()) -> Inventory:
+def _scan(*records: ResourceRecord, endpoints: tuple[tuple[str, str], ...] = ()) -> Inventory:
     return to_inventory(records, ScanOptions(endpoints=endpoints))
 
 
@@ -436,7 +436,7 @@ def test_localhost_beside_a_real_destination_is_dropped_but_alone_is_unknown() -
     assert [f.target.uk for f in _flows_of(inventory, "aws_lambda_function.alone")] == [None]
 
 
-def _task(containers: Any) -> TerraformResource:
+def _task(containers: Any) -> ResourceRecord:
     definitions = json.dumps(containers) if isinstance(containers, list) else containers
     return _record("aws_ecs_task_definition.t", {"family": "t", "container_definitions": definitions, "tags": DWP})
 
@@ -490,7 +490,7 @@ def test_ecs_splunk_log_driver_and_services_as_subjects() -> None:
 # --- Azure -----------------------------------------------------------------------------------------
 
 
-def _azure(address: str, values: dict[str, Any]) -> TerraformResource:
+def _azure(address: str, values: dict[str, Any]) -> ResourceRecord:
     return _record(address, values, region=None)
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from providers.semantics.records import Unknown
 from providers.terraform.expressions import evaluate
 from providers.terraform.hcl_loader import HclOptions, load_directory
 from providers.terraform.hcl_syntax import HclSyntaxError, parse_hcl
-from providers.terraform.values import Unknown
 
 
 class _Vars:
@@ -102,11 +102,11 @@ def test_variable_precedence_and_provenance(tmp_path: Path) -> None:
         "x.auto.tfvars": 'r = "c"\n',
         "extra.tfvars": 'r = "d"\n',
     })
-    assert load_directory(tmp_path).resources[0].provider.region.value == "c"
+    assert load_directory(tmp_path).resources[0].placement.region.value == "c"
     with_file = load_directory(tmp_path, HclOptions(var_files=(tmp_path / "extra.tfvars",)))
-    assert with_file.resources[0].provider.region.value == "d"
+    assert with_file.resources[0].placement.region.value == "d"
     with_var = load_directory(tmp_path, HclOptions((tmp_path / "extra.tfvars",), {"r": "e"}))
-    region = with_var.resources[0].provider.region
+    region = with_var.resources[0].placement.region
     assert region.value == "e"
     assert region.provenance[-1] == 'var.r = "e" (--var)'
 
@@ -139,9 +139,9 @@ resource "aws_s3_bucket" "b" { bucket = var.name }
     assert set(records) == {"module.copy.aws_s3_bucket.b", "module.copy.module.inner.aws_s3_bucket.c"}
     outer, inner = records["module.copy.aws_s3_bucket.b"], records["module.copy.module.inner.aws_s3_bucket.c"]
     assert outer.values["bucket"] == "claims"
-    assert outer.provider.region.value == "us-east-1"
+    assert outer.placement.region.value == "us-east-1"
     assert inner.values["bucket"] == "claims-inner"
-    assert inner.provider.region.value == "us-east-1"  # default providers pass down implicitly
+    assert inner.placement.region.value == "us-east-1"  # default providers pass down implicitly
 
 
 def test_reference_to_a_computed_attribute_keeps_its_resource(tmp_path: Path) -> None:

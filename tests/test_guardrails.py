@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from providers.interface import ScanOptions
-from providers.terraform.context import NormaliseContext
-from providers.terraform.guardrails import (
+from providers.semantics.context import NormaliseContext
+from providers.semantics.guardrails import (
     AWS_KIND,
     AZURE_KIND,
     Statement,
     guardrails,
     unexempted_services,
 )
+from providers.semantics.records import Placement, ResourceRecord, Unknown
 from providers.terraform.hcl_loader import load_directory
-from providers.terraform.values import ProviderContext, TerraformResource, Unknown
 from scanner.model import Guardrail, SourceRef
 
 AWS = 'provider "aws" {\n  region = "eu-west-2"\n}\n'
@@ -31,13 +31,13 @@ def scan(tmp_path: Path, hcl: str) -> list[Guardrail]:
     return [guard for record in records for guard in guardrails(context, record)]
 
 
-def record(resource_type: str, values: dict, address: str | None = None) -> TerraformResource:
+def record(resource_type: str, values: dict, address: str | None = None) -> ResourceRecord:
     address = address or f"{resource_type}.x"
     source = SourceRef("plan.json", None, address)
-    return TerraformResource(address, resource_type, values, ProviderContext("aws"), source)
+    return ResourceRecord(address, resource_type, values, Placement("aws"), source)
 
 
-def plan_guards(*records: TerraformResource, attach: bool = True) -> list[Guardrail]:
+def plan_guards(*records: ResourceRecord, attach: bool = True) -> list[Guardrail]:
     # An SCP counts only once something attaches it: attach each one unless the test is about that.
     attachments = tuple(
         record("aws_organizations_policy_attachment", {"policy_id": Unknown("id", ref=r.address, attribute="id"),
@@ -166,9 +166,9 @@ resource "aws_organizations_policy_attachment" "root" {
 
 
 def test_data_sources_are_never_guardrails_themselves() -> None:
-    document = TerraformResource("data.aws_organizations_policy.x", "aws_organizations_policy",
+    document = ResourceRecord("data.aws_organizations_policy.x", "aws_organizations_policy",
                                  {"content": scp({"StringNotEquals": {"aws:RequestedRegion": "eu-west-2"}})},
-                                 ProviderContext("aws"), SourceRef("main.tf", 1, "data.aws_organizations_policy.x"),
+                                 Placement("aws"), SourceRef("main.tf", 1, "data.aws_organizations_policy.x"),
                                  mode="data")
     assert plan_guards(document) == []
 
@@ -176,7 +176,7 @@ def test_data_sources_are_never_guardrails_themselves() -> None:
 # --- Azure ----------------------------------------------------------------------------------------
 
 
-def assignment(resource_type: str = "azurerm_subscription_policy_assignment", **values: object) -> TerraformResource:
+def assignment(resource_type: str = "azurerm_subscription_policy_assignment", **values: object) -> ResourceRecord:
     base: dict[str, object] = {
         "policy_definition_id": ALLOWED_LOCATIONS,
         "parameters": json.dumps({"listOfAllowedLocations": {"value": ["UK South", "ukwest"]}}),

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from providers.interface import ScanOptions
+from providers.semantics.network import direct_connect_country, express_route_country
+from providers.semantics.normalise import to_inventory
+from providers.semantics.records import Placement, Resolved, ResourceRecord
 from providers.terraform.hcl_loader import load_directory
-from providers.terraform.network import direct_connect_country, express_route_country
-from providers.terraform.normalise import to_inventory
-from providers.terraform.values import ProviderContext, Resolved, TerraformResource
 from scanner.classification import ClassificationRules
 from scanner.estate import EstateMap, Party
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
@@ -554,11 +554,11 @@ resource "google_compute_interconnect" "i" {
 
 def test_plan_accepter_knows_the_requester_region() -> None:
     address = "aws_vpc_peering_connection_accepter.a"
-    accepter = TerraformResource(
+    accepter = ResourceRecord(
         address, "aws_vpc_peering_connection_accepter",
         {"vpc_peering_connection_id": "pcx-1", "peer_region": "us-west-2", "peer_owner_id": "999988887777",
          "tags": {"Owner": "DWP"}},
-        ProviderContext("aws", Resolved("eu-west-2")), SourceRef("plan.json", None, address),
+        Placement("aws", Resolved("eu-west-2")), SourceRef("plan.json", None, address),
     )
     flow = only(to_inventory([accepter], ScanOptions()), address)
     assert (flow.target.region, flow.target.country) == ("us-west-2", "US")

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
+from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform.plan_loader import PlanError, load_plan, looks_like_plan, parse_plan
-from providers.terraform.values import TerraformResource, Unknown
 from scanner.model import SourceRef
 
 PLANS = Path(__file__).resolve().parent / "data" / "plans"
 AWS = "registry.terraform.io/hashicorp/aws"
 
 
-def load_file(name: str) -> dict[str, TerraformResource]:
+def load_file(name: str) -> dict[str, ResourceRecord]:
     path = PLANS / name
     resources, gaps = load_plan(parse_plan(path.read_text(encoding="utf-8"), name), name)
     assert gaps == ()
@@ -71,7 +71,7 @@ def small_plan(
     }
 
 
-def only(plan: dict[str, Any]) -> TerraformResource:
+def only(plan: dict[str, Any]) -> ResourceRecord:
     resources, gaps = load_plan(plan, "plan.json")
     assert gaps == ()
     assert len(resources) == 1
@@ -83,9 +83,9 @@ def only(plan: dict[str, Any]) -> TerraformResource:
 
 def test_provider_alias_takes_its_region_from_a_plan_variable() -> None:
     replica = load_file("s3-crr-alias.json")["aws_s3_bucket.claims_dr"]
-    assert replica.provider.key == "aws.dr"
-    assert replica.provider.region.value == "us-east-1"
-    assert replica.provider.region.provenance == (
+    assert replica.placement.key == "aws.dr"
+    assert replica.placement.region.value == "us-east-1"
+    assert replica.placement.region.provenance == (
         "provider aws.dr (plan configuration)",
         'var.dr_region = "us-east-1" (plan variables)',
     )
@@ -93,30 +93,30 @@ def test_provider_alias_takes_its_region_from_a_plan_variable() -> None:
 
 def test_default_provider_has_a_constant_region_and_default_tags() -> None:
     claims = load_file("s3-crr-alias.json")["aws_s3_bucket.claims"]
-    assert claims.provider.key == "aws"
-    assert claims.provider.region.value == "eu-west-2"
-    assert claims.provider.region.provenance == ("provider aws (plan configuration)",)
-    assert claims.provider.default_tags == {"Owner": "dwp-digital"}
+    assert claims.placement.key == "aws"
+    assert claims.placement.region.value == "eu-west-2"
+    assert claims.placement.region.provenance == ("provider aws (plan configuration)",)
+    assert claims.placement.default_tags == {"Owner": "dwp-digital"}
 
 
 def test_default_tags_from_a_variable_are_resolved() -> None:
     replica = load_file("s3-crr-alias.json")["aws_s3_bucket.claims_dr"]
-    assert replica.provider.default_tags == {"Owner": "dwp-digital", "Purpose": "disaster-recovery"}
+    assert replica.placement.default_tags == {"Owner": "dwp-digital", "Purpose": "disaster-recovery"}
 
 
 def test_module_given_an_aliased_provider_through_a_providers_map() -> None:
     # Terraform folds `providers = { aws = aws.dr }` into the resource's provider_config_key.
     replica = load_file("modules-providers-map.json")["module.dr.aws_s3_bucket.replica"]
-    assert replica.provider.key == "aws.dr"
-    assert replica.provider.region.value == "us-east-1"
+    assert replica.placement.key == "aws.dr"
+    assert replica.placement.region.value == "us-east-1"
     assert replica.module_path == "module.dr"
 
 
 def test_provider_configured_inside_a_module_reads_the_module_call_argument() -> None:
     vpc = load_file("modules-providers-map.json")["module.net.aws_vpc.main"]
-    assert vpc.provider.key == "module.net:aws"
-    assert vpc.provider.region.value == "eu-west-1"
-    assert vpc.provider.region.provenance == (
+    assert vpc.placement.key == "module.net:aws"
+    assert vpc.placement.region.value == "eu-west-1"
+    assert vpc.placement.region.provenance == (
         "provider module.net:aws (plan configuration)",
         'var.region = "eu-west-1" (argument of module.net, plan configuration)',
         'var.net_region = "eu-west-1" (plan variables)',
@@ -125,7 +125,7 @@ def test_provider_configured_inside_a_module_reads_the_module_call_argument() ->
 
 def test_nested_module_inherits_its_parents_provider() -> None:
     flow_log = load_file("modules-providers-map.json")["module.net.module.flow_logs.aws_flow_log.this"]
-    assert flow_log.provider.region.value == "eu-west-1"
+    assert flow_log.placement.region.value == "eu-west-1"
     assert flow_log.module_path == "module.net.module.flow_logs"
 
 
@@ -144,9 +144,9 @@ def test_passed_provider_entries_with_parent_keys_are_followed() -> None:
         module_calls={"dr": {"source": "./dr", "module": {"module_calls": {"inner": {"module": {}}}}}},
     )
     bucket = only(plan)
-    assert bucket.provider.key == "aws.dr"
-    assert bucket.provider.region.value == "us-west-2"
-    assert bucket.provider.region.provenance == (
+    assert bucket.placement.key == "aws.dr"
+    assert bucket.placement.region.value == "us-west-2"
+    assert bucket.placement.region.provenance == (
         "provider module.dr.module.inner:aws is passed in from module.dr:aws (plan configuration)",
         "provider module.dr:aws is passed in from aws.dr (plan configuration)",
         "provider aws.dr (plan configuration)",
@@ -166,7 +166,7 @@ def test_older_provider_keys_without_the_module_prefix_are_matched() -> None:
         },
         module_calls={"net": {"source": "./net", "module": {}}},
     )
-    assert only(plan).provider.region.value == "eu-central-1"
+    assert only(plan).placement.region.value == "eu-central-1"
 
 
 def test_a_provider_key_the_plan_does_not_describe_is_unknown_not_inherited() -> None:
@@ -177,7 +177,7 @@ def test_a_provider_key_the_plan_does_not_describe_is_unknown_not_inherited() ->
         provider_key="dr:aws",
         module_calls={"dr": {"source": "./dr", "module": {}}},
     )
-    region = only(plan).provider.region
+    region = only(plan).placement.region
     assert isinstance(region.value, Unknown)
     assert region.value.reason.startswith("provider dr:aws region could not be resolved from the plan: ")
 
@@ -186,7 +186,7 @@ def test_region_from_a_local_is_unknown() -> None:
     plan = small_plan(provider_config={
         "aws": {"name": "aws", "expressions": {"region": {"references": ["local.region"]}}},
     })
-    region = only(plan).provider.region
+    region = only(plan).placement.region
     assert isinstance(region.value, Unknown)
     assert region.value.reason == (
         "provider aws region could not be resolved from the plan: "
@@ -199,7 +199,7 @@ def test_region_from_a_variable_the_plan_lacks_is_unknown() -> None:
     plan = small_plan(provider_config={
         "aws": {"name": "aws", "expressions": {"region": {"references": ["var.region"]}}},
     })
-    region = only(plan).provider.region.value
+    region = only(plan).placement.region.value
     assert isinstance(region, Unknown)
     assert "var.region has no value" in region.reason
 
@@ -211,7 +211,7 @@ def test_region_from_a_map_variable_element() -> None:
         }}},
         variables={"regions": {"value": {"primary": "eu-west-2", "dr": "eu-west-1"}}},
     )
-    assert only(plan).provider.region.value == "eu-west-1"
+    assert only(plan).placement.region.value == "eu-west-1"
 
 
 def test_region_built_from_two_variables_is_unknown() -> None:
@@ -219,7 +219,7 @@ def test_region_built_from_two_variables_is_unknown() -> None:
         provider_config={"aws": {"name": "aws", "expressions": {"region": {"references": ["var.a", "var.b"]}}}},
         variables={"a": {"value": "eu-west-2"}, "b": {"value": "us-east-1"}},
     )
-    assert isinstance(only(plan).provider.region.value, Unknown)
+    assert isinstance(only(plan).placement.region.value, Unknown)
 
 
 def test_module_variable_default_is_used_when_the_call_does_not_set_it() -> None:
@@ -230,14 +230,14 @@ def test_module_variable_default_is_used_when_the_call_does_not_set_it() -> None
                                             "expressions": {"region": {"references": ["var.region"]}}}},
         module_calls={"net": {"source": "./net", "module": {"variables": {"region": {"default": "eu-west-2"}}}}},
     )
-    region = only(plan).provider.region
+    region = only(plan).placement.region
     assert region.value == "eu-west-2"
     assert region.provenance[-1] == 'var.region = "eu-west-2" (default in module.net, plan configuration)'
 
 
 def test_provider_without_a_region_setting_gives_none() -> None:
     plan = small_plan(provider_config={"aws": {"name": "aws", "full_name": AWS}})
-    assert only(plan).provider.region.value is None
+    assert only(plan).placement.region.value is None
 
 
 def test_google_zone_and_project_are_kept_as_extra() -> None:
@@ -252,7 +252,7 @@ def test_google_zone_and_project_are_kept_as_extra() -> None:
         }}},
         variables={"zone": {"value": "europe-west2-b"}},
     )
-    provider = only(plan).provider
+    provider = only(plan).placement
     assert provider.region.value == "europe-west2"
     assert provider.extra["project"].value == "dwp-claims-prod"
     assert provider.extra["zone"].value == "europe-west2-b"
@@ -350,7 +350,7 @@ def test_count_indexed_resources_keep_their_index() -> None:
 def test_module_instance_keys_stay_in_the_address_and_module_path() -> None:
     archive = load_file("modules-providers-map.json")["module.archive[0].aws_s3_bucket.archive"]
     assert archive.module_path == "module.archive[0]"
-    assert archive.provider.region.value == "eu-west-2"
+    assert archive.placement.region.value == "eu-west-2"
     assert archive.values["region"] == "eu-west-2"
 
 
@@ -367,7 +367,7 @@ def test_per_resource_region_of_provider_v6_stays_in_values() -> None:
                       expressions={"region": {"constant_value": "us-east-1"}})
     bucket = only(plan)
     assert bucket.values["region"] == "us-east-1"
-    assert bucket.provider.region.value == "eu-west-2"
+    assert bucket.placement.region.value == "eu-west-2"
 
 
 def test_computed_region_nobody_set_is_left_to_the_provider() -> None:
@@ -431,7 +431,7 @@ def test_an_errored_or_unknown_format_plan_is_flagged() -> None:
 ])
 def test_junk_inside_a_plan_never_raises(plan: dict[str, Any]) -> None:
     resources, gaps = load_plan(plan, "plan.json")
-    assert all(isinstance(r, TerraformResource) for r in resources)
+    assert all(isinstance(r, ResourceRecord) for r in resources)
     assert all(g.path == "plan.json" for g in gaps)
 
 

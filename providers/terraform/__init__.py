@@ -1,6 +1,6 @@
 """Terraform: configuration directories (HCL) and plans (``terraform show -json``).
 
-Both inputs reduce to ``TerraformResource`` records and share one resource map and one normaliser.
+Both inputs reduce to ``ResourceRecord`` records and share one resource map and one normaliser.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
+from providers.semantics.normalise import qualified, to_inventory
 from providers.terraform.hcl_loader import HclOptions, load_directory
-from providers.terraform.normalise import qualified, to_inventory
 from scanner.model import CoverageGap, Inventory, merge_all
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from providers.semantics.records import Unknown, first_unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.functions import FUNCTIONS, FunctionError
-from providers.terraform.values import ResourceObject, Unknown, first_unknown
+from providers.terraform.values import ResourceObject
 
 Trace = list[str]
 """Collects the references an evaluation went through, for provenance."""

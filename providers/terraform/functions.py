@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from providers.terraform.values import Unknown
+from providers.semantics.records import Unknown
 
 
 class FunctionError(Exception):

@@ -1,4 +1,4 @@
-"""Collect: read a directory tree of Terraform configuration into ``TerraformResource`` records.
+"""Collect: read a directory tree of Terraform configuration into ``ResourceRecord`` records.
 
 I/O (finding and reading files) lives here; parsing is ``hcl_syntax.parse_hcl`` and name
 resolution is ``hcl_module``. One file that will not parse becomes a coverage gap with its path and
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
 from providers.terraform.hcl_module import (
@@ -26,7 +27,6 @@ from providers.terraform.hcl_module import (
     root_inputs,
 )
 from providers.terraform.parallel_parse import parse_files
-from providers.terraform.values import TerraformResource, Unknown
 from scanner.model import CoverageGap, SourceRef
 
 _SKIPPED_DIRS = {".terraform", ".git", "node_modules", ".terragrunt-cache"}
@@ -47,13 +47,13 @@ class HclOptions:
 class HclResult:
     """What a directory scan produced."""
 
-    resources: tuple[TerraformResource, ...]
+    resources: tuple[ResourceRecord, ...]
     """Every record of every root module."""
     gaps: tuple[CoverageGap, ...]
     """Files that could not be read or parsed, modules not on disk."""
     files: tuple[str, ...]
     """Files read, as displayed."""
-    roots: tuple[tuple[str, tuple[TerraformResource, ...]], ...] = ()
+    roots: tuple[tuple[str, tuple[ResourceRecord, ...]], ...] = ()
     """Each root module (its directory relative to the scanned path, ``.`` for the path itself) and its
     records: separate Terraform configurations whose addresses may repeat."""
 
@@ -65,8 +65,8 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     modules = _parse_tree(root, display, gaps)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
-    resources: list[TerraformResource] = []
-    roots: list[tuple[str, tuple[TerraformResource, ...]]] = []
+    resources: list[ResourceRecord] = []
+    roots: list[tuple[str, tuple[ResourceRecord, ...]]] = []
     for directory in sorted(modules):
         if directory in called:
             continue
@@ -75,7 +75,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         inputs = root_inputs(module, [t for t in tfvars + var_files if t], options.variables or {}, display)
         scope = ModuleScope(module, "", inputs, {}, display, gaps)
         scope.providers = provider_configs(scope, {})
-        found: list[TerraformResource] = []
+        found: list[ResourceRecord] = []
         _collect(scope, modules, found, depth=0, display=display)
         resources.extend(found)
         roots.append((_relative(root, directory), tuple(found)))
@@ -225,7 +225,7 @@ class _Literals:
 def _collect(
     scope: ModuleScope,
     modules: dict[Path, ParsedModule],
-    out: list[TerraformResource],
+    out: list[ResourceRecord],
     depth: int,
     display: _Display,
 ) -> None:
@@ -278,7 +278,7 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
 
 def _resources(
     scope: ModuleScope, hcl_file: syn.HclFile, block: syn.Block, mode: str = "managed"
-) -> list[TerraformResource]:
+) -> list[ResourceRecord]:
     """One record per instance: ``count`` and ``for_each`` are expanded when their value is known."""
     resource_type, name = block.labels
     base = f"{scope.prefix()}{'data.' if mode == 'data' else ''}{resource_type}.{name}"
@@ -287,11 +287,11 @@ def _resources(
         lines: dict[str, int] = {}
         values, provenance = _body_values(scope, block, top_level=hcl_file, bound=bound, lines=lines)
         address = base + suffix
-        records.append(TerraformResource(
+        records.append(ResourceRecord(
             address=address,
             type=resource_type,
             values=values,
-            provider=scope.provider_for(block, resource_type),
+            placement=scope.provider_for(block, resource_type),
             source=SourceRef(scope.display_path(hcl_file), block.line, address),
             provenance=provenance,
             module_path=scope.address,

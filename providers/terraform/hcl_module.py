@@ -1,4 +1,4 @@
-"""Terraform configuration (HCL) -> ``TerraformResource`` records, with modules, providers and variables.
+"""Terraform configuration (HCL) -> ``ResourceRecord`` records, with modules, providers and variables.
 
 A root module is a directory of ``.tf`` files that no other scanned module calls. Each root is
 evaluated with its local child modules inline, so ``module.dr.aws_s3_bucket.copy`` gets the
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from providers.semantics.records import PLACEMENT_SETTINGS, Placement, Resolved, Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
 from providers.terraform.type_defaults import with_type_defaults
-from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, ResourceObject, Unknown
+from providers.terraform.values import ResourceObject
 from scanner.model import CoverageGap
 
 # Meta-arguments, which are not attributes of the resource.
@@ -52,7 +53,7 @@ class ModuleScope:
     address: str
     """``""`` for a root module, ``module.a`` or ``module.a.module.b`` for children."""
     inputs: dict[str, _VariableValue]
-    providers: dict[str, ProviderContext]
+    providers: dict[str, Placement]
     display: Callable[[Path], str]
     """Turns a file path into the form the user will recognise."""
     gaps: list[CoverageGap]
@@ -275,7 +276,7 @@ class ModuleScope:
 
     # --- providers -----------------------------------------------------------------------------
 
-    def provider_for(self, block: syn.Block, resource_type: str) -> ProviderContext:
+    def provider_for(self, block: syn.Block, resource_type: str) -> Placement:
         local_name = resource_type.split("_", 1)[0]
         key = local_name
         chosen = block.attributes.get("provider")
@@ -284,7 +285,7 @@ class ModuleScope:
         provider = self.providers.get(key)
         if provider is not None:
             return provider
-        return ProviderContext(
+        return Placement(
             key=key,
             region=Resolved(
                 Unknown(f"no provider {key!r} configuration reaches {self.address or 'the root module'}"
@@ -393,7 +394,7 @@ def child_inputs(
     return {name: _typed(found, types.get(name)) for name, found in values.items()}
 
 
-def provider_configs(scope: ModuleScope, inherited: Mapping[str, ProviderContext]) -> dict[str, ProviderContext]:
+def provider_configs(scope: ModuleScope, inherited: Mapping[str, Placement]) -> dict[str, Placement]:
     """Provider configurations visible in a module: inherited ones plus its own provider blocks."""
     providers = dict(inherited)
     for hcl_file, block in scope.module.blocks("provider"):
@@ -404,11 +405,11 @@ def provider_configs(scope: ModuleScope, inherited: Mapping[str, ProviderContext
         alias = evaluate(alias_attr.expr, scope) if alias_attr else None
         key = f"{name}.{alias}" if isinstance(alias, str) else name
         label = f"provider {key} ({scope.where(hcl_file, block.line)})"
-        providers[key] = ProviderContext(
+        providers[key] = Placement(
             key=f"{scope.prefix()}{key}" if scope.address else key,
             region=_provider_setting(scope, block, "region", label),
             default_tags=_default_tags(scope, block),
-            extra={name: _provider_setting(scope, block, name, label) for name in PROVIDER_SETTINGS},
+            extra={name: _provider_setting(scope, block, name, label) for name in PLACEMENT_SETTINGS},
         )
     return providers
 
@@ -437,20 +438,20 @@ def _default_tags(scope: ModuleScope, block: syn.Block) -> Mapping[str, Any]:
 
 def mapped_providers(
     parent: ModuleScope, call: syn.Block
-) -> dict[str, ProviderContext]:
+) -> dict[str, Placement]:
     """The providers a module call passes down: the parent's defaults, or its ``providers`` map."""
     inherited = {k: v for k, v in parent.providers.items() if "." not in k}
     mapping = call.attributes.get("providers")
     if mapping is None or not isinstance(mapping.expr, syn.ObjectExpr):
         return inherited
-    passed: dict[str, ProviderContext] = dict(inherited)
+    passed: dict[str, Placement] = dict(inherited)
     for key_expr, value_expr in mapping.expr.items:
         child_key = _provider_key(key_expr) if not isinstance(key_expr, syn.Literal) else str(key_expr.value)
         if isinstance(key_expr, syn.Template):
             child_key = "".join(p for p in key_expr.parts if isinstance(p, str))
         parent_key = _provider_key(value_expr)
         if child_key and parent_key:
-            passed[child_key] = parent.providers.get(parent_key) or ProviderContext(
+            passed[child_key] = parent.providers.get(parent_key) or Placement(
                 key=parent_key,
                 region=Resolved(Unknown(f"provider {parent_key} is not configured in the caller")),
             )

@@ -1,4 +1,4 @@
-"""Collect: read ``terraform show -json`` plan output (format_version 1.x) into ``TerraformResource`` records.
+"""Collect: read ``terraform show -json`` plan output (format_version 1.x) into ``ResourceRecord`` records.
 
 A plan already holds evaluated values, so little is resolved here: resources come from ``planned_values``,
 values Terraform will only know after apply come back as ``Unknown`` (naming the resource they come from,
@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from providers.terraform.values import PROVIDER_SETTINGS, ProviderContext, Resolved, TerraformResource, Unknown
+from providers.semantics.records import PLACEMENT_SETTINGS, Placement, Resolved, ResourceRecord, Unknown
 from scanner.model import CoverageGap, SourceRef
 
 _CONFIG = "plan configuration"
@@ -63,7 +63,7 @@ def looks_like_plan(data: object) -> bool:
     return isinstance(data, dict) and ("planned_values" in data or "resource_changes" in data)
 
 
-def load_plan(plan: dict, display_path: str) -> tuple[tuple[TerraformResource, ...], tuple[CoverageGap, ...]]:
+def load_plan(plan: dict, display_path: str) -> tuple[tuple[ResourceRecord, ...], tuple[CoverageGap, ...]]:
     """Every managed resource the plan will leave in place, and what could not be read."""
     if not isinstance(plan, dict):
         return (), (CoverageGap(display_path, None, "the plan is not a JSON object; nothing was read"),)
@@ -82,14 +82,14 @@ class _PlanReader:
         self.variables = _dict(plan.get("variables"))
         self.after_unknown = self._index_changes()
         self._config_resources: dict[tuple[str, ...], dict[tuple[str, str], dict]] = {}
-        self._providers: dict[str, ProviderContext] = {}
+        self._providers: dict[str, Placement] = {}
 
     def gap(self, reason: str) -> None:
         self.gaps.append(CoverageGap(self.path, None, reason))
 
-    def load(self) -> tuple[tuple[TerraformResource, ...], tuple[CoverageGap, ...]]:
+    def load(self) -> tuple[tuple[ResourceRecord, ...], tuple[CoverageGap, ...]]:
         self._check_header()
-        resources: list[TerraformResource] = []
+        resources: list[ResourceRecord] = []
         planned = self.plan.get("planned_values")
         if not isinstance(planned, dict) or not isinstance(planned.get("root_module", {}), dict):
             if planned is not None or self._has_planned_changes():
@@ -164,7 +164,7 @@ class _PlanReader:
 
     # --- one resource ---------------------------------------------------------------------------
 
-    def _resource(self, raw: Any) -> TerraformResource | None:
+    def _resource(self, raw: Any) -> ResourceRecord | None:
         if not isinstance(raw, dict):
             self.gap("a planned resource is not an object; it was not scanned")
             return None
@@ -193,11 +193,11 @@ class _PlanReader:
         config = self._config_resource(_call_path(modules), resource_type, name)
         expressions = _dict(config.get("expressions")) if config is not None else None
         values = self._with_unknowns(address, modules, copy.deepcopy(values), expressions)
-        return TerraformResource(
+        return ResourceRecord(
             address=address,
             type=resource_type,
             values=values,
-            provider=self._provider(config, resource_type, address),
+            placement=self._provider(config, resource_type, address),
             source=SourceRef(self.path, None, address),
             provenance={attribute: (f"{attribute} (plan planned_values)",) for attribute in values},
             module_path=_module_address(modules),
@@ -276,12 +276,12 @@ class _PlanReader:
 
     # --- providers ------------------------------------------------------------------------------
 
-    def _provider(self, config: dict | None, resource_type: str, address: str) -> ProviderContext:
+    def _provider(self, config: dict | None, resource_type: str, address: str) -> Placement:
         key = config.get("provider_config_key") if config is not None else None
         if not isinstance(key, str) or not key:
             local = resource_type.split("_", 1)[0]
             why = "the plan's configuration does not list it" if config is None else "it names no provider"
-            return ProviderContext(
+            return Placement(
                 key=local,
                 region=Resolved(
                     Unknown(f"provider {local} region could not be resolved from the plan: "
@@ -293,7 +293,7 @@ class _PlanReader:
             self._providers[key] = self._provider_for_key(key)
         return self._providers[key]
 
-    def _provider_for_key(self, key: str) -> ProviderContext:
+    def _provider_for_key(self, key: str) -> Placement:
         hops: list[str] = []
         current, seen = key, {key}
         while True:
@@ -314,12 +314,12 @@ class _PlanReader:
         scope = _provider_scope(entry_key, entry)
         expressions = _dict(entry.get("expressions"))
         steps = (*hops, f"provider {entry_key} ({_CONFIG})")
-        return ProviderContext(
+        return Placement(
             key=entry_key,
             region=self._setting(expressions, "region", scope, entry_key, steps),
             default_tags=self._default_tags(expressions, scope, entry_key),
             extra={name: self._setting(expressions, name, scope, entry_key, steps) if name in expressions
-                   else Resolved(None, steps) for name in PROVIDER_SETTINGS},
+                   else Resolved(None, steps) for name in PLACEMENT_SETTINGS},
         )
 
     def _provider_entry(self, key: str) -> tuple[str, dict] | None:
@@ -459,13 +459,13 @@ def _address_of(raw: Any) -> str:
     return address if isinstance(address, str) else "a planned resource"
 
 
-def _unresolved_provider(key: str, missing: str, hops: list[str]) -> ProviderContext:
+def _unresolved_provider(key: str, missing: str, hops: list[str]) -> Placement:
     reason = (
         f"provider {key} region could not be resolved from the plan: configuration.provider_config has no "
         f"entry {missing!r} (older Terraform versions do not record which provider a module is given; "
         "re-create the plan JSON with a recent Terraform)"
     )
-    return ProviderContext(key=key, region=Resolved(Unknown(reason), (*hops, f"provider {missing} (not in {_CONFIG})")))
+    return Placement(key=key, region=Resolved(Unknown(reason), (*hops, f"provider {missing} (not in {_CONFIG})")))
 
 
 def _provider_scope(key: str, entry: dict) -> tuple[str, ...]:

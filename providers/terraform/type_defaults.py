@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from providers.semantics.records import Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import evaluate
-from providers.terraform.values import Unknown
 
 
 class _Literals:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from providers.terraform.context import NormaliseContext, json_document, placed, setting, values_at, with_provenance
-from providers.terraform.targets import Target, TargetResolver
-from providers.terraform.values import TerraformResource, Unknown
+from providers.semantics.context import NormaliseContext, json_document, placed, setting, values_at, with_provenance
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.targets import Target, TargetResolver
 from scanner.estate import Party
 from scanner.model import Flow, FlowKind, Location
 from scanner.yaml_data import load_yaml
@@ -141,18 +141,18 @@ def place_address(context: NormaliseContext, address: Any, provenance: tuple[str
     )
 
 
-def _dx_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _dx_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     provenance = (setting(record, path, value),)
     return place_facility(context, "aws", value, provenance, "Direct Connect location", direct_connect_country), None
 
 
-def _express_route_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _express_route_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     provenance = (setting(record, path, value),)
     where = place_facility(context, "azure", value, provenance, "ExpressRoute peering location", express_route_country)
     return where, None
 
 
-def _express_route_port(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _express_route_port(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     port = _ref(context, value, "azurerm_express_route_port")
     if port is None:
         return _unset("azure", value, (setting(record, path, value),),
@@ -161,7 +161,7 @@ def _express_route_port(context: NormaliseContext, record: TerraformResource, va
     return with_provenance(where, (f"port {port.address}", *where.provenance)), port.address
 
 
-def _gcp_interconnect_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _gcp_interconnect_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     # `location` is the URL of an interconnectLocations resource; its last segment names the facility.
     name = value.rstrip("/").rsplit("/", 1)[-1] if isinstance(value, str) else value
     provenance = (setting(record, path, value),)
@@ -179,7 +179,7 @@ TARGETS: dict[str, TargetResolver] = {
 
 # --- references and the networks behind a gateway ----------------------------------------------
 
-def _ref(context: NormaliseContext, value: Any, *types: str) -> TerraformResource | None:
+def _ref(context: NormaliseContext, value: Any, *types: str) -> ResourceRecord | None:
     """The record a value points at, if it is of one of ``types`` (any type when none are given)."""
     found = context.referenced(value)
     if found is None or (types and found.type not in types):
@@ -187,9 +187,9 @@ def _ref(context: NormaliseContext, value: Any, *types: str) -> TerraformResourc
     return found
 
 
-def _ours(record: TerraformResource, found: Iterable[TerraformResource | None]) -> list[TerraformResource]:
+def _ours(record: ResourceRecord, found: Iterable[ResourceRecord | None]) -> list[ResourceRecord]:
     """The subjects found, managed and once each; the declaring record when none resolves."""
-    unique: dict[str, TerraformResource] = {}
+    unique: dict[str, ResourceRecord] = {}
     for item in found:
         if item is not None and item.mode == "managed":
             unique.setdefault(item.address, item)
@@ -204,7 +204,7 @@ _ATTACHMENTS = (
 )
 
 
-def _behind(context: NormaliseContext, gateway: TerraformResource | None) -> list[TerraformResource]:
+def _behind(context: NormaliseContext, gateway: ResourceRecord | None) -> list[ResourceRecord]:
     """An AWS gateway (VGW, TGW, Cloud WAN core network) and the VPCs attached to it."""
     if gateway is None:
         return []
@@ -219,7 +219,7 @@ def _behind(context: NormaliseContext, gateway: TerraformResource | None) -> lis
 
 
 def _flows(
-    subjects: Sequence[TerraformResource], target: Target, kind: FlowKind, description: str, record: TerraformResource
+    subjects: Sequence[ResourceRecord], target: Target, kind: FlowKind, description: str, record: ResourceRecord
 ) -> Iterator[Flow]:
     location, target_id = target
     for subject in subjects:
@@ -227,7 +227,7 @@ def _flows(
             yield Flow(subject.address, kind, location, description, record.source, target_id)
 
 
-def _located(context: NormaliseContext, other: TerraformResource, step: str) -> Target:
+def _located(context: NormaliseContext, other: ResourceRecord, step: str) -> Target:
     where = context.location(other)
     return with_provenance(where, (step, *where.provenance)), other.address
 
@@ -247,7 +247,7 @@ def _account(context: NormaliseContext, value: Any) -> str:
 # --- AWS: VPC and transit gateway peering --------------------------------------------------------
 
 
-def _peer_region(context: NormaliseContext, record: TerraformResource, here: TerraformResource | None) -> Location:
+def _peer_region(context: NormaliseContext, record: ResourceRecord, here: ResourceRecord | None) -> Location:
     value = record.values.get("peer_region")
     if value is not None:
         return placed("aws", value, (setting(record, "peer_region", value),))
@@ -257,7 +257,7 @@ def _peer_region(context: NormaliseContext, record: TerraformResource, here: Ter
                                  *own.provenance))
 
 
-def _vpc_peering(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _vpc_peering(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     ours = _ref(context, values.get("vpc_id"), "aws_vpc")
     theirs = _ref(context, values.get("peer_vpc_id"), "aws_vpc")
@@ -271,7 +271,7 @@ def _vpc_peering(context: NormaliseContext, record: TerraformResource) -> Iterat
         yield from _flows([theirs], near, _PEERING, accepted, record)
 
 
-def _tgw_peering(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _tgw_peering(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     ours = _ref(context, values.get("transit_gateway_id"), "aws_ec2_transit_gateway")
     theirs = _ref(context, values.get("peer_transit_gateway_id"), "aws_ec2_transit_gateway")
@@ -288,10 +288,10 @@ def _tgw_peering(context: NormaliseContext, record: TerraformResource) -> Iterat
 
 def _accepter(
     connection_key: str, connection_type: str, network_key: str, account_key: str, words: str
-) -> Callable[[NormaliseContext, TerraformResource], Iterator[Flow]]:
+) -> Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]]:
     """The accepting side of a peering whose requester is not in the scan (another account's configuration)."""
 
-    def flows(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+    def flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
         values = record.values
         if _ref(context, values.get(connection_key), connection_type) is not None:
             return  # the requester's record gives both sides
@@ -313,7 +313,7 @@ def _accepter(
 # --- AWS: Site-to-Site VPN ---------------------------------------------------------------------
 
 
-def _vpn_connection(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _vpn_connection(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     gateway = (_ref(context, values.get("transit_gateway_id"), "aws_ec2_transit_gateway")
                or _ref(context, values.get("vpn_gateway_id"), "aws_vpn_gateway"))
@@ -352,18 +352,18 @@ def _dx_connection_target(context: NormaliseContext, value: Any) -> Target:
                           direct_connect_country), connection.address
 
 
-def _vifs_on(context: NormaliseContext, dx_gateway: TerraformResource | None) -> list[TerraformResource]:
+def _vifs_on(context: NormaliseContext, dx_gateway: ResourceRecord | None) -> list[ResourceRecord]:
     if dx_gateway is None:
         return []
     return [vif for vif_type in _VIF_TYPES for vif in context.of_type(vif_type)
             if _ref(context, vif.values.get("dx_gateway_id")) is dx_gateway]
 
 
-def _behind_dx_gateway(context: NormaliseContext, dx_gateway: TerraformResource | None) -> list[TerraformResource]:
+def _behind_dx_gateway(context: NormaliseContext, dx_gateway: ResourceRecord | None) -> list[ResourceRecord]:
     """The networks a Direct Connect gateway reaches: its associated gateways and their VPCs."""
     if dx_gateway is None:
         return []
-    found: list[TerraformResource] = []
+    found: list[ResourceRecord] = []
     for association in context.of_type("aws_dx_gateway_association"):
         if _ref(context, association.values.get("dx_gateway_id")) is dx_gateway:
             gateway = (_ref(context, association.values.get("associated_gateway_id"))
@@ -372,19 +372,19 @@ def _behind_dx_gateway(context: NormaliseContext, dx_gateway: TerraformResource 
     return found
 
 
-def _networks_of_vif(context: NormaliseContext, values: Mapping[str, Any]) -> list[TerraformResource]:
+def _networks_of_vif(context: NormaliseContext, values: Mapping[str, Any]) -> list[ResourceRecord]:
     vgw = _ref(context, values.get("vpn_gateway_id"), "aws_vpn_gateway")
     dx_gateway = _ref(context, values.get("dx_gateway_id"), "aws_dx_gateway")
     return _behind(context, vgw) + _behind_dx_gateway(context, dx_gateway)
 
 
-def _virtual_interface(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _virtual_interface(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     target = _dx_connection_target(context, record.values.get("connection_id"))
     subjects = _ours(record, _networks_of_vif(context, record.values))
     yield from _flows(subjects, target, _INTERCONNECT, f"Direct Connect virtual interface ({record.address})", record)
 
 
-def _hosted_interface(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _hosted_interface(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     # Created by the connection's owner for another account: our connection reaches that account's gateway.
     values = record.values
     connection = _ref(context, values.get("connection_id"), "aws_dx_connection", "aws_dx_lag")
@@ -396,7 +396,7 @@ def _hosted_interface(context: NormaliseContext, record: TerraformResource) -> I
     yield from _flows(_ours(record, [connection]), (far, None), _INTERCONNECT, description, record)
 
 
-def _hosted_interface_accepter(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _hosted_interface_accepter(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     interface = _ref(context, values.get("virtual_interface_id"))
     if interface is not None:
@@ -412,7 +412,7 @@ def _hosted_interface_accepter(context: NormaliseContext, record: TerraformResou
     yield from _flows(subjects, target, _INTERCONNECT, description, record)
 
 
-def _dx_gateway_association(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _dx_gateway_association(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     dx_gateway = _ref(context, values.get("dx_gateway_id"), "aws_dx_gateway")
     gateway = (_ref(context, values.get("associated_gateway_id"))
@@ -443,7 +443,7 @@ def _dx_gateway_association(context: NormaliseContext, record: TerraformResource
 # --- AWS: Cloud WAN ----------------------------------------------------------------------------
 
 
-def _edge_locations(context: NormaliseContext, record: TerraformResource) -> Iterator[tuple[Any, tuple[str, ...]]]:
+def _edge_locations(context: NormaliseContext, record: ResourceRecord) -> Iterator[tuple[Any, tuple[str, ...]]]:
     """Every edge location a core network's policy (or base policy) names, with how it was read."""
     values = record.values
     for key in ("base_policy_regions", "base_policy_region"):
@@ -469,9 +469,9 @@ def _edge_locations(context: NormaliseContext, record: TerraformResource) -> Ite
         yield location, (f"{record.address} policy_document edge-locations location = {location!r}",)
 
 
-def _core_network(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _core_network(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     if record.type == "aws_networkmanager_core_network":
-        core: TerraformResource | None = record
+        core: ResourceRecord | None = record
     else:
         core = _ref(context, record.values.get("core_network_id"), "aws_networkmanager_core_network")
     subjects = _ours(record, _behind(context, core))
@@ -483,7 +483,7 @@ def _core_network(context: NormaliseContext, record: TerraformResource) -> Itera
 # --- Azure -------------------------------------------------------------------------------------
 
 
-def _vnet_named(context: NormaliseContext, name: Any, group: Any) -> TerraformResource | None:
+def _vnet_named(context: NormaliseContext, name: Any, group: Any) -> ResourceRecord | None:
     """The virtual network a ``virtual_network_name`` (and ``resource_group_name``) names."""
     found = _ref(context, name, "azurerm_virtual_network") if isinstance(name, Unknown) else None
     if found is not None or not isinstance(name, str):
@@ -496,7 +496,7 @@ def _vnet_named(context: NormaliseContext, name: Any, group: Any) -> TerraformRe
     return None
 
 
-def _azure_far(context: NormaliseContext, record: TerraformResource, key: str, types: tuple[str, ...],
+def _azure_far(context: NormaliseContext, record: ResourceRecord, key: str, types: tuple[str, ...],
                what: str) -> Target:
     value = record.values.get(key)
     other = _ref(context, value, *types)
@@ -506,7 +506,7 @@ def _azure_far(context: NormaliseContext, record: TerraformResource, key: str, t
     return _located(context, other, f"{what} {other.address}")
 
 
-def _vnet_peering(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _vnet_peering(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     local = _vnet_named(context, values.get("virtual_network_name"), values.get("resource_group_name"))
     far = _azure_far(context, record, "remote_virtual_network_id", ("azurerm_virtual_network",),
@@ -517,14 +517,14 @@ def _vnet_peering(context: NormaliseContext, record: TerraformResource) -> Itera
     yield from _flows(_ours(record, [local]), far, _PEERING, f"{what} ({record.address})", record)
 
 
-def _hub_connection(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _hub_connection(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     network = _ref(context, record.values.get("remote_virtual_network_id"), "azurerm_virtual_network")
     far = _azure_far(context, record, "virtual_hub_id", ("azurerm_virtual_hub",), "virtual hub")
     description = f"Virtual WAN hub connection ({record.address})"
     yield from _flows(_ours(record, [network]), far, _PEERING, description, record)
 
 
-def _hub_networks(context: NormaliseContext, hub: TerraformResource | None) -> list[TerraformResource]:
+def _hub_networks(context: NormaliseContext, hub: ResourceRecord | None) -> list[ResourceRecord]:
     if hub is None:
         return []
     return [network for connection in context.of_type("azurerm_virtual_hub_connection")
@@ -532,8 +532,8 @@ def _hub_networks(context: NormaliseContext, hub: TerraformResource | None) -> l
             and (network := _ref(context, connection.values.get("remote_virtual_network_id"))) is not None]
 
 
-def _vpn_site(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
-    networks: list[TerraformResource] = []
+def _vpn_site(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    networks: list[ResourceRecord] = []
     for connection in context.of_type("azurerm_vpn_gateway_connection"):
         if _ref(context, connection.values.get("remote_vpn_site_id")) is record:
             gateway = _ref(context, connection.values.get("vpn_gateway_id"), "azurerm_vpn_gateway")
@@ -546,7 +546,7 @@ def _vpn_site(context: NormaliseContext, record: TerraformResource) -> Iterator[
         yield from _flows(subjects, (far, None), _INTERCONNECT, description, record)
 
 
-def _site_addresses(site: TerraformResource) -> list[tuple[Any, str]]:
+def _site_addresses(site: ResourceRecord) -> list[tuple[Any, str]]:
     """The far ends of a VPN site: each link's address, else the site's address ranges."""
     links = [(link.get("ip_address") or link.get("fqdn"), "link.ip_address")
              for link in values_at(site.values, "link") if isinstance(link, dict)]
@@ -554,7 +554,7 @@ def _site_addresses(site: TerraformResource) -> list[tuple[Any, str]]:
     return links or ranges or [(None, "link.ip_address")]
 
 
-def _gateway_networks(context: NormaliseContext, gateway: TerraformResource | None) -> list[TerraformResource]:
+def _gateway_networks(context: NormaliseContext, gateway: ResourceRecord | None) -> list[ResourceRecord]:
     """A virtual network gateway and the VNet its GatewaySubnet belongs to."""
     if gateway is None:
         return []
@@ -567,7 +567,7 @@ def _gateway_networks(context: NormaliseContext, gateway: TerraformResource | No
     return [item for item in found if item is not None]
 
 
-def _circuit_place(context: NormaliseContext, circuit: TerraformResource) -> Target:
+def _circuit_place(context: NormaliseContext, circuit: ResourceRecord) -> Target:
     location = circuit.values.get("peering_location")
     if location is None and circuit.values.get("express_route_port_id") is not None:
         return _express_route_port(context, circuit, circuit.values["express_route_port_id"], "express_route_port_id")
@@ -575,7 +575,7 @@ def _circuit_place(context: NormaliseContext, circuit: TerraformResource) -> Tar
     return with_provenance(where, (f"circuit {circuit.address}", *where.provenance)), circuit.address
 
 
-def _gateway_connection(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _gateway_connection(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     gateway = _ref(context, values.get("virtual_network_gateway_id"), "azurerm_virtual_network_gateway")
     subjects = _ours(record, _gateway_networks(context, gateway))
@@ -608,7 +608,7 @@ def _gateway_connection(context: NormaliseContext, record: TerraformResource) ->
 # --- Google ------------------------------------------------------------------------------------
 
 
-def _gcp_network_peering(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _gcp_network_peering(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     # VPC networks are global: a peer is placed only where it obviously is (its subnetworks are scanned,
     # or it is an auto-mode network, which has a subnetwork in every region).
     peer = _ref(context, record.values.get("peer_network"), "google_compute_network")
@@ -628,7 +628,7 @@ def _gcp_network_peering(context: NormaliseContext, record: TerraformResource) -
         yield from _flows(subjects, (everywhere, peer.address), _PEERING, description, record)
 
 
-def _interconnect_attachment(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _interconnect_attachment(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     values = record.values
     router = _ref(context, values.get("router"), "google_compute_router")
     network = _ref(context, router.values.get("network"), "google_compute_network") if router else None
@@ -645,7 +645,7 @@ def _interconnect_attachment(context: NormaliseContext, record: TerraformResourc
 
 # --- dispatch ----------------------------------------------------------------------------------
 
-_HANDLERS: dict[str, Callable[[NormaliseContext, TerraformResource], Iterator[Flow]]] = {
+_HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]]] = {
     "aws_vpc_peering_connection": _vpc_peering,
     "aws_vpc_peering_connection_accepter": _accepter(
         "vpc_peering_connection_id", "aws_vpc_peering_connection", "vpc_id", "peer_owner_id",
@@ -676,7 +676,7 @@ _HANDLERS: dict[str, Callable[[NormaliseContext, TerraformResource], Iterator[Fl
 }
 
 
-def extra_flows(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def extra_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """Network flows of one record beyond what the resource map declares."""
     handler = _HANDLERS.get(record.type)
     if handler is None or record.mode != "managed":

@@ -1,4 +1,4 @@
-"""Normalise: ``TerraformResource`` records (from HCL or a plan) -> the scanner's ``Inventory``.
+"""Normalise: ``ResourceRecord`` records (from HCL or a plan) -> the scanner's ``Inventory``.
 
 Pure: records and rules in, inventory out. What a type means is the resource map
 (``resource_map.py``); how a value is placed is a target resolver (``targets.py``).
@@ -11,11 +11,11 @@ from dataclasses import replace
 from typing import TypeVar
 
 from providers.interface import ScanOptions
-from providers.terraform import access, diagnostics, guardrails, network
-from providers.terraform.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, values_at
-from providers.terraform.resource_map import resource_map
-from providers.terraform.targets import TARGETS, TargetResolver
-from providers.terraform.values import TerraformResource
+from providers.semantics import access, diagnostics, guardrails, network
+from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, values_at
+from providers.semantics.records import ResourceRecord
+from providers.semantics.resource_map import resource_map
+from providers.semantics.targets import TARGETS, TargetResolver
 from scanner.model import CoverageGap, Flow, Inventory, Location
 
 _T = TypeVar("_T")
@@ -25,7 +25,7 @@ RESOLVERS: dict[str, TargetResolver] = {**TARGETS, **diagnostics.TARGETS, **netw
 
 
 def to_inventory(
-    records: Sequence[TerraformResource],
+    records: Sequence[ResourceRecord],
     options: ScanOptions,
     gaps: Sequence[CoverageGap] = (),
     scanned: Sequence[str] = (),
@@ -76,9 +76,9 @@ def _same_place(here: Location, there: Location) -> bool:
 
 
 def _guarded(
-    source: Callable[[NormaliseContext, TerraformResource], Iterable[_T]],
+    source: Callable[[NormaliseContext, ResourceRecord], Iterable[_T]],
     context: NormaliseContext,
-    record: TerraformResource,
+    record: ResourceRecord,
     problems: list[CoverageGap],
 ) -> list[_T]:
     """What one record yields, or a coverage gap for that record alone if reading it fails.
@@ -97,7 +97,7 @@ def _guarded(
         return []
 
 
-def flows_of(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def flows_of(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """The flows one record declares, per the resource map."""
     spec = resource_map().get(record.type)
     if spec is None:

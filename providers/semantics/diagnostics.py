@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from providers.terraform.context import (
+from providers.semantics.context import (
     NormaliseContext,
     first,
     json_document,
@@ -33,8 +33,8 @@ from providers.terraform.context import (
     values_at,
     with_provenance,
 )
-from providers.terraform.targets import Target, TargetResolver
-from providers.terraform.values import TerraformResource, Unknown
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.targets import Target, TargetResolver
 from scanner import geography
 from scanner.endpoints import (
     Endpoint,
@@ -55,7 +55,7 @@ from scanner.telemetry_settings import (
 )
 
 
-def _said(record: TerraformResource, path: str, value: Any) -> str:
+def _said(record: ResourceRecord, path: str, value: Any) -> str:
     """A provenance step: what an attribute says, a reference shown as the reference it is."""
     if isinstance(value, Unknown) and value.ref and value.attribute:
         where = f" ({record.source.path}:{record.source.line})" if record.source.line else ""
@@ -129,7 +129,7 @@ def _aws_hops(context: NormaliseContext, value: Any, steps: tuple[str, ...], see
 _FORWARDERS = {"firehose": "Firehose stream", "logs": "CloudWatch Logs destination", "lambda": "Lambda function"}
 
 
-def _receiver(context: NormaliseContext, value: Any) -> TerraformResource | None:
+def _receiver(context: NormaliseContext, value: Any) -> ResourceRecord | None:
     other = context.referenced(value)
     if other is not None or not isinstance(value, str):
         return other
@@ -138,7 +138,7 @@ def _receiver(context: NormaliseContext, value: Any) -> TerraformResource | None
     return _log_group_named(context, match.group(1)) if match else None
 
 
-def _onward(context: NormaliseContext, record: TerraformResource, steps: tuple[str, ...],
+def _onward(context: NormaliseContext, record: ResourceRecord, steps: tuple[str, ...],
             seen: frozenset[str]) -> list[_Hop]:
     if record.type == "aws_kinesis_firehose_delivery_stream":
         return _firehose_hops(context, record, steps, seen)
@@ -172,7 +172,7 @@ def _onward(context: NormaliseContext, record: TerraformResource, steps: tuple[s
     return []
 
 
-def _forwarder_stack_hops(context: NormaliseContext, stack: TerraformResource, steps: tuple[str, ...]) -> list[_Hop]:
+def _forwarder_stack_hops(context: NormaliseContext, stack: ResourceRecord, steps: tuple[str, ...]) -> list[_Hop]:
     """A CloudFormation stack as a destination: Datadog's documented way to install its log Forwarder."""
     parameters = stack.values.get("parameters")
     site = parameters.get("DdSite") if isinstance(parameters, Mapping) else None
@@ -192,7 +192,7 @@ def _forwarder_stack_hops(context: NormaliseContext, stack: TerraformResource, s
     return [_unknown_hop("aws", steps, reason, stack.address)]
 
 
-def _stream_readers(context: NormaliseContext, stream: TerraformResource) -> Iterator[TerraformResource]:
+def _stream_readers(context: NormaliseContext, stream: ResourceRecord) -> Iterator[ResourceRecord]:
     """Firehose streams and Lambda functions that read a Kinesis stream (and so carry its data on)."""
     for firehose in context.of_type("aws_kinesis_firehose_delivery_stream"):
         source = first(values_at(firehose.values, "kinesis_source_configuration.kinesis_stream_arn"))
@@ -205,7 +205,7 @@ def _stream_readers(context: NormaliseContext, stream: TerraformResource) -> Ite
                 yield function
 
 
-def _ref_to(record: TerraformResource) -> Unknown:
+def _ref_to(record: ResourceRecord) -> Unknown:
     return Unknown(f"{record.address}.arn", ref=record.address, attribute="arn")
 
 
@@ -232,7 +232,7 @@ _FIREHOSE_BACKUPS = (
 )
 
 
-def _firehose_hops(context: NormaliseContext, firehose: TerraformResource, steps: tuple[str, ...],
+def _firehose_hops(context: NormaliseContext, firehose: ResourceRecord, steps: tuple[str, ...],
                    seen: frozenset[str]) -> list[_Hop]:
     """Where a Firehose stream delivers: its destination, then its backup buckets."""
     destination = firehose.values.get("destination")
@@ -279,7 +279,7 @@ def _aws_host_hop(value: Any, steps: tuple[str, ...]) -> _Hop:
     return _Hop(placed("aws", region, (*steps, f"region {region} in the endpoint host")), None, f"AWS {region}")
 
 
-def _firehose(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _firehose(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """A delivery stream's own flows: its data, and its source stream's, go to each destination."""
     source = first(values_at(record.values, "kinesis_source_configuration.kinesis_stream_arn"))
     subjects = _unique([record, context.referenced(source) if source is not None else None])
@@ -353,7 +353,7 @@ def _azure_hop(context: NormaliseContext, value: Any, steps: tuple[str, ...]) ->
     return _Hop(with_provenance(located, (*here, *located.provenance)), other.address, other.address)
 
 
-def _eventhub_namespace(context: NormaliseContext, record: TerraformResource) -> TerraformResource | None:
+def _eventhub_namespace(context: NormaliseContext, record: ResourceRecord) -> ResourceRecord | None:
     namespace_id = record.values.get("namespace_id")
     if namespace_id is not None:
         found = context.referenced(namespace_id)
@@ -426,17 +426,17 @@ def _as_target(hop: _Hop | None) -> Target | None:
     return None if hop is None else (hop.location, hop.target_id)
 
 
-def _target_delivery(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target | None:
+def _target_delivery(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target | None:
     hops = _aws_hops(context, value, (_said(record, path, value),), frozenset({record.address}))
     return _as_target(_decisive(hops))
 
 
-def _target_endpoint_url(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_endpoint_url(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     hop = _endpoint_hop(context, value, (_said(record, path, value),))
     return hop.location, hop.target_id
 
 
-def _target_azure_destination(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_azure_destination(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     steps = (_said(record, path, value),)
     hop = _azure_hop(context, value, steps)
     if hop.target_id is not None:
@@ -445,7 +445,7 @@ def _target_azure_destination(context: NormaliseContext, record: TerraformResour
     return hop.location, hop.target_id
 
 
-def _target_azure_partner(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_azure_partner(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     hop = _partner_hop(context, value, (_said(record, path, value),))
     return hop.location, hop.target_id
 
@@ -461,10 +461,10 @@ TARGETS: dict[str, TargetResolver] = {
 
 # --- flows a path cannot express --------------------------------------------------------------------
 
-Subjects = list[TerraformResource]
+Subjects = list[ResourceRecord]
 
 
-def _flows(record: TerraformResource, subjects: Subjects, kind: FlowKind, what: str,
+def _flows(record: ResourceRecord, subjects: Subjects, kind: FlowKind, what: str,
            hop: _Hop | None) -> Iterator[Flow]:
     if hop is None:
         return
@@ -481,8 +481,8 @@ def _flows(record: TerraformResource, subjects: Subjects, kind: FlowKind, what: 
         )
 
 
-def _unique(records: Iterable[TerraformResource | None]) -> Subjects:
-    found: dict[str, TerraformResource] = {}
+def _unique(records: Iterable[ResourceRecord | None]) -> Subjects:
+    found: dict[str, ResourceRecord] = {}
     for record in records:
         if record is not None:
             found.setdefault(record.address, record)
@@ -493,11 +493,11 @@ def _unique(records: Iterable[TerraformResource | None]) -> Subjects:
 class _Index:
     """Look-ups by log group name, built once per input (diagnostics follow names a lot)."""
 
-    log_groups: Mapping[str, TerraformResource]
+    log_groups: Mapping[str, ResourceRecord]
     """``aws_cloudwatch_log_group`` by ``name``."""
-    logging_to: Mapping[str, tuple[TerraformResource, ...]]
+    logging_to: Mapping[str, tuple[ResourceRecord, ...]]
     """Lambda functions by the log group they write to (``/aws/lambda/<name>`` or ``logging_config``)."""
-    subscriptions: Mapping[str, tuple[TerraformResource, ...]]
+    subscriptions: Mapping[str, tuple[ResourceRecord, ...]]
     """Subscription filters by the name of the log group they subscribe."""
 
 
@@ -506,17 +506,17 @@ def _index(context: NormaliseContext) -> _Index:
 
 
 def _build_index(context: NormaliseContext) -> _Index:
-    log_groups: dict[str, TerraformResource] = {}
+    log_groups: dict[str, ResourceRecord] = {}
     for group in context.of_type("aws_cloudwatch_log_group"):
         if isinstance(group.values.get("name"), str):
             log_groups.setdefault(group.values["name"], group)
-    logging_to: dict[str, list[TerraformResource]] = {}
+    logging_to: dict[str, list[ResourceRecord]] = {}
     for function in context.of_type("aws_lambda_function"):
         custom = first(values_at(function.values, "logging_config.log_group"))
         name = custom if custom is not None else f"/aws/lambda/{function.values.get('function_name')}"
         if isinstance(name, str):
             logging_to.setdefault(name, []).append(function)
-    subscriptions: dict[str, list[TerraformResource]] = {}
+    subscriptions: dict[str, list[ResourceRecord]] = {}
     for subscription in context.of_type("aws_cloudwatch_log_subscription_filter"):
         named = subscription.values.get("log_group_name")
         if isinstance(named, Unknown):
@@ -531,7 +531,7 @@ def _build_index(context: NormaliseContext) -> _Index:
     )
 
 
-def _log_group_named(context: NormaliseContext, name: Any) -> TerraformResource | None:
+def _log_group_named(context: NormaliseContext, name: Any) -> ResourceRecord | None:
     return _index(context).log_groups.get(name) if isinstance(name, str) else None
 
 
@@ -547,12 +547,12 @@ def _log_group_subjects(context: NormaliseContext, name: Any) -> Subjects:
     return _unique([_log_group_named(context, name), *_index(context).logging_to.get(name, ())])
 
 
-def _subscriptions_of(context: NormaliseContext, group: TerraformResource) -> tuple[TerraformResource, ...]:
+def _subscriptions_of(context: NormaliseContext, group: ResourceRecord) -> tuple[ResourceRecord, ...]:
     name = group.values.get("name")
     return _index(context).subscriptions.get(name, ()) if isinstance(name, str) else ()
 
 
-def _subscription_filter(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _subscription_filter(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     destination = record.values.get("destination_arn")
     if destination is None:
         return
@@ -562,8 +562,8 @@ def _subscription_filter(context: NormaliseContext, record: TerraformResource) -
     yield from _flows(record, subjects, FlowKind.LOG_EXPORT, "CloudWatch log subscription", _decisive(hops))
 
 
-def _regional_dwp(context: NormaliseContext, record: TerraformResource,
-                  keep: Callable[[TerraformResource], bool] = lambda r: True) -> Subjects:
+def _regional_dwp(context: NormaliseContext, record: ResourceRecord,
+                  keep: Callable[[ResourceRecord], bool] = lambda r: True) -> Subjects:
     """DWP AWS resources holding data in the region of ``record`` (all regions when its own is unknown)."""
     region = context.location(record).region
     found = []
@@ -578,7 +578,7 @@ def _regional_dwp(context: NormaliseContext, record: TerraformResource,
     return found
 
 
-def _account_policy(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _account_policy(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     if record.values.get("policy_type") != "SUBSCRIPTION_FILTER_POLICY":
         return
     document = record.values.get("policy_document")
@@ -652,7 +652,7 @@ _NAMESPACE_TYPES = {
 }
 
 
-def _streamed(record: TerraformResource) -> Callable[[TerraformResource], bool]:
+def _streamed(record: ResourceRecord) -> Callable[[ResourceRecord], bool]:
     """Which resources' metrics a metric stream carries, from its namespace filters."""
     include = [n for n in values_at(record.values, "include_filter.namespace") if isinstance(n, str)]
     exclude = [n for n in values_at(record.values, "exclude_filter.namespace") if isinstance(n, str)]
@@ -669,7 +669,7 @@ def _streamed(record: TerraformResource) -> Callable[[TerraformResource], bool]:
                           and (excluded is None or not other.type.startswith(excluded)))
 
 
-def _metric_stream(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _metric_stream(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     firehose = record.values.get("firehose_arn")
     if firehose is None:
         return
@@ -678,7 +678,7 @@ def _metric_stream(context: NormaliseContext, record: TerraformResource) -> Iter
     yield from _flows(record, subjects, FlowKind.TELEMETRY, "CloudWatch metric stream", _decisive(hops))
 
 
-def _config_channel(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _config_channel(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     bucket = record.values.get("s3_bucket_name")
     if bucket is None:
         return
@@ -688,12 +688,12 @@ def _config_channel(context: NormaliseContext, record: TerraformResource) -> Ite
     yield from _flows(record, subjects, FlowKind.LOG_EXPORT, "AWS Config delivery channel", _decisive(hops))
 
 
-def _metric_alarm(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _metric_alarm(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """An alarm on a DWP resource notifies wherever its SNS topics' HTTP(S) subscriptions point."""
     dimensions = record.values.get("dimensions")
     named = dimensions.values() if isinstance(dimensions, Mapping) else ()
     subjects = _unique([record, *(context.referenced(v) for v in named)])
-    topics: dict[str, tuple[TerraformResource, str]] = {}
+    topics: dict[str, tuple[ResourceRecord, str]] = {}
     for path in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
         for action in values_at(record.values, path):
             topic = context.referenced(action)
@@ -715,7 +715,7 @@ def _metric_alarm(context: NormaliseContext, record: TerraformResource) -> Itera
 _DATADOG_LAYER = re.compile(r"arn:aws[\w-]*:lambda:[^:]*:464622532012:layer:Datadog-")
 
 
-def _env_hops(context: NormaliseContext, record: TerraformResource, env: Mapping[str, Any], path: str,
+def _env_hops(context: NormaliseContext, record: ResourceRecord, env: Mapping[str, Any], path: str,
               datadog: bool = False, paths: Mapping[str, str] | None = None,
               seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, _Hop]]:
     """``(variable, hop)`` for every telemetry destination in an environment, known or not.
@@ -750,7 +750,7 @@ def _env_hops(context: NormaliseContext, record: TerraformResource, env: Mapping
                 yield name, _unknown_hop("external", step, value.reason, "an unresolved endpoint")
 
 
-def _lambda_function(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _lambda_function(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     env = first(values_at(record.values, "environment.variables"))
     if isinstance(env, Unknown):
         yield from _unreadable_settings(record, "environment.variables", env, "Lambda settings")
@@ -760,7 +760,7 @@ def _lambda_function(context: NormaliseContext, record: TerraformResource) -> It
         yield from _flows(record, [record], FlowKind.TELEMETRY, f"Lambda setting {name}", hop)
 
 
-def _has_datadog_layer(record: TerraformResource) -> bool:
+def _has_datadog_layer(record: ResourceRecord) -> bool:
     layers = record.values.get("layers")
     return isinstance(layers, list) and any(isinstance(a, str) and _DATADOG_LAYER.match(a) for a in layers)
 
@@ -778,7 +778,7 @@ def _beside_local(found: list[tuple[str, _Hop]]) -> list[tuple[str, _Hop]]:
     return [item for item in found if item not in local] if len(local) < len(found) else found
 
 
-def _unreadable_settings(record: TerraformResource, path: str, value: Any, what: str) -> Iterator[Flow]:
+def _unreadable_settings(record: ResourceRecord, path: str, value: Any, what: str) -> Iterator[Flow]:
     """Settings that cannot be read are an unknown destination, never silence."""
     reason = value.reason if isinstance(value, Unknown) else f"{path} is not a readable document"
     step = (setting(record, path, value),)
@@ -787,7 +787,7 @@ def _unreadable_settings(record: TerraformResource, path: str, value: Any, what:
                                    "telemetry settings send is not known", "unreadable settings"))
 
 
-def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _ecs_task_definition(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     raw = record.values.get("container_definitions")
     containers = json_document(raw)
     if not isinstance(containers, list):
@@ -815,7 +815,7 @@ def _ecs_task_definition(context: NormaliseContext, record: TerraformResource) -
         yield from _flows(record, subjects, kinds[what], what, hop)
 
 
-def _log_driver_hops(context: NormaliseContext, record: TerraformResource, config: Any,
+def _log_driver_hops(context: NormaliseContext, record: ResourceRecord, config: Any,
                      path: str) -> Iterator[tuple[str, _Hop]]:
     if not isinstance(config, dict):
         return
@@ -849,7 +849,7 @@ _DRIVER_ADDRESS = {"splunk": "splunk-url", "syslog": "syslog-address", "fluentd"
                    "gelf": "gelf-address"}
 
 # Fluent Bit outputs (FireLens): the option holding the host, and its default where the plugin has one.
-def _firelens_hop(context: NormaliseContext, record: TerraformResource, options: Mapping[str, Any],
+def _firelens_hop(context: NormaliseContext, record: ResourceRecord, options: Mapping[str, Any],
                   where: str) -> _Hop | None:
     plugin = str(get_folded(options, "name") or "").lower()
     region = get_folded(options, "region") or get_folded(options, "aws_region")
@@ -895,7 +895,7 @@ _SITE_CONFIG_INSIGHTS = {
 }
 
 
-def _azure_app(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _azure_app(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     settings = record.values.get("app_settings")
     if isinstance(settings, Unknown):
         yield from _unreadable_settings(record, "app_settings", settings, "app settings")
@@ -909,7 +909,7 @@ def _azure_app(context: NormaliseContext, record: TerraformResource) -> Iterator
         yield from _flows(record, [record], FlowKind.TELEMETRY, f"app setting {name}", hop)
 
 
-def _container_app(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _container_app(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     for container in values_at(record.values, "template.container"):
         if not isinstance(container, Mapping):
             continue
@@ -932,7 +932,7 @@ _DCR_DESTINATIONS = (
 )
 
 
-def _dcr_association(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _dcr_association(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """A data collection rule associated with a DWP machine sends its logs where the rule does."""
     rule = context.referenced(record.values.get("data_collection_rule_id"))
     if rule is None:
@@ -953,7 +953,7 @@ _ALERT_ACTIONS = {
 }
 
 
-def _azure_alert(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _azure_alert(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """An alert rule on DWP resources notifies wherever its action groups' webhooks point."""
     subjects = _unique([record, *(context.referenced(s) for s in values_at(record.values, "scopes"))])
     path = _ALERT_ACTIONS[record.type]
@@ -979,10 +979,10 @@ _VENDOR_URLS = {
 }
 
 
-def _vendor_hop(context: NormaliseContext, record: TerraformResource, steps: tuple[str, ...]) -> _Hop:
+def _vendor_hop(context: NormaliseContext, record: ResourceRecord, steps: tuple[str, ...]) -> _Hop:
     """Where a vendor resource's data is: the vendor site its Terraform provider is configured for."""
     vendor = record.type.split("_", 1)[0]
-    provider = record.provider
+    provider = record.placement
     if vendor == "newrelic":
         region = provider.region
         if isinstance(region.value, str):
@@ -1034,7 +1034,7 @@ _INTEGRATIONS = {
 _CLOUD_PREFIXES = {"aws": "aws_", "azure": "azurerm_", "gcp": "google_"}
 
 
-def _integration(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def _integration(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """A vendor integration pulls metrics (and often logs) of every resource of the cloud account."""
     cloud, what, include_path, exclude_path = _INTEGRATIONS[record.type]
     include = {r for r in values_at(record.values, include_path) if isinstance(r, str)} if include_path else set()
@@ -1056,7 +1056,7 @@ def _integration(context: NormaliseContext, record: TerraformResource) -> Iterat
     yield from _flows(record, subjects, FlowKind.TELEMETRY, what, hop)
 
 
-_HANDLERS: dict[str, Callable[[NormaliseContext, TerraformResource], Iterator[Flow]]] = {
+_HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]]] = {
     "aws_kinesis_firehose_delivery_stream": _firehose,
     "aws_cloudwatch_log_subscription_filter": _subscription_filter,
     "aws_cloudwatch_log_account_policy": _account_policy,
@@ -1072,7 +1072,7 @@ _HANDLERS: dict[str, Callable[[NormaliseContext, TerraformResource], Iterator[Fl
 }
 
 
-def extra_flows(context: NormaliseContext, record: TerraformResource) -> Iterator[Flow]:
+def extra_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
     """Diagnostics flows of one record beyond what the resource map declares."""
     handler = _HANDLERS.get(record.type)
     if handler is not None:

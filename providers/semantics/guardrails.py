@@ -19,9 +19,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from providers.terraform.context import NormaliseContext, values_at
-from providers.terraform.policy_documents import Statement, read_policy
-from providers.terraform.values import TerraformResource, Unknown, first_unknown
+from providers.semantics.context import NormaliseContext, values_at
+from providers.semantics.policy_documents import Statement, read_policy
+from providers.semantics.records import ResourceRecord, Unknown, first_unknown
 from scanner import geography
 from scanner.model import Guardrail
 
@@ -48,7 +48,7 @@ _ASSIGNMENTS = {
 }
 
 
-def guardrails(context: NormaliseContext, record: TerraformResource) -> Iterator[Guardrail]:
+def guardrails(context: NormaliseContext, record: ResourceRecord) -> Iterator[Guardrail]:
     """The region guardrails one record establishes."""
     if record.mode != "managed":
         return
@@ -103,7 +103,7 @@ def unexempted_services(statement: Statement) -> list[str]:
     return [s for s in GLOBAL_SERVICES if not any(a == "*" or a.startswith(f"{s}:") for a in exempt)]
 
 
-def _attached(context: NormaliseContext, policy: TerraformResource) -> bool:
+def _attached(context: NormaliseContext, policy: ResourceRecord) -> bool:
     for attachment in context.of_type("aws_organizations_policy_attachment"):
         value = attachment.values.get("policy_id")
         if context.referenced(value) is policy or (isinstance(value, str) and value == policy.values.get("id")):
@@ -111,7 +111,7 @@ def _attached(context: NormaliseContext, policy: TerraformResource) -> bool:
     return False
 
 
-def _scp(context: NormaliseContext, record: TerraformResource) -> Guardrail | None:
+def _scp(context: NormaliseContext, record: ResourceRecord) -> Guardrail | None:
     policy_type = record.values.get("type", "SERVICE_CONTROL_POLICY")
     if policy_type != "SERVICE_CONTROL_POLICY":
         return None
@@ -184,7 +184,7 @@ def _enforced(values: Mapping[str, Any]) -> bool:
     return enforce is True or enforce == "Default"
 
 
-def _allowed_locations(context: NormaliseContext, record: TerraformResource) -> Guardrail | None:
+def _allowed_locations(context: NormaliseContext, record: ResourceRecord) -> Guardrail | None:
     definition = _definition(context, record.values.get("policy_definition_id"))
     if definition is None:
         return None

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.terraform.resource_map import FlowSpec, TypeSpec, holds_data, resource_map
-from providers.terraform.values import TerraformResource, Unknown
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, resource_map
 from scanner import geography
 from scanner.model import NOT_DWP, Classification, Location, Resource
 
@@ -26,7 +26,7 @@ CLOUD_OF_PREFIX = {"aws": "aws", "azurerm": "azure", "google": "gcp"}
 class NormaliseContext:
     """Lookups across all records of one input (references, bucket names, ARNs)."""
 
-    def __init__(self, records: Sequence[TerraformResource], options: ScanOptions) -> None:
+    def __init__(self, records: Sequence[ResourceRecord], options: ScanOptions) -> None:
         self.options = options
         self.rules = options.rules
         self.estate = options.estate
@@ -35,21 +35,21 @@ class NormaliseContext:
         # Plans index instances (aws_s3_bucket.b[0]); HCL references name the resource (aws_s3_bucket.b).
         for record in records:
             self.by_address.setdefault(re.sub(r"\[[^\]]*\]$", "", record.address), record)
-        self.by_identity: dict[str, TerraformResource] = {}
+        self.by_identity: dict[str, ResourceRecord] = {}
         for record in records:
             for key in ("arn", "id", "bucket", "name", "identifier", "function_name", "cluster_identifier"):
                 value = record.values.get(key)
                 if isinstance(value, str) and value:
                     self.by_identity.setdefault(value, record)
         self.records = records
-        self._by_type: dict[str, list[TerraformResource]] = {}
+        self._by_type: dict[str, list[ResourceRecord]] = {}
         for record in records:
             self._by_type.setdefault(record.type, []).append(record)
         self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
 
-    def of_type(self, resource_type: str) -> Sequence[TerraformResource]:
+    def of_type(self, resource_type: str) -> Sequence[ResourceRecord]:
         """Every record of one type, in input order (concern modules ask this a lot)."""
         return self._by_type.get(resource_type, ())
 
@@ -61,7 +61,7 @@ class NormaliseContext:
 
     # --- resources -----------------------------------------------------------------------------
 
-    def resource(self, record: TerraformResource) -> Resource:
+    def resource(self, record: ResourceRecord) -> Resource:
         cached = self._resources.get(record.address)
         if cached is not None:
             return cached
@@ -77,11 +77,11 @@ class NormaliseContext:
         self._resources[record.address] = resource
         return resource
 
-    def classification(self, record: TerraformResource) -> Classification:
+    def classification(self, record: ResourceRecord) -> Classification:
         tags: dict[str, Any] = {}
         unknown_tags: str | None = None
         if record.type.startswith("aws_"):
-            default_tags = record.provider.default_tags
+            default_tags = record.placement.default_tags
             marker = default_tags.get("__unknown__")
             if isinstance(marker, Unknown):
                 unknown_tags = f"the provider's default_tags: {marker.reason}"
@@ -103,18 +103,18 @@ class NormaliseContext:
             return NOT_DWP
         return self.rules.classify(tags, scopes, unknown_tags=unknown_tags)
 
-    def scope_of(self, record: TerraformResource) -> str | None:
+    def scope_of(self, record: ResourceRecord) -> str | None:
         for key in ("project", "subscription_id", "account_id"):
             value = record.values.get(key)
             if isinstance(value, str):
                 return value
         for key in ("project", "subscription_id", "account_id"):
-            setting = record.provider.extra.get(key)
+            setting = record.placement.extra.get(key)
             if setting is not None and isinstance(setting.value, str):
                 return setting.value
         return None
 
-    def location(self, record: TerraformResource) -> Location:
+    def location(self, record: ResourceRecord) -> Location:
         cached = self._locations.get(record.address)
         if cached is None:
             self._locations[record.address] = Location("unknown", None, None, None, ("(placing)",))
@@ -122,7 +122,7 @@ class NormaliseContext:
             self._locations[record.address] = cached
         return cached
 
-    def _place(self, record: TerraformResource) -> Location:
+    def _place(self, record: ResourceRecord) -> Location:
         cloud = CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown")
         spec = resource_map().get(record.type, TypeSpec())
         if cloud == "aws":
@@ -131,7 +131,7 @@ class NormaliseContext:
                 return global_aws(record.type, kind)
             if "region" in record.values and record.values["region"] is not None:
                 return placed("aws", record.values["region"], record.provenance.get("region", ("region",)))
-            return placed("aws", record.provider.region.value, record.provider.region.provenance)
+            return placed("aws", record.placement.region.value, record.placement.region.provenance)
         if cloud == "azure":
             if "location" in record.values:
                 return placed("azure", record.values["location"], record.provenance.get("location", ("location",)))
@@ -142,13 +142,13 @@ class NormaliseContext:
             for key in ("location", "region", "zone"):
                 if record.values.get(key) is not None:
                     return placed("gcp", record.values[key], record.provenance.get(key, (key,)))
-            for setting in (record.provider.region, record.provider.extra.get("zone")):
+            for setting in (record.placement.region, record.placement.extra.get("zone")):
                 if setting is not None and setting.value is not None:
                     return placed("gcp", setting.value, setting.provenance)
             return placed("gcp", Unknown("neither the resource nor its provider sets a region"), ())
         return unplaced(cloud, f"{record.type} is not a cloud resource")
 
-    def _location_of_reference(self, record: TerraformResource, path: str) -> Location:
+    def _location_of_reference(self, record: ResourceRecord, path: str) -> Location:
         value = first(values_at(record.values, path))
         other = self.referenced(value)
         if other is None:
@@ -160,7 +160,7 @@ class NormaliseContext:
 
     # --- references ----------------------------------------------------------------------------
 
-    def referenced(self, value: Any) -> TerraformResource | None:
+    def referenced(self, value: Any) -> ResourceRecord | None:
         """The record a value points at: an unknown with ``ref``, an ARN, a name or an Azure id."""
         if isinstance(value, Unknown):
             return self.by_address.get(value.ref) if value.ref else None
@@ -176,24 +176,24 @@ class NormaliseContext:
 
     # --- flows ---------------------------------------------------------------------------------
 
-    def subjects(self, record: TerraformResource, spec: FlowSpec) -> list[TerraformResource]:
+    def subjects(self, record: ResourceRecord, spec: FlowSpec) -> list[ResourceRecord]:
         """Whose data the flow carries: the named subject when it resolves, else the declaring resource."""
         if not spec.subject:
             return [record]
-        found: list[TerraformResource | None] = []
+        found: list[ResourceRecord | None] = []
         for path in spec.subject:
             special = SUBJECTS.get(path)
             if special is not None:
                 found.extend(special(self, record))
             else:
                 found.extend(self.referenced(v) for v in values_at(record.values, path))
-        subjects: dict[str, TerraformResource] = {}
+        subjects: dict[str, ResourceRecord] = {}
         for subject in found:
             if subject is not None and subject.address != record.address:
                 subjects.setdefault(subject.address, subject)
         return list(subjects.values()) or [record]
 
-    def backup_subjects(self, plan: TerraformResource) -> list[TerraformResource]:
+    def backup_subjects(self, plan: ResourceRecord) -> list[ResourceRecord]:
         """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""
         subjects = []
         for record in self.of_type("aws_backup_selection"):
@@ -207,12 +207,12 @@ class NormaliseContext:
         # The plan itself may be tagged DWP; keep it so its own classification counts too.
         return [plan, *subjects] if subjects else []
 
-    def registry_subjects(self, config: TerraformResource) -> list[TerraformResource]:
+    def registry_subjects(self, config: ResourceRecord) -> list[ResourceRecord]:
         """Repositories an ECR registry replication copies: every repository in the same region."""
         here = self.location(config).region
         return [r for r in self.records if r.type == "aws_ecr_repository" and self.location(r).region == here]
 
-    def global_cluster_peers(self, member: TerraformResource) -> list[TerraformResource]:
+    def global_cluster_peers(self, member: ResourceRecord) -> list[ResourceRecord]:
         """An Aurora global database copies every member's data to every other member."""
         group = self.referenced(first(values_at(member.values, "global_cluster_identifier")))
         if group is None:
@@ -228,7 +228,7 @@ class NormaliseContext:
         return peers
 
 
-SUBJECTS: dict[str, Callable[[NormaliseContext, TerraformResource], list[TerraformResource]]] = {
+SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRecord]]] = {
     "backup_selection": NormaliseContext.backup_subjects,
     "ecr_registry": NormaliseContext.registry_subjects,
     "global_cluster_peers": NormaliseContext.global_cluster_peers,
@@ -273,7 +273,7 @@ def with_provenance(location: Location, provenance: tuple[str, ...]) -> Location
     return Location(location.cloud, location.region, location.country, location.uk, provenance, location.note)
 
 
-def setting(record: TerraformResource, path: str, value: Any) -> str:
+def setting(record: ResourceRecord, path: str, value: Any) -> str:
     """A provenance step: what an attribute says and where, with the variables and locals behind it."""
     shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
     known = _longest_known(record, path)
@@ -285,7 +285,7 @@ def setting(record: TerraformResource, path: str, value: Any) -> str:
     return " -> ".join((f"{record.address} {path} = {shown}{where}", *behind))
 
 
-def _longest_known(record: TerraformResource, path: str) -> str | None:
+def _longest_known(record: ResourceRecord, path: str) -> str | None:
     parts = path.split(".")
     for end in range(len(parts), 0, -1):
         candidate = ".".join(parts[:end])

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from providers.terraform.context import (
+from providers.semantics.context import (
     NormaliseContext,
     global_aws,
     placed,
@@ -15,22 +15,22 @@ from providers.terraform.context import (
     unresolved_value,
     with_provenance,
 )
-from providers.terraform.values import TerraformResource, Unknown
+from providers.semantics.records import ResourceRecord, Unknown
 from scanner import geography
 from scanner.model import Location
 
 Target = tuple[Location, str | None]
 """Where the data lands, and the receiving resource's address when the inventory has it."""
 
-TargetResolver = Callable[[NormaliseContext, TerraformResource, Any, str], Target | None]
+TargetResolver = Callable[[NormaliseContext, ResourceRecord, Any, str], Target | None]
 """(context, declaring record, value at the path, the path) -> target, or None for "no flow"."""
 
 
-def _target_aws_region(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_aws_region(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return placed("aws", value, (setting(record, path, value),)), None
 
 
-def _target_aws_arn(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_aws_arn(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     other = context.referenced(value)
     if other is not None:
         return context.location(other), other.address
@@ -42,7 +42,7 @@ def _target_aws_arn(context: NormaliseContext, record: TerraformResource, value:
     return unresolved_value("aws", value), None
 
 
-def _target_s3_bucket(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_s3_bucket(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     bucket = context.referenced(value)
     if bucket is not None and bucket.type == "aws_s3_bucket":
         placed = context.location(bucket)
@@ -56,11 +56,11 @@ def _target_s3_bucket(context: NormaliseContext, record: TerraformResource, valu
     return unresolved_value("aws", value), None
 
 
-def _target_azure_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_azure_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return placed("azure", value, (setting(record, path, value),)), None
 
 
-def _target_azure_resource(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_azure_resource(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     other = context.referenced(value)
     if other is not None:
         placed = context.location(other)
@@ -71,7 +71,7 @@ def _target_azure_resource(context: NormaliseContext, record: TerraformResource,
 _GEO_REDUNDANT = re.compile(r"^(RA)?G(Z)?RS$|^GeoRedundant$", re.IGNORECASE)
 
 
-def _target_azure_pair(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target | None:
+def _target_azure_pair(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target | None:
     if isinstance(value, Unknown):
         return unresolved_value("azure", value), None
     if not isinstance(value, str) or not _GEO_REDUNDANT.match(value):
@@ -87,15 +87,15 @@ def _target_azure_pair(context: NormaliseContext, record: TerraformResource, val
     return placed("azure", pair, (f"{value}: paired region of {own.region}",)), None
 
 
-def _target_gcp_location(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_gcp_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return placed("gcp", value, (setting(record, path, value),)), None
 
 
-def _target_self(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_self(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return context.location(record), record.address
 
 
-def _target_global_edge(context: NormaliseContext, record: TerraformResource, value: Any, path: str) -> Target:
+def _target_global_edge(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return global_aws(record.type, "global-edge"), record.address
 
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from providers.terraform.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
-from providers.terraform.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
-from providers.terraform.values import TerraformResource, Unknown
+from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
+from providers.semantics.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
+from providers.semantics.records import ResourceRecord, Unknown
 from scanner.estate import Party
 from scanner.model import Grant
 
@@ -102,7 +102,7 @@ class Who:
     readable: bool = True
     """False when the policy could not be read, so who it names is not known."""
 
-    def grant(self, resource_id: str, description: str, record: TerraformResource) -> Grant:
+    def grant(self, resource_id: str, description: str, record: ResourceRecord) -> Grant:
         """The grant of this principal to one resource."""
         notes = [n for n in (self.note, _vendor_note(self.party)) if n]
         return Grant(
@@ -117,7 +117,7 @@ class Who:
         )
 
 
-def grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """The grants one record declares."""
     if record.mode != "managed":
         # Data sources (policy documents, lookups) are read where a managed resource refers to them.
@@ -134,7 +134,7 @@ def grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Gra
 # --- AWS: trust policies ---------------------------------------------------------------------------
 
 
-def role_grants(context: NormaliseContext, role: TerraformResource) -> Iterator[Grant]:
+def role_grants(context: NormaliseContext, role: ResourceRecord) -> Iterator[Grant]:
     """Who can assume a role: against the role, and against each DWP resource its policies reach."""
     document = Index.of(context).document(role.values.get("assume_role_policy"))
     targets = [(role.address, f"trust policy of {role.address}")]
@@ -143,10 +143,10 @@ def role_grants(context: NormaliseContext, role: TerraformResource) -> Iterator[
     yield from document_grants(context, role, role, document, targets)
 
 
-def role_reach(context: NormaliseContext, role: TerraformResource) -> list[tuple[TerraformResource, str]]:
+def role_reach(context: NormaliseContext, role: ResourceRecord) -> list[tuple[ResourceRecord, str]]:
     """DWP resources a role can reach: named by its policies' ``Resource``, or naming the role in their own policy."""
     index = Index.of(context)
-    reached: dict[str, tuple[TerraformResource, str]] = {}
+    reached: dict[str, tuple[ResourceRecord, str]] = {}
     for via, value in index.attached.get(role.address, []):
         for statement in index.document(value).statements:
             if not statement.allows:
@@ -179,9 +179,9 @@ class Index:
                               if r.type == "aws_iam_role" and isinstance(r.values.get("name"), str)}
         self.attached: dict[str, list[tuple[str, Any]]] = {}
         """Role address -> (where from, policy value) of every identity policy attached to it here."""
-        self.naming: dict[str, list[TerraformResource]] = {}
+        self.naming: dict[str, list[ResourceRecord]] = {}
         """Role address -> resource-policy records whose Allow statements name the role."""
-        self.encrypted: dict[str, dict[str, tuple[TerraformResource, str]]] = {}
+        self.encrypted: dict[str, dict[str, tuple[ResourceRecord, str]]] = {}
         """KMS key address -> DWP resources encrypted with it (any ``*kms*`` attribute naming it or its alias)."""
         self.separately: set[str] = set()
         """Resources whose policy a separate resource manages (``aws_s3_bucket_policy`` for a bucket)."""
@@ -196,7 +196,7 @@ class Index:
                     self.separately.add(subject.address)
 
     @functools.cached_property
-    def azure_dwp(self) -> list[TerraformResource]:
+    def azure_dwp(self) -> list[ResourceRecord]:
         """Every DWP Azure resource in the scan."""
         return [r for r in self.context.records
                 if r.mode == "managed" and r.type.startswith("azurerm_") and is_dwp(self.context, r)]
@@ -210,7 +210,7 @@ class Index:
         self._documents[id(value)] = (value, document)
         return document
 
-    def role_named(self, value: Any, owner: TerraformResource | None = None) -> TerraformResource | None:
+    def role_named(self, value: Any, owner: ResourceRecord | None = None) -> ResourceRecord | None:
         """The role of this configuration a value (a reference, a name, an own-account ARN) names."""
         if isinstance(value, Unknown):
             record = self.context.by_address.get(value.ref) if value.ref else None
@@ -225,11 +225,11 @@ class Index:
             return None
         return role
 
-    def _attach(self, role: TerraformResource | None, via: str, value: Any) -> None:
+    def _attach(self, role: ResourceRecord | None, via: str, value: Any) -> None:
         if role is not None:
             self.attached.setdefault(role.address, []).append((via, value))
 
-    def _attachments(self, record: TerraformResource) -> None:
+    def _attachments(self, record: ResourceRecord) -> None:
         context = self.context
         if record.type == "aws_iam_role":
             for block in _listed(record.values.get("inline_policy")):
@@ -250,7 +250,7 @@ class Index:
                 self._attach(self.role_named(role), f"{policy.address} (attached by {record.address})",
                              policy.values.get("policy"))
 
-    def _naming(self, record: TerraformResource) -> None:
+    def _naming(self, record: ResourceRecord) -> None:
         _, attribute, _ = RESOURCE_POLICIES[record.type]
         named: set[str] = set()
         for statement in self.document(record.values.get(attribute)).statements:
@@ -261,7 +261,7 @@ class Index:
                         named.add(role.address)
                         self.naming.setdefault(role.address, []).append(record)
 
-    def _encryption(self, record: TerraformResource) -> None:
+    def _encryption(self, record: ResourceRecord) -> None:
         context = self.context
         for path, value in _kms_values(record.values, ""):
             key = context.referenced(value)
@@ -281,7 +281,7 @@ class Index:
 # --- AWS: resource policies ------------------------------------------------------------------------
 
 
-def resource_policy_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def resource_policy_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """Principals of a resource policy (bucket, key, queue, ...) against the resource and what it guards."""
     subject_path, attribute, _ = RESOURCE_POLICIES[record.type]
     if subject_path is None and record.address in Index.of(context).separately:
@@ -293,7 +293,7 @@ def resource_policy_grants(context: NormaliseContext, record: TerraformResource)
     yield from document_grants(context, record, subject, document, targets)
 
 
-def policy_targets(context: NormaliseContext, record: TerraformResource) -> list[Target]:
+def policy_targets(context: NormaliseContext, record: ResourceRecord) -> list[Target]:
     """What a resource policy guards: its resource and, for a KMS key, the DWP resources the key encrypts."""
     subject_path, _, words = RESOURCE_POLICIES[record.type]
     subject = record
@@ -311,12 +311,12 @@ def policy_targets(context: NormaliseContext, record: TerraformResource) -> list
 
 
 
-def encrypted_with(context: NormaliseContext, key: TerraformResource) -> list[tuple[TerraformResource, str]]:
+def encrypted_with(context: NormaliseContext, key: ResourceRecord) -> list[tuple[ResourceRecord, str]]:
     """DWP resources encrypted with a key: any ``*kms*`` attribute naming the key (directly or by an alias)."""
     return list(Index.of(context).encrypted.get(key.address, {}).values())
 
 
-def kms_grant_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def kms_grant_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``aws_kms_grant``: the grantee can use the key, so it reaches what the key encrypts."""
     key = context.referenced(record.values.get("key_id"))
     statement = Statement(principals=(Principal("AWS", record.values.get("grantee_principal")),))
@@ -330,7 +330,7 @@ def kms_grant_grants(context: NormaliseContext, record: TerraformResource) -> It
     yield from document_grants(context, record, key or record, PolicyDocument((statement,)), targets)
 
 
-def lambda_permission_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def lambda_permission_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``aws_lambda_permission``: who may invoke the function (a service, an account, or anyone)."""
     function = lambda_function(context, record.values.get("function_name")) or record
     principal = record.values.get("principal")
@@ -350,7 +350,7 @@ def lambda_permission_grants(context: NormaliseContext, record: TerraformResourc
     yield from document_grants(context, record, function, PolicyDocument((statement,)), [target])
 
 
-def lambda_function(context: NormaliseContext, value: Any) -> TerraformResource | None:
+def lambda_function(context: NormaliseContext, value: Any) -> ResourceRecord | None:
     """The function a permission names: by reference, ARN or ``function_name`` (which ``referenced`` does not index)."""
     named = context.referenced(value)
     if named is not None and named.type == "aws_lambda_function":
@@ -362,7 +362,7 @@ def lambda_function(context: NormaliseContext, value: Any) -> TerraformResource 
                  and r.values.get("function_name") == name), None)
 
 
-def ram_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def ram_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``aws_ram_principal_association``: the principal reaches every resource in the share."""
     share_value = record.values.get("resource_share_arn")
     share = context.referenced(share_value)
@@ -381,16 +381,16 @@ def ram_grants(context: NormaliseContext, record: TerraformResource) -> Iterator
         yield who.grant(address, description, record)
 
 
-def ram_principal(context: NormaliseContext, subject: TerraformResource, value: Any) -> Who:
+def ram_principal(context: NormaliseContext, subject: ResourceRecord, value: Any) -> Who:
     """A RAM principal: an account id, an organisation or OU ARN, or an IAM role/user ARN."""
     if isinstance(value, str) and value.startswith("arn:aws:organizations:"):
         return org_principal(context, value)
     return aws_principal(context, subject, value)
 
 
-def lakeformation_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def lakeformation_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``aws_lakeformation_permissions``: the principal reaches the database, table or location named."""
-    reached: list[TerraformResource] = []
+    reached: list[ResourceRecord] = []
     for path in ("database.name", "table.name", "table.database_name", "table_with_columns.name",
                  "table_with_columns.database_name", "data_location.arn"):
         named = context.referenced(first(values_at(record.values, path)))
@@ -411,8 +411,8 @@ def lakeformation_grants(context: NormaliseContext, record: TerraformResource) -
 
 def document_grants(
     context: NormaliseContext,
-    record: TerraformResource,
-    subject: TerraformResource,
+    record: ResourceRecord,
+    subject: ResourceRecord,
     document: PolicyDocument,
     targets: Sequence[Target],
 ) -> Iterator[Grant]:
@@ -430,7 +430,7 @@ def document_grants(
                 yield who.grant(address, f"{description}{detail}", record)
 
 
-def statement_principals(context: NormaliseContext, subject: TerraformResource, statement: Statement) -> Iterator[Who]:
+def statement_principals(context: NormaliseContext, subject: ResourceRecord, statement: Statement) -> Iterator[Who]:
     """The principals one Allow statement lets in, each judged."""
     if statement.not_principals:
         yield Who("*", party=PUBLIC, note="Allow with NotPrincipal: everyone except the principals listed")
@@ -448,7 +448,7 @@ def statement_principals(context: NormaliseContext, subject: TerraformResource, 
             yield placed(context, principal.value)
 
 
-def aws_principal(context: NormaliseContext, subject: TerraformResource, value: Any) -> Who:
+def aws_principal(context: NormaliseContext, subject: ResourceRecord, value: Any) -> Who:
     """An account id, an IAM ARN, or a reference to an identity."""
     if isinstance(value, Unknown):
         return referenced_principal(context, value)
@@ -464,7 +464,7 @@ def aws_principal(context: NormaliseContext, subject: TerraformResource, value: 
     return Who(text, party=party)
 
 
-def anyone(context: NormaliseContext, subject: TerraformResource, statement: Statement) -> Who:
+def anyone(context: NormaliseContext, subject: ResourceRecord, statement: Statement) -> Who:
     """``Principal: "*"``: public, unless a condition narrows it to an account, organisation or network."""
     for key, kind in _RESTRICTING:
         values = statement.condition_values(key)
@@ -568,7 +568,7 @@ def conditions_note(statement: Statement) -> str:
 # --- Azure -----------------------------------------------------------------------------------------
 
 
-def role_assignment_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def role_assignment_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``azurerm_role_assignment``: the principal reaches what its scope covers."""
     reached, scope = azure_scope(context, record.values.get("scope"))
     who = azure_principal(context, record.values.get("principal_id"))
@@ -580,7 +580,7 @@ def role_assignment_grants(context: NormaliseContext, record: TerraformResource)
         yield who.grant(target.address, description, record)
 
 
-def lighthouse_grants(context: NormaliseContext, record: TerraformResource) -> Iterator[Grant]:
+def lighthouse_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``azurerm_lighthouse_assignment``: the definition's managing tenant reaches the scope delegated."""
     definition = context.referenced(record.values.get("lighthouse_definition_id"))
     reached, scope = azure_scope(context, record.values.get("scope"))
@@ -620,7 +620,7 @@ def tenant_principal(context: NormaliseContext, value: Any) -> Who:
     return Who(text, party=context.estate.tenant(text) or context.estate.principal(text))
 
 
-def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[TerraformResource], str]:
+def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[ResourceRecord], str]:
     """The resources an Azure scope covers, and the scope in words.
 
     A resource is itself; a resource group is the group and the DWP resources in it; a subscription or
@@ -645,7 +645,7 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[TerraformRe
     return [record], record.address
 
 
-def in_group(context: NormaliseContext, name: Any, group: TerraformResource | None) -> list[TerraformResource]:
+def in_group(context: NormaliseContext, name: Any, group: ResourceRecord | None) -> list[ResourceRecord]:
     """A resource group (when scanned) and the DWP resources in it."""
     found = [group] if group is not None and group.mode == "managed" else []
     members: set[str] = set()
@@ -667,7 +667,7 @@ def in_group(context: NormaliseContext, name: Any, group: TerraformResource | No
     return found
 
 
-def azure_dwp(context: NormaliseContext) -> list[TerraformResource]:
+def azure_dwp(context: NormaliseContext) -> list[ResourceRecord]:
     """Every DWP Azure resource in the scan."""
     return Index.of(context).azure_dwp
 
@@ -685,7 +685,7 @@ def read_document(context: NormaliseContext, value: Any) -> PolicyDocument:
     return read_policy(value, lookup)
 
 
-def resource_named(context: NormaliseContext, value: Any) -> TerraformResource | None:
+def resource_named(context: NormaliseContext, value: Any) -> ResourceRecord | None:
     """The managed resource a policy's ``Resource`` entry names (``*`` and wildcards name none)."""
     if isinstance(value, str) and (value == "*" or value.endswith(":*")):
         return None
@@ -695,12 +695,12 @@ def resource_named(context: NormaliseContext, value: Any) -> TerraformResource |
     return None if record.type.startswith("aws_iam_") else record
 
 
-def is_dwp(context: NormaliseContext, record: TerraformResource) -> bool:
+def is_dwp(context: NormaliseContext, record: ResourceRecord) -> bool:
     """Whether a record is in scope of the policy (its tags, scope or the config say so)."""
     return context.classification(record).dwp
 
 
-def _own_account(context: NormaliseContext, subject: TerraformResource, account: str | None) -> bool:
+def _own_account(context: NormaliseContext, subject: ResourceRecord, account: str | None) -> bool:
     return account is not None and (account in context.rules.dwp_scopes or context.scope_of(subject) == account)
 
 
@@ -769,7 +769,7 @@ def _kms_values(values: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield from _kms_values(item, path)
 
 
-_HANDLERS: dict[str, Callable[[NormaliseContext, TerraformResource], Iterator[Grant]]] = {
+_HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Grant]]] = {
     "aws_iam_role": role_grants,
     "aws_kms_grant": kms_grant_grants,
     "aws_lambda_permission": lambda_permission_grants,

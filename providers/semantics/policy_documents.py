@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from providers.terraform.values import Unknown
+from providers.semantics.records import Unknown
 
 DataLookup = Callable[[str], Mapping[str, Any] | None]
 """The values of the data source at an address, or None when the scan has no such data source."""
