@@ -9,7 +9,6 @@ cannot be read at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from scanner.classification import ClassificationRules
 from scanner.estate import EstateMap
@@ -29,19 +28,21 @@ class InputError(ProviderError):
         self.reason = reason
 
 
+class OptionError(ProviderError):
+    """An option given to a provider is invalid (a malformed ``--var``, an unknown ``--cluster-region``)."""
+
+
 @dataclass(frozen=True)
 class ScanOptions:
-    """What every static provider needs to know besides the input itself."""
+    """What every provider needs to judge its input, whatever the input: who is DWP, who is behind ids.
+
+    Options that only one adapter understands are that adapter's own (``providers.terraform.options``,
+    ``providers.kubernetes.options``).
+    """
 
     rules: ClassificationRules = field(default_factory=ClassificationRules)
     """How DWP resources are recognised."""
-    var_files: tuple[Path, ...] = ()
-    """Terraform ``--var-file`` paths."""
-    variables: tuple[tuple[str, str], ...] = ()
-    """Terraform ``--var NAME=VALUE`` pairs, in order."""
     estate: EstateMap = field(default_factory=EstateMap)
     """Who is behind accounts, tenants, principals and networks (the config's ``estate``)."""
     endpoints: tuple[tuple[str, str], ...] = ()
     """Extra telemetry host -> country mappings (the config's ``endpoints``)."""
-    cluster_region: str | None = None
-    """The region of the Kubernetes cluster the manifests land on (``--cluster-region``), if known."""

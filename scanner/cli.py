@@ -98,9 +98,11 @@ def scan(
     """
     from dataclasses import replace
 
-    from providers.interface import ScanOptions
+    from providers.interface import OptionError, ScanOptions
+    from providers.kubernetes.options import KubernetesOptions
+    from providers.terraform.options import TerraformOptions
     from scanner.engine import evaluate
-    from scanner.inputs import scan_input
+    from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
     from scanner.reporters import OutputFormat, ScanReport, reporter_for
 
@@ -108,33 +110,16 @@ def scan(
         config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
     except ConfigError as error:
         _fail(str(error))
-    pairs = []
-    for pair in variables:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            _fail(f"--var {pair!r} is not NAME=VALUE")
-        from providers.terraform.hcl_module import parse_cli_value
-
-        try:
-            parse_cli_value(value)
-        except ValueError as error:
-            _fail(f"--var {name.strip()}: {error}")
-        pairs.append((name.strip(), value))
-    region = cluster_region or config.cluster_region
-    if region and not _known_region(region):
-        _fail(f"--cluster-region {region!r} is not a region or zone of AWS, Azure or GCP "
-              "(for example eu-west-2, uksouth or europe-west2)")
+    try:
+        terraform = TerraformOptions.from_command_line(var_files, variables)
+        kubernetes = KubernetesOptions.from_command_line(cluster_region or config.cluster_region)
+    except OptionError as error:
+        _fail(str(error))
     rules = config.rules
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
-    options = ScanOptions(
-        rules=rules,
-        var_files=var_files,
-        variables=tuple(pairs),
-        estate=config.estate,
-        endpoints=tuple(config.endpoints.items()),
-        cluster_region=region,
-    )
+    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
+    options = InputOptions(common, terraform, kubernetes)
     threshold = fail_on or config.fail_on or "high"
 
     inventory = merge_all(scan_input(p, options) for p in paths)
@@ -186,12 +171,6 @@ def policies(output_format: str) -> None:
         click.echo(f"    questionnaire: {', '.join(policy.questionnaire)}")
         click.echo(f"    fix:           {policy.remediation}")
         click.echo("")
-
-
-def _known_region(name: str) -> bool:
-    from scanner import geography
-
-    return any(geography.place_region(cloud, name).known for cloud in ("aws", "azure", "gcp"))
 
 
 def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
 
 from providers.interface import InputError, ScanOptions
+from providers.kubernetes.options import KubernetesOptions
+from providers.terraform.options import TerraformOptions
 from scanner.model import CoverageGap, Inventory, merge_all
 
 
@@ -22,6 +25,18 @@ class InputKind(StrEnum):
     TERRAFORM_CONFIGURATION = "terraform"
     TERRAFORM_PLAN = "plan"
     KUBERNETES_MANIFESTS = "kubernetes"
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """The options of a static scan: those every provider shares, and each adapter's own."""
+
+    common: ScanOptions = field(default_factory=ScanOptions)
+    """Who is DWP and who is behind ids (the config)."""
+    terraform: TerraformOptions = field(default_factory=TerraformOptions)
+    """``--var-file`` and ``--var``."""
+    kubernetes: KubernetesOptions = field(default_factory=KubernetesOptions)
+    """``--cluster-region``."""
 
 
 def detect(argument: str) -> list[InputKind]:
@@ -35,7 +50,7 @@ def detect(argument: str) -> list[InputKind]:
         kinds = []
         if _has_terraform(path):
             kinds.append(InputKind.TERRAFORM_CONFIGURATION)
-        from providers.kubernetes import manifest_files
+        from providers.kubernetes.adapter import manifest_files
 
         if manifest_files(path):
             kinds.append(InputKind.KUBERNETES_MANIFESTS)
@@ -51,7 +66,7 @@ def detect(argument: str) -> list[InputKind]:
     raise InputError(argument, "not a directory, a .tf file, a plan (.json) or manifests (.yaml); cannot read it")
 
 
-def scan_input(argument: str, options: ScanOptions) -> Inventory:
+def scan_input(argument: str, options: InputOptions) -> Inventory:
     """The inventory of one input; an unreadable input becomes a coverage gap, never an exception."""
     try:
         if argument == "-":
@@ -91,7 +106,7 @@ def _has_terraform(root: Path) -> bool:
     return False
 
 
-def _scan_stdin(options: ScanOptions) -> Inventory:
+def _scan_stdin(options: InputOptions) -> Inventory:
     text = sys.stdin.read()
     if not text.strip():
         raise InputError("<stdin>", "standard input is empty (did the command piping into offshore-scan fail?)")
@@ -99,26 +114,26 @@ def _scan_stdin(options: ScanOptions) -> Inventory:
     # A plan is JSON with planned_values; `kubectl get -o json` output is JSON too, and YAML reads JSON.
     if text.lstrip().startswith("{") and ('"planned_values"' in head or '"resource_changes"' in head
                                           or '"apiVersion"' not in head):
-        from providers.terraform import scan_plan_text
+        from providers.terraform.adapter import scan_plan_text
 
-        return scan_plan_text(text, "<stdin>", options)
-    from providers.kubernetes import scan_manifest_text
+        return scan_plan_text(text, "<stdin>", options.common)
+    from providers.kubernetes.adapter import scan_manifest_text
 
-    return scan_manifest_text(text, "<stdin>", options)
+    return scan_manifest_text(text, "<stdin>", options.common, options.kubernetes)
 
 
-def _scan(kind: InputKind, argument: str, options: ScanOptions) -> Inventory:
+def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
     path = Path(argument)
     if kind is InputKind.TERRAFORM_CONFIGURATION:
-        from providers.terraform import scan_configuration
+        from providers.terraform.adapter import scan_configuration
 
-        return scan_configuration(path.parent if path.is_file() else path, options)
+        return scan_configuration(path.parent if path.is_file() else path, options.common, options.terraform)
     if kind is InputKind.TERRAFORM_PLAN:
-        from providers.terraform import scan_plan_text
+        from providers.terraform.adapter import scan_plan_text
 
-        return scan_plan_text(read_text(path), argument, options)
+        return scan_plan_text(read_text(path), argument, options.common)
     if kind is InputKind.KUBERNETES_MANIFESTS:
-        from providers.kubernetes import manifest_files, scan_manifest_paths
+        from providers.kubernetes.adapter import manifest_files, scan_manifest_paths
 
-        return scan_manifest_paths(manifest_files(path), options)
+        return scan_manifest_paths(manifest_files(path), options.common, options.kubernetes)
     assert_never(kind)

@@ -24,3 +24,18 @@ def test_tool_is_clean(tool: str, args: list[str]) -> None:
     assert executable is not None, f"{tool} is part of the test extras: pip install -e '.[test]'"
     result = subprocess.run([executable, *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", [
+    "providers.semantics.normalise",
+    "providers.semantics.policy_documents",
+    "providers.terraform.options",
+    "providers.kubernetes.options",
+    "scanner.inputs",
+])
+def test_the_shared_meaning_and_the_options_load_no_parser_and_no_cloud_sdk(module: str) -> None:
+    # A live scan reads IAM documents and options without paying for the HCL parser; a static scan
+    # never pays for a cloud SDK.
+    code = f"import sys, {module}; print(sorted(m for m in ('hcl2', 'lark', 'boto3', 'azure') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

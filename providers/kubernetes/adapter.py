@@ -1,0 +1,61 @@
+"""The Kubernetes adapter's entry points: manifest files and directories, and rendered Helm or Kustomize output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from providers.interface import InputError, ScanOptions
+from providers.kubernetes.manifests import Manifest, looks_like_manifests, read_manifests
+from providers.kubernetes.normalise import to_inventory
+from providers.kubernetes.options import KubernetesOptions
+from scanner.model import CoverageGap, Inventory
+
+_SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv"}
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def manifest_files(root: Path) -> list[Path]:
+    """YAML files under a directory (or the file itself) that look like Kubernetes manifests."""
+    if root.is_file():
+        return [root]
+    found = []
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
+        for filename in sorted(filenames):
+            if filename.endswith(YAML_SUFFIXES) and filename != "offshore-scan.yaml":
+                path = Path(directory) / filename
+                try:
+                    head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+                except OSError:
+                    continue
+                if looks_like_manifests(head):
+                    found.append(path)
+    return found
+
+
+def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
+    """Scan manifest files; one unreadable file or document is a gap and the rest is still read."""
+    manifests: list[Manifest] = []
+    gaps: list[CoverageGap] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            gaps.append(CoverageGap(str(path), None, f"cannot read file: {error}"))
+            continue
+        found, problems = read_manifests(text, str(path))
+        manifests.extend(found)
+        gaps.extend(problems)
+    if not paths:
+        raise InputError("<manifests>", "no Kubernetes manifests found")
+    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [str(p) for p in paths])
+
+
+def scan_manifest_text(text: str, display_path: str, options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
+    """Scan a YAML stream (``helm template ... | offshore-scan scan -``)."""
+    manifests, gaps = read_manifests(text, display_path)
+    if not manifests and not gaps:
+        gaps = [CoverageGap(display_path, None, "no Kubernetes objects (apiVersion and kind) in the input: nothing "
+                                                "was scanned")]
+    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [display_path])
