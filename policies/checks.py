@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from scanner.model import Category, Classification, Flow, Inventory, Location, Outcome, Resource, SourceRef
+from scanner.model import (
+    Category,
+    Classification,
+    Flow,
+    GuardrailKind,
+    Inventory,
+    Location,
+    Outcome,
+    Resource,
+    SourceRef,
+)
 
 
 @dataclass(frozen=True)
@@ -135,26 +145,22 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
         )
 
 
-_GUARDED_CLOUDS = {"aws": "aws-scp-region-deny", "azure": "azure-policy-allowed-locations"}
 _GUARDRAIL_WORDS = {
-    "aws": "no service control policy denying aws:RequestedRegion outside eu-west-2",
-    "azure": "no Azure Policy \"Allowed locations\" assignment limited to uksouth/ukwest",
+    GuardrailKind.AWS_SCP_REGION_DENY: "no service control policy denying aws:RequestedRegion outside eu-west-2",
+    GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS:
+        "no Azure Policy \"Allowed locations\" assignment limited to uksouth/ukwest",
 }
-_TERRAFORM_PREFIXES = {"aws": "aws_", "azure": "azurerm_"}
 
 
 def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
     """A cloud holding DWP resources with no control that keeps new resources in UK regions."""
-    for cloud, kind in _GUARDED_CLOUDS.items():
-        if cloud not in inventory.clouds:
-            continue  # only inputs that deploy to the cloud (Terraform) could hold its guardrail
-        # Terraform's resources only: a Kubernetes workload placed in an AWS region is not the account's.
-        prefix = _TERRAFORM_PREFIXES[cloud]
-        dwp = [r for r in inventory.resources
-               if r.location.cloud == cloud and r.classification.dwp and r.type.startswith(prefix)]
+    for kind in GuardrailKind:
+        cloud = kind.cloud
+        # Resources the cloud's accounts hold: a Kubernetes workload placed in an AWS region is not the account's.
+        dwp = [r for r in inventory.resources if r.deployed_to == cloud and r.classification.dwp]
         if not dwp:
             continue
-        guards = [g for g in inventory.guardrails if g.kind == kind]
+        guards = [g for g in inventory.guardrails if g.kind is kind]
         if any(g.uk_only for g in guards):
             continue
         first = min(dwp, key=lambda r: (r.source.path, r.source.line or 0))
@@ -174,7 +180,7 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
             Category.HOSTING,
             estate,
             open_everywhere,
-            f"{_GUARDRAIL_WORDS[cloud]} ({found}): {len(dwp)} DWP resource(s) in {cloud}, and nothing stops new "
+            f"{_GUARDRAIL_WORDS[kind]} ({found}): {len(dwp)} DWP resource(s) in {cloud}, and nothing stops new "
             "ones being created outside the UK",
             evidence=tuple(g.description for g in guards),
         )

@@ -83,20 +83,24 @@ class ClassificationRules:
         scopes: Iterable[str] = (),
         noun: str = "tag",
         unknown_tags: str | None = None,
+        unknown_values: Mapping[str, str] | None = None,
     ) -> Classification:
         """Decide one resource from its tags (or labels: ``noun`` names them in the reason) and its scopes.
 
-        A classification or owner tag whose value is not known statically (``var.classification``
-        with no value), or tags that are unknown as a whole (``unknown_tags`` says why), make the
-        resource *possibly* DWP: it is judged, and its failures are reported as ``unknown``.
+        A classification or owner tag whose value is not known (``unknown_values``: key -> why, e.g.
+        ``var.classification has no value``), or tags that are unknown as a whole (``unknown_tags`` says
+        why), make the resource *possibly* DWP: it is judged, and its failures are reported as ``unknown``.
         """
+        deciding = self.classification_keys | self.owner_keys | set(self.extra_tags)
         undecided: list[str] = [f"its {noun}s are not known statically ({unknown_tags})"] if unknown_tags else []
+        for raw_key, reason in sorted((unknown_values or {}).items()):
+            if normalise_key(raw_key) in deciding:
+                undecided.append(f"{noun} {raw_key} is not known statically ({reason})")
         for raw_key, raw_value in sorted(tags.items(), key=lambda item: str(item[0])):
             key = normalise_key(str(raw_key))
             if not isinstance(raw_value, str):
-                if raw_value is not None and key in self.classification_keys | self.owner_keys | set(self.extra_tags):
-                    reason = getattr(raw_value, "reason", repr(raw_value))
-                    undecided.append(f"{noun} {raw_key} is not known statically ({reason})")
+                if raw_value is not None and key in deciding:
+                    undecided.append(f"{noun} {raw_key} is not a string ({raw_value!r})")
                 continue
             if key in self.classification_keys:
                 marking = marking_of(raw_value)

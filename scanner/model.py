@@ -149,6 +149,10 @@ class Resource:
     """Where it was declared or observed."""
     holds_data: bool = True
     """False for global control-plane objects (IAM, DNS zones) that hold configuration, not DWP information."""
+    deployed_to: str | None = None
+    """The cloud whose account, subscription or project holds the resource (``aws``, ``azure``, ``gcp``), so
+    that cloud's guardrails govern it; None for objects of a platform on top of a cloud (Kubernetes
+    workloads), even when their location is a cloud region."""
     placement_judged: bool = True
     """False when the input cannot say where the resource runs and the coverage record says so (a
     Kubernetes workload scanned without ``--cluster-region``): no hosting or unknown finding then."""
@@ -205,12 +209,24 @@ class Grant:
         return None if self.country is None else self.country == "GB"
 
 
+class GuardrailKind(StrEnum):
+    """The region-deny controls offshore-scan recognises, one per cloud."""
+
+    AWS_SCP_REGION_DENY = "aws-scp-region-deny"
+    AZURE_POLICY_ALLOWED_LOCATIONS = "azure-policy-allowed-locations"
+
+    @property
+    def cloud(self) -> str:
+        """The cloud whose new resources the control keeps in place."""
+        return {"aws-scp-region-deny": "aws", "azure-policy-allowed-locations": "azure"}[self.value]
+
+
 @dataclass(frozen=True)
 class Guardrail:
     """A control that keeps resources out of non-UK regions, reported as a fact."""
 
-    kind: str
-    """``aws-scp-region-deny`` or ``azure-policy-allowed-locations``."""
+    kind: GuardrailKind
+    """Which control it is (an AWS SCP, an Azure Policy assignment)."""
     description: str
     """What it allows: ``SCP denies every region but eu-west-2 (global services exempt)``."""
     regions: tuple[str, ...]
@@ -257,8 +273,11 @@ class Inventory:
     """Inputs that were read (files or scopes), for the report's header."""
     guardrails: tuple[Guardrail, ...] = ()
     """Region-deny controls found (SCPs, Azure Policy assignments)."""
-    clouds: tuple[str, ...] = ()
-    """Clouds the scanned inputs deploy to (``aws``, ``azure``, ``gcp``), for the guardrail check."""
+
+    @property
+    def clouds(self) -> tuple[str, ...]:
+        """Clouds the scanned resources are deployed to (``aws``, ``azure``, ``gcp``), for the guardrail check."""
+        return tuple(sorted({r.deployed_to for r in self.resources if r.deployed_to is not None}))
 
     def merge(self, other: Inventory) -> Inventory:
         """Both inventories together; neither is changed."""
@@ -269,7 +288,6 @@ class Inventory:
             coverage=self.coverage + other.coverage,
             scanned=self.scanned + other.scanned,
             guardrails=self.guardrails + other.guardrails,
-            clouds=tuple(sorted(set(self.clouds) | set(other.clouds))),
         )
 
     def resource(self, resource_id: str) -> Resource | None:

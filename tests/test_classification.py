@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from providers.semantics.records import Unknown
 from scanner.classification import ClassificationRules, marking_of, normalise_key
 
 
@@ -46,9 +45,11 @@ def test_default_selectors(tags: dict[str, Any], dwp: bool) -> None:
 
 
 def test_an_unknown_classification_is_possibly_dwp() -> None:
-    found = ClassificationRules().classify({"Classification": Unknown("var.classification has no value")})
+    found = ClassificationRules().classify({}, unknown_values={"Classification": "var.classification has no value"})
     assert found.dwp and not found.certain
     assert "var.classification has no value" in found.reason
     unknown_tags = ClassificationRules().classify({}, unknown_tags="var.tags has no value")
     assert unknown_tags.dwp and not unknown_tags.certain
-    assert ClassificationRules().classify({"Classification": "OFFICIAL", "Owner": Unknown("x")}).certain
+    assert ClassificationRules().classify({"Classification": "OFFICIAL"}, unknown_values={"Owner": "x"}).certain
+    # An unknown that decides nothing (a Name tag) leaves the resource as its other tags say.
+    assert not ClassificationRules().classify({"Team": "claims"}, unknown_values={"Name": "x"}).dwp

@@ -10,15 +10,13 @@ import pytest
 from providers.interface import ScanOptions
 from providers.semantics.context import NormaliseContext
 from providers.semantics.guardrails import (
-    AWS_KIND,
-    AZURE_KIND,
     Statement,
     guardrails,
     unexempted_services,
 )
 from providers.semantics.records import Placement, ResourceRecord, Unknown
 from providers.terraform.hcl_loader import load_directory
-from scanner.model import Guardrail, SourceRef
+from scanner.model import Guardrail, GuardrailKind, SourceRef
 
 AWS = 'provider "aws" {\n  region = "eu-west-2"\n}\n'
 ALLOWED_LOCATIONS = "/providers/Microsoft.Authorization/policyDefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c"
@@ -64,7 +62,7 @@ def test_plan_scp_allowing_only_london_is_uk_only() -> None:
     content = scp({"StringNotEquals": {"aws:RequestedRegion": ["eu-west-2"]}}, NotAction=EXEMPT)
     policy = record("aws_organizations_policy", {"content": content, "type": "SERVICE_CONTROL_POLICY"})
     [guard] = plan_guards(policy)
-    assert (guard.kind, guard.regions, guard.uk_only) == (AWS_KIND, ("eu-west-2",), True)
+    assert (guard.kind, guard.regions, guard.uk_only) == (GuardrailKind.AWS_SCP_REGION_DENY, ("eu-west-2",), True)
     assert "global services exempt" in guard.description
     assert guard.source.path == "plan.json"
     [unattached] = plan_guards(policy, attach=False)
@@ -191,7 +189,8 @@ def assignment(resource_type: str = "azurerm_subscription_policy_assignment", **
 )
 def test_allowed_locations_in_every_assignment_type(resource_type: str) -> None:
     [guard] = plan_guards(assignment(resource_type))
-    assert (guard.kind, guard.regions, guard.uk_only) == (AZURE_KIND, ("uksouth", "ukwest"), True)
+    assert (guard.kind, guard.regions, guard.uk_only) == (
+        GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS, ("uksouth", "ukwest"), True)
 
 
 def test_allowed_locations_with_a_region_outside_the_uk() -> None:

@@ -107,7 +107,6 @@ def to_inventory(
         flows=tuple(scan.flows),
         coverage=tuple(gaps) + tuple(scan.notes),
         scanned=tuple(scanned),
-        clouds=(),
     )
 
 

@@ -73,6 +73,7 @@ class NormaliseContext:
             classification=self.classification(record),
             source=record.source,
             holds_data=holds_data(record.type) and kind != "global-control-plane",
+            deployed_to=CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0]),
         )
         self._resources[record.address] = resource
         return resource
@@ -101,13 +102,17 @@ class NormaliseContext:
         scopes = [s for s in (self.scope_of(record),) if s]
         if not (tags or scopes or unknown_tags or self.rules.scope_all):
             return NOT_DWP
-        return self.rules.classify(tags, scopes, unknown_tags=unknown_tags)
+        unknown_values = {str(k): v.reason for k, v in tags.items() if isinstance(v, Unknown)}
+        known = {k: v for k, v in tags.items() if not isinstance(v, Unknown)}
+        return self.rules.classify(known, scopes, unknown_tags=unknown_tags, unknown_values=unknown_values)
 
     def scope_of(self, record: ResourceRecord) -> str | None:
         for key in ("project", "subscription_id", "account_id"):
             value = record.values.get(key)
             if isinstance(value, str):
                 return value
+        if record.placement.account is not None:
+            return record.placement.account
         for key in ("project", "subscription_id", "account_id"):
             setting = record.placement.extra.get(key)
             if setting is not None and isinstance(setting.value, str):

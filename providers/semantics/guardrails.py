@@ -23,10 +23,7 @@ from providers.semantics.context import NormaliseContext, values_at
 from providers.semantics.policy_documents import Statement, read_policy
 from providers.semantics.records import ResourceRecord, Unknown, first_unknown
 from scanner import geography
-from scanner.model import Guardrail
-
-AWS_KIND = "aws-scp-region-deny"
-AZURE_KIND = "azure-policy-allowed-locations"
+from scanner.model import Guardrail, GuardrailKind
 
 _REGION_KEY = "aws:requestedregion"
 _NEGATED_OPERATORS = {"stringnotequals", "stringnotequalsifexists", "stringnotlike", "stringnotlikeifexists"}
@@ -138,7 +135,7 @@ def _scp(context: NormaliseContext, record: ResourceRecord) -> Guardrail | None:
         text += ("; no aws_organizations_policy_attachment in the scanned configuration attaches it, so it is not "
                  "counted as a guardrail (scan the configuration that attaches it to the organisation root or the "
                  "DWP OUs)")
-    return Guardrail(AWS_KIND, text, tuple(regions), record.source, uk_only)
+    return Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, text, tuple(regions), record.source, uk_only)
 
 
 # --- Azure Policy ------------------------------------------------------------------------------
@@ -214,4 +211,4 @@ def _allowed_locations(context: NormaliseContext, record: ResourceRecord) -> Gua
     if excluded:
         uk_only = False
         text += f"; excluded scopes are not guarded: {', '.join(excluded)}"
-    return Guardrail(AZURE_KIND, text, tuple(regions), record.source, uk_only)
+    return Guardrail(GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS, text, tuple(regions), record.source, uk_only)

@@ -50,8 +50,6 @@ def to_inventory(
         guardrails=tuple(guards),
         coverage=tuple(gaps) + tuple(problems),
         scanned=tuple(scanned),
-        clouds=tuple(sorted({CLOUD_OF_PREFIX[r.type.split("_", 1)[0]] for r in managed
-                             if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX})),
     )
 
 
