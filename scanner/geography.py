@@ -12,13 +12,14 @@ catalogue entry says otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
+from scanner.model import Location
 from scanner.yaml_data import load_yaml
 
 Cloud = Literal["aws", "azure", "gcp"]
@@ -131,6 +132,26 @@ def place_region(cloud: str, name: str) -> Place:
     if cloud_key == "azure":
         return _place_azure(text)
     return _place_gcp(text)
+
+
+def locate(cloud: str, name: str, provenance: Sequence[str] = ()) -> Location:
+    """A region, zone or location name of ``cloud`` as a ``Location``, with the steps that led to it.
+
+    The one way every input turns a region name into a location: an unknown name is outside the UK,
+    with a note, exactly as ``place_region`` says.
+    """
+    place = place_region(cloud, name)
+    return Location(cloud, place.region, place.country, place.uk, tuple(provenance), place.note)
+
+
+def paired_copy(primary_region: str, what: str, provenance: Sequence[str]) -> Location:
+    """Where Azure geo-redundant storage (``what``: ``GRS``, ``Standard_RAGZRS``) in ``primary_region`` keeps its
+    second copy: the region's pair, or unresolved when the catalogue has none."""
+    pair = azure_paired_region(primary_region)
+    if pair is None:
+        return Location("azure", None, None, None, tuple(provenance),
+                        f"{primary_region} has no paired region in the catalogue; where {what} copies is unknown")
+    return locate("azure", pair, (*provenance, f"paired region of {primary_region}"))
 
 
 def is_uk(cloud: str, name: str) -> bool:

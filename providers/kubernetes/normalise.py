@@ -253,12 +253,10 @@ def _storage_flows(scan: _Scan, manifest: Manifest, spec: dict[str, Any], worklo
         key = str(parameters.get("kmsKeyId") or "")
         region = geography.aws_region_of_arn(key) if key else None
         if region:
-            place = geography.place_region("aws", region)
             yield Flow(
                 resource_id=workload.id,
                 kind=FlowKind.REPLICATION,
-                target=Location("aws", place.region, place.country, place.uk,
-                                (f"{address(storage_class)} kmsKeyId {key}",), place.note),
+                target=geography.locate("aws", region, (f"{address(storage_class)} kmsKeyId {key}",)),
                 description=f"EBS volumes of storage class {storage_class.name} encrypted with a key in {region}",
                 source=_source(storage_class),
             )
@@ -273,13 +271,7 @@ def _paired(primary: Location, sku: str, where: str) -> Location:
         return Location("azure", None, None, None, (f"{where} skuName {sku}",),
                         f"{sku} is an Azure storage SKU, but the workload runs in "
                         f"{primary.describe()}, not an Azure region; its paired region cannot be worked out")
-    pair = geography.azure_paired_region(primary.region)
-    if pair is None:
-        return Location("azure", None, None, None, (f"{where} skuName {sku}",),
-                        f"{primary.region} has no paired region in the catalogue")
-    place = geography.place_region("azure", pair)
-    return Location("azure", place.region, place.country, place.uk,
-                    (f"{where} skuName {sku}", f"paired region of {primary.region}"), place.note)
+    return geography.paired_copy(primary.region, sku, (f"{where} skuName {sku}",))
 
 
 def _images(scan: _Scan, manifest: Manifest, spec: dict[str, Any], classification: Classification) -> list[Resource]:

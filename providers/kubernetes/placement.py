@@ -36,9 +36,8 @@ def place_label_value(value: str, provenance: tuple[str, ...]) -> Location:
     if aks:
         candidates.append(("azure", aks.group(1)))  # AKS zones are "<region>-<n>"; "-0" means non-zonal
     for cloud, name in candidates:
-        place = geography.place_region(cloud, name)
-        if place.known:
-            return Location(cloud, place.region, place.country, place.uk, provenance, place.note)
+        if geography.place_region(cloud, name).known:
+            return geography.locate(cloud, name, provenance)
     return Location("kubernetes", text, None, None, provenance,
                     f"{text!r} is not a region or zone of AWS, Azure or GCP")
 

@@ -57,8 +57,7 @@ def place_image(image: str, extra: Mapping[str, str] | None = None) -> Location:
     for pattern, cloud in ((_ECR, "aws"), (_ARTIFACT_REGISTRY, "gcp"), (_ACR_DATA, "azure")):
         match = pattern.match(host)
         if match:
-            place = geography.place_region(cloud, match.group(1))
-            return Location(cloud, place.region, place.country, place.uk, provenance, place.note)
+            return geography.locate(cloud, match.group(1), provenance)
     if host in _GCR:
         country = _GCR[host]
         return Location("gcp", host, country, False, provenance, f"{host} is a multi-regional Container Registry host")

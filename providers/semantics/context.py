@@ -249,11 +249,7 @@ def placed(cloud: str, value: Any, provenance: Sequence[str]) -> Location:
         return Location(cloud, None, None, None, tuple(provenance), f"{value.reason}")
     if not isinstance(value, str) or not value:
         return Location(cloud, None, None, None, tuple(provenance), "no region is set")
-    place = geography.place_region(cloud, value)
-    if place.country is None and place.known and not place.uk and place.region != "global":
-        # A known place the catalogue cannot put in one country (ASIA, an unconfirmed partition).
-        return Location(cloud, place.region, None, False, tuple(provenance), place.note)
-    return Location(cloud, place.region, place.country, place.uk, tuple(provenance), place.note)
+    return geography.locate(cloud, value, provenance)
 
 
 def unplaced(cloud: str, reason: str) -> Location:

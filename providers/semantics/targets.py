@@ -80,11 +80,7 @@ def _target_azure_pair(context: NormaliseContext, record: ResourceRecord, value:
     if own.region is None:
         return Location("azure", None, None, None, (f"{value} copy to the paired region",),
                         "the paired region is unknown because the primary location is unresolved"), None
-    pair = geography.azure_paired_region(own.region)
-    if pair is None:
-        return Location("azure", None, None, None, (f"{value} in {own.region}",),
-                        f"{own.region} has no paired region in the catalogue; where {value} copies is unknown"), None
-    return placed("azure", pair, (f"{value}: paired region of {own.region}",)), None
+    return geography.paired_copy(own.region, value, (setting(record, path, value),)), None
 
 
 def _target_gcp_location(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
