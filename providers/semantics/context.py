@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, resource_map
 from scanner import geography
-from scanner.model import NOT_DWP, Classification, Location, Resource
+from scanner.model import NOT_DWP, Classification, Flow, FlowKind, Location, Resource
 
 _T = TypeVar("_T")
 
@@ -238,6 +238,20 @@ SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRe
     "ecr_registry": NormaliseContext.registry_subjects,
     "global_cluster_peers": NormaliseContext.global_cluster_peers,
 }
+
+
+def flows_of_subjects(
+    record: ResourceRecord, subjects: Iterable[ResourceRecord], kind: FlowKind, description: str,
+    target: Location, target_id: str | None,
+) -> Iterator[Flow]:
+    """The flows ``record`` declares: the data of each subject goes to ``target``.
+
+    The one place a flow is built. A subject never flows to itself (a replica whose source is not in the
+    scan names the replica as both): its own location is judged by the hosting policy.
+    """
+    for subject in subjects:
+        if subject.address != target_id:
+            yield Flow(subject.address, kind, target, description, record.source, target_id)
 
 
 # --- placing values --------------------------------------------------------------------------------

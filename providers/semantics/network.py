@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from providers.semantics.context import NormaliseContext, json_document, placed, setting, values_at, with_provenance
+from providers.semantics.context import (
+    NormaliseContext,
+    flows_of_subjects,
+    json_document,
+    placed,
+    setting,
+    values_at,
+    with_provenance,
+)
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.targets import Target, TargetResolver
 from scanner.estate import Party
@@ -221,10 +229,7 @@ def _behind(context: NormaliseContext, gateway: ResourceRecord | None) -> list[R
 def _flows(
     subjects: Sequence[ResourceRecord], target: Target, kind: FlowKind, description: str, record: ResourceRecord
 ) -> Iterator[Flow]:
-    location, target_id = target
-    for subject in subjects:
-        if subject.address != target_id:
-            yield Flow(subject.address, kind, location, description, record.source, target_id)
+    return flows_of_subjects(record, subjects, kind, description, *target)
 
 
 def _located(context: NormaliseContext, other: ResourceRecord, step: str) -> Target:

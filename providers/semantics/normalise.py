@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from providers.interface import ScanOptions
 from providers.semantics import access, diagnostics, guardrails, network
-from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, values_at
+from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord
 from providers.semantics.resource_map import resource_map
 from providers.semantics.targets import TARGETS, TargetResolver
@@ -112,17 +112,10 @@ def flows_of(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow
             target = RESOLVERS[flow_spec.target](context, record, value, flow_spec.path)
             if target is None:
                 continue
-            for subject in context.subjects(record, flow_spec):
-                if target[1] == subject.address or _same_place(context.location(subject), target[0]):
-                    # A resource "copying" to itself (a replica whose source is not in the scan), or to the
-                    # region it is already in (a Cosmos DB geo-location equal to its own): its own location
-                    # is judged by the hosting policy, not as a flow.
-                    continue
-                yield Flow(
-                    resource_id=subject.address,
-                    kind=flow_spec.kind,
-                    target=target[0],
-                    description=f"{flow_spec.what} ({record.address})",
-                    source=record.source,
-                    target_id=target[1],
-                )
+            subjects = [
+                # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its
+                # own) is no flow: its own location is judged by the hosting policy.
+                s for s in context.subjects(record, flow_spec) if not _same_place(context.location(s), target[0])
+            ]
+            yield from flows_of_subjects(record, subjects, flow_spec.kind, f"{flow_spec.what} ({record.address})",
+                                         *target)

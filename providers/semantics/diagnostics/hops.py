@@ -16,6 +16,7 @@ from typing import Any
 from providers.semantics.context import (
     NormaliseContext,
     first,
+    flows_of_subjects,
     placed,
     setting,
     values_at,
@@ -139,20 +140,12 @@ Subjects = list[ResourceRecord]
 
 
 def flows(record: ResourceRecord, subjects: Subjects, kind: FlowKind, what: str,
-           hop: Hop | None) -> Iterator[Flow]:
+          hop: Hop | None) -> Iterator[Flow]:
+    """The flows of a delivery: each subject's data (the record's own when none is named) to the hop."""
     if hop is None:
-        return
-    for subject in subjects or [record]:
-        if subject.address == hop.target_id:
-            continue
-        yield Flow(
-            resource_id=subject.address,
-            kind=kind,
-            target=hop.location,
-            description=f"{what} to {hop.label} ({record.address})",
-            source=record.source,
-            target_id=hop.target_id,
-        )
+        return iter(())
+    description = f"{what} to {hop.label} ({record.address})"
+    return flows_of_subjects(record, subjects or [record], kind, description, hop.location, hop.target_id)
 
 
 def unique(records: Iterable[ResourceRecord | None]) -> Subjects:
