@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from helpers import normalised
 
 from providers.interface import ScanOptions
-from providers.semantics.normalise import to_inventory
 from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
 from scanner.endpoints import Endpoint
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
@@ -33,7 +33,7 @@ def _record(address: str, values: dict[str, Any], region: Any = "eu-west-2", *, 
 
 
 def _scan(*records: ResourceRecord, endpoints: tuple[tuple[str, str], ...] = ()) -> Inventory:
-    return to_inventory(records, ScanOptions(endpoints=endpoints))
+    return normalised(records, ScanOptions(endpoints=endpoints))
 
 
 def _flows_of(inventory: Inventory, resource_id: str) -> list[Flow]:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import normalised
 
 from providers.interface import ScanOptions
 from providers.semantics.network import direct_connect_country, express_route_country
-from providers.semantics.normalise import to_inventory
 from providers.semantics.records import Placement, Resolved, ResourceRecord
 from providers.terraform.hcl_loader import load_directory
 from scanner.classification import ClassificationRules
@@ -26,7 +26,7 @@ def scan(tmp_path: Path, hcl: str, estate: EstateMap | None = None) -> Inventory
     (tmp_path / "main.tf").write_text(hcl, encoding="utf-8")
     result = load_directory(tmp_path)
     assert not result.gaps, result.gaps
-    return to_inventory(result.resources, ScanOptions(estate=estate or EstateMap()))
+    return normalised(result.resources, ScanOptions(estate=estate or EstateMap()))
 
 
 def flows_of(inventory: Inventory, resource: str) -> list[Flow]:
@@ -502,7 +502,7 @@ GCP = 'provider "google" {\n  project = "dwp-prod"\n  region  = "europe-west2"\n
 def _gcp_scan(tmp_path: Path, hcl: str) -> Inventory:
     (tmp_path / "main.tf").write_text(GCP + hcl, encoding="utf-8")
     rules = ClassificationRules(dwp_scopes=frozenset({"dwp-prod"}))
-    return to_inventory(load_directory(tmp_path).resources, ScanOptions(rules=rules))
+    return normalised(load_directory(tmp_path).resources, ScanOptions(rules=rules))
 
 
 def test_gcp_peering_to_custom_network_uses_its_subnetworks(tmp_path: Path) -> None:
@@ -560,6 +560,6 @@ def test_plan_accepter_knows_the_requester_region() -> None:
          "tags": {"Owner": "DWP"}},
         Placement("aws", Resolved("eu-west-2")), SourceRef("plan.json", None, address),
     )
-    flow = only(to_inventory([accepter], ScanOptions()), address)
+    flow = only(normalised([accepter], ScanOptions()), address)
     assert (flow.target.region, flow.target.country) == ("us-west-2", "US")
     assert "account 999988887777" in flow.description
