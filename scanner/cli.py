@@ -11,6 +11,7 @@ import click
 from scanner import __version__
 from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
 from scanner.model import Finding, Severity
+from scanner.reporters import FORMATS
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -56,7 +57,7 @@ def main() -> None:
 
 @main.command(epilog=_SCAN_EPILOG)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format. json follows the documented schema (schema_version 1).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write the report to this file instead of standard output.")
@@ -104,7 +105,7 @@ def scan(
     from scanner.engine import evaluate
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
-    from scanner.reporters import OutputFormat, ScanReport, reporter_for
+    from scanner.reporters import ScanReport, reporter_for
 
     try:
         config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
@@ -127,7 +128,7 @@ def scan(
         findings = evaluate(inventory)
         report = ScanReport(findings, inventory, __version__, threshold, config.path)
         colour = output is None and output_format == "text" and sys.stdout.isatty()
-        rendered = reporter_for(OutputFormat(output_format), colour=colour).render(report)
+        rendered = reporter_for(output_format, colour=colour).render(report)
     except Exception as error:
         # A bug here must still end as a clear incomplete scan for CI, never a traceback read as "findings".
         _fail(f"offshore-scan failed while judging or reporting ({type(error).__name__}: {error}); please report it")
