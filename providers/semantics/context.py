@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
 from providers.semantics.records import ResourceRecord, Unknown
-from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, resource_map
+from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, identity_attributes, resource_map
 from scanner import geography
 from scanner.model import NOT_DWP, Classification, Flow, FlowKind, Location, Resource
 
@@ -37,7 +37,7 @@ class NormaliseContext:
             self.by_address.setdefault(re.sub(r"\[[^\]]*\]$", "", record.address), record)
         self.by_identity: dict[str, ResourceRecord] = {}
         for record in records:
-            for key in ("arn", "id", "bucket", "name", "identifier", "function_name", "cluster_identifier"):
+            for key in identity_attributes(record.type):
                 value = record.values.get(key)
                 if isinstance(value, str) and value:
                     self.by_identity.setdefault(value, record)

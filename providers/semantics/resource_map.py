@@ -1,7 +1,8 @@
 """The one Terraform resource map, shared by the HCL and the plan adapters.
 
 It is data: ``resource_map/*.yaml``, one file per concern (replication, diagnostics, network), merged
-into one map at load. The YAML header of ``resource_map/replication.yaml`` documents the keys.
+into one map at load; ``identity.yaml`` says which attributes name a resource of each type. The YAML
+header of ``resource_map/replication.yaml`` documents the keys.
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ def holds_data(resource_type: str) -> bool:
     if resource_type in exceptions:
         return True
     return not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in patterns)
+
+
+@functools.cache
+def _identity() -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+    raw = load_yaml((_MAP_DIRECTORY / "identity.yaml").read_text(encoding="utf-8"))["identity"]
+    return tuple(raw["default"]), {name: tuple(keys) for name, keys in (raw.get("types") or {}).items()}
+
+
+def identity_attributes(resource_type: str) -> tuple[str, ...]:
+    """The attributes whose values name a resource of this type (``identity.yaml``): its own, then the default."""
+    default, types = _identity()
+    return (*types.get(resource_type, ()), *default)
 
 
 @functools.cache
