@@ -63,7 +63,9 @@ resource "aws_iam_role" "support" {
   name = "claims-support"
   assume_role_policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::444455556666:root" } }]
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::444455556666:root" }
+    }]
   })
   tags = { Classification = "OFFICIAL-SENSITIVE", Owner = "DWP Claims" }
 }
@@ -103,7 +105,8 @@ def _live_estate() -> list[ResourceRecord]:
         # get_bucket_replication's Rules[].Destination.Bucket is the schema's rule[].destination.bucket.
         _live("arn:aws:s3:::claims-evidence?replication", "aws_s3_bucket_replication_configuration", "eu-west-2", {
             "bucket": "claims-evidence", "role": f"arn:aws:iam::{ACCOUNT}:role/replication",
-            "rule": [{"id": "all", "status": "Enabled", "destination": [{"bucket": "arn:aws:s3:::claims-evidence-dr"}]}],
+            "rule": [{"id": "all", "status": "Enabled",
+                      "destination": [{"bucket": "arn:aws:s3:::claims-evidence-dr"}]}],
         }),
         _live(f"arn:aws:iam::{ACCOUNT}:role/claims-support", "aws_iam_role", "eu-west-2", {
             "name": "claims-support", "assume_role_policy": json.dumps(trust), "tags": DWP,
