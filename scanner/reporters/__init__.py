@@ -8,13 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.reporters.interface import Reporter, ReporterError, ScanReport
-from scanner.reporters.json_report import JsonReporter
-from scanner.reporters.text import TextReporter
 
-REPORTERS: dict[str, Callable[[bool], Reporter]] = {
-    "text": lambda colour: TextReporter(colour=colour),
-    "json": lambda colour: JsonReporter(),
-}
+
+# Each format's module is imported when it is used, so `offshore-scan --help` loads none of them.
+def _text(colour: bool) -> Reporter:
+    from scanner.reporters.text import TextReporter
+
+    return TextReporter(colour=colour)
+
+
+def _json(colour: bool) -> Reporter:
+    from scanner.reporters.json_report import JsonReporter
+
+    return JsonReporter()
+
+
+REPORTERS: dict[str, Callable[[bool], Reporter]] = {"text": _text, "json": _json}
 """``--format`` name -> a reporter, given whether the terminal takes colour."""
 
 FORMATS = tuple(REPORTERS)
