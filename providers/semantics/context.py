@@ -335,8 +335,11 @@ def first(values: Iterator[Any]) -> Any:
     return next(values, None)
 
 
-def condition_holds(values: Mapping[str, Any], when: Mapping[str, Any]) -> bool:
+def condition_holds(values: Mapping[str, Any], when: Mapping[str, Any]) -> bool | Unknown:
+    """Whether a resource map ``when`` holds: True, False, or the ``Unknown`` that keeps it from being decided."""
     found = first(values_at(values, when["path"]))
+    if isinstance(found, Unknown):
+        return found
     if "in" in when:
         return isinstance(found, str) and found in when["in"]
     return found is not None

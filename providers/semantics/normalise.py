@@ -6,14 +6,14 @@ Pure: records and rules in, inventory out. What a type means is the resource map
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
 from providers.semantics import access, diagnostics, guardrails, network
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import resource_map
 from providers.semantics.targets import TARGETS, TargetResolver
 from scanner.model import CoverageGap, Flow, Inventory, Location
@@ -69,6 +69,14 @@ def qualified(inventory: Inventory, root: str) -> Inventory:
     )
 
 
+def _only_if(target: Location, when: Mapping[str, Any], undecided: Unknown) -> Location:
+    """A flow that exists only if a setting is not known: outside the UK it is not established either way."""
+    if target.uk is not False:
+        return target
+    note = f"copies to {target.describe()} only if {when['path']} is one of {when.get('in')}: {undecided.reason}"
+    return replace(target, uk=None, note=note)
+
+
 def _same_place(here: Location, there: Location) -> bool:
     return here.uk is not None and there.uk is not None and (here.cloud, here.region) == (there.cloud, there.region)
 
@@ -101,7 +109,8 @@ def flows_of(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow
     if spec is None:
         return
     for flow_spec in spec.flows:
-        if flow_spec.when is not None and not condition_holds(record.values, flow_spec.when):
+        holds = condition_holds(record.values, flow_spec.when) if flow_spec.when is not None else True
+        if holds is False:
             continue
         values = list(values_at(record.values, flow_spec.path))
         if not values and flow_spec.default is not None:
@@ -112,6 +121,8 @@ def flows_of(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow
             target = RESOLVERS[flow_spec.target](context, record, value, flow_spec.path)
             if target is None:
                 continue
+            if isinstance(holds, Unknown):
+                target = (_only_if(target[0], flow_spec.when or {}, holds), target[1])
             subjects = [
                 # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its
                 # own) is no flow: its own location is judged by the hosting policy.

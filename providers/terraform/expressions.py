@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from providers.semantics.records import Unknown, first_unknown
 from providers.terraform import hcl_syntax as syn
-from providers.terraform.functions import FUNCTIONS, FunctionError
+from providers.terraform.functions import FUNCTIONS, NOT_EVALUATED, FunctionError
 from providers.terraform.values import ResourceObject
 
 Trace = list[str]
@@ -142,37 +142,76 @@ class _Evaluation:
         return [_walk(item, keys) for item in items]
 
     def call(self, name: str, arg_exprs: tuple[syn.Expr, ...], expand: bool) -> Any:
-        if name == "try":
+        short = name.removeprefix("provider::terraform::")
+        if short == "try":
             return self.try_call(arg_exprs)
-        function = FUNCTIONS.get(name.removeprefix("provider::terraform::"))
+        if short == "can":
+            return self.can_call(arg_exprs)
+        if short == "templatestring":
+            return self.templatestring(arg_exprs)
+        if short in NOT_EVALUATED:
+            return Unknown(f"{name}() {NOT_EVALUATED[short]}")
+        function = FUNCTIONS.get(short)
         if function is None:
-            return Unknown(f"function {name}() is not evaluated by offshore-scan")
+            return _Failed(f"{name}() is not a Terraform function")
         args = [self.value(a) for a in arg_exprs]
         if expand and args:
             last = args.pop()
             if isinstance(last, Unknown):
                 return last
-            args.extend(last)
-        if name not in _UNKNOWN_TOLERANT:
-            unknown = next((u for u in (first_unknown(a) for a in args) if u is not None), None)
+            if not isinstance(last, list | dict):
+                return _Failed(f"{name}(...): only a list or object can be expanded")
+            args.extend(last if isinstance(last, list) else last.values())
+        if short not in _UNKNOWN_TOLERANT:
+            # A function that only rearranges containers is known when they are, whatever is unknown
+            # inside their elements (flatten([{bucket = aws_s3_bucket.r.arn}]) has one element).
+            look = _unknown_in_containers if short in _STRUCTURAL else first_unknown
+            unknown = next((u for u in (look(a) for a in args) if u is not None), None)
             if unknown is not None:
                 return unknown
         try:
             return function(*args)
         except FunctionError as error:
-            return Unknown(f"{name}(): {error}")
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-            return Unknown(f"{name}() could not be evaluated: {error}")
+            return _Failed(f"{name}(): {error}")
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as error:
+            return _Failed(f"{name}() could not be evaluated: {error}")
 
     def try_call(self, arg_exprs: tuple[syn.Expr, ...]) -> Any:
-        # try() returns the first argument that evaluates without error; an unknown argument
-        # could still succeed at apply time, so it stops the search.
+        # try() returns the first argument that evaluates without error, wherever the error is inside it
+        # (try([var.c["rule"]], ...) fails inside the list); an unknown argument could still succeed at
+        # apply time, so it stops the search.
         for arg in arg_exprs:
             value = self.value(arg)
-            if isinstance(value, _Failed):
+            if _first_failure(value) is not None:
                 continue
             return value
-        return Unknown("no argument of try() could be evaluated")
+        return _Failed("no argument of try() could be evaluated")
+
+    def can_call(self, arg_exprs: tuple[syn.Expr, ...]) -> Any:
+        if len(arg_exprs) != 1:
+            return _Failed("can() takes one argument")
+        value = self.value(arg_exprs[0])
+        if _first_failure(value) is not None:
+            return False
+        unknown = first_unknown(value)
+        return unknown if unknown is not None else True
+
+    def templatestring(self, arg_exprs: tuple[syn.Expr, ...]) -> Any:
+        if len(arg_exprs) != 2:
+            return _Failed("templatestring() takes a template and an object of variables")
+        template, variables = (self.value(a) for a in arg_exprs)
+        for value in (template, variables):
+            if isinstance(value, Unknown):
+                return value
+        if not isinstance(template, str) or not isinstance(variables, dict):
+            return _Failed("templatestring() takes a string and an object")
+        marker = "OFFSHORE_SCAN_TEMPLATE_END"
+        try:
+            parsed = syn.parse_hcl(f"x = <<{marker}\n{template}\n{marker}\n", "<templatestring>")
+        except syn.HclSyntaxError as error:
+            return _Failed(f"templatestring(): {error}")
+        result = _Evaluation(_OnlyBound(), self.trace, dict(variables)).value(parsed.attributes["x"].expr)
+        return result[:-1] if isinstance(result, str) and result.endswith("\n") else result
 
     def for_expr(self, expr: syn.ForExpr) -> Any:
         collection = self.value(expr.collection)
@@ -213,11 +252,52 @@ class _Evaluation:
 
 
 class _Failed(Unknown):
-    """An evaluation error (as opposed to a value unknown until apply); only ``try`` skips these."""
+    """An evaluation error (as opposed to a value unknown until apply); only ``try`` and ``can`` see the
+    difference."""
+
+
+class _OnlyBound:
+    """A template given to ``templatestring`` sees only the variables passed with it."""
+
+    def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
+        return _Failed(f"templatestring(): {root} is not among the template's variables"), len(steps)
+
+
+def _first_failure(value: Any) -> _Failed | None:
+    """The first evaluation error anywhere inside a value (a list or object built around one fails too)."""
+    if isinstance(value, _Failed):
+        return value
+    if isinstance(value, dict):
+        for item in value.values():
+            found = _first_failure(item)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _first_failure(item)
+            if found is not None:
+                return found
+    return None
 
 
 # Functions that look inside their arguments and handle unknowns themselves.
 _UNKNOWN_TOLERANT = {"coalesce", "lookup", "merge", "jsonencode"}
+
+# Functions whose result depends on the shape of their containers, not on the values in them.
+_STRUCTURAL = {"flatten", "concat", "coalescelist", "element", "one", "keys", "length", "slice", "reverse",
+               "tolist", "tomap", "chunklist", "values"}
+
+
+def _unknown_in_containers(value: Any) -> Unknown | None:
+    """An unknown that decides a container's shape: the value itself, or an element of a (nested) list."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            found = _unknown_in_containers(item)
+            if found is not None:
+                return found
+    return None
 
 
 def _walk(value: Any, steps: list[Any]) -> Any:

@@ -7,6 +7,7 @@ line, and every other file is still read.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -239,6 +240,7 @@ def _collect(
 
 
 def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth: int, display: _Display) -> None:
+    linked: list[tuple[str, str, syn.Block, syn.HclFile, ParsedModule]] = []
     for hcl_file, block in scope.module.blocks("module"):
         if not block.labels:
             continue
@@ -268,12 +270,19 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
             ))
             continue
         scope.module_calls[name] = block
+        linked.append((name, address, block, hcl_file, child_module))
+    # Instances are made once every call is known: a call's count, for_each or arguments may name another
+    # module's outputs, whatever the order of the blocks.
+    for name, address, block, hcl_file, child_module in linked:
         # count and for_each make one module instance per key (count = 0: none at all).
         for suffix, bound in scope.instances(block):
             child = ModuleScope(child_module, address + suffix, {}, {}, scope.display, scope.gaps)
-            child.inputs = child_inputs(scope, block, child_module, hcl_file, bound)
-            child.providers = provider_configs(child, mapped_providers(scope, block))
+            child.pending_inputs = functools.partial(child_inputs, scope, block, child_module, hcl_file, bound)
             scope.children[name + suffix] = child
+    for name, _, block, _, _ in linked:
+        for key, child in scope.children.items():
+            if key == name or key.startswith(f"{name}["):
+                child.providers = provider_configs(child, mapped_providers(scope, block))
 
 
 def _resources(
@@ -342,6 +351,15 @@ def _body_values(
     return values, provenance
 
 
+def _all_unknown(value: Any, missing: Unknown) -> Any:
+    """The same structure of blocks, with every value replaced by ``missing``."""
+    if isinstance(value, dict):
+        return {key: _all_unknown(item, missing) for key, item in value.items()}
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value) and value:
+        return [_all_unknown(item, missing) for item in value]
+    return missing
+
+
 def _dynamic(scope: ModuleScope, block: syn.Block, bound: Mapping[str, Any] | None) -> list[Any]:
     label = block.labels[0]
     iterator_attr = block.attributes.get("iterator")
@@ -354,7 +372,14 @@ def _dynamic(scope: ModuleScope, block: syn.Block, bound: Mapping[str, Any] | No
         return []
     collection = evaluate(for_each.expr, scope, None, bound)
     if isinstance(collection, Unknown):
-        return [{"__unknown__": Unknown(f"dynamic {label!r} for_each: {collection.reason}")}]
+        # Terraform would create one block per element of a collection it does not know yet: stand in
+        # one block whose every value is unknown, so a flow it would declare is an unknown naming the
+        # missing input rather than nothing at all.
+        missing = Unknown(f"dynamic {label!r} for_each: {collection.reason}")
+        inner = dict(bound or {})
+        inner[iterator] = {"key": missing, "value": missing}
+        nested, _ = _body_values(scope, contents[0], bound=inner)
+        return [_all_unknown(nested, missing)]
     items = collection.items() if isinstance(collection, dict) else enumerate(collection or [])
     result = []
     for key, value in items:

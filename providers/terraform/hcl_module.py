@@ -66,6 +66,9 @@ class ModuleScope:
     """Local child module instances by call name and instance key (``net``, ``vpc["a"]``, ``dr[0]``)."""
     module_calls: dict[str, syn.Block] = field(default_factory=dict)
     """Local child modules by call name, linked by the loader."""
+    pending_inputs: Callable[[], dict[str, _VariableValue]] | None = None
+    """For a child: computes ``inputs`` from the call's arguments on first use. Arguments may name another
+    module's outputs (``module.replica.arn``), so they are evaluated only once every sibling is linked."""
 
     def __post_init__(self) -> None:
         for hcl_file, block in self.module.blocks("locals"):
@@ -104,6 +107,10 @@ class ModuleScope:
     # --- names ---------------------------------------------------------------------------------
 
     def variable(self, name: str, trace: Trace) -> Any:
+        if self.pending_inputs is not None:
+            # Cleared first: two modules whose arguments name each other's outputs end here, not in a loop.
+            compute, self.pending_inputs = self.pending_inputs, None
+            self.inputs = compute()
         found = self.inputs.get(name)
         if found is None:
             return Unknown(f"var.{name} is not declared in {self.display_dir()}")
