@@ -25,6 +25,10 @@ class Unknown:
     """When the value is another resource's computed attribute: that resource's address."""
     attribute: str | None = None
     """The computed attribute of ``ref`` (``arn``, ``id``)."""
+    exact: bool = True
+    """False when the value is built from ``ref``'s attribute rather than being it (``"${arn}/*"``,
+    ``"${var.name}-${random_id.suffix.hex}"``): it still points at ``ref``, but an attribute set to it
+    belongs to the resource that sets it."""
 
     def __bool__(self) -> bool:
         # An unknown must never pass as "set and truthy" or "unset and falsy" by accident.

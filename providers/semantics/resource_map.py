@@ -61,9 +61,19 @@ def holds_data(resource_type: str) -> bool:
 
 
 @functools.cache
+def _identity_file() -> Mapping[str, Any]:
+    return load_yaml((_MAP_DIRECTORY / "identity.yaml").read_text(encoding="utf-8"))
+
+
+@functools.cache
 def _identity() -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
-    raw = load_yaml((_MAP_DIRECTORY / "identity.yaml").read_text(encoding="utf-8"))["identity"]
+    raw = _identity_file()["identity"]
     return tuple(raw["default"]), {name: tuple(keys) for name, keys in (raw.get("types") or {}).items()}
+
+
+def computed_from_prefix(attribute: str) -> str | None:
+    """The attribute (``name_prefix``) from which the provider computes ``attribute`` when it is left unset."""
+    return (_identity_file().get("computed_from_prefix") or {}).get(attribute)
 
 
 def identity_attributes(resource_type: str) -> tuple[str, ...]:

@@ -85,7 +85,7 @@ class _Evaluation:
                 continue
             value = self.value(part)
             if isinstance(value, Unknown):
-                return value
+                return _built_from(value)
             if isinstance(value, dict | list):
                 return Unknown("a collection interpolated into a string")
             pieces.append(_to_string(value))
@@ -168,7 +168,7 @@ class _Evaluation:
             look = _unknown_in_containers if short in _STRUCTURAL else first_unknown
             unknown = next((u for u in (look(a) for a in args) if u is not None), None)
             if unknown is not None:
-                return unknown
+                return unknown if short in _PASS_THROUGH else _built_from(unknown)
         try:
             return function(*args)
         except FunctionError as error:
@@ -282,6 +282,18 @@ def _first_failure(value: Any) -> _Failed | None:
 
 # Functions that look inside their arguments and handle unknowns themselves.
 _UNKNOWN_TOLERANT = {"coalesce", "lookup", "merge", "jsonencode"}
+
+# Functions whose result, when an argument is unknown, is still that argument's value (not one built from it).
+_PASS_THROUGH = _UNKNOWN_TOLERANT | {"one", "element", "tostring", "tolist", "toset", "tomap", "sensitive",
+                                     "nonsensitive", "flatten", "concat", "coalescelist", "compact", "distinct"}
+
+
+def _built_from(unknown: Unknown) -> Unknown:
+    """An unknown for a value computed from ``unknown`` (a template or function around it)."""
+    if unknown.ref is None or not unknown.exact or isinstance(unknown, _Failed):
+        return unknown
+    return Unknown(unknown.reason, ref=unknown.ref, attribute=unknown.attribute, exact=False)
+
 
 # Functions whose result depends on the shape of their containers, not on the values in them.
 _STRUCTURAL = {"flatten", "concat", "coalescelist", "element", "one", "keys", "length", "slice", "reverse",

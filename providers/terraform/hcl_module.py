@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.semantics.records import PLACEMENT_SETTINGS, Placement, Resolved, Unknown
+from providers.semantics.resource_map import computed_from_prefix
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
 from providers.terraform.type_defaults import with_type_defaults
@@ -214,6 +215,9 @@ class ModuleScope:
             return self.resource_object(block, address, bound, trace), consumed
         attribute_name = str(steps[0])
         attribute = block.attributes.get(attribute_name)
+        if attribute is None and computed_from_prefix(attribute_name) in block.attributes:
+            return Unknown(f"{address}.{attribute_name} is computed from {computed_from_prefix(attribute_name)} "
+                           "at apply", ref=address, attribute=attribute_name), consumed + 1
         if attribute is None or address + "." + attribute_name in self._resolving:
             # Computed by the provider (arn, id): only known after apply, but we know whose it is.
             return Unknown(f"{address}.{attribute_name} is known only after apply", ref=address,
@@ -222,8 +226,14 @@ class ModuleScope:
         trace.append(f"{address}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
         value = evaluate(attribute.expr, self, trace, bound)
         self._resolving.discard(address + "." + attribute_name)
-        if isinstance(value, Unknown) and value.ref is None:
-            # Unknown, but still this resource's attribute: keep whose it is for look-ups by reference.
+        prefix = computed_from_prefix(attribute_name)
+        if value is None and prefix is not None and prefix in block.attributes:
+            # name = null beside name_prefix: the provider computes the name; it still names this resource.
+            return Unknown(f"{address}.{attribute_name} is computed from {prefix} at apply", ref=address,
+                           attribute=attribute_name), consumed + 1
+        if isinstance(value, Unknown) and (value.ref is None or not value.exact):
+            # Unknown, but still this resource's attribute (even one built from another's, such as a name
+            # with a random suffix): keep whose it is for look-ups by reference.
             value = Unknown(value.reason, ref=address, attribute=attribute_name)
         return value, consumed + 1
 
