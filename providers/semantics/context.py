@@ -48,6 +48,8 @@ class NormaliseContext:
         self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
+        self.unidentified_addresses: list[str] = []
+        """Stand-ins for subjects that could not be identified, in the order they were met."""
 
     def of_type(self, resource_type: str) -> Sequence[ResourceRecord]:
         """Every record of one type, in input order (concern modules ask this a lot)."""
@@ -77,6 +79,10 @@ class NormaliseContext:
         )
         self._resources[record.address] = resource
         return resource
+
+    def resource_by_address(self, address: str) -> Resource:
+        """A resource already built (including a stand-in for an unidentified subject)."""
+        return self._resources[address]
 
     def classification(self, record: ResourceRecord) -> Classification:
         tags: dict[str, Any] = {}
@@ -196,7 +202,38 @@ class NormaliseContext:
         for subject in found:
             if subject is not None and subject.address != record.address:
                 subjects.setdefault(subject.address, subject)
-        return list(subjects.values()) or [record]
+        if subjects or holds_data(record.type):
+            # A resource that holds data and names no scanned source copies its own data.
+            return list(subjects.values()) or [record]
+        named = [(path, value) for path in spec.subject if path not in SUBJECTS
+                 for value in values_at(record.values, path) if value is not None]
+        if not named:
+            return [record]
+        # A setting (a replication rule, a subscription) of a resource that cannot be identified: never
+        # credited to the setting itself or to another resource, and judged as possibly DWP.
+        return [self.unidentified(record, *named[0])]
+
+    def unidentified(self, record: ResourceRecord, path: str, value: Any) -> ResourceRecord:
+        """A stand-in for the resource ``record``'s ``path`` names but the scan does not have."""
+        shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
+        address = f"{record.address}.{path}"
+        stand_in = ResourceRecord(address, "unidentified", {}, record.placement, record.source)
+        if address in self._resources:
+            return stand_in
+        own = self.classification(record)
+        self._resources[address] = Resource(
+            id=address,
+            type="unidentified resource",
+            location=Location("unknown", None, None, None, (setting(record, path, value),),
+                              f"{path} = {shown} names no resource in the scanned configuration"),
+            classification=own if own.dwp else Classification(
+                True, f"possibly DWP: {record.address} {path} = {shown} names a resource that is not in the scanned "
+                "configuration (scan the configuration that creates it)", certain=False),
+            source=record.source,
+            holds_data=False,
+        )
+        self.unidentified_addresses.append(address)
+        return stand_in
 
     def backup_subjects(self, plan: ResourceRecord) -> list[ResourceRecord]:
         """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""

@@ -43,8 +43,10 @@ def to_inventory(
     ]
     grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)]
     guards = [guard for record in records for guard in _guarded(guardrails.guardrails, context, record, problems)]
+    # Stand-ins for subjects the flows and grants named but the scan does not hold (judged as possibly DWP).
+    stand_ins = tuple(context.resource_by_address(a) for a in context.unidentified_addresses)
     return Inventory(
-        resources=resources,
+        resources=resources + stand_ins,
         flows=tuple(flows),
         grants=tuple(grants),
         guardrails=tuple(guards),
