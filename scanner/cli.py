@@ -140,9 +140,12 @@ def scan(
     except OSError as error:
         _fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
 
-    for gap in inventory.coverage:
-        where = f"{gap.path}:{gap.line}" if gap.line else gap.path
-        click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {gap.reason}", err=True)
+    if output is not None or output_format != "text":
+        # The text report on the terminal lists them already; said once is enough.
+        for gap in inventory.coverage:
+            where = f"{gap.path}:{gap.line}" if gap.line else gap.path
+            click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {gap.reason}",
+                       err=True)
     if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)

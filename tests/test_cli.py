@@ -66,7 +66,23 @@ def test_missing_path_is_reported_and_other_paths_still_scanned(tmp_path: Path) 
 def test_plan_on_stdin_with_bad_json_is_a_gap() -> None:
     result = CliRunner().invoke(main, ["scan", "-"], input='{"planned_values": ')
     assert result.exit_code == 2
-    assert "<stdin>" in result.stderr and "Traceback" not in result.stderr
+    # The text report lists the gap; it is not said a second time on stderr.
+    assert "<stdin>" in result.stdout and "<stdin>" not in result.stderr
+    assert "Traceback" not in result.output
+    as_json = CliRunner().invoke(main, ["scan", "-", "--format", "json"], input='{"planned_values": ')
+    assert "offshore-scan: error: <stdin>" in as_json.stderr
+
+
+def test_a_missing_module_source_is_one_gap_however_many_instances_call_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'module "app" {\n  source = "./modules/app"\n  for_each = toset(["a", "b", "c"])\n}\n')
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(
+        'module "db" {\n  source = "terraform-aws-modules/rds/aws"\n}\n')
+    code, out, _ = _scan(str(tmp_path), "--format", "json")
+    [gap] = json.loads(out)["coverage"]
+    assert code == 2
+    assert gap["kind"] == "skipped" and "and 2 more instance(s)" in gap["reason"]
 
 
 def test_output_file_and_deterministic_json(tmp_path: Path) -> None:

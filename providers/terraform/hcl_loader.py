@@ -83,7 +83,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     read = [Path(f.path) for m in modules.values() for f in m.files]
     failed = [Path(g.path) for g in gaps if g.path.endswith(".tf")]
     files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
-    return HclResult(tuple(resources), tuple(gaps), files, tuple(roots))
+    return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots))
 
 
 def _relative(root: Path, directory: Path) -> str:
@@ -150,6 +150,42 @@ def _locally_called(modules: Mapping[Path, ParsedModule]) -> set[Path]:
             if target is not None:
                 called.add(target)
     return called
+
+
+@dataclass(frozen=True)
+class MissingModule(CoverageGap):
+    """A module call whose source is not on disk, before calls of the same block are counted together."""
+
+    address: str = ""
+    """The instance's address (``module.app["a"].module.db``)."""
+
+
+def _said_once(gaps: list[CoverageGap]) -> list[CoverageGap]:
+    """One gap per missing module source, however many instances call it (a module with for_each whose
+    child is not on disk would otherwise say so once per key)."""
+    calls: dict[tuple[str, int | None, str], list[str]] = {}
+    for gap in gaps:
+        if isinstance(gap, MissingModule):
+            calls.setdefault((gap.path, gap.line, gap.reason), []).append(gap.address)
+    said: set[tuple[str, int | None, str]] = set()
+    result: list[CoverageGap] = []
+    for gap in gaps:
+        if not isinstance(gap, MissingModule):
+            result.append(gap)
+            continue
+        key = (gap.path, gap.line, gap.reason)
+        if key in said:
+            continue
+        said.add(key)
+        addresses = calls[key]
+        who = addresses[0] if len(addresses) == 1 else f"{addresses[0]} and {len(addresses) - 1} more instance(s)"
+        result.append(CoverageGap(
+            gap.path, gap.line,
+            f"{who}: {gap.reason} is not on disk; its resources were not scanned "
+            "(run `terraform init` first, or scan a plan from `terraform show -json`)",
+            kind="skipped",
+        ))
+    return result
 
 
 def _local_source(directory: Path, block: syn.Block) -> Path | None:
@@ -262,12 +298,7 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
         if child_module is None:
             source = block.attributes.get("source")
             shown = evaluate(source.expr, scope) if source else "no source"
-            scope.gaps.append(CoverageGap(
-                where.path, where.line,
-                f"{address}: module source {shown!r} is not on disk; its resources were not scanned "
-                "(run `terraform init` first, or scan a plan from `terraform show -json`)",
-                kind="skipped",
-            ))
+            scope.gaps.append(MissingModule(where.path, where.line, f"module source {shown!r}", address))
             continue
         scope.module_calls[name] = block
         linked.append((name, address, block, hcl_file, child_module))
