@@ -6,6 +6,7 @@ Pure: records and rules in, inventory out. What a type means is the resource map
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from providers.interface import ScanOptions
 from providers.semantics import access, diagnostics, guardrails, network
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord, Unknown
-from providers.semantics.resource_map import resource_map
+from providers.semantics.resource_map import resource_map, understood_without_hosting
 from providers.semantics.targets import TARGETS, TargetResolver
 from scanner.model import CoverageGap, Flow, Inventory, Location
 
@@ -50,9 +51,42 @@ def to_inventory(
         flows=tuple(flows),
         grants=tuple(grants),
         guardrails=tuple(guards),
-        coverage=tuple(gaps) + tuple(problems),
+        coverage=tuple(gaps) + tuple(problems) + tuple(_not_understood(context, managed)),
         scanned=tuple(scanned),
     )
+
+
+def _not_understood(context: NormaliseContext, managed: Sequence[ResourceRecord]) -> Iterator[CoverageGap]:
+    """One gap per provider whose resources offshore-scan does not understand; never silence.
+
+    A note when none of them is DWP; when some are (by their tags, or the config's scope), the scan is
+    incomplete: where those resources keep DWP data is not judged.
+    """
+    by_provider: dict[str, list[ResourceRecord]] = {}
+    for record in managed:
+        provider = record.type.split("_", 1)[0]
+        if provider not in CLOUD_OF_PREFIX and not understood_without_hosting(provider):
+            by_provider.setdefault(provider, []).append(record)
+    for provider, found in sorted(by_provider.items()):
+        types = Counter(r.type for r in found)
+        listed = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in sorted(types.items()))
+        dwp = [r for r in found if context.classification(r).dwp]
+        first = found[0]
+        if dwp:
+            yield CoverageGap(
+                first.source.path, first.source.line,
+                f"{len(dwp)} DWP resource(s) of provider {provider} ({', '.join(r.address for r in dwp[:3])}"
+                f"{', ...' if len(dwp) > 3 else ''}) are of types offshore-scan does not understand ({listed}): "
+                "where they keep DWP data is not judged",
+                kind="skipped",
+            )
+        else:
+            yield CoverageGap(
+                first.source.path, first.source.line,
+                f"{len(found)} resource(s) of provider {provider} are of types offshore-scan does not understand "
+                f"({listed}); none is tagged as DWP, so none was judged",
+                kind="note",
+            )
 
 
 def qualified(inventory: Inventory, root: str) -> Inventory:

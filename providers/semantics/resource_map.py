@@ -83,6 +83,17 @@ def identity_attributes(resource_type: str) -> tuple[str, ...]:
 
 
 @functools.cache
+def _without_hosting() -> frozenset[str]:
+    raw = load_yaml((_MAP_DIRECTORY / "providers.yaml").read_text(encoding="utf-8"))["understood_without_hosting"]
+    return frozenset(name for names in raw.values() for name in names)
+
+
+def understood_without_hosting(provider: str) -> bool:
+    """Whether a provider's resources are understood although none is judged for hosting (``providers.yaml``)."""
+    return provider in _without_hosting()
+
+
+@functools.cache
 def resource_map() -> Mapping[str, TypeSpec]:
     """The resource map, read once per process; a type may appear in several files."""
     specs: dict[str, TypeSpec] = {}
