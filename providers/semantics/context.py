@@ -148,16 +148,71 @@ class NormaliseContext:
                 return placed("azure", record.values["location"], record.provenance.get("location", ("location",)))
             if spec.location_from:
                 return self._location_of_reference(record, spec.location_from)
-            return unplaced("azure", f"{record.type} has no location of its own")
+            inherited = self._parent_location(record)
+            if inherited is not None:
+                return inherited
+            return unplaced("azure", f"{record.type} has no location of its own, and no parent of it is in the scan")
         if cloud == "gcp":
             for key in ("location", "region", "zone"):
                 if record.values.get(key) is not None:
                     return placed("gcp", record.values[key], record.provenance.get(key, (key,)))
+            inherited = self._parent_location(record)
+            if inherited is not None:
+                return inherited
             for setting in (record.placement.region, record.placement.extra.get("zone")):
                 if setting is not None and setting.value is not None:
                     return placed("gcp", setting.value, setting.provenance)
             return placed("gcp", Unknown("neither the resource nor its provider sets a region"), ())
         return unplaced(cloud, f"{record.type} is not a cloud resource")
+
+    def parent(self, record: ResourceRecord) -> tuple[str, ResourceRecord] | None:
+        """The resource a child without a location of its own lives in, and the attribute that says so.
+
+        An attribute names the parent when the resource it points at (by reference, id or name) is of a
+        type that ends with the attribute's stem: ``storage_account_id`` -> ``azurerm_storage_account``,
+        ``virtual_network_name`` -> ``azurerm_virtual_network``, ``key_ring`` -> ``google_kms_key_ring``,
+        ``dataset_id`` -> ``google_bigquery_dataset``. ``parent_id`` names it whatever its type;
+        ``resource_group_name`` is the last resort (a resource group's location is only a default).
+        """
+        prefix = record.type.split("_", 1)[0] + "_"
+        keys = sorted(record.values, key=lambda k: (k != "parent_id", k == "resource_group_name", k))
+        for key in keys:
+            value = record.values[key]
+            if key in ("id", "name") or not isinstance(value, str | Unknown):
+                continue
+            stem = "resource_group" if key == "resource_group_name" else re.sub(r"_(id|name)$", "", key)
+            other = self.referenced(value)
+            if other is not None and other is not record and other.type.startswith(prefix) and (
+                    key == "parent_id" or other.type.endswith(stem)):
+                return key, other
+            if isinstance(value, str) and key.endswith("_name"):
+                named = self._named(prefix, stem, value, record)
+                if named is not None:
+                    return key, named
+        return None
+
+    def _named(self, prefix: str, stem: str, name: str, child: ResourceRecord) -> ResourceRecord | None:
+        group = child.values.get("resource_group_name")
+        for resource_type, records in self._by_type.items():
+            if not (resource_type.startswith(prefix) and resource_type.endswith(stem)):
+                continue
+            for candidate in records:
+                same_group = group is None or candidate.values.get("resource_group_name") in (group, None) \
+                    or resource_type.endswith("resource_group")
+                if candidate.values.get("name") == name and same_group and candidate is not child:
+                    return candidate
+        return None
+
+    def _parent_location(self, record: ResourceRecord) -> Location | None:
+        found = self.parent(record)
+        if found is None:
+            return None
+        key, other = found
+        located = self.location(other)
+        if located.provenance == ("(placing)",):
+            return None  # a loop of children naming each other: no parent after all
+        step = f"{record.address} {key} -> parent {other.address}"
+        return with_provenance(located, (step, *located.provenance))
 
     def _location_of_reference(self, record: ResourceRecord, path: str) -> Location:
         value = first(values_at(record.values, path))
