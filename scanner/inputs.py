@@ -24,6 +24,7 @@ class InputKind(StrEnum):
 
     TERRAFORM_CONFIGURATION = "terraform"
     TERRAFORM_PLAN = "plan"
+    """A plan or state: ``terraform show -json`` output, or a ``terraform.tfstate`` file."""
     KUBERNETES_MANIFESTS = "kubernetes"
 
 
@@ -57,13 +58,14 @@ def detect(argument: str) -> list[InputKind]:
         if not kinds:
             raise InputError(argument, "no Terraform files (*.tf) or Kubernetes manifests (*.yaml) found here")
         return kinds
-    if path.suffix == ".json":
+    if path.suffix in (".json", ".tfstate") or path.name.endswith(".tfstate.backup"):
         return [InputKind.TERRAFORM_PLAN]
     if path.suffix == ".tf":
         return [InputKind.TERRAFORM_CONFIGURATION]
     if path.suffix in (".yaml", ".yml"):
         return [InputKind.KUBERNETES_MANIFESTS]
-    raise InputError(argument, "not a directory, a .tf file, a plan (.json) or manifests (.yaml); cannot read it")
+    raise InputError(argument, "not a directory, a .tf file, a plan or state (.json, .tfstate) or manifests "
+                               "(.yaml); cannot read it")
 
 
 def scan_input(argument: str, options: InputOptions) -> Inventory:

@@ -28,13 +28,21 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
 
 
 def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Inventory:
-    """Scan the JSON text of ``terraform show -json`` output."""
-    from providers.terraform.plan_loader import PlanError, load_plan, parse_plan
+    """Scan the JSON text of ``terraform show -json`` output (a plan, or state) or of a ``.tfstate`` file."""
+    from providers.terraform.plan_loader import PlanError, load_plan, looks_like_plan, parse_json
+    from providers.terraform.state_loader import load_state, looks_like_state
 
     try:
-        plan = parse_plan(text, display_path)
+        document = parse_json(text, display_path)
     except PlanError as error:
         gap = CoverageGap(display_path, error.line, str(error))
         return Inventory(coverage=(gap,), scanned=(display_path,))
-    records, gaps = load_plan(plan, display_path)
+    if looks_like_state(document):
+        records, gaps = load_state(document, display_path)
+    elif looks_like_plan(document):
+        records, gaps = load_plan(document, display_path)
+    else:
+        reason = ("not a Terraform plan or state (no planned_values, resource_changes, values or resources): "
+                  "give the output of `terraform show -json` or a terraform.tfstate file")
+        return Inventory(coverage=(CoverageGap(display_path, None, reason),), scanned=(display_path,))
     return to_inventory(records, options, gaps, (display_path,))

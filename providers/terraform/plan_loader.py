@@ -41,15 +41,20 @@ class PlanError(Exception):
         """The plan file as the user named it."""
 
 
-def parse_plan(text: str, display_path: str) -> dict:
-    """The plan document; raises ``PlanError`` when the text is not JSON or not a plan."""
+def parse_json(text: str, display_path: str) -> Any:
+    """A JSON document (plan or state); raises ``PlanError`` when the text is not JSON."""
     try:
         # PowerShell redirection and some editors write a byte order mark that json refuses.
-        data = json.loads(text.removeprefix("\ufeff"))
+        return json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as error:
         raise PlanError(f"not valid JSON: {error}", error.lineno, display_path) from None
     except RecursionError:
         raise PlanError("not valid JSON: nested too deeply to read", None, display_path) from None
+
+
+def parse_plan(text: str, display_path: str) -> dict:
+    """The plan document; raises ``PlanError`` when the text is not JSON or not a plan."""
+    data = parse_json(text, display_path)
     if not looks_like_plan(data):
         hint = ""
         if isinstance(data, dict) and "values" in data:
