@@ -348,3 +348,9 @@ class Finding:
     def where(self) -> SourceRef:
         """The declaration to point the user at."""
         return self.source or self.resource.source
+
+    @property
+    def declared_by(self) -> str:
+        """The resource or object whose configuration creates what was judged: the replication configuration,
+        the diagnostic setting, the peering, the policy, the ConfigMap; the resource itself for hosting."""
+        return self.where.address

@@ -6,7 +6,7 @@ expected.yaml keys (all optional except ``description``):
   input: path(s) relative to the case to scan (default: the case directory itself)
   args: extra CLI arguments, e.g. ["--var", "region=eu-west-1"]
   exit_code: expected exit code (default: 1 if any fail/unknown at or above high is expected, else 0)
-  findings: each {rule, resource, outcome, [region], [target_region], [category], [severity]}
+  findings: each {rule, resource, outcome, [region], [target_region], [category], [severity], [declared_by]}
   pass: resource ids that must have no finding at all
   exact: true (default) means no finding beyond those listed may appear
   ignore_rules: rules left out of the comparison; default [OFS-GRD-001], because almost every estate lacks a
@@ -48,6 +48,7 @@ def _matches(finding: dict[str, Any], wanted: dict[str, Any]) -> bool:
         "severity": finding["severity"],
         "region": finding["location"]["region"],
         "target_region": (finding["target"] or {}).get("region"),
+        "declared_by": finding["declared_by"],
     }
     return all(checks[key] == value for key, value in wanted.items())
 

@@ -99,9 +99,12 @@ def qualified(inventory: Inventory, root: str) -> Inventory:
         inventory,
         resources=tuple(replace(r, id=name(r.id), source=replace(r.source, address=name(r.source.address)))
                         for r in inventory.resources),
-        flows=tuple(replace(f, resource_id=name(f.resource_id), target_id=name(f.target_id))
+        flows=tuple(replace(f, resource_id=name(f.resource_id), target_id=name(f.target_id),
+                            source=replace(f.source, address=name(f.source.address)))
                     for f in inventory.flows),
-        grants=tuple(replace(g, resource_id=name(g.resource_id)) for g in inventory.grants),
+        grants=tuple(replace(g, resource_id=name(g.resource_id),
+                             source=replace(g.source, address=name(g.source.address)))
+                     for g in inventory.grants),
     )
 
 

@@ -67,6 +67,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "resource_type": finding.resource.type,
         "location": location_json(finding.resource.location),
         "target": location_json(finding.target) if finding.target is not None else None,
+        "declared_by": finding.declared_by,
         "source": {"path": where.path, "line": where.line},
         "message": finding.message,
         "provenance": list(finding.location.provenance),
@@ -104,6 +105,7 @@ def flow_json(flow: Flow) -> dict[str, Any]:
         "target_resource": flow.target_id,
         "description": flow.description,
         "provenance": list(flow.target.provenance),
+        "declared_by": flow.source.address,
         "source": {"path": flow.source.path, "line": flow.source.line},
     }
 
@@ -118,6 +120,7 @@ def grant_json(grant: Grant) -> dict[str, Any]:
         "owner": grant.owner,
         "internal": grant.internal,
         "uk": grant.uk,
+        "declared_by": grant.source.address,
         "source": {"path": grant.source.path, "line": grant.source.line},
     }
 

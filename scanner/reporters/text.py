@@ -114,7 +114,8 @@ class TextReporter:
         where = finding.where
         lines = [f"  {head}  {finding.rule_id} [{finding.category.value}]  {finding.message}"]
         if finding.source is not None:
-            lines.append(f"      declared: {where.path}" + (f":{where.line}" if where.line else ""))
+            at = f"{where.path}:{where.line}" if where.line else where.path
+            lines.append(f"      declared: {finding.declared_by} ({at})")
         if finding.location.provenance:
             lines.append(f"      how:      {' -> '.join(finding.location.provenance)}")
         if finding.location.note and finding.outcome is Outcome.FAIL:
