@@ -451,6 +451,10 @@ def statement_principals(context: NormaliseContext, subject: ResourceRecord, sta
 def aws_principal(context: NormaliseContext, subject: ResourceRecord, value: Any) -> Who:
     """An account id, an IAM ARN, or a reference to an identity."""
     if isinstance(value, Unknown):
+        own = context.own_inputs.get(value.reason)
+        if own is not None and value.ref is None:
+            # Built from the very input that names the account the estate deploys to.
+            return Who(_shown(value), internal=True, note=f"the estate's own account: {own} ({value.reason})")
         return referenced_principal(context, value)
     text = str(value)
     if text == "*":
@@ -460,6 +464,8 @@ def aws_principal(context: NormaliseContext, subject: ResourceRecord, value: Any
         return Who(text, internal=True, note=f"account {account} is listed as DWP in the config (dwp.accounts)")
     if account is not None and _own_account(context, subject, account):
         return Who(text, internal=True, note=f"account {account} is {subject.address}'s own")
+    if account is not None and account in context.own_accounts:
+        return Who(text, internal=True, note=f"account {account} is the estate's own: {context.own_accounts[account]}")
     party = context.estate.principal(text) or (context.estate.account(account) if account else None)
     return Who(text, party=party)
 
@@ -617,6 +623,8 @@ def tenant_principal(context: NormaliseContext, value: Any) -> Who:
     text = str(value)
     if text in context.rules.dwp_scopes:
         return Who(text, internal=True, note=f"tenant {text} is listed as DWP in the config")
+    if text in context.own_accounts:
+        return Who(text, internal=True, note=f"tenant {text} is the estate's own: {context.own_accounts[text]}")
     return Who(text, party=context.estate.tenant(text) or context.estate.principal(text))
 
 

@@ -45,6 +45,7 @@ class NormaliseContext:
         self._by_type: dict[str, list[ResourceRecord]] = {}
         for record in records:
             self._by_type.setdefault(record.type, []).append(record)
+        self.own_accounts, self.own_inputs = _own_accounts(records)
         self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
@@ -323,6 +324,39 @@ class NormaliseContext:
             if record is not member and joined is group:
                 peers.append(record)
         return peers
+
+
+_ARN_ACCOUNT = re.compile(r"^arn:aws[\w-]*:[^:]*:[^:]*:(\d{12}):")
+
+
+def _own_accounts(records: Sequence[ResourceRecord]) -> tuple[dict[str, str], dict[str, str]]:
+    """The estate's own accounts (id -> how we know) and the unknown inputs that name them (reason -> how).
+
+    From the providers (allowed_account_ids, the account of an assumed role, subscription and tenant ids),
+    the account each record is read in, and the account field of every managed resource's own ARN (a data
+    source may look up another account's).
+    """
+    known: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    seen: set[int] = set()
+    for record in records:
+        placement = record.placement
+        if placement.account:
+            known.setdefault(placement.account, f"the account {record.address} is read in")
+        if id(placement) not in seen:
+            seen.add(id(placement))
+            for value in placement.own_accounts:
+                why = f"provider {placement.key} deploys to or as it"
+                if isinstance(value, Unknown):
+                    inputs.setdefault(value.reason, why)
+                elif isinstance(value, str):
+                    match = _ARN_ACCOUNT.match(value)
+                    known.setdefault(match.group(1) if match else value, why)
+        arn = record.values.get("arn") if record.mode == "managed" else None
+        match = _ARN_ACCOUNT.match(arn) if isinstance(arn, str) else None
+        if match:
+            known.setdefault(match.group(1), f"{record.address} is in it")
+    return known, inputs
 
 
 SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRecord]]] = {

@@ -85,6 +85,10 @@ class Placement:
     account: str | None = None
     """The AWS account, Azure subscription or GCP project the record is in, when the input says so (live
     inputs always); a config's ``dwp.accounts``/``subscriptions``/``projects`` match it."""
+    own_accounts: tuple[Any, ...] = ()
+    """Accounts, subscriptions and tenants the configuration says it deploys to or as (AWS
+    ``allowed_account_ids``, the account of ``assume_role.role_arn``, azurerm ``subscription_id`` and
+    ``tenant_id``): ids, or ``Unknown``s naming the input that would give them."""
 
 
 @dataclass(frozen=True)

@@ -427,8 +427,24 @@ def provider_configs(scope: ModuleScope, inherited: Mapping[str, Placement]) -> 
             region=_provider_setting(scope, block, "region", label),
             default_tags=_default_tags(scope, block),
             extra={name: _provider_setting(scope, block, name, label) for name in PLACEMENT_SETTINGS},
+            own_accounts=_own_accounts(scope, block),
         )
     return providers
+
+
+def _own_accounts(scope: ModuleScope, block: syn.Block) -> tuple[Any, ...]:
+    """What a provider block says about the accounts it deploys to or as (known ids or unknowns)."""
+    found: list[Any] = []
+    for name in ("allowed_account_ids", "subscription_id", "tenant_id", "auxiliary_tenant_ids"):
+        attribute = block.attributes.get(name)
+        if attribute is not None:
+            value = evaluate(attribute.expr, scope)
+            found.extend(value if isinstance(value, list) else [value])
+    for assume in (*block.blocks_of("assume_role"), *block.blocks_of("assume_role_with_web_identity")):
+        attribute = assume.attributes.get("role_arn")
+        if attribute is not None:
+            found.append(evaluate(attribute.expr, scope))
+    return tuple(v for v in found if v is not None)
 
 
 def _provider_setting(scope: ModuleScope, block: syn.Block, name: str, label: str) -> Resolved:
