@@ -326,6 +326,22 @@ class NormaliseContext:
         return peers
 
 
+    def snapshot_sources(self, copy: ResourceRecord) -> list[ResourceRecord]:
+        """Whose data an RDS snapshot copy carries: the snapshot's, and the database it was taken of."""
+        snapshot = self.referenced(copy.values.get("source_db_snapshot_identifier"))
+        if snapshot is None:
+            return []
+        database = None
+        for key in ("db_instance_identifier", "db_cluster_identifier"):
+            database = database or self.referenced(snapshot.values.get(key))
+        return [s for s in (snapshot, database) if s is not None]
+
+    def tables_named(self, global_table: ResourceRecord) -> list[ResourceRecord]:
+        """The regional tables a (2017 version) DynamoDB global table joins: those of the same name."""
+        name = global_table.values.get("name")
+        return [r for r in self.of_type("aws_dynamodb_table") if isinstance(name, str) and r.values.get("name") == name]
+
+
 _ARN_ACCOUNT = re.compile(r"^arn:aws[\w-]*:[^:]*:[^:]*:(\d{12}):")
 
 
@@ -360,6 +376,8 @@ def _own_accounts(records: Sequence[ResourceRecord]) -> tuple[dict[str, str], di
 
 
 SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRecord]]] = {
+    "snapshot_source": NormaliseContext.snapshot_sources,
+    "tables_named": NormaliseContext.tables_named,
     "backup_selection": NormaliseContext.backup_subjects,
     "ecr_registry": NormaliseContext.registry_subjects,
     "global_cluster_peers": NormaliseContext.global_cluster_peers,
