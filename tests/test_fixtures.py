@@ -90,3 +90,15 @@ def test_fixture(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_there_are_enough_cases() -> None:
     # The suite is the specification: every resource type in the map needs a case.
     assert len(CASES) >= 25
+
+
+def test_every_resource_type_of_the_resource_map_has_a_fixture() -> None:
+    # A type the map knows but no case shows is a rule nobody has seen work end to end.
+    import re
+
+    from providers.semantics.resource_map import resource_map
+
+    text = "\n".join(p.read_text(errors="replace") for p in FIXTURES.rglob("*")
+                     if p.is_file() and p.suffix in (".tf", ".json", ".tfstate"))
+    missing = sorted(t for t in resource_map() if not re.search(rf"\b{re.escape(t)}\b", text))
+    assert not missing, f"resource map types with no fixture: {missing}"
