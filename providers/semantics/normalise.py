@@ -56,6 +56,11 @@ def to_inventory(
     )
 
 
+def _type_named(record: ResourceRecord) -> str:
+    arm_type = record.values.get("type") if record.type.startswith("azapi_") else None
+    return f"{record.type} {arm_type.split('@', 1)[0]}" if isinstance(arm_type, str) else record.type
+
+
 def _not_understood(context: NormaliseContext, managed: Sequence[ResourceRecord]) -> Iterator[CoverageGap]:
     """One gap per provider whose resources offshore-scan does not understand; never silence.
 
@@ -68,7 +73,7 @@ def _not_understood(context: NormaliseContext, managed: Sequence[ResourceRecord]
         if provider not in CLOUD_OF_PREFIX and not understood_without_hosting(provider):
             by_provider.setdefault(provider, []).append(record)
     for provider, found in sorted(by_provider.items()):
-        types = Counter(r.type for r in found)
+        types = Counter(_type_named(r) for r in found)
         listed = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in sorted(types.items()))
         dwp = [r for r in found if context.classification(r).dwp]
         first = found[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
 from providers.semantics.normalise import qualified, to_inventory
+from providers.terraform.azapi import translate
 from providers.terraform.hcl_loader import HclOptions, load_directory
 from providers.terraform.options import TerraformOptions
 from scanner.model import CoverageGap, Inventory, merge_all
@@ -20,10 +21,10 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf) found here")
     if len(result.roots) <= 1:
-        return to_inventory(result.resources, options, result.gaps, result.files)
+        return to_inventory(translate(result.resources), options, result.gaps, result.files)
     # Several root modules are separate configurations (envs/prod, envs/dev): their addresses repeat, so
     # each is normalised on its own and its ids are qualified with its directory.
-    inventories = [qualified(to_inventory(records, options), root) for root, records in result.roots]
+    inventories = [qualified(to_inventory(translate(records), options), root) for root, records in result.roots]
     return merge_all([*inventories, Inventory(coverage=result.gaps, scanned=result.files)])
 
 
@@ -45,4 +46,4 @@ def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Invent
         reason = ("not a Terraform plan or state (no planned_values, resource_changes, values or resources): "
                   "give the output of `terraform show -json` or a terraform.tfstate file")
         return Inventory(coverage=(CoverageGap(display_path, None, reason),), scanned=(display_path,))
-    return to_inventory(records, options, gaps, (display_path,))
+    return to_inventory(translate(records), options, gaps, (display_path,))
