@@ -129,7 +129,8 @@ def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
     if kind is InputKind.TERRAFORM_CONFIGURATION:
         from providers.terraform.adapter import scan_configuration
 
-        return scan_configuration(path.parent if path.is_file() else path, options.common, options.terraform)
+        return scan_configuration(path.parent if path.is_file() else path, options.common, options.terraform,
+                                  options.kubernetes)
     if kind is InputKind.TERRAFORM_PLAN:
         from providers.terraform.adapter import scan_plan_text
 

@@ -5,27 +5,47 @@ Both inputs reduce to ``ResourceRecord``s; ``providers.semantics`` gives them th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
+from providers.kubernetes.options import KubernetesOptions
 from providers.semantics.normalise import qualified, to_inventory
+from providers.semantics.records import ResourceRecord
 from providers.terraform.azapi import translate
 from providers.terraform.hcl_loader import HclOptions, load_directory
+from providers.terraform.kubernetes_resources import helm_notes, to_manifests
 from providers.terraform.options import TerraformOptions
 from scanner.model import CoverageGap, Inventory, merge_all
 
 
-def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOptions) -> Inventory:
+def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOptions,
+                       kubernetes: KubernetesOptions | None = None) -> Inventory:
     """Scan a directory tree (or a single ``.tf`` file's directory) of Terraform configuration."""
     result = load_directory(path, HclOptions(terraform.var_files, dict(terraform.variables)))
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf) found here")
+    cluster = kubernetes or KubernetesOptions()
     if len(result.roots) <= 1:
-        return to_inventory(translate(result.resources), options, result.gaps, result.files)
+        read = Inventory(coverage=result.gaps, scanned=result.files)
+        return merge_all([read, _inventory(result.resources, options, cluster)])
     # Several root modules are separate configurations (envs/prod, envs/dev): their addresses repeat, so
     # each is normalised on its own and its ids are qualified with its directory.
-    inventories = [qualified(to_inventory(translate(records), options), root) for root, records in result.roots]
+    inventories = [qualified(_inventory(records, options, cluster), root) for root, records in result.roots]
     return merge_all([*inventories, Inventory(coverage=result.gaps, scanned=result.files)])
+
+
+def _inventory(records: Sequence[ResourceRecord], options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
+    """Records in the shared vocabulary, and the Kubernetes objects Terraform manages, judged each by its meaning."""
+    manifests, rest = to_manifests(translate(records))
+    inventory = to_inventory(rest, options)
+    notes = Inventory(coverage=tuple(helm_notes(rest, dict(options.endpoints))))
+    if not manifests:
+        return inventory.merge(notes)
+    from providers.kubernetes.normalise import to_inventory as kubernetes_inventory
+
+    cluster = kubernetes_inventory(manifests, options, kubernetes.cluster_region)
+    return merge_all([inventory, cluster, notes])
 
 
 def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Inventory:
@@ -46,4 +66,5 @@ def scan_plan_text(text: str, display_path: str, options: ScanOptions) -> Invent
         reason = ("not a Terraform plan or state (no planned_values, resource_changes, values or resources): "
                   "give the output of `terraform show -json` or a terraform.tfstate file")
         return Inventory(coverage=(CoverageGap(display_path, None, reason),), scanned=(display_path,))
-    return to_inventory(translate(records), options, gaps, (display_path,))
+    read = Inventory(coverage=gaps, scanned=(display_path,))
+    return merge_all([read, _inventory(records, options, KubernetesOptions())])

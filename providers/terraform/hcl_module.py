@@ -218,6 +218,13 @@ class ModuleScope:
         if attribute is None and computed_from_prefix(attribute_name) in block.attributes:
             return Unknown(f"{address}.{attribute_name} is computed from {computed_from_prefix(attribute_name)} "
                            "at apply", ref=address, attribute=attribute_name), consumed + 1
+        nested = [b for b in block.blocks if b.type == attribute_name]
+        if attribute is None and nested and address + "." + attribute_name not in self._resolving:
+            # A nested block (metadata[0].name): its values, as the provider holds them, a list of blocks.
+            self._resolving.add(address + "." + attribute_name)
+            values = [self.block_values(b, bound, trace) for b in nested]
+            self._resolving.discard(address + "." + attribute_name)
+            return values, consumed + 1
         if attribute is None or address + "." + attribute_name in self._resolving:
             # Computed by the provider (arn, id): only known after apply, but we know whose it is.
             return Unknown(f"{address}.{attribute_name} is known only after apply", ref=address,
@@ -236,6 +243,14 @@ class ModuleScope:
             # with a random suffix): keep whose it is for look-ups by reference.
             value = Unknown(value.reason, ref=address, attribute=attribute_name)
         return value, consumed + 1
+
+    def block_values(self, block: syn.Block, bound: dict[str, Any] | None, trace: Trace) -> dict[str, Any]:
+        """A nested block's attributes and blocks, evaluated (``dynamic`` blocks are left out)."""
+        values: dict[str, Any] = {name: evaluate(a.expr, self, trace, bound) for name, a in block.attributes.items()}
+        for nested in block.blocks:
+            if nested.type != "dynamic":
+                values.setdefault(nested.type, []).append(self.block_values(nested, bound, trace))
+        return values
 
     def resource_instances(self, block: syn.Block, address: str, trace: Trace) -> Any:
         """A whole resource as a value: a map of instances (for_each), a list (count), or one object."""
