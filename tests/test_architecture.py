@@ -39,3 +39,11 @@ def test_the_shared_meaning_and_the_options_load_no_parser_and_no_cloud_sdk(modu
     code = f"import sys, {module}; print(sorted(m for m in ('hcl2', 'lark', 'boto3', 'azure') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_provider_named_as_understood_is_a_name() -> None:
+    # A bare `null` in YAML is no name at all: the null provider would silently count as not understood.
+    from providers.semantics.resource_map import _without_hosting
+
+    assert all(isinstance(name, str) and name for name in _without_hosting())
+    assert "null" in _without_hosting()

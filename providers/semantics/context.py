@@ -184,7 +184,7 @@ class NormaliseContext:
             stem = "resource_group" if key == "resource_group_name" else re.sub(r"_(id|name)$", "", key)
             other = self.referenced(value)
             if other is not None and other is not record and other.type.startswith(prefix) and (
-                    key == "parent_id" or other.type.endswith(stem)):
+                    key == "parent_id" or _names_parent(stem, other.type, record.type)):
                 return key, other
             if isinstance(value, str) and key.endswith("_name"):
                 named = self._named(prefix, stem, value, record)
@@ -340,6 +340,13 @@ class NormaliseContext:
         """The regional tables a (2017 version) DynamoDB global table joins: those of the same name."""
         name = global_table.values.get("name")
         return [r for r in self.of_type("aws_dynamodb_table") if isinstance(name, str) and r.values.get("name") == name]
+
+
+def _names_parent(stem: str, parent_type: str, child_type: str) -> bool:
+    """Whether an attribute stem names a resource of ``parent_type``: the type ends with it
+    (``storage_account``), holds it as a word run (``logic_app`` in ``azurerm_logic_app_workflow``), or
+    the child's type extends the parent's (``loadbalancer_id`` of ``azurerm_lb_probe`` -> ``azurerm_lb``)."""
+    return parent_type.endswith(stem) or f"_{stem}_" in f"{parent_type}_" or child_type.startswith(f"{parent_type}_")
 
 
 _ARN_ACCOUNT = re.compile(r"^arn:aws[\w-]*:[^:]*:[^:]*:(\d{12}):")

@@ -298,7 +298,7 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
         if child_module is None:
             source = block.attributes.get("source")
             shown = evaluate(source.expr, scope) if source else "no source"
-            scope.gaps.append(MissingModule(where.path, where.line, f"module source {shown!r}", address))
+            scope.gaps.append(MissingModule(where.path, where.line, f"module source {shown!r}", address=address))
             continue
         scope.module_calls[name] = block
         linked.append((name, address, block, hcl_file, child_module))
