@@ -274,3 +274,17 @@ resource "aws_sqs_queue" "q" {
     assert records['aws_sqs_queue.q["a"]']["fifo"] is False
     assert records['aws_sqs_queue.q["a"]']["tags"] is None
     assert records['aws_sqs_queue.q["b"]']["region"] == "eu-west-2"
+
+
+def test_a_nested_block_of_a_resource_can_be_referenced(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "kubernetes_namespace_v1" "claims" {\n  metadata {\n    name = "claims"\n  }\n}\n'
+        'resource "azurerm_linux_function_app" "fn" {\n  identity {\n    type = "SystemAssigned"\n  }\n}\n'
+        'resource "aws_s3_bucket" "uses" {\n'
+        '  bucket = kubernetes_namespace_v1.claims.metadata[0].name\n'
+        '  tags   = { who = azurerm_linux_function_app.fn.identity.0.principal_id }\n}\n')
+    uses = next(r for r in load_directory(tmp_path).resources if r.address == "aws_s3_bucket.uses")
+    assert uses.values["bucket"] == "claims"
+    # Set by the provider, not the configuration: unknown, but still the function app's.
+    principal = uses.values["tags"]["who"]
+    assert isinstance(principal, Unknown) and principal.ref == "azurerm_linux_function_app.fn"

@@ -222,7 +222,7 @@ class ModuleScope:
         if attribute is None and nested and address + "." + attribute_name not in self._resolving:
             # A nested block (metadata[0].name): its values, as the provider holds them, a list of blocks.
             self._resolving.add(address + "." + attribute_name)
-            values = [self.block_values(b, bound, trace) for b in nested]
+            values = [self.block_values(b, address, bound, trace) for b in nested]
             self._resolving.discard(address + "." + attribute_name)
             return values, consumed + 1
         if attribute is None or address + "." + attribute_name in self._resolving:
@@ -244,13 +244,16 @@ class ModuleScope:
             value = Unknown(value.reason, ref=address, attribute=attribute_name)
         return value, consumed + 1
 
-    def block_values(self, block: syn.Block, bound: dict[str, Any] | None, trace: Trace) -> dict[str, Any]:
-        """A nested block's attributes and blocks, evaluated (``dynamic`` blocks are left out)."""
+    def block_values(self, block: syn.Block, address: str, bound: dict[str, Any] | None,
+                     trace: Trace) -> ResourceObject:
+        """A nested block's attributes and blocks, evaluated (``dynamic`` blocks are left out). An attribute
+        the block does not set (``identity[0].principal_id``) is computed by the provider: reading it gives an
+        unknown that still names the resource."""
         values: dict[str, Any] = {name: evaluate(a.expr, self, trace, bound) for name, a in block.attributes.items()}
         for nested in block.blocks:
             if nested.type != "dynamic":
-                values.setdefault(nested.type, []).append(self.block_values(nested, bound, trace))
-        return values
+                values.setdefault(nested.type, []).append(self.block_values(nested, address, bound, trace))
+        return ResourceObject(address, values)
 
     def resource_instances(self, block: syn.Block, address: str, trace: Trace) -> Any:
         """A whole resource as a value: a map of instances (for_each), a list (count), or one object."""
