@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import gzip
-import hashlib
-import io
 import json
 import urllib.parse
-import uuid
 from typing import Any
 
 import yaml
@@ -71,6 +66,9 @@ def base64decode(text: str) -> str:
 
 def csvdecode(text: str) -> list[dict[str, str]]:
     """``csvdecode``: the first line names the columns."""
+    import csv
+    import io
+
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []
@@ -96,21 +94,30 @@ def textdecodebase64(text: str, encoding: str) -> str:
         raise FunctionError(f"textdecodebase64(): {error}") from None
 
 
-_NAMESPACES = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID,
-               "x500": uuid.NAMESPACE_X500}
-
-
 def uuidv5(namespace: str, name: str) -> str:
     """``uuidv5``: deterministic, from a namespace (``dns``, ``url``, ``oid``, ``x500`` or a UUID) and a name."""
+    # Imported on use, as are csv, gzip and hashlib: most scans call none of them.
+    import uuid
+
+    spaces = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID,
+              "x500": uuid.NAMESPACE_X500}
     try:
-        space = _NAMESPACES.get(namespace) or uuid.UUID(namespace)
+        space = spaces.get(namespace) or uuid.UUID(namespace)
     except ValueError:
         raise FunctionError(f"{namespace!r} is not a UUID namespace") from None
     return str(uuid.uuid5(space, name))
 
 
+def _gzip(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
 def _digest(algorithm: str, encode: str) -> Any:
     def function(text: Any) -> str:
+        import hashlib
+
         digest = hashlib.new(algorithm, to_string(text).encode("utf-8"))
         return digest.hexdigest() if encode == "hex" else base64.b64encode(digest.digest()).decode("ascii")
 
@@ -120,7 +127,7 @@ def _digest(algorithm: str, encode: str) -> Any:
 FUNCTIONS = {
     "base64decode": base64decode,
     "base64encode": lambda s: base64.b64encode(to_string(s).encode("utf-8")).decode("ascii"),
-    "base64gzip": lambda s: base64.b64encode(gzip.compress(to_string(s).encode("utf-8"), mtime=0)).decode("ascii"),
+    "base64gzip": lambda s: base64.b64encode(_gzip(to_string(s).encode("utf-8"))).decode("ascii"),
     "base64sha256": _digest("sha256", "base64"),
     "base64sha512": _digest("sha512", "base64"),
     "csvdecode": csvdecode,
