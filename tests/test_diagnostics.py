@@ -585,3 +585,16 @@ def test_datadog_integration_regions_limit_the_subjects() -> None:
     (flow,) = _flows_of(inventory, "aws_dynamodb_table.dublin")
     assert flow.target.uk is None
     assert "api_url" in (flow.target.note or "")
+
+
+def test_a_subscription_of_a_log_group_not_in_the_scan_is_possibly_dwp() -> None:
+    subscription = _record("aws_cloudwatch_log_subscription_filter.other", {
+        "log_group_name": "/made/elsewhere",
+        "destination_arn": "arn:aws:firehose:us-east-1:111122223333:deliverystream/central",
+    })
+    inventory = _scan(subscription)
+    (flow,) = inventory.flows
+    stand_in = inventory.resource(flow.resource_id)
+    assert stand_in is not None and flow.resource_id != subscription.address
+    assert stand_in.classification.dwp and not stand_in.classification.certain
+    assert flow.target.region == "us-east-1"

@@ -325,7 +325,20 @@ class _PlanReader:
             default_tags=self._default_tags(expressions, scope, entry_key),
             extra={name: self._setting(expressions, name, scope, entry_key, steps) if name in expressions
                    else Resolved(None, steps) for name in PLACEMENT_SETTINGS},
+            own_accounts=self._own_accounts(expressions, scope),
         )
+
+    def _own_accounts(self, expressions: dict, scope: tuple[str, ...]) -> tuple[Any, ...]:
+        """What a provider configuration says about the accounts it deploys to or as."""
+        found: list[Any] = []
+        for name in ("allowed_account_ids", "subscription_id", "tenant_id"):
+            if name in expressions:
+                value = self._evaluate(expressions[name], scope, [])
+                found.extend(value if isinstance(value, list) else [value])
+        for block in expressions.get("assume_role") or []:
+            if isinstance(block, dict) and "role_arn" in block:
+                found.append(self._evaluate(block["role_arn"], scope, []))
+        return tuple(v for v in found if v is not None)
 
     def _provider_entry(self, key: str) -> tuple[str, dict] | None:
         configs = _dict(self.config.get("provider_config"))

@@ -41,7 +41,10 @@ def subscription_filter_flows(context: NormaliseContext, record: ResourceRecord)
     destination = record.values.get("destination_arn")
     if destination is None:
         return
-    subjects = log_group_subjects(context, record.values.get("log_group_name"))
+    named = record.values.get("log_group_name")
+    # A log group that is not in the scan is still someone's: a stand-in, judged as possibly DWP.
+    subjects = log_group_subjects(context, named) or ([context.unidentified(record, "log_group_name", named)]
+                                                      if named is not None else [])
     hops = aws_hops(context, destination, (said(record, "destination_arn", destination),),
                      frozenset({record.address}))
     yield from flows(record, subjects, FlowKind.LOG_EXPORT, "CloudWatch log subscription", decisive(hops))

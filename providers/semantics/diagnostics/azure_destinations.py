@@ -117,7 +117,10 @@ def dcr_association_flows(context: NormaliseContext, record: ResourceRecord) -> 
     rule = context.referenced(record.values.get("data_collection_rule_id"))
     if rule is None:
         return
-    subjects = unique([context.referenced(record.values.get("target_resource_id"))])
+    target = record.values.get("target_resource_id")
+    subjects = unique([context.referenced(target)])
+    if not subjects and target is not None:
+        subjects = [context.unidentified(record, "target_resource_id", target)]
     for path in _DCR_DESTINATIONS:
         for value in values_at(rule.values, path):
             if value is None:
