@@ -20,6 +20,15 @@ import yaml
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _InputLoader(_Loader):  # type: ignore[valid-type,misc]
+    """The safe loader, with the YAML 1.1 scalars Kubernetes reads as plain strings."""
+
+
+# YAML 1.1's "value" key type: a bare `=` (kube-prometheus's own CRDs hold `- =` in an enum). Go's YAML
+# reader, which the API server uses, reads it as the string "="; PyYAML has no constructor for it.
+_InputLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 class YamlRefused(Exception):
     """A YAML document refused as hostile or broken (alias bomb, deep nesting, duplicate key)."""
 
@@ -58,7 +67,7 @@ def _check_nesting(chunk: str) -> None:
 def load_documents_guarded(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
     """Each document of a YAML text as (node, value), refusing hostile ones with ``YamlRefused``."""
     _check_nesting(chunk)
-    loader = _Loader(chunk)
+    loader = _InputLoader(chunk)
     try:
         while loader.check_node():
             node = loader.get_node()

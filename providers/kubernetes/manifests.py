@@ -85,8 +85,14 @@ def _yaml_gap(error: yaml.YAMLError, path: str, offset: int) -> CoverageGap:
     if isinstance(error, yaml.constructor.ConstructorError):
         mark = error.problem_mark
         line = offset + (mark.line + 1 if mark is not None else 1)
-        return CoverageGap(path, line, f"refused: {error.problem} (manifests are read with the safe loader, "
-                                       "which builds no application objects)")
+        tag = re.search(r"tag '([^']+)'", str(error.problem))
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "an unknown tag"
+        if "python/" in shown:
+            why = (f"the document carries the Python tag {shown}, which asks the reader to build an application "
+                   "object; manifests are read with the safe loader, which never does")
+        else:
+            why = f"the document carries the tag {shown}, which is no YAML type a Kubernetes API server reads"
+        return CoverageGap(path, line, f"refused: {why}")
     # For an unfinished quote or bracket the context mark is where it began, the line to fix; otherwise
     # the problem mark is where parsing stopped.
     context = str(getattr(error, "context", "") or "")
