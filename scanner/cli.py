@@ -113,7 +113,8 @@ def scan(
         _fail(str(error))
     try:
         terraform = TerraformOptions.from_command_line(var_files, variables)
-        kubernetes = KubernetesOptions.from_command_line(cluster_region or config.cluster_region)
+        kubernetes = KubernetesOptions.from_command_line(cluster_region or config.cluster_region,
+                                                         config.upstream_images)
     except OptionError as error:
         _fail(str(error))
     rules = config.rules

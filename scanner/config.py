@@ -21,6 +21,7 @@ Example (every key optional)::
       networks:   {"203.0.113.0/24": {owner: Delivery centre, country: IN}}
       locations:  {"EqLD5": {owner: Equinix London, country: GB}}
     cluster_region: eu-west-2                            # the Kubernetes cluster's region (--cluster-region)
+    upstream_images: [registry.example.gov.uk/mirror/]   # more vendor/upstream image prefixes (not DWP-built)
     endpoints:                                           # telemetry hosts the catalogue cannot place
       otel.collector.example.gov.uk: GB
       "*.live.dynatrace.com": DE
@@ -44,7 +45,7 @@ from scanner.estate import EstateMap, Party
 from scanner.yaml_data import load_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
-_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region"}
+_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images"}
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {
     "classification_keys", "owner_keys", "owner_patterns", "tags",
@@ -75,6 +76,8 @@ class Config:
     """Telemetry host (or ``*.suffix``) -> ISO country, consulted before the endpoint catalogue."""
     cluster_region: str | None = None
     """Region of the Kubernetes cluster the manifests land on; ``--cluster-region`` wins."""
+    upstream_images: tuple[str, ...] = ()
+    """Image prefixes to treat as vendor or upstream-project images, beside the built-in list."""
 
 
 def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
@@ -123,7 +126,16 @@ def load_config(path: Path | None) -> Config:
         estate=_estate(path, raw.get("estate") or {}),
         endpoints=_endpoints(path, raw.get("endpoints") or {}),
         cluster_region=str(raw["cluster_region"]) if raw.get("cluster_region") else None,
+        upstream_images=_strings(path, "upstream_images", raw.get("upstream_images")),
     )
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of strings")
+    return tuple(value)
 
 
 def _estate(path: Path, estate: Any) -> EstateMap:

@@ -49,7 +49,8 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: Kub
         gaps.extend(problems)
     if not paths:
         raise InputError("<manifests>", "no Kubernetes manifests found")
-    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [str(p) for p in paths])
+    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [str(p) for p in paths],
+                        upstream_images=kubernetes.upstream_images)
 
 
 def scan_manifest_text(text: str, display_path: str, options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
@@ -58,4 +59,5 @@ def scan_manifest_text(text: str, display_path: str, options: ScanOptions, kuber
     if not manifests and not gaps:
         gaps = [CoverageGap(display_path, None, "no Kubernetes objects (apiVersion and kind) in the input: nothing "
                                                 "was scanned")]
-    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [display_path])
+    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [display_path],
+                        upstream_images=kubernetes.upstream_images)

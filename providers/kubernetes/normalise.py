@@ -52,6 +52,7 @@ class _Scan:
     manifests: Sequence[Manifest]
     options: ScanOptions
     cluster_region: str | None
+    upstream_images: tuple[str, ...] = ()
     resources: list[Resource] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
     notes: list[CoverageGap] = field(default_factory=list)
@@ -74,9 +75,10 @@ def to_inventory(
     cluster_region: str | None,
     gaps: Sequence[CoverageGap] = (),
     scanned: Sequence[str] = (),
+    upstream_images: tuple[str, ...] = (),
 ) -> Inventory:
     """The inventory of a set of manifests (one file, a directory, or a rendered chart)."""
-    scan = _Scan(manifests, options, cluster_region)
+    scan = _Scan(manifests, options, cluster_region, upstream_images)
     unplaced: list[str] = []
     dwp_workloads: list[Resource] = []
     readable: list[Manifest] = []
@@ -279,7 +281,9 @@ def _images(scan: _Scan, manifest: Manifest, spec: dict[str, Any], classificatio
     seen: set[str] = set()
     for container in containers(spec):
         image = container.get("image")
-        if not isinstance(image, str) or not image or image in seen or registries.is_upstream(image):
+        if not isinstance(image, str) or not image or image in seen:
+            continue
+        if registries.is_upstream(image, scan.upstream_images):
             continue
         seen.add(image)
         images.append(Resource(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
+from importlib import resources
 
 from scanner import geography
 from scanner.model import Location
+from scanner.yaml_data import load_yaml
 
 _ECR = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 _ARTIFACT_REGISTRY = re.compile(r"^([a-z0-9-]+)-docker\.pkg\.dev$")
@@ -16,16 +19,12 @@ _DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"}
 VENDOR_GLOBAL = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io",
                            "public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com", "registry.k8s.io",
                            "gcr.io/distroless"})
-# Images of upstream projects and vendors' agents: built by others, not DWP-built, so their hosting is
-# not DWP's. A DWP-built image is anything else.
-_UPSTREAM = (
-    "registry.k8s.io/", "k8s.gcr.io/", "mcr.microsoft.com/", "public.ecr.aws/eks-distro/", "public.ecr.aws/eks/",
-    "quay.io/prometheus/", "quay.io/jetstack/", "quay.io/jaegertracing/", "quay.io/argoproj/", "ghcr.io/fluxcd/",
-    "docker.io/library/", "docker.io/datadog/", "gcr.io/datadoghq/", "public.ecr.aws/datadog/",
-    "docker.io/otel/", "ghcr.io/open-telemetry/", "docker.io/grafana/", "docker.io/fluent/", "cr.fluentbit.io/",
-    "docker.io/timberio/", "docker.io/envoyproxy/", "docker.io/istio/", "gcr.io/istio-release/",
-    "quay.io/cilium/", "docker.io/bitnami/", "registry.gitlab.com/gitlab-org/",
-)
+
+
+@functools.cache
+def _upstream() -> tuple[str, ...]:
+    text = (resources.files("scanner") / "data" / "upstream_images.yaml").read_text(encoding="utf-8")
+    return tuple(load_yaml(text)["upstream_images"])
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -40,11 +39,11 @@ def split_image(image: str) -> tuple[str, str]:
     return host, rest
 
 
-def is_upstream(image: str) -> bool:
-    """Official and upstream-project images (``nginx``, ``registry.k8s.io/...``): not DWP-built."""
+def is_upstream(image: str, extra: tuple[str, ...] = ()) -> bool:
+    """Official and upstream-project images (``nginx``, ``registry.k8s.io/...``, ``scanner/data/upstream_images.yaml``
+    and the config's ``upstream_images``): not DWP-built."""
     host, path = split_image(image)
-    full = f"{host}/{path}"
-    return full.startswith(_UPSTREAM) or (host == "docker.io" and path.startswith("library/"))
+    return f"{host}/{path}".startswith(_upstream() + extra)
 
 
 def place_image(image: str, extra: Mapping[str, str] | None = None) -> Location:

@@ -44,7 +44,8 @@ def _inventory(records: Sequence[ResourceRecord], options: ScanOptions, kubernet
         return inventory.merge(notes)
     from providers.kubernetes.normalise import to_inventory as kubernetes_inventory
 
-    cluster = kubernetes_inventory(manifests, options, kubernetes.cluster_region)
+    cluster = kubernetes_inventory(manifests, options, kubernetes.cluster_region,
+                                   upstream_images=kubernetes.upstream_images)
     return merge_all([inventory, cluster, notes])
 
 
