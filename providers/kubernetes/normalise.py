@@ -131,6 +131,10 @@ def _object(scan: _Scan, manifest: Manifest, dwp_workloads: list[Resource], unpl
                 unplaced.append(workload.id)
     elif manifest.kind == "PersistentVolume":
         scan.resources.append(_persistent_volume(scan, manifest))
+    elif manifest.kind == "StorageClass":
+        storage_class = _storage_class_resource(scan, manifest)
+        if storage_class is not None:
+            scan.resources.append(storage_class)
     elif manifest.kind in ("Service", "ServiceEntry", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
         _egress(scan, manifest)
 
@@ -298,6 +302,24 @@ def _images(scan: _Scan, manifest: Manifest, spec: dict[str, Any], classificatio
 
 
 # --- storage ---------------------------------------------------------------------------------------
+
+
+def _storage_class_resource(scan: _Scan, manifest: Manifest) -> Resource | None:
+    """A StorageClass marked DWP itself (its own labels or annotations) is judged where its topology puts
+    volumes; one that is not marked is judged through the workloads that use it."""
+    classification = scan.options.rules.classify(labels_and_annotations(manifest.metadata), noun="label")
+    if not classification.dwp:
+        return None
+    where = [placement.place_label_value(value, (f"{address(manifest)} {path}",))
+             for _, values, path in placement.topology_values(manifest.data.get("allowedTopologies"))
+             for value in values]
+    chosen = placement.worst(where)
+    if chosen is None:
+        # No topology: volumes go wherever the cluster is, which the workloads using the class are judged by.
+        chosen = placement.cluster_location(scan.cluster_region) if scan.cluster_region else None
+    return Resource(address(manifest), manifest.kind,
+                    chosen or Location("kubernetes", None, None, None, (), "placement not stated"),
+                    classification, _source(manifest), placement_judged=chosen is not None)
 
 
 def _persistent_volume(scan: _Scan, manifest: Manifest) -> Resource:
