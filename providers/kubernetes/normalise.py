@@ -20,6 +20,7 @@ from typing import Any
 
 from providers.interface import ScanOptions
 from providers.kubernetes import placement, registries, telemetry
+from providers.kubernetes.graph import ClusterGraph
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import (
     WORKLOAD_KINDS,
@@ -90,9 +91,10 @@ def to_inventory(
             continue
         readable.append(manifest)
     sources = telemetry.sources_of(readable)
+    graph = ClusterGraph(readable, scan.extra)
     for manifest in readable:
         try:
-            scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, sources))
+            scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, sources, graph))
             scan.resources.extend(telemetry.collector_resources([manifest], scan.classify, dwp_workloads))
         except _SHAPE_ERRORS as error:
             scan.notes.append(_shape_gap(manifest, error))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from providers.kubernetes.graph import ClusterGraph
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, namespace, pod_spec
 from scanner.endpoints import Endpoint, place_datadog_site
@@ -43,12 +44,14 @@ def flows(
     dwp_workloads: Sequence[Resource],
     extra: dict[str, str],
     sources: _Sources | None = None,
+    graph: ClusterGraph | None = None,
 ) -> Iterator[Flow]:
     """Diagnostics flows of workloads (their env) and of collectors (their configuration)."""
     sources = sources if sources is not None else sources_of(manifests)
+    graph = graph if graph is not None else ClusterGraph(manifests, extra)
     for manifest in manifests:
         if manifest.kind in WORKLOAD_KINDS:
-            yield from _workload_flows(manifest, sources, extra)
+            yield from _workload_flows(manifest, sources, extra, graph)
         elif manifest.kind == "ConfigMap":
             yield from _collector_flows(manifest, extra)
         elif manifest.kind == "DatadogAgent":
@@ -87,16 +90,34 @@ def collector_resources(
                            holds_data=False)
 
 
-def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]) -> Iterator[Flow]:
+def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str],
+                    graph: ClusterGraph) -> Iterator[Flow]:
+    # A collector or shipper with its configuration in the input sends where the configuration says: its
+    # environment counts only where the configuration reads it (${env:DD_SITE}).
+    configs = [c for c in graph.mounted_configs(manifest) if graph.collector_destinations_of_config(c)]
+    read = "\n".join(str(v) for c in configs for v in (c.data.get("data") or {}).values())
     for container in containers(pod_spec(manifest)):
         env = _environment(container, namespace(manifest), sources)
         image = str(container.get("image") or "")
         datadog_image = "datadog/agent" in image or "datadog/cluster-agent" in image
         lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
         for setting, endpoint in telemetry_destinations(env, extra, datadog=datadog_image):
+            name = setting.split(" ", 1)[0]
+            if configs and not re.search(r"\$\{(?:env:)?" + re.escape(name) + r"\}", read):
+                continue
             where = f"container {container.get('name', '?')} {setting}"
-            line = lines.get(setting.split(" ", 1)[0], manifest.line_of(container))
-            yield _flow(address(manifest), where, endpoint, manifest, line)
+            line = lines.get(name, manifest.line_of(container))
+            hop = graph.follow(endpoint.host, namespace(manifest)) if endpoint.uk is None and endpoint.host else None
+            if hop is None:
+                yield _flow(address(manifest), where, endpoint, manifest, line)
+            elif hop.missing is not None:
+                unknown = Endpoint(endpoint.host, None, None, None, None, f"{endpoint.host} is {hop.via[0]}: "
+                                   f"{hop.missing}")
+                yield _flow(address(manifest), where, unknown, manifest, line, via=hop.via)
+            else:
+                # No exporter behind the Service: the collector keeps the data in the cluster, no flow abroad.
+                for onward, destination in hop.destinations:
+                    yield _flow(address(manifest), where, destination, manifest, line, via=(*hop.via, onward))
 
 
 _VARIABLE_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -180,12 +201,14 @@ def _collector_flows(manifest: Manifest, extra: dict[str, str]) -> Iterator[Flow
         yield _flow(address(manifest), setting, endpoint, manifest, manifest.line_of(manifest.data.get("data")))
 
 
-def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest, line: int | None = None) -> Flow:
+def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest, line: int | None = None,
+          via: tuple[str, ...] = ()) -> Flow:
     vendor = f"{endpoint.vendor} " if endpoint.vendor else ""
+    passed = f" via {via[0]}" if via else ""
     return Flow(
         resource_id=subject,
         kind=FlowKind.TELEMETRY,
-        target=endpoint_location(endpoint, (f"{address(manifest)} {setting}",)),
-        description=f"{vendor}telemetry from {setting}",
+        target=endpoint_location(endpoint, (f"{address(manifest)} {setting}", *via)),
+        description=f"{vendor}telemetry from {setting}{passed}",
         source=SourceRef(manifest.path, line or manifest.line, address(manifest)),
     )

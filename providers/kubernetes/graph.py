@@ -1,0 +1,131 @@
+"""The cluster as a graph: which Service a host names, which workloads are behind it, which collector
+configurations they mount. Telemetry sent to an in-cluster Service is followed to where the collector
+behind it sends, rather than stopping at "an in-cluster address".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from providers.kubernetes.manifests import Manifest
+from providers.kubernetes.workloads import WORKLOAD_KINDS, address, as_dict, namespace, pod_spec
+from scanner.endpoints import Endpoint
+from scanner.telemetry_settings import collector_config_destinations
+
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/:?#]+)")
+_IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """Where telemetry sent to an in-cluster host goes next."""
+
+    via: tuple[str, ...]
+    """The objects passed, first to last: ``Service/observability/otel-gateway``, ``Deployment/...``."""
+    destinations: tuple[tuple[str, Endpoint], ...]
+    """The exporters of the collectors behind the Service: (setting, endpoint)."""
+    missing: str | None
+    """When the way on cannot be read from the input: what to add to the scan."""
+
+
+class ClusterGraph:
+    """Services, the workloads they select and the ConfigMaps those workloads mount, for one input."""
+
+    def __init__(self, manifests: Sequence[Manifest], extra: dict[str, str]) -> None:
+        self.extra = extra
+        self.services = {(namespace(m), m.name): m for m in manifests if m.kind == "Service"}
+        self.config_maps = {(namespace(m), m.name): m for m in manifests if m.kind == "ConfigMap"}
+        self.workloads = [m for m in manifests if m.kind in WORKLOAD_KINDS]
+
+    def service(self, host: str, from_namespace: str) -> Manifest | None:
+        """The Service a host names: ``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, with or
+        without scheme and port."""
+        match = _HOST.match(host.strip().lower())
+        if match is None or _IP.match(match.group(1)):
+            return None
+        labels = match.group(1).removesuffix(".cluster.local").removesuffix(".svc").split(".")
+        if len(labels) == 1:
+            return self.services.get((from_namespace, labels[0]))
+        if len(labels) == 2:
+            return self.services.get((labels[1], labels[0]))
+        return None
+
+    def backends(self, service: Manifest) -> list[Manifest]:
+        """The workloads in the Service's namespace whose pod labels match its selector."""
+        selector = as_dict(as_dict(service.data.get("spec")).get("selector"))
+        if not selector:
+            return []
+        found = []
+        for workload in self.workloads:
+            if namespace(workload) != namespace(service):
+                continue
+            template = as_dict(as_dict(workload.data.get("spec")).get("template"))
+            labels = as_dict(as_dict(template.get("metadata")).get("labels")) if template else \
+                as_dict(workload.metadata.get("labels"))
+            if all(labels.get(k) == v for k, v in selector.items()):
+                found.append(workload)
+        return found
+
+    def mounted_configs(self, workload: Manifest) -> list[Manifest]:
+        """The ConfigMaps a workload mounts (volumes and projected volumes) that are in the input."""
+        names: list[str] = []
+        for volume in pod_spec(workload).get("volumes") or []:
+            volume = as_dict(volume)
+            config = as_dict(volume.get("configMap"))
+            if config.get("name"):
+                names.append(str(config["name"]))
+            for source in as_dict(volume.get("projected")).get("sources") or []:
+                projected = as_dict(as_dict(source).get("configMap"))
+                if projected.get("name"):
+                    names.append(str(projected["name"]))
+        ns = namespace(workload)
+        return [self.config_maps[(ns, n)] for n in names if (ns, n) in self.config_maps]
+
+    def collector_destinations(self, workload: Manifest) -> list[tuple[str, Endpoint]]:
+        """What the collector configurations a workload mounts export to."""
+        return [found for config in self.mounted_configs(workload)
+                for found in self.collector_destinations_of_config(config)]
+
+    def collector_destinations_of_config(self, config: Manifest) -> list[tuple[str, Endpoint]]:
+        """What one ConfigMap's collector configuration exports to (nothing for other ConfigMaps)."""
+        found = []
+        for key, value in as_dict(config.data.get("data")).items():
+            if isinstance(value, str):
+                found.extend((f"{address(config)} {label.strip()}", endpoint)
+                             for label, endpoint in collector_config_destinations(str(key), value, self.extra))
+        return found
+
+    def follow(self, host: str, from_namespace: str, seen: frozenset[str] = frozenset()) -> Hop | None:
+        """Where telemetry sent to ``host`` goes next, or None when the host is no Service of the input's
+        cluster (an IP, a name the input holds no Service for)."""
+        service = self.service(host, from_namespace)
+        if service is None:
+            return None
+        via = (address(service),)
+        backends = self.backends(service)
+        if not backends:
+            return Hop(via, (), f"{address(service)} selects no workload in the scanned input (scan the manifests "
+                                "of the workloads behind it)")
+        destinations: list[tuple[str, Endpoint]] = []
+        configured = False
+        for backend in backends:
+            configs = self.mounted_configs(backend)
+            configured = configured or bool(configs)
+            for setting, endpoint in self.collector_destinations(backend):
+                onward = None
+                if endpoint.uk is None and endpoint.host and address(backend) not in seen:
+                    onward = self.follow(endpoint.host, namespace(backend), seen | {address(backend)})
+                if onward is not None and (onward.destinations or onward.missing):
+                    destinations.extend((f"{setting} -> {' -> '.join(onward.via)} {s}", e)
+                                        for s, e in onward.destinations)
+                    if onward.missing:
+                        return Hop((*via, address(backend), *onward.via), tuple(destinations), onward.missing)
+                elif onward is None:
+                    destinations.append((setting, endpoint))
+        if not configured:
+            shown = ", ".join(address(b) for b in backends[:3])
+            return Hop((*via, shown), (), f"the collector configuration of {shown} is not in the scanned input "
+                                          "(scan the ConfigMap it mounts)")
+        return Hop((*via, *(address(b) for b in backends)), tuple(destinations), None)
