@@ -9,6 +9,7 @@ apply when a setting is absent (a Datadog agent with no ``DD_SITE`` sends to US1
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -224,8 +225,23 @@ FLUENT_BIT_AWS_OUTPUTS = frozenset(
 
 def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -> list[Destination]:
     """``[OUTPUT]`` sections of a Fluent Bit classic configuration."""
+    return fluent_bit_output_destinations(list(_fluent_bit_sections(text)), extra)
+
+
+def fluent_bit_yaml_outputs(config: Any) -> list[dict[str, str]] | None:
+    """``pipeline.outputs`` of a Fluent Bit YAML-format configuration, as classic sections; None if it is not one."""
+    pipeline = config.get("pipeline") if isinstance(config, dict) else None
+    outputs = pipeline.get("outputs") if isinstance(pipeline, dict) else None
+    if not isinstance(outputs, list):
+        return None
+    return [{str(k).lower(): str(v) for k, v in item.items()} for item in outputs if isinstance(item, dict)]
+
+
+def fluent_bit_output_destinations(sections: list[dict[str, str]],
+                                   extra: Mapping[str, str] | None = None) -> list[Destination]:
+    """Where Fluent Bit outputs (classic sections or YAML items, keys lower-cased) send."""
     found: list[Destination] = []
-    for index, section in enumerate(_fluent_bit_sections(text)):
+    for index, section in enumerate(sections):
         name = section.get("name", "").lower()
         label = f"[OUTPUT] #{index + 1} {name}"
         if name in ("stdout", "null", "counter", "file", "forward") and "host" not in section:
@@ -246,7 +262,7 @@ def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -
     return found
 
 
-def _fluent_bit_sections(text: str) -> Iterator[dict[str, str]]:
+def _fluent_bit_sections(text: str, kind: str = "OUTPUT") -> Iterator[dict[str, str]]:
     section: dict[str, str] | None = None
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
@@ -255,13 +271,65 @@ def _fluent_bit_sections(text: str) -> Iterator[dict[str, str]]:
         if line.startswith("[") and line.endswith("]"):
             if section is not None:
                 yield section
-            section = {} if line[1:-1].strip().upper() == "OUTPUT" else None
+            section = {} if line[1:-1].strip().upper() == kind else None
             continue
         if section is not None:
             key, _, value = line.partition(" ")
             section[key.strip().lower()] = value.strip()
     if section is not None:
         yield section
+
+
+def log_namespaces(key: str, text: str) -> list[str] | None:
+    """The namespaces (as globs) whose container logs a collector configuration tails from the node, or None
+    when it may read anything: an input that is not a file tail (it receives what is sent to it), a path
+    that does not name namespaces, or a configuration that cannot be read.
+
+    Kubernetes names log files ``/var/log/containers/<pod>_<namespace>_<container>-<id>.log`` and
+    ``/var/log/pods/<namespace>_<pod>_<uid>/<container>/N.log``; Fluent Bit's tail ``Path`` and the
+    OpenTelemetry filelog receiver's ``include`` say which of them are read.
+    """
+    paths: list[str] = []
+    if "[input]" in text.lower():
+        for section in _fluent_bit_sections(text, "INPUT"):
+            if section.get("name", "").lower() != "tail" or not section.get("path"):
+                return None
+            paths.extend(p.strip() for p in section["path"].split(","))
+    else:
+        try:
+            parsed = load_guarded(text)
+        except (yaml.YAMLError, YamlRefused, RecursionError):
+            return None
+        receivers = parsed.get("receivers") if isinstance(parsed, dict) else None
+        pipeline = (parsed.get("pipeline") or {}) if isinstance(parsed, dict) else {}
+        inputs = pipeline.get("inputs") if isinstance(pipeline, dict) else None
+        if isinstance(receivers, dict) and receivers:
+            for name, receiver in receivers.items():
+                if not str(name).startswith("filelog") or not isinstance(receiver, dict):
+                    return None
+                paths.extend(str(p) for p in receiver.get("include") or [])
+        elif isinstance(inputs, list) and inputs:  # Fluent Bit's YAML format
+            for item in inputs:
+                if not isinstance(item, dict) or str(item.get("name", "")).lower() != "tail" or not item.get("path"):
+                    return None
+                paths.extend(p.strip() for p in str(item["path"]).split(","))
+        else:
+            return None
+    namespaces = []
+    for path in paths:
+        match = re.match(r"^/var/log/containers/([^/]*)$", path) or re.match(r"^/var/log/pods/([^/]*)/", path)
+        if match is None:
+            return None
+        parts = match.group(1).split("_")
+        if path.startswith("/var/log/containers/"):
+            if len(parts) < 3:
+                return None  # *.log: every namespace
+            namespaces.append(parts[1])
+        else:
+            if len(parts) < 2:
+                return None
+            namespaces.append(parts[0])
+    return namespaces or None
 
 
 _VECTOR_DEFAULTS = {
@@ -315,7 +383,7 @@ def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] 
         except tomllib.TOMLDecodeError:
             return []
         return [(f"{key} {label}", endpoint) for label, endpoint in vector_destinations(parsed, extra)]
-    if "exporters" not in text and "sinks" not in text:
+    if "exporters" not in text and "sinks" not in text and "outputs" not in text:
         return []
     try:
         # Embedded in the scanned input, so read with the same guards as the manifests themselves.
@@ -324,6 +392,10 @@ def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] 
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return [(key, Endpoint(key, None, None, None, None,
                                f"the collector configuration in {key} could not be read ({reason})"))]
+    outputs = fluent_bit_yaml_outputs(parsed)
+    if outputs is not None:
+        return [(f"{key} pipeline.outputs{label.removeprefix('[OUTPUT]')}", endpoint)
+                for label, endpoint in fluent_bit_output_destinations(outputs, extra)]
     found = otel_collector_destinations(parsed, extra) + vector_destinations(parsed, extra)
     return [(f"{key} {label}", endpoint) for label, endpoint in found]
 

@@ -9,6 +9,7 @@ same input holds DWP workloads whose diagnostics it collects.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from scanner.telemetry_settings import (
     Destination,
     collector_config_destinations,
     endpoint_location,
+    log_namespaces,
     opaque_value,
     otel_collector_destinations,
     telemetry_destinations,
@@ -82,12 +84,26 @@ def collector_resources(
         if (manifest.kind in ("DatadogAgent", "OpenTelemetryCollector")
                 or (manifest.kind == "ConfigMap" and _collector_settings(manifest))):
             classification = classify(manifest)
-            if not classification.dwp and dwp_workloads:
-                names = ", ".join(w.id for w in dwp_workloads[:3]) + (" ..." if len(dwp_workloads) > 3 else "")
+            collected = _collected(manifest, dwp_workloads)
+            if not classification.dwp and collected:
+                names = ", ".join(w.id for w in collected[:3]) + (" ..." if len(collected) > 3 else "")
                 classification = Classification(True, f"collects diagnostics of DWP workloads in this input ({names})")
             yield Resource(address(manifest), manifest.kind, Location("kubernetes", None, None, None, ()),
                            classification, SourceRef(manifest.path, manifest.line, address(manifest)),
                            holds_data=False)
+
+
+def _collected(manifest: Manifest, dwp_workloads: Sequence[Resource]) -> list[Resource]:
+    """The DWP workloads whose diagnostics a collector can carry: all of them, unless its inputs only tail
+    the logs of namespaces none of them is in."""
+    if manifest.kind != "ConfigMap":
+        return list(dwp_workloads)
+    scopes = [log_namespaces(str(k), v) for k, v in (manifest.data.get("data") or {}).items()
+              if isinstance(v, str) and collector_config_destinations(str(k), v)]
+    if not scopes or any(scope is None for scope in scopes):
+        return list(dwp_workloads)
+    globs = [glob for scope in scopes if scope for glob in scope]
+    return [w for w in dwp_workloads if any(fnmatch.fnmatchcase(w.id.split("/")[1], g) for g in globs)]
 
 
 def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str],
