@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from providers.kubernetes.manifests import Manifest
-from providers.kubernetes.workloads import WORKLOAD_KINDS, address, as_dict, namespace, pod_spec
+from providers.kubernetes.workloads import WORKLOAD_KINDS, address, as_dict, containers, namespace, pod_spec
 from scanner.endpoints import Endpoint
 from scanner.telemetry_settings import collector_config_destinations
 
@@ -98,8 +98,13 @@ class ClusterGraph:
         return found
 
     def follow(self, host: str, from_namespace: str, seen: frozenset[str] = frozenset()) -> Hop | None:
-        """Where telemetry sent to ``host`` goes next, or None when the host is no Service of the input's
-        cluster (an IP, a name the input holds no Service for)."""
+        """Where telemetry sent to ``host`` goes next, or None when the host is no Service of the input (an IP,
+        a name the input holds no Service for).
+
+        Behind the Service, a workload that mounts a collector configuration forwards to its exporters (each
+        followed in turn when it is in-cluster); a collector or shipper image without its configuration in the
+        input is unknown; anything else stores what it receives (a tracing or metrics backend), in the cluster.
+        """
         service = self.service(host, from_namespace)
         if service is None:
             return None
@@ -109,23 +114,50 @@ class ClusterGraph:
             return Hop(via, (), f"{address(service)} selects no workload in the scanned input (scan the manifests "
                                 "of the workloads behind it)")
         destinations: list[tuple[str, Endpoint]] = []
-        configured = False
         for backend in backends:
-            configs = self.mounted_configs(backend)
-            configured = configured or bool(configs)
-            for setting, endpoint in self.collector_destinations(backend):
+            exporters = self.collector_destinations(backend)
+            if not exporters:
+                if _is_collector(backend) and not any(_is_collector_config(c) for c in self.mounted_configs(backend)):
+                    missing = f"the collector configuration of {address(backend)} is not in the scanned input (scan " \
+                              "the ConfigMap it mounts)"
+                    return Hop((*via, address(backend)), (), missing)
+                continue  # a backend that stores what it receives (or a collector with no exporter): in the cluster
+            for setting, endpoint in exporters:
                 onward = None
                 if endpoint.uk is None and endpoint.host and address(backend) not in seen:
                     onward = self.follow(endpoint.host, namespace(backend), seen | {address(backend)})
-                if onward is not None and (onward.destinations or onward.missing):
+                if onward is None:
+                    destinations.append((setting, not_in_input(endpoint, namespace(backend))))
+                elif onward.missing is not None:
+                    destinations.append((setting, Endpoint(endpoint.host, None, None, None, None,
+                                                           f"{endpoint.host} is {onward.via[0]}: {onward.missing}")))
+                else:
                     destinations.extend((f"{setting} -> {' -> '.join(onward.via)} {s}", e)
                                         for s, e in onward.destinations)
-                    if onward.missing:
-                        return Hop((*via, address(backend), *onward.via), tuple(destinations), onward.missing)
-                elif onward is None:
-                    destinations.append((setting, endpoint))
-        if not configured:
-            shown = ", ".join(address(b) for b in backends[:3])
-            return Hop((*via, shown), (), f"the collector configuration of {shown} is not in the scanned input "
-                                          "(scan the ConfigMap it mounts)")
         return Hop((*via, *(address(b) for b in backends)), tuple(destinations), None)
+
+
+_COLLECTOR_IMAGES = re.compile(r"opentelemetry-collector|otelcol|fluent-bit|fluentbit|fluentd|timberio/vector|"
+                               r"/vector:|datadog/agent|grafana/agent|grafana/alloy", re.IGNORECASE)
+
+
+def _is_collector_config(config: Manifest) -> bool:
+    """A ConfigMap holding a collector or shipper configuration (even one with no exporter)."""
+    return any(isinstance(v, str) and re.search(r"^\s*(receivers|exporters|pipeline|sources|sinks)\s*:|\[INPUT\]", v,
+                                                re.MULTILINE | re.IGNORECASE)
+               for v in as_dict(config.data.get("data")).values())
+
+
+def _is_collector(workload: Manifest) -> bool:
+    """A workload running a collector or log shipper, which forwards what it receives."""
+    return any(_COLLECTOR_IMAGES.search(str(c.get("image") or "")) for c in containers(pod_spec(workload)))
+
+
+def not_in_input(endpoint: Endpoint, from_namespace: str) -> Endpoint:
+    """An in-cluster name the input holds no Service for: say what would settle it."""
+    if endpoint.uk is not None or "in-cluster" not in (endpoint.note or "") or re.match(r"^[\d.]+$", endpoint.host):
+        return endpoint
+    name = endpoint.host.removesuffix(".cluster.local").removesuffix(".svc")
+    service = name if "." in name else f"{name} in namespace {from_namespace}"
+    return replace(endpoint, note=f"{endpoint.host}: an in-cluster name, but no Service {service} is in the scanned "
+                                  "input (scan the manifests that create it and the collector behind it)")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from providers.kubernetes.graph import ClusterGraph
+from providers.kubernetes.graph import ClusterGraph, not_in_input
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, namespace, pod_spec
 from scanner.endpoints import Endpoint, place_datadog_site
@@ -55,7 +55,7 @@ def flows(
         if manifest.kind in WORKLOAD_KINDS:
             yield from _workload_flows(manifest, sources, extra, graph)
         elif manifest.kind == "ConfigMap":
-            yield from _collector_flows(manifest, extra)
+            yield from _collector_flows(manifest, extra, graph)
         elif manifest.kind == "DatadogAgent":
             site = (((manifest.data.get("spec") or {}).get("global") or {}).get("site")) or DATADOG_DEFAULT_SITE
             yield _flow(address(manifest), "DatadogAgent spec.global.site", place_datadog_site(str(site)), manifest)
@@ -125,7 +125,7 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
             line = lines.get(name, manifest.line_of(container))
             hop = graph.follow(endpoint.host, namespace(manifest)) if endpoint.uk is None and endpoint.host else None
             if hop is None:
-                yield _flow(address(manifest), where, endpoint, manifest, line)
+                yield _flow(address(manifest), where, not_in_input(endpoint, namespace(manifest)), manifest, line)
             elif hop.missing is not None:
                 unknown = Endpoint(endpoint.host, None, None, None, None, f"{endpoint.host} is {hop.via[0]}: "
                                    f"{hop.missing}")
@@ -212,9 +212,19 @@ def _collector_settings(manifest: Manifest, extra: dict[str, str] | None = None)
     return found
 
 
-def _collector_flows(manifest: Manifest, extra: dict[str, str]) -> Iterator[Flow]:
+def _collector_flows(manifest: Manifest, extra: dict[str, str], graph: ClusterGraph) -> Iterator[Flow]:
+    line = manifest.line_of(manifest.data.get("data"))
     for setting, endpoint in _collector_settings(manifest, extra):
-        yield _flow(address(manifest), setting, endpoint, manifest, manifest.line_of(manifest.data.get("data")))
+        hop = graph.follow(endpoint.host, namespace(manifest)) if endpoint.uk is None and endpoint.host else None
+        if hop is None:
+            yield _flow(address(manifest), setting, not_in_input(endpoint, namespace(manifest)), manifest, line)
+        elif hop.missing is not None:
+            unknown = Endpoint(endpoint.host, None, None, None, None, f"{endpoint.host} is {hop.via[0]}: {hop.missing}")
+            yield _flow(address(manifest), setting, unknown, manifest, line, via=hop.via)
+        else:
+            # An exporter to an in-cluster backend that stores (Jaeger, Prometheus) stays in the cluster.
+            for onward, destination in hop.destinations:
+                yield _flow(address(manifest), setting, destination, manifest, line, via=(*hop.via, onward))
 
 
 def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest, line: int | None = None,
