@@ -69,7 +69,7 @@ def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
                 Category.HOSTING,
                 resource,
                 resource.location,
-                f"{resource.id} is hosted in {resource.location.describe()}, outside the UK",
+                f"{resource.label} is hosted in {resource.location.describe()}, outside the UK",
                 evidence=(f"DWP because {resource.classification.reason}",),
             )
 
@@ -82,7 +82,7 @@ def _flows_outside_uk(inventory: Inventory, category: Category) -> Iterator[Verd
                 category,
                 subject,
                 flow.target,
-                f"{flow.description} {_VERBS[category]} {subject.id} to {flow.target.describe()}, outside the UK",
+                f"{flow.description} {_VERBS[category]} {subject.label} to {flow.target.describe()}, outside the UK",
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),
@@ -119,14 +119,14 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
             continue
         who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
         if grant.uk is False:
-            outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.id}: {grant.description}"
+            outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.label}: {grant.description}"
         elif not grant.readable:
             outcome = Outcome.UNKNOWN
-            message = f"who can reach {resource.id} could not be read: {grant.description}"
+            message = f"who can reach {resource.label} could not be read: {grant.description}"
         else:
             outcome = Outcome.UNKNOWN
             message = (
-                f"{who} can reach {resource.id} ({grant.description}), and the estate map does not say where "
+                f"{who} can reach {resource.label} ({grant.description}), and the estate map does not say where "
                 "it is: add it to estate in offshore-scan.yaml"
             )
         # The far end of an access path is the principal: naming it as the target keeps one finding per
@@ -195,7 +195,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 Category.HOSTING,
                 resource,
                 resource.location,
-                f"{resource.id}: location not established: {resource.location.note or 'no region is set'}",
+                f"{resource.label}: location not established: {resource.location.note or 'no region is set'}",
                 evidence=(f"DWP because {resource.classification.reason}",),
             )
     for flow, subject in _dwp_flows(inventory):
@@ -205,7 +205,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 flow.category,
                 subject,
                 flow.target,
-                f"{flow.description} {_VERBS[flow.category]} {subject.id} to a place that could not be established: "
+                f"{flow.description} {_VERBS[flow.category]} {subject.label} to a place that could not be established: "
                 f"{flow.target.note or 'no region is set'}",
                 target=flow.target,
                 source=flow.source,

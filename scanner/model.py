@@ -153,9 +153,23 @@ class Resource:
     """The cloud whose account, subscription or project holds the resource (``aws``, ``azure``, ``gcp``), so
     that cloud's guardrails govern it; None for objects of a platform on top of a cloud (Kubernetes
     workloads), even when their location is a cloud region."""
+    part: str | None = None
+    """When the resource is one part of a larger object (``container api``, the image a workload's container runs):
+    which part. ``id`` stays unique; findings name the object (``object_id``) and the part."""
     placement_judged: bool = True
     """False when the input cannot say where the resource runs and the coverage record says so (a
     Kubernetes workload scanned without ``--cluster-region``): no hosting or unknown finding then."""
+
+
+    @property
+    def object_id(self) -> str:
+        """The object a finding names: the resource itself, or the object it is a part of."""
+        return self.source.address if self.part else self.id
+
+    @property
+    def label(self) -> str:
+        """How messages name the resource: ``Deployment/claims/api (container api)`` for a part."""
+        return f"{self.object_id} ({self.part})" if self.part else self.id
 
 
 @dataclass(frozen=True)

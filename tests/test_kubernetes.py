@@ -121,7 +121,7 @@ def test_helm_template_on_stdin_is_scanned_with_stdin_as_the_path() -> None:
     found = {(f["rule_id"], f["resource"], f["outcome"]) for f in report["findings"]}
     assert found == {
         # the API image is in ECR us-east-1
-        ("OFS-HOST-001", "Deployment/claims/claims-api/image/api", "fail"),
+        ("OFS-HOST-001", "Deployment/claims/claims-api", "fail"),  # its container api's image
         # DD_SITE datadoghq.eu reaches the container through envFrom
         ("OFS-DIAG-001", "Deployment/claims/claims-api", "fail"),
         # List items are objects too: an ExternalName to New Relic EU and a CronJob pinned to Ireland
@@ -146,8 +146,10 @@ def test_helm_template_on_stdin_without_cluster_region_notes_stdin() -> None:
     assert "Deployment/claims/claims-api" in notes[0]["reason"] and "--cluster-region" in notes[0]["reason"]
     assert "offshore-scan: note: <stdin>:" in err
     # The unplaced Deployment is not judged; what is placed by itself still is.
-    hosting = {f["resource"] for f in report["findings"] if f["rule_id"] in ("OFS-HOST-001", "OFS-UNK-001")}
-    assert hosting == {"Deployment/claims/claims-api/image/api", "CronJob/claims/claims-report"}
+    hosting = {(f["resource"], (f["part"] or "").split(" image ")[0])
+               for f in report["findings"] if f["rule_id"] in ("OFS-HOST-001", "OFS-UNK-001")}
+    # The image finding names the real object, with the container as its part.
+    assert hosting == {("Deployment/claims/claims-api", "container api"), ("CronJob/claims/claims-report", "")}
     assert code == 1  # a note does not make the scan incomplete
 
 

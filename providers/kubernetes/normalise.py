@@ -299,6 +299,7 @@ def _images(scan: _Scan, manifest: Manifest, spec: dict[str, Any], classificatio
             classification=Classification(True, f"image of a DWP workload ({classification.reason})",
                                           classification.marking),
             source=SourceRef(manifest.path, manifest.line_of(container), address(manifest)),
+            part=f"container {container.get('name', 'container')} image {image}",
         ))
     return images
 

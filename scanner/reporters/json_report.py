@@ -63,7 +63,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "category": finding.category.value,
         "outcome": finding.outcome.value,
         "severity": finding.severity.value,
-        "resource": finding.resource.id,
+        "resource": finding.resource.object_id,
+        "part": finding.resource.part,
         "resource_type": finding.resource.type,
         "location": location_json(finding.resource.location),
         "target": location_json(finding.target) if finding.target is not None else None,
@@ -86,6 +87,8 @@ def resource_json(resource: Resource) -> dict[str, Any]:
     """One inventory resource."""
     return {
         "id": resource.id,
+        "object": resource.object_id,
+        "part": resource.part,
         "type": resource.type,
         "location": location_json(resource.location),
         "provenance": list(resource.location.provenance),

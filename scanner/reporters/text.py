@@ -25,11 +25,11 @@ class TextReporter:
 
     def render(self, report: ScanReport) -> str:
         lines: list[str] = [self._header(report), ""]
-        for resource_id, group in groupby(report.findings, key=lambda f: f.resource.id):
+        for _, group in groupby(report.findings, key=lambda f: f.resource.id):
             findings = list(group)
             resource = findings[0].resource
             where = f"{resource.source.path}:{resource.source.line}" if resource.source.line else resource.source.path
-            lines.append(self._style(f"{resource_id}", bold=True) + f"  ({resource.type}, {where})")
+            lines.append(self._style(f"{resource.label}", bold=True) + f"  ({resource.type}, {where})")
             hosted = f"; hosted in {resource.location.describe()}" if resource.holds_data else ""
             lines.append(f"  DWP: {resource.classification.reason}{hosted}")
             for finding in findings:
