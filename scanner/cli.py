@@ -105,6 +105,7 @@ def scan(
     from scanner.engine import evaluate
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
+    from scanner.redaction import redact_findings, redact_inventory
     from scanner.reporters import ScanReport, reporter_for
 
     try:
@@ -126,7 +127,9 @@ def scan(
 
     inventory = merge_all(scan_input(p, options) for p in paths)
     try:
-        findings = evaluate(inventory)
+        # Judged on the real values; printed with every secret-looking value redacted, in every format.
+        findings = redact_findings(evaluate(inventory))
+        inventory = redact_inventory(inventory)
         report = ScanReport(findings, inventory, __version__, threshold, config.path)
         colour = output is None and output_format == "text" and sys.stdout.isatty()
         rendered = reporter_for(output_format, colour=colour).render(report)

@@ -365,6 +365,11 @@ def root_inputs(
     values: dict[str, _VariableValue] = {}
     declared = set()
     types = variable_types(module)
+    hidden = sensitive_variables(module)
+
+    def _show(value: Any, name: str = "") -> str:
+        return "(sensitive)" if name in hidden else _shown(value)
+
     for hcl_file, block in module.blocks("variable"):
         if not block.labels:
             continue
@@ -380,15 +385,15 @@ def root_inputs(
             )
         else:
             value = evaluate(default.expr, _NoReferences())
-            values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (default, {where})",))
+            values[name] = _VariableValue(value, (f"var.{name} = {_show(value, name)} (default, {where})",))
     for _, assignments in tfvars:
         for name, (value, origin) in assignments.items():
             if name in declared:
-                values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} ({origin})",))
+                values[name] = _VariableValue(value, (f"var.{name} = {_show(value, name)} ({origin})",))
     for name, text in cli_vars.items():
         if name in declared:
             value = parse_cli_value(text)
-            values[name] = _VariableValue(value, (f"var.{name} = {_show(value)} (--var)",))
+            values[name] = _VariableValue(value, (f"var.{name} = {_show(value, name)} (--var)",))
     return {name: _typed(found, types.get(name)) for name, found in values.items()}
 
 
@@ -423,7 +428,8 @@ def child_inputs(
             continue
         trace: Trace = []
         value = evaluate(attribute.expr, parent, trace, bound)
-        step = f"var.{name} = {_show(value)} (argument of {address}, {parent.where(call_file, attribute.line)})"
+        shown = "(sensitive)" if name in sensitive_variables(child) else _shown(value)
+        step = f"var.{name} = {shown} (argument of {address}, {parent.where(call_file, attribute.line)})"
         values[name] = _VariableValue(value, (step, *trace))
     types = variable_types(child)
     return {name: _typed(found, types.get(name)) for name, found in values.items()}
@@ -520,7 +526,18 @@ def _reason(value: Any) -> str:
     return value.reason if isinstance(value, Unknown) else f"{type(value).__name__} value"
 
 
-def _show(value: Any) -> str:
+def sensitive_variables(module: ParsedModule) -> set[str]:
+    """Variables declared ``sensitive = true``: their values never appear in provenance."""
+    found = set()
+    for _, block in module.blocks("variable"):
+        attribute = block.attributes.get("sensitive")
+        if block.labels and attribute is not None and isinstance(attribute.expr, syn.Literal) \
+                and attribute.expr.value is True:
+            found.add(block.labels[0])
+    return found
+
+
+def _shown(value: Any) -> str:
     if isinstance(value, Unknown):
         return f"unknown ({value.reason})"
     text = json.dumps(value, default=str)
