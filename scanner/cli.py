@@ -105,6 +105,7 @@ def scan(
     from scanner.engine import evaluate
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
+    from scanner.printable import escape, escaped
     from scanner.redaction import redact_findings, redact_inventory
     from scanner.reporters import ScanReport, reporter_for
 
@@ -131,6 +132,9 @@ def scan(
         findings = redact_findings(evaluate(inventory))
         inventory = redact_inventory(inventory)
         report = ScanReport(findings, inventory, __version__, threshold, config.path)
+        if output_format == "text":
+            # Values from the estate may hold line breaks and terminal escapes: never printed raw.
+            report = ScanReport(escaped(findings), escaped(inventory), __version__, threshold, config.path)
         colour = output is None and output_format == "text" and sys.stdout.isatty()
         rendered = reporter_for(output_format, colour=colour).render(report)
     except Exception as error:
@@ -147,8 +151,8 @@ def scan(
     if output is not None or output_format != "text":
         # The text report on the terminal lists them already; said once is enough.
         for gap in inventory.coverage:
-            where = f"{gap.path}:{gap.line}" if gap.line else gap.path
-            click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {gap.reason}",
+            where = escape(f"{gap.path}:{gap.line}" if gap.line else gap.path)
+            click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {escape(gap.reason)}",
                        err=True)
     if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
