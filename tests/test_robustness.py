@@ -52,3 +52,21 @@ def test_the_cli_never_shows_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     report = json.loads(result.stdout)
     assert report["coverage"]
+
+
+def test_a_fifo_named_like_an_input_is_never_opened(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "x.tf")
+    os.mkfifo(tmp_path / "y.yaml")
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-2"\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 2
+    assert result.stdout.count("not a regular file") == 2
+
+
+def test_an_attribute_defined_twice_is_refused_as_terraform_does(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-2"\n  region = "us-east-1"\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 2
+    assert "'region' is defined twice" in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
@@ -25,8 +26,12 @@ def manifest_files(root: Path) -> list[Path]:
         for filename in sorted(filenames):
             if filename.endswith(YAML_SUFFIXES) and filename != "offshore-scan.yaml":
                 path = Path(directory) / filename
+                if not _regular(path):
+                    found.append(path)  # reported as a gap when read, never opened
+                    continue
                 try:
-                    head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+                    with path.open(encoding="utf-8", errors="replace") as handle:
+                        head = handle.read(65536)
                 except OSError:
                     continue
                 if looks_like_manifests(head):
@@ -34,11 +39,21 @@ def manifest_files(root: Path) -> list[Path]:
     return found
 
 
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # unreadable: the read says why
+
+
 def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
     """Scan manifest files; one unreadable file or document is a gap and the rest is still read."""
     manifests: list[Manifest] = []
     gaps: list[CoverageGap] = []
     for path in paths:
+        if not _regular(path):
+            gaps.append(CoverageGap(str(path), None, "not a regular file (a FIFO, device or socket); it was not read"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -261,6 +261,10 @@ def _body(body: Tree) -> tuple[dict[str, Attribute], tuple[Block, ...]]:
             continue
         if child.data == "attribute":
             name = _name(child.children[0])
+            if name in attributes:
+                # Terraform refuses the file ("Attribute redefined"); taking either value would be a guess.
+                raise HclSyntaxError(f"attribute {name!r} is defined twice (first on line {attributes[name].line}); "
+                                     "Terraform refuses this file", child.meta.line)
             attributes[name] = Attribute(name, _expr(child.children[2]), child.meta.line)
         elif child.data == "block":
             blocks.append(_block(child))

@@ -8,6 +8,7 @@ stay in-process: starting workers costs more than it saves below a few hundred k
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -45,6 +46,9 @@ def parse_files(paths: Sequence[Path]) -> list[Parsed]:
 def parse_file(path: Path) -> Parsed:
     """Read and parse one file; errors are returned, not raised, so they cross process boundaries."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A FIFO would block the read forever, a device never ends: never opened.
+            return OSError("not a regular file (a FIFO, device or socket); it was not read")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return error
