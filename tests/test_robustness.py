@@ -70,3 +70,28 @@ def test_an_attribute_defined_twice_is_refused_as_terraform_does(tmp_path: Path)
     result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
     assert result.exit_code == 2
     assert "'region' is defined twice" in result.stdout
+
+
+def test_a_module_that_calls_itself_is_a_gap_and_its_resources_are_still_judged(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\nmodule "me" {\n  source = "./"\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n  tags = { Classification = "OFFICIAL" }\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert any(f["rule_id"] == "OFS-HOST-001" and f["resource"] == "aws_s3_bucket.b" for f in report["findings"])
+    assert any("module cycle" in g["reason"] for g in report["coverage"])
+
+
+def test_modules_that_only_call_each_other_are_scanned_not_dropped(tmp_path: Path) -> None:
+    for name, other in (("a", "b"), ("b", "a")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(
+            f'module "{other}" {{\n  source = "../{other}"\n}}\n'
+            f'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n  region = "us-east-1"\n'
+            '  tags = { Classification = "OFFICIAL" }\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    hosted = {f["resource"] for f in report["findings"] if f["rule_id"] == "OFS-HOST-001"}
+    assert {"aws_sqs_queue.a", "module.b.aws_sqs_queue.b"} <= hosted

@@ -143,12 +143,38 @@ def _parse_directories(
 
 
 def _locally_called(modules: Mapping[Path, ParsedModule]) -> set[Path]:
-    called: set[Path] = set()
+    """The directories other scanned modules call. A module that calls itself, or only modules in a loop of
+    calls, is no child of anything: it stays a root, so it is scanned (and the loop is a gap when linked)."""
+    calls: dict[Path, set[Path]] = {}
     for module in modules.values():
         for _, block in module.blocks("module"):
             target = _local_source(module.directory, block)
-            if target is not None:
-                called.add(target)
+            if target is not None and target != module.directory:
+                calls.setdefault(module.directory, set()).add(target)
+    called = {target for targets in calls.values() for target in targets}
+    roots = [d for d in modules if d not in called]
+    reached: set[Path] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        for target in calls.get(current, ()):
+            if target not in reached:
+                reached.add(target)
+                stack.append(target)
+    # Directories only a loop of calls reaches: scan each as a root rather than not at all.
+    stranded = sorted(d for d in called if d in modules and d not in reached)
+    while stranded:
+        first = stranded[0]
+        reached.add(first)
+        stack = [first]
+        while stack:
+            current = stack.pop()
+            for target in calls.get(current, ()):
+                if target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        called.discard(first)
+        stranded = [d for d in stranded if d not in reached]
     return called
 
 
@@ -294,6 +320,12 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
             # A module outside the scanned tree (envs/prod calling ../../modules/queue): read it too.
             files = sorted(directory.glob("*.tf"))
             modules.update(_parse_directories({directory: files}, display, scope.gaps))
+        if directory is not None and directory in _calling_directories(scope):
+            scope.gaps.append(CoverageGap(
+                where.path, where.line,
+                f"{address}: module source {display(directory)} calls back into a module that is already calling it (a "
+                "module cycle, which Terraform refuses); it was not followed", kind="error"))
+            continue
         child_module = modules.get(directory) if directory is not None else None
         if child_module is None:
             source = block.attributes.get("source")
@@ -307,13 +339,23 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
     for name, address, block, hcl_file, child_module in linked:
         # count and for_each make one module instance per key (count = 0: none at all).
         for suffix, bound in scope.instances(block):
-            child = ModuleScope(child_module, address + suffix, {}, {}, scope.display, scope.gaps)
+            child = ModuleScope(child_module, address + suffix, {}, {}, scope.display, scope.gaps, parent=scope)
             child.pending_inputs = functools.partial(child_inputs, scope, block, child_module, hcl_file, bound)
             scope.children[name + suffix] = child
     for name, _, block, _, _ in linked:
         for key, child in scope.children.items():
             if key == name or key.startswith(f"{name}["):
                 child.providers = provider_configs(child, mapped_providers(scope, block))
+
+
+def _calling_directories(scope: ModuleScope) -> set[Path]:
+    """The module directories on the way from the root to ``scope``, itself included."""
+    found = {scope.module.directory}
+    parent = scope.parent
+    while parent is not None:
+        found.add(parent.module.directory)
+        parent = parent.parent
+    return found
 
 
 def _resources(

@@ -58,6 +58,8 @@ class ModuleScope:
     display: Callable[[Path], str]
     """Turns a file path into the form the user will recognise."""
     gaps: list[CoverageGap]
+    parent: ModuleScope | None = None
+    """The calling module's scope (None for a root): the way back, to see module cycles."""
     _locals: dict[str, tuple[syn.Attribute, syn.HclFile]] = field(default_factory=dict)
     _local_values: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
