@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import NOT_DWP, Classification
+from scanner.patterns import Matcher
 
 DEFAULT_CLASSIFICATION_KEYS = frozenset({"classification", "dataclassification", "securityclassification"})
 DEFAULT_OWNER_KEYS = frozenset({"owner", "department", "organisation", "serviceowner"})
@@ -68,9 +69,9 @@ class ClassificationRules:
     """Normalised tag keys whose value is a security classification."""
     owner_keys: frozenset[str] = DEFAULT_OWNER_KEYS
     """Normalised tag keys whose value names an owner."""
-    owner_patterns: tuple[re.Pattern[str], ...] = DEFAULT_OWNER_PATTERNS
+    owner_patterns: tuple[Matcher, ...] = DEFAULT_OWNER_PATTERNS
     """An owner tag value matching any of these means DWP."""
-    extra_tags: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    extra_tags: Mapping[str, tuple[Matcher, ...]] = field(default_factory=dict)
     """Config-added normalised keys with value patterns that mean DWP (``application: [^claims-]``)."""
     dwp_scopes: frozenset[str] = frozenset()
     """Account ids, subscription ids and project ids whose resources are all DWP."""

@@ -32,7 +32,6 @@ Keys are normalised as tags are (case, prefixes and separators ignored).
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ import yaml
 
 from scanner.classification import ClassificationRules, normalise_key
 from scanner.estate import EstateMap, Party
+from scanner.patterns import PatternError, compile_linear
 from scanner.yaml_data import load_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
@@ -126,16 +126,8 @@ def load_config(path: Path | None) -> Config:
         estate=_estate(path, raw.get("estate") or {}),
         endpoints=_endpoints(path, raw.get("endpoints") or {}),
         cluster_region=str(raw["cluster_region"]) if raw.get("cluster_region") else None,
-        upstream_images=_strings(path, "upstream_images", raw.get("upstream_images")),
+        upstream_images=tuple(_strings(path, "upstream_images", raw.get("upstream_images"))),
     )
-
-
-def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{path}: {key} must be a list of strings")
-    return tuple(value)
 
 
 def _estate(path: Path, estate: Any) -> EstateMap:
@@ -205,12 +197,13 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
         raise ConfigError(f"{path}: dwp.tags must map tag keys to lists of patterns")
     try:
         extra_tags = {
-            normalise_key(key): tuple(re.compile(p) for p in _strings(path, f"dwp.tags.{key}", patterns))
+            normalise_key(key): tuple(compile_linear(p) for p in _strings(path, f"dwp.tags.{key}", patterns))
             for key, patterns in tags.items()
         }
-        owner_patterns = tuple(re.compile(p) for p in _strings(path, "dwp.owner_patterns", dwp.get("owner_patterns")))
-    except re.error as error:
-        raise ConfigError(f"{path}: invalid regular expression {error.pattern!r}: {error}") from None
+        owner_patterns = tuple(compile_linear(p)
+                               for p in _strings(path, "dwp.owner_patterns", dwp.get("owner_patterns")))
+    except PatternError as error:
+        raise ConfigError(f"{path}: {error}") from None
     scopes = [
         *_strings(path, "dwp.accounts", dwp.get("accounts")),
         *_strings(path, "dwp.subscriptions", dwp.get("subscriptions")),

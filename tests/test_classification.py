@@ -53,3 +53,13 @@ def test_an_unknown_classification_is_possibly_dwp() -> None:
     assert ClassificationRules().classify({"Classification": "OFFICIAL"}, unknown_values={"Owner": "x"}).certain
     # An unknown that decides nothing (a Name tag) leaves the resource as its other tags say.
     assert not ClassificationRules().classify({"Team": "claims"}, unknown_values={"Name": "x"}).dwp
+
+
+def test_config_patterns_run_on_a_linear_time_engine() -> None:
+    from scanner.patterns import PatternError, compile_linear
+
+    # (a+)+$ backtracks exponentially in Python's engine; RE2 answers at once.
+    assert compile_linear(r"(a+)+$").search("a" * 50_000 + "!") is None
+    assert compile_linear(r"(?i)^dwp-").search("DWP-claims")
+    with pytest.raises(PatternError, match="linear time"):
+        compile_linear(r"(x)\1")
