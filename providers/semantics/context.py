@@ -448,7 +448,19 @@ def setting(record: ResourceRecord, path: str, value: Any) -> str:
     behind = record.provenance.get(known, ()) if known else ()
     # Top-level provenance starts with the attribute itself, which this step already names.
     behind = behind[1:] if behind and known in record.values else behind
+    if known is not None and known != path and behind:
+        # The steps behind a whole block (every variable of an environment) are not all this value's: keep
+        # those that say this value, so provenance shows what decided it and nothing else.
+        behind = tuple(step for step in behind if _decides(step, value))
     return " -> ".join((f"{record.address} {path} = {shown}{where}", *behind))
+
+
+def _decides(step: str, value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return (value.ref is not None and value.ref in step) or step.split(" ", 1)[0] in value.reason
+    if isinstance(value, str):
+        return repr(value) in step or json.dumps(value) in step
+    return False
 
 
 def _longest_known(record: ResourceRecord, path: str) -> str | None:
