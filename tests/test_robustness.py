@@ -95,3 +95,39 @@ def test_modules_that_only_call_each_other_are_scanned_not_dropped(tmp_path: Pat
     assert result.exit_code == 2
     hosted = {f["resource"] for f in report["findings"] if f["rule_id"] == "OFS-HOST-001"}
     assert {"aws_sqs_queue.a", "module.b.aws_sqs_queue.b"} <= hosted
+
+
+def test_an_unlistable_directory_is_a_gap_not_silence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-2"\n}\n')
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: str | os.PathLike[str] = ".") -> object:
+        # Root can read any directory, so the permission error is simulated where os.walk lists.
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 2
+    assert "cannot read directory: Permission denied" in result.stdout
+
+
+def test_utf16_manifests_and_symlink_loops_are_read_or_reported(tmp_path: Path) -> None:
+    import os
+
+    manifest = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: claims\n"
+                "  labels:\n    dwp.gov.uk/classification: OFFICIAL\nspec:\n  template:\n    spec:\n"
+                "      nodeSelector:\n        topology.kubernetes.io/region: us-east-1\n"
+                "      containers:\n        - name: api\n          image: nginx\n")
+    (tmp_path / "u16.yaml").write_bytes(manifest.encode("utf-16"))
+    os.symlink(tmp_path / "b.yaml", tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert any(f["resource"] == "Deployment/claims/api" for f in report["findings"])
+    assert sum("symbolic links" in g["reason"] for g in report["coverage"]) == 2

@@ -30,13 +30,23 @@ def manifest_files(root: Path) -> list[Path]:
                     found.append(path)  # reported as a gap when read, never opened
                     continue
                 try:
-                    with path.open(encoding="utf-8", errors="replace") as handle:
-                        head = handle.read(65536)
+                    with path.open("rb") as handle:
+                        head = decode(handle.read(65536), lenient=True)
                 except OSError:
+                    found.append(path)  # unreadable (a symlink loop, no permission): the read says why
                     continue
                 if looks_like_manifests(head):
                     found.append(path)
     return found
+
+
+def decode(raw: bytes, lenient: bool = False) -> str:
+    """YAML text as UTF-8, or UTF-16/32 when a byte-order mark says so (PowerShell's `>` writes UTF-16)."""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(codec, errors="replace" if lenient else "strict")
+    return raw.decode("utf-8-sig", errors="replace" if lenient else "strict")
 
 
 def _regular(path: Path) -> bool:
@@ -55,7 +65,7 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: Kub
             gaps.append(CoverageGap(str(path), None, "not a regular file (a FIFO, device or socket); it was not read"))
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode(path.read_bytes())
         except (OSError, UnicodeDecodeError) as error:
             gaps.append(CoverageGap(str(path), None, f"cannot read file: {error}"))
             continue

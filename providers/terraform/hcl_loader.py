@@ -110,7 +110,14 @@ class _Display:
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[Path, ParsedModule]:
     by_directory: dict[Path, list[Path]] = {}
-    for directory, subdirs, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        # os.walk skips a directory it cannot list; the scan would then be clean without having looked.
+        where = Path(error.filename) if error.filename else root
+        gaps.append(CoverageGap(display(where), None, f"cannot read directory: {error.strerror or error}; "
+                                                      "its Terraform files were not scanned"))
+
+    for directory, subdirs, filenames in os.walk(root, onerror=unreadable):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
         tf_files = sorted(f for f in filenames if f.endswith(".tf"))
         if tf_files:
