@@ -46,3 +46,11 @@ class ScanOptions:
     """Who is behind accounts, tenants, principals and networks (the config's ``estate``)."""
     endpoints: tuple[tuple[str, str], ...] = ()
     """Extra telemetry host -> country mappings (the config's ``endpoints``)."""
+    max_file_bytes: int = 20 * 1024 * 1024
+    """A file larger than this is not read (``--max-file-size``): it is a gap naming it, and the rest is scanned."""
+
+
+def too_large(size: int, limit: int) -> str:
+    """Why a file was not read: its size against the limit, in megabytes."""
+    return (f"the file is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:.0f} MB limit, so it was not read "
+            "(raise it with --max-file-size)")

@@ -75,6 +75,9 @@ def main() -> None:
 @click.option("--cluster-region", metavar="REGION",
               help="Region of the Kubernetes cluster the manifests are deployed to (eu-west-2, uksouth, "
                    "europe-west2): workloads that say nothing about placement are judged against it.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=20, show_default=True, metavar="MB",
+              help="Files larger than this many megabytes are not read: each is a coverage gap naming it, and "
+                   "everything else is scanned.")
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what could be read, even if some input could not (gaps are still reported).")
 def scan(
@@ -87,6 +90,7 @@ def scan(
     var_files: tuple[Path, ...],
     variables: tuple[str, ...],
     cluster_region: str | None,
+    max_file_size: int,
     allow_partial: bool,
 ) -> None:
     """Scan Terraform configuration, Terraform plans and Kubernetes manifests.
@@ -122,7 +126,8 @@ def scan(
     rules = config.rules
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
-    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
+    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()),
+                         max_file_bytes=max_file_size * 1024 * 1024)
     options = InputOptions(common, terraform, kubernetes)
     threshold = fail_on or config.fail_on or "high"
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
 
-from providers.interface import InputError, ScanOptions
+from providers.interface import InputError, ScanOptions, too_large
 from providers.kubernetes.options import KubernetesOptions
 from providers.terraform.options import TerraformOptions
 from scanner.model import CoverageGap, Inventory, merge_all
@@ -84,10 +84,13 @@ def scan_input(argument: str, options: InputOptions) -> Inventory:
         return Inventory(coverage=(CoverageGap(argument, None, reason),))
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int | None = None) -> str:
     """A text file as UTF-8, or UTF-16 when it starts with a UTF-16 byte-order mark (what Windows
-    PowerShell's ``>`` writes); an ``InputError`` that says which otherwise."""
+    PowerShell's ``>`` writes); an ``InputError`` that says which otherwise, or that the file is too large."""
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputError(str(path), too_large(size, max_bytes))
         raw = path.read_bytes()
     except OSError as error:
         raise InputError(str(path), f"cannot read file: {error.strerror or error}") from None
@@ -134,7 +137,7 @@ def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
     if kind is InputKind.TERRAFORM_PLAN:
         from providers.terraform.adapter import scan_plan_text
 
-        return scan_plan_text(read_text(path), argument, options.common)
+        return scan_plan_text(read_text(path, options.common.max_file_bytes), argument, options.common)
     if kind is InputKind.KUBERNETES_MANIFESTS:
         from providers.kubernetes.adapter import manifest_files, scan_manifest_paths
 

@@ -131,3 +131,18 @@ def test_utf16_manifests_and_symlink_loops_are_read_or_reported(tmp_path: Path) 
     assert result.exit_code == 2
     assert any(f["resource"] == "Deployment/claims/api" for f in report["findings"])
     assert sum("symbolic links" in g["reason"] for g in report["coverage"]) == 2
+
+
+def test_a_file_over_the_size_limit_is_a_gap_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n'
+                                      'resource "aws_s3_bucket" "b" {\n  tags = { Classification = "OFFICIAL" }\n}\n')
+    (tmp_path / "huge.tf").write_text("# " + "x" * (2 * 1024 * 1024) + "\n")
+    (tmp_path / "huge.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n# " + "x" * (2 * 1024 * 1024) + "\n")
+    (tmp_path / "plan.json").write_text('{"planned_values": {}, "pad": "' + "x" * (2 * 1024 * 1024) + '"}')
+    for target in (str(tmp_path), str(tmp_path / "plan.json")):
+        result = CliRunner().invoke(main, ["scan", target, "--format", "json", "--max-file-size", "1"])
+        report = json.loads(result.stdout)
+        assert result.exit_code == 2
+        assert all("over the 1 MB limit" in g["reason"] for g in report["coverage"]), report["coverage"]
+    assert any(f["resource"] == "aws_s3_bucket.b" for f in json.loads(CliRunner().invoke(
+        main, ["scan", str(tmp_path), "--format", "json", "--max-file-size", "1"]).stdout)["findings"])

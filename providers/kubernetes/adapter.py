@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from providers.interface import InputError, ScanOptions
+from providers.interface import InputError, ScanOptions, too_large
 from providers.kubernetes.manifests import Manifest, looks_like_manifests, read_manifests
 from providers.kubernetes.normalise import to_inventory
 from providers.kubernetes.options import KubernetesOptions
@@ -63,6 +63,10 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: Kub
     for path in paths:
         if not _regular(path):
             gaps.append(CoverageGap(str(path), None, "not a regular file (a FIFO, device or socket); it was not read"))
+            continue
+        size = path.stat().st_size if path.exists() else 0
+        if size > options.max_file_bytes:
+            gaps.append(CoverageGap(str(path), None, too_large(size, options.max_file_bytes)))
             continue
         try:
             text = decode(path.read_bytes())

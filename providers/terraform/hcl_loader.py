@@ -42,6 +42,8 @@ class HclOptions:
     """``--var-file`` paths, applied in order after ``terraform.tfvars`` and ``*.auto.tfvars``."""
     variables: Mapping[str, str] | None = None
     """``--var NAME=VALUE`` pairs, applied last."""
+    max_file_bytes: int | None = None
+    """Files larger than this are gaps, not read."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     """Every resource in every root module under ``root``."""
     display = _Display(root)
     gaps: list[CoverageGap] = []
-    modules = _parse_tree(root, display, gaps)
+    modules = _parse_tree(root, display, gaps, options.max_file_bytes)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
     resources: list[ResourceRecord] = []
@@ -108,7 +110,8 @@ class _Display:
         return str(self.root / relative) if str(self.root) != "." else str(relative)
 
 
-def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[Path, ParsedModule]:
+def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
+                max_bytes: int | None = None) -> dict[Path, ParsedModule]:
     by_directory: dict[Path, list[Path]] = {}
 
     def unreadable(error: OSError) -> None:
@@ -126,14 +129,14 @@ def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap]) -> dict[
             gaps.append(CoverageGap(display(Path(directory) / name), None,
                                     "Terraform JSON configuration (*.tf.json) is not read: its resources were not "
                                     "scanned (scan a plan from `terraform show -json` instead)", kind="skipped"))
-    return _parse_directories(by_directory, display, gaps)
+    return _parse_directories(by_directory, display, gaps, max_bytes)
 
 
 def _parse_directories(
-    by_directory: Mapping[Path, list[Path]], display: _Display, gaps: list[CoverageGap]
+    by_directory: Mapping[Path, list[Path]], display: _Display, gaps: list[CoverageGap], max_bytes: int | None = None
 ) -> dict[Path, ParsedModule]:
     paths = [path for files in by_directory.values() for path in files]
-    results = dict(zip(paths, parse_files(paths), strict=True))
+    results = dict(zip(paths, parse_files(paths, max_bytes), strict=True))
     modules: dict[Path, ParsedModule] = {}
     for directory, files in by_directory.items():
         parsed = []

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from providers.interface import too_large
 from providers.terraform.hcl_syntax import HclFile, HclSyntaxError, parse_hcl
 
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -22,14 +23,19 @@ Parsed = HclFile | HclSyntaxError | OSError | UnicodeDecodeError
 """A parsed file, or why it could not be read or parsed."""
 
 
-def parse_files(paths: Sequence[Path]) -> list[Parsed]:
-    """One result per path, in order; never raises for a bad file."""
+def parse_files(paths: Sequence[Path], max_bytes: int | None = None) -> list[Parsed]:
+    """One result per path, in order; never raises for a bad file. A file over ``max_bytes`` is not read."""
     sizes = []
     for path in paths:
         try:
             sizes.append(path.stat().st_size)
         except OSError:
             sizes.append(0)
+    if max_bytes is not None and any(size > max_bytes for size in sizes):
+        too_big = {i for i, size in enumerate(sizes) if size > max_bytes}
+        kept = [p for i, p in enumerate(paths) if i not in too_big]
+        parsed = iter(parse_files(kept))
+        return [OSError(too_large(sizes[i], max_bytes)) if i in too_big else next(parsed) for i in range(len(paths))]
     workers = _worker_count()
     if workers > 1 and len(paths) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
         # Largest first, so one big file does not finish last on a single core.
