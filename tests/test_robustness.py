@@ -146,3 +146,16 @@ def test_a_file_over_the_size_limit_is_a_gap_and_the_rest_is_scanned(tmp_path: P
         assert all("over the 1 MB limit" in g["reason"] for g in report["coverage"]), report["coverage"]
     assert any(f["resource"] == "aws_s3_bucket.b" for f in json.loads(CliRunner().invoke(
         main, ["scan", str(tmp_path), "--format", "json", "--max-file-size", "1"]).stdout)["findings"])
+
+
+def test_huge_expansions_become_unknowns_not_hangs(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  count = 1000000000\n  tags = { Classification = "OFFICIAL" }\n}\n'
+        'locals {\n  p = [for a in range(10000) : [for b in range(10000) : a]]\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = length(local.p)\n  tags = { Classification = "OFFICIAL" }\n}\n')
+    from providers.terraform.hcl_loader import load_directory
+
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    assert "aws_s3_bucket.b" in records  # one instance stands in for a billion
+    assert len(records) == 2

@@ -37,11 +37,19 @@ def evaluate(
     return _Evaluation(resolver, trace if trace is not None else [], dict(bound or {})).value(expr)
 
 
+MAX_STEPS = 100_000
+"""Iterations of ``for`` expressions one evaluation may take: a product of two large collections would
+otherwise run for hours. Past it the value is unknown, with the reason."""
+
+
 class _Evaluation:
-    def __init__(self, resolver: ReferenceResolver, trace: Trace, bound: dict[str, Any]) -> None:
+    def __init__(self, resolver: ReferenceResolver, trace: Trace, bound: dict[str, Any],
+                 budget: list[int] | None = None) -> None:
         self.resolver = resolver
         self.trace = trace
         self.bound = bound
+        self.budget = budget if budget is not None else [MAX_STEPS]
+        """Iterations left, shared with the nested evaluations of ``for`` bodies."""
 
     def value(self, expr: syn.Expr) -> Any:
         match expr:
@@ -214,6 +222,9 @@ class _Evaluation:
         return result[:-1] if isinstance(result, str) and result.endswith("\n") else result
 
     def for_expr(self, expr: syn.ForExpr) -> Any:
+        if self.budget[0] <= 0:
+            return Unknown(f"this evaluation is past the {MAX_STEPS:,} for-expression iterations offshore-scan "
+                           "evaluates")
         collection = self.value(expr.collection)
         if isinstance(collection, Unknown):
             return collection
@@ -225,12 +236,16 @@ class _Evaluation:
             return Unknown("a for expression over a value that is not a collection")
         result_list: list[Any] = []
         result_map: dict[str, Any] = {}
+        self.budget[0] -= len(pairs)
+        if self.budget[0] < 0:
+            return Unknown(f"a for expression over {len(pairs):,} elements takes this evaluation past the "
+                           f"{MAX_STEPS:,} iterations offshore-scan evaluates")
         for key, item in pairs:
             bound = dict(self.bound)
             bound[expr.value_var] = item
             if expr.key_var is not None:
                 bound[expr.key_var] = key
-            inner = _Evaluation(self.resolver, self.trace, bound)
+            inner = _Evaluation(self.resolver, self.trace, bound, self.budget)
             if expr.condition is not None:
                 keep = inner.value(expr.condition)
                 if isinstance(keep, Unknown):

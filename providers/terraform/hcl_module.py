@@ -22,6 +22,9 @@ from providers.terraform.type_defaults import with_type_defaults
 from providers.terraform.values import ResourceObject
 from scanner.model import CoverageGap
 
+MAX_INSTANCES = 10_000
+"""Instances of one resource or module expanded from count or for_each; past it they are one unknown instance."""
+
 # Meta-arguments, which are not attributes of the resource.
 META_ARGUMENTS = frozenset({"provider", "count", "for_each", "depends_on", "lifecycle"})
 
@@ -290,12 +293,17 @@ class ModuleScope:
         count = block.attributes.get("count")
         if count is not None:
             value = evaluate(count.expr, self)
+            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_INSTANCES:
+                value = Unknown(f"count = {value:,} is more instances than the {MAX_INSTANCES:,} offshore-scan expands")
             if isinstance(value, Unknown) or not isinstance(value, int):
                 return [("", {"count": {"index": Unknown(f"count is unknown: {_reason(value)}")}})]
             return [(f"[{i}]", {"count": {"index": i}}) for i in range(value)]
         for_each = block.attributes.get("for_each")
         if for_each is not None:
             value = evaluate(for_each.expr, self)
+            if isinstance(value, dict | list) and len(value) > MAX_INSTANCES:
+                value = Unknown(f"for_each over {len(value):,} keys is more instances than the {MAX_INSTANCES:,} "
+                                "offshore-scan expands")
             if isinstance(value, dict):
                 return [(f"[{json.dumps(k)}]", {"each": {"key": k, "value": v}}) for k, v in value.items()]
             if isinstance(value, list) and all(isinstance(v, str) for v in value):

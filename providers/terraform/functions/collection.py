@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from providers.semantics.records import Unknown
@@ -131,14 +132,10 @@ def range_(*args: Any) -> list[Any]:
         start, limit, step = numbers[0], numbers[1], numbers[2] if len(numbers) > 2 else 1
     if step == 0:
         raise FunctionError("range() step must not be zero")
-    result = []
-    current = start
-    while (current < limit) if step > 0 else (current > limit):
-        result.append(current)
-        current += step
-        if len(result) > 10_000:
-            raise FunctionError("range() of more than 10,000 elements is not built by offshore-scan")
-    return result
+    count = max(0, math.ceil((limit - start) / step))
+    if count > 10_000:
+        raise FunctionError(f"range() of {count:,} elements is more than the 10,000 offshore-scan builds")
+    return [start + i * step for i in range(count)]
 
 
 def chunklist(items: list[Any], size: int) -> list[list[Any]]:
