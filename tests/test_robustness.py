@@ -159,3 +159,12 @@ def test_huge_expansions_become_unknowns_not_hangs(tmp_path: Path) -> None:
     records = {r.address: r for r in load_directory(tmp_path).resources}
     assert "aws_s3_bucket.b" in records  # one instance stands in for a billion
     assert len(records) == 2
+
+
+def test_an_integer_past_pythons_digit_limit_costs_its_file_only(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("locals {\n  n = " + "9" * 5000 + "\n}\n")
+    (tmp_path / "other.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n'
+                                       'resource "aws_s3_bucket" "x" {\n  tags = { Classification = "OFFICIAL" }\n}\n')
+    report = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"]).stdout)
+    assert any(f["resource"] == "aws_s3_bucket.x" for f in report["findings"])
+    assert [g["path"].endswith("main.tf") and "5,000 digits" in g["reason"] for g in report["coverage"]] == [True]

@@ -313,7 +313,12 @@ def _expr(node: Tree | Token) -> Expr:
         inner = [k for k in kids if isinstance(k, Tree)]
         return _expr(inner[0])
     if data == "int_lit":
-        return Literal(int(str(kids[0])))
+        text = str(kids[0])
+        if len(text) > 4000:
+            # Past Python's integer-string limit; no real setting holds such a number.
+            line = getattr(getattr(node, "meta", None), "line", None)
+            raise HclSyntaxError(f"a number literal of {len(text):,} digits is too long to read", line)
+        return Literal(int(text))
     if data == "float_lit":
         return Literal(float(str(kids[0])))
     if data == "literal_value":

@@ -64,6 +64,9 @@ def parse_file(path: Path) -> Parsed:
         return error
     except RecursionError:
         return HclSyntaxError("nested too deeply to read", None)
+    except (ValueError, OverflowError, MemoryError) as error:
+        # Whatever else one file's text provokes costs that file alone, said in words.
+        return HclSyntaxError(f"cannot be read ({type(error).__name__}: {str(error)[:200]})", None)
 
 
 def _worker_count() -> int:
