@@ -288,3 +288,8 @@ def test_a_nested_block_of_a_resource_can_be_referenced(tmp_path: Path) -> None:
     # Set by the provider, not the configuration: unknown, but still the function app's.
     principal = uses.values["tags"]["who"]
     assert isinstance(principal, Unknown) and principal.ref == "azurerm_linux_function_app.fn"
+
+
+def test_a_template_past_the_string_budget_is_unknown() -> None:
+    value = _eval('"${var.a}${var.a}"', a="x" * 600_000)
+    assert isinstance(value, Unknown) and "1,200,000 characters" in value.reason

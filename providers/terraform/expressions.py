@@ -42,6 +42,11 @@ MAX_STEPS = 100_000
 otherwise run for hours. Past it the value is unknown, with the reason."""
 
 
+MAX_STRING = 1_000_000
+"""Characters a template may build: no region, name or tag is near it, and a repeated interpolation could
+otherwise fill memory."""
+
+
 class _Evaluation:
     def __init__(self, resolver: ReferenceResolver, trace: Trace, bound: dict[str, Any],
                  budget: list[int] | None = None) -> None:
@@ -97,7 +102,11 @@ class _Evaluation:
             if isinstance(value, dict | list):
                 return Unknown("a collection interpolated into a string")
             pieces.append(_to_string(value))
-        return "".join(pieces)
+        text = "".join(pieces)
+        if len(text) > MAX_STRING:
+            return Unknown(f"a string template builds {len(text):,} characters, more than the {MAX_STRING:,} "
+                           "offshore-scan keeps")
+        return text
 
     def object(self, items: tuple[tuple[syn.Expr, syn.Expr], ...]) -> Any:
         result: dict[str, Any] = {}
