@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from providers.interface import ScanOptions
 from providers.semantics.normalise import to_inventory
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.terraform.expressions import evaluate
+from providers.terraform.hcl_syntax import parse_hcl
 from scanner.model import Inventory
 
 
@@ -20,3 +23,23 @@ def normalised(records: Sequence[ResourceRecord], options: ScanOptions | None = 
     inventory = to_inventory(records, options or ScanOptions())
     assert inventory.coverage == (), f"records were not read whole: {inventory.coverage}"
     return inventory
+
+
+class Vars:
+    """A resolver answering ``var.*`` from keyword arguments, and nothing else (everything else is unknown)."""
+
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+
+    def reference(self, root: str, steps: list[Any], trace: list[str]) -> tuple[Any, int]:
+        if root == "" and steps:
+            return steps[0], 1
+        if root == "var" and steps and steps[0] in self.values:
+            trace.append(f"var.{steps[0]}")
+            return self.values[steps[0]], 1
+        return Unknown(f"{root} is not known here"), len(steps)
+
+
+def evaluated(source: str, **variables: Any) -> Any:
+    """The value of one HCL expression, ``var.*`` answered from ``variables``."""
+    return evaluate(parse_hcl(f"x = {source}\n", "test.tf").attributes["x"].expr, Vars(**variables))

@@ -6,31 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import evaluated
 
 from providers.semantics.records import Unknown
-from providers.terraform.expressions import evaluate
 from providers.terraform.hcl_loader import HclOptions, load_directory
 from providers.terraform.hcl_syntax import HclSyntaxError, parse_hcl
 
-
-class _Vars:
-    """A resolver answering var.* from a dict, and nothing else."""
-
-    def __init__(self, **values: Any) -> None:
-        self.values = values
-
-    def reference(self, root: str, steps: list[Any], trace: list[str]) -> tuple[Any, int]:
-        if root == "" and steps:
-            return steps[0], 1
-        if root == "var" and steps[0] in self.values:
-            trace.append(f"var.{steps[0]}")
-            return self.values[steps[0]], 1
-        return Unknown(f"{root} is not known here"), len(steps)
-
-
-def _eval(source: str, **variables: Any) -> Any:
-    expr = parse_hcl(f"x = {source}\n", "test.tf").attributes["x"].expr
-    return evaluate(expr, _Vars(**variables))
+_eval = evaluated
 
 
 @pytest.mark.parametrize(

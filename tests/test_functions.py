@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import evaluated
 
 from providers.semantics.records import Unknown
-from providers.terraform.expressions import evaluate
 from providers.terraform.functions import FUNCTIONS, NOT_EVALUATED
-from providers.terraform.hcl_syntax import parse_hcl
 
 # The functions Terraform's language documentation lists (Terraform 1.14), by category.
 DOCUMENTED = {
@@ -33,20 +32,7 @@ DOCUMENTED = {
 _EVALUATOR_FORMS = {"try", "can", "templatestring"}
 
 
-class _Vars:
-    def __init__(self, **values: Any) -> None:
-        self.values = values
-
-    def reference(self, root: str, steps: list[Any], trace: list[str]) -> tuple[Any, int]:
-        if root == "" and steps:
-            return steps[0], 1
-        if root == "var" and steps[0] in self.values:
-            return self.values[steps[0]], 1
-        return Unknown(f"{root}.{steps[0]} has no value"), len(steps)
-
-
-def _eval(source: str, **variables: Any) -> Any:
-    return evaluate(parse_hcl(f"x = {source}\n", "test.tf").attributes["x"].expr, _Vars(**variables))
+_eval = evaluated
 
 
 @pytest.mark.parametrize("name", sorted({n for names in DOCUMENTED.values() for n in names.split()}))

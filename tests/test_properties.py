@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from helpers import Vars
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,13 +14,6 @@ from providers.terraform.expressions import evaluate
 from providers.terraform.functions import FUNCTIONS
 from providers.terraform.hcl_syntax import HclSyntaxError, parse_hcl
 from scanner import geography
-
-
-class _Vars:
-    def reference(self, root: str, steps: list[Any], trace: list[str]) -> tuple[Any, int]:
-        if root == "" and steps:
-            return steps[0], 1
-        return Unknown(f"{root} has no value"), len(steps)
 
 
 def _hcl(value: Any) -> str:
@@ -55,7 +49,7 @@ def test_any_function_on_any_arguments_gives_a_value_or_an_unknown(name: str, ar
         expr = parse_hcl(source, "p.tf").attributes["x"].expr
     except HclSyntaxError:
         return
-    value = evaluate(expr, _Vars())
+    value = evaluate(expr, Vars())
     if "var.unset" in arguments and name not in ("coalesce", "lookup", "merge", "jsonencode", "try", "can"):
         # An unknown argument never yields a value that looks known.
         assert isinstance(value, Unknown) or name in ("length", "keys", "values", "concat", "flatten", "one",
@@ -67,7 +61,7 @@ def test_any_function_on_any_arguments_gives_a_value_or_an_unknown(name: str, ar
 @given(_VALUES)
 def test_literals_evaluate_to_themselves(value: Any) -> None:
     expr = parse_hcl(f"x = {_hcl(value)}\n", "p.tf").attributes["x"].expr
-    assert evaluate(expr, _Vars()) == value
+    assert evaluate(expr, Vars()) == value
 
 
 @settings(max_examples=300, deadline=None)

@@ -38,6 +38,8 @@ class ClusterGraph:
         self.services = {(namespace(m), m.name): m for m in manifests if m.kind == "Service"}
         self.config_maps = {(namespace(m), m.name): m for m in manifests if m.kind == "ConfigMap"}
         self.workloads = [m for m in manifests if m.kind in WORKLOAD_KINDS]
+        self._exporters: dict[int, list[tuple[str, Endpoint]]] = {}
+        """Each ConfigMap's collector exporters by ``id``, parsed once however many senders follow them."""
 
     def service(self, host: str, from_namespace: str) -> Manifest | None:
         """The Service a host names: ``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, with or
@@ -90,11 +92,15 @@ class ClusterGraph:
 
     def collector_destinations_of_config(self, config: Manifest) -> list[tuple[str, Endpoint]]:
         """What one ConfigMap's collector configuration exports to (nothing for other ConfigMaps)."""
+        cached = self._exporters.get(id(config))
+        if cached is not None:
+            return cached
         found = []
         for key, value in as_dict(config.data.get("data")).items():
             if isinstance(value, str):
                 found.extend((f"{address(config)} {label.strip()}", endpoint)
                              for label, endpoint in collector_config_destinations(str(key), value, self.extra))
+        self._exporters[id(config)] = found
         return found
 
     def follow(self, host: str, from_namespace: str, seen: frozenset[str] = frozenset()) -> Hop | None:

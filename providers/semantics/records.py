@@ -35,18 +35,18 @@ class Unknown:
         raise TypeError("truth value of an unknown value")
 
 
-def first_unknown(value: Any) -> Unknown | None:
-    """The first unknown anywhere inside a value, depth first."""
-    if isinstance(value, Unknown):
+def first_unknown(value: Any, kind: type[Unknown] = Unknown) -> Unknown | None:
+    """The first unknown (of ``kind``, when a subclass is asked for) anywhere inside a value, depth first."""
+    if isinstance(value, kind):
         return value
     if isinstance(value, Mapping):
         for item in value.values():
-            found = first_unknown(item)
+            found = first_unknown(item, kind)
             if found is not None:
                 return found
     elif isinstance(value, list | tuple):
         for item in value:
-            found = first_unknown(item)
+            found = first_unknown(item, kind)
             if found is not None:
                 return found
     return None

@@ -287,21 +287,9 @@ class _OnlyBound:
         return _Failed(f"templatestring(): {root} is not among the template's variables"), len(steps)
 
 
-def _first_failure(value: Any) -> _Failed | None:
+def _first_failure(value: Any) -> Unknown | None:
     """The first evaluation error anywhere inside a value (a list or object built around one fails too)."""
-    if isinstance(value, _Failed):
-        return value
-    if isinstance(value, dict):
-        for item in value.values():
-            found = _first_failure(item)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for item in value:
-            found = _first_failure(item)
-            if found is not None:
-                return found
-    return None
+    return first_unknown(value, _Failed)
 
 
 # Functions that look inside their arguments and handle unknowns themselves.

@@ -162,30 +162,26 @@ def _locally_called(modules: Mapping[Path, ParsedModule]) -> set[Path]:
             if target is not None and target != module.directory:
                 calls.setdefault(module.directory, set()).add(target)
     called = {target for targets in calls.values() for target in targets}
-    roots = [d for d in modules if d not in called]
     reached: set[Path] = set()
-    stack = list(roots)
-    while stack:
-        current = stack.pop()
-        for target in calls.get(current, ()):
-            if target not in reached:
-                reached.add(target)
-                stack.append(target)
+    _reach([d for d in modules if d not in called], calls, reached)
     # Directories only a loop of calls reaches: scan each as a root rather than not at all.
     stranded = sorted(d for d in called if d in modules and d not in reached)
     while stranded:
-        first = stranded[0]
-        reached.add(first)
-        stack = [first]
-        while stack:
-            current = stack.pop()
-            for target in calls.get(current, ()):
-                if target not in reached:
-                    reached.add(target)
-                    stack.append(target)
-        called.discard(first)
+        reached.add(stranded[0])
+        _reach([stranded[0]], calls, reached)
+        called.discard(stranded[0])
         stranded = [d for d in stranded if d not in reached]
     return called
+
+
+def _reach(starts: list[Path], calls: Mapping[Path, set[Path]], reached: set[Path]) -> None:
+    """Add to ``reached`` every directory the ``starts`` call, directly or through others."""
+    stack = list(starts)
+    while stack:
+        for target in calls.get(stack.pop(), ()):
+            if target not in reached:
+                reached.add(target)
+                stack.append(target)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from providers.semantics.records import Unknown
+from providers.semantics.records import first_unknown
 from providers.terraform.functions.errors import FunctionError
 from providers.terraform.functions.text import to_string
 
@@ -21,20 +21,10 @@ def jsonencode(value: Any) -> Any:
     A policy with one computed ARN in it is still a policy: readers of policy documents accept a mapping,
     so keeping it loses one principal to the unknown instead of all of them.
     """
-    if isinstance(value, Unknown) or contains_unknown(value):
+    if first_unknown(value) is not None:
         return value
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
-
-def contains_unknown(value: Any) -> bool:
-    """Whether an unknown is anywhere inside a value."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
 
 
 def jsondecode(text: str) -> Any:
