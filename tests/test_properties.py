@@ -31,8 +31,22 @@ def _hcl(value: Any) -> str:
     return "{" + ", ".join(f"{json.dumps(k)} = {_hcl(v)}" for k, v in value.items()) + "}"
 
 
+def _markers_closed(text: str) -> bool:
+    # Both HCL grammars (python-hcl2's and tree-sitter-hcl's) refuse an escaped template marker ($${,
+    # %%{) with no closing brace after it, though Terraform accepts one; such strings are left out.
+    for marker in ("${", "%{"):
+        position = text.find(marker)
+        while position != -1:
+            if "}" not in text[position + 2 :]:
+                return False
+            position = text.find(marker, position + 2)
+    return True
+
+
+_TEXT = st.text(max_size=12).filter(_markers_closed)
+
 _VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | _TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text("abcxyz", min_size=1, max_size=4), inner,
                                                                 max_size=4),
     max_leaves=12,

@@ -22,7 +22,8 @@ from scanner.model import CoverageGap, Inventory, merge_all
 def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOptions,
                        kubernetes: KubernetesOptions | None = None) -> Inventory:
     """Scan a directory tree (or a single ``.tf`` file's directory) of Terraform configuration."""
-    result = load_directory(path, HclOptions(terraform.var_files, dict(terraform.variables), options.max_file_bytes))
+    result = load_directory(path, HclOptions(terraform.var_files, dict(terraform.variables), options.max_file_bytes,
+                                             terraform.cache_dir))
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf) found here")
     cluster = kubernetes or KubernetesOptions()

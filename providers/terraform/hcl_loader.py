@@ -28,6 +28,7 @@ from providers.terraform.hcl_module import (
     root_inputs,
 )
 from providers.terraform.parallel_parse import parse_files
+from providers.terraform.parse_cache import ParseCache
 from scanner.model import CoverageGap, SourceRef
 
 _SKIPPED_DIRS = {".terraform", ".git", "node_modules", ".terragrunt-cache"}
@@ -44,6 +45,8 @@ class HclOptions:
     """``--var NAME=VALUE`` pairs, applied last."""
     max_file_bytes: int | None = None
     """Files larger than this are gaps, not read."""
+    cache_dir: Path | None = None
+    """The parse cache's directory; None parses every file."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     """Every resource in every root module under ``root``."""
     display = _Display(root)
     gaps: list[CoverageGap] = []
-    modules = _parse_tree(root, display, gaps, options.max_file_bytes)
+    cache = ParseCache(options.cache_dir) if options.cache_dir is not None else None
+    modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
     resources: list[ResourceRecord] = []
@@ -111,7 +115,7 @@ class _Display:
 
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
-                max_bytes: int | None = None) -> dict[Path, ParsedModule]:
+                max_bytes: int | None = None, cache: ParseCache | None = None) -> dict[Path, ParsedModule]:
     by_directory: dict[Path, list[Path]] = {}
 
     def unreadable(error: OSError) -> None:
@@ -129,14 +133,15 @@ def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
             gaps.append(CoverageGap(display(Path(directory) / name), None,
                                     "Terraform JSON configuration (*.tf.json) is not read: its resources were not "
                                     "scanned (scan a plan from `terraform show -json` instead)", kind="skipped"))
-    return _parse_directories(by_directory, display, gaps, max_bytes)
+    return _parse_directories(by_directory, display, gaps, max_bytes, cache)
 
 
 def _parse_directories(
-    by_directory: Mapping[Path, list[Path]], display: _Display, gaps: list[CoverageGap], max_bytes: int | None = None
+    by_directory: Mapping[Path, list[Path]], display: _Display, gaps: list[CoverageGap], max_bytes: int | None = None,
+    cache: ParseCache | None = None,
 ) -> dict[Path, ParsedModule]:
     paths = [path for files in by_directory.values() for path in files]
-    results = dict(zip(paths, parse_files(paths, max_bytes), strict=True))
+    results = dict(zip(paths, parse_files(paths, max_bytes, cache), strict=True))
     modules: dict[Path, ParsedModule] = {}
     for directory, files in by_directory.items():
         parsed = []

@@ -17,9 +17,12 @@ class TerraformOptions:
     """``--var-file`` paths, applied in order after ``terraform.tfvars`` and ``*.auto.tfvars``."""
     variables: tuple[tuple[str, str], ...] = ()
     """``--var NAME=VALUE`` pairs, in order, applied last."""
+    cache_dir: Path | None = None
+    """Where parsed files are cached by content (``--no-cache``: None, every file parsed)."""
 
     @classmethod
-    def from_command_line(cls, var_files: Iterable[Path], pairs: Iterable[str]) -> TerraformOptions:
+    def from_command_line(cls, var_files: Iterable[Path], pairs: Iterable[str],
+                          cache_dir: Path | None = None) -> TerraformOptions:
         """The options for ``--var-file`` and ``--var`` arguments; ``OptionError`` for a malformed ``--var``."""
         variables = []
         for pair in pairs:
@@ -35,4 +38,16 @@ class TerraformOptions:
                 except ValueError as error:
                     raise OptionError(f"--var {name.strip()}: {error}") from None
             variables.append((name.strip(), value))
-        return cls(tuple(var_files), tuple(variables))
+        return cls(tuple(var_files), tuple(variables), cache_dir)
+
+
+def default_cache_directory() -> Path:
+    """``OFFSHORE_SCAN_CACHE_DIR``, else the user's cache directory (``~/.cache/offshore-scan`` on Linux)."""
+    import os
+
+    configured = os.environ.get("OFFSHORE_SCAN_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("offshore-scan", appauthor=False))

@@ -1,0 +1,15 @@
+"""Test-session settings shared by every test module."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+
+# Scans in tests (in-process and CLI subprocesses alike) cache parses in a directory of their own,
+# never in the user's cache.
+if "OFFSHORE_SCAN_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="offshore-scan-test-cache-")
+    os.environ["OFFSHORE_SCAN_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
