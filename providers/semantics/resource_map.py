@@ -49,6 +49,7 @@ def _configuration_only() -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(raw["patterns"]), frozenset(raw.get("except") or ())
 
 
+@functools.lru_cache(maxsize=4096)
 def holds_data(resource_type: str) -> bool:
     """Whether a type can hold DWP information (false for policies, attachments and other settings)."""
     spec = resource_map().get(resource_type)

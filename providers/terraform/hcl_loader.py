@@ -105,13 +105,21 @@ class _Display:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._shown: dict[Path | str, str] = {}
 
-    def __call__(self, path: Path) -> str:
-        try:
-            relative = path.relative_to(self.root)
-        except ValueError:
-            return str(path)
-        return str(self.root / relative) if str(self.root) != "." else str(relative)
+    def __call__(self, path: Path | str) -> str:
+        # Asked for every resource and every provenance step: pathlib's relative_to is slow enough
+        # to matter at thousands of resources, and a file's answer never changes.
+        shown = self._shown.get(path)
+        if shown is None:
+            try:
+                relative = Path(path).relative_to(self.root)
+            except ValueError:
+                shown = str(path)
+            else:
+                shown = str(self.root / relative) if str(self.root) != "." else str(relative)
+            self._shown[path] = shown
+        return shown
 
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],

@@ -58,7 +58,7 @@ class ModuleScope:
     """``""`` for a root module, ``module.a`` or ``module.a.module.b`` for children."""
     inputs: dict[str, _VariableValue]
     providers: dict[str, Placement]
-    display: Callable[[Path], str]
+    display: Callable[[Path | str], str]
     """Turns a file path into the form the user will recognise."""
     gaps: list[CoverageGap]
     parent: ModuleScope | None = None
@@ -345,7 +345,8 @@ class ModuleScope:
         return f"{self.address}." if self.address else ""
 
     def display_path(self, hcl_file: syn.HclFile) -> str:
-        return self.display(Path(hcl_file.path))
+        # The display caches by what it is given: the path string, so no Path is built per call.
+        return self.display(hcl_file.path)
 
     def where(self, hcl_file: syn.HclFile, line: int) -> str:
         return f"{self.display_path(hcl_file)}:{line}"
@@ -369,7 +370,7 @@ def root_inputs(
     module: ParsedModule,
     tfvars: list[tuple[str, Mapping[str, tuple[Any, str]]]],
     cli_vars: Mapping[str, str],
-    display: Callable[[Path], str],
+    display: Callable[[Path | str], str],
 ) -> dict[str, _VariableValue]:
     """Variable values of a root module, in Terraform's precedence (defaults, tfvars files, -var)."""
     values: dict[str, _VariableValue] = {}
