@@ -168,3 +168,20 @@ def test_an_integer_past_pythons_digit_limit_costs_its_file_only(tmp_path: Path)
     report = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"]).stdout)
     assert any(f["resource"] == "aws_s3_bucket.x" for f in report["findings"])
     assert [g["path"].endswith("main.tf") and "5,000 digits" in g["reason"] for g in report["coverage"]] == [True]
+
+
+def test_modules_that_fan_out_exponentially_stop_at_the_instance_budget_said_once(tmp_path: Path) -> None:
+    from providers.terraform.hcl_loader import MAX_MODULE_INSTANCES, load_directory
+
+    # Each level calls the next twice: 2^14 instances if expanded, growing exponentially with depth.
+    for level in range(14):
+        (tmp_path / f"m{level}").mkdir()
+        (tmp_path / f"m{level}" / "main.tf").write_text(
+            f'module "a" {{\n  source = "../m{level + 1}"\n}}\nmodule "b" {{\n  source = "../m{level + 1}"\n}}\n')
+    (tmp_path / "m14").mkdir()
+    (tmp_path / "m14" / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = "b"\n}\n')
+    (tmp_path / "main.tf").write_text('module "top" {\n  source = "./m0"\n}\n')
+    result = load_directory(tmp_path)
+    assert 0 < len(result.resources) <= MAX_MODULE_INSTANCES
+    [gap] = [g for g in result.gaps if "module instances" in g.reason]
+    assert gap.incomplete and "module call(s) from here on were not expanded" in gap.reason

@@ -11,7 +11,7 @@ import functools
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,25 @@ from scanner.model import CoverageGap, SourceRef
 
 _SKIPPED_DIRS = {".terraform", ".git", "node_modules", ".terragrunt-cache"}
 _MAX_MODULE_DEPTH = 16
+MAX_MODULE_INSTANCES = 10_000
+"""Module instances one configuration may expand to. Calls that fan out (two instances of a module that
+makes two of the next...) grow exponentially with depth; past this the rest is a gap, not a hang."""
+
+
+@dataclass
+class _InstanceBudget:
+    remaining: int = MAX_MODULE_INSTANCES
+    skipped: list[SourceRef] = field(default_factory=list)
+    """Module calls not expanded for want of budget: said once, with their number."""
+
+    def gap(self) -> CoverageGap | None:
+        if not self.skipped:
+            return None
+        first = self.skipped[0]
+        return CoverageGap(first.path, first.line,
+                           f"{first.address}: the configuration expands to more than {MAX_MODULE_INSTANCES:,} module "
+                           f"instances; {len(self.skipped):,} module call(s) from here on were not expanded and their "
+                           "resources were not scanned", kind="error")
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,9 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         scope = ModuleScope(module, "", inputs, {}, display, gaps)
         scope.providers = provider_configs(scope, {})
         found: list[ResourceRecord] = []
-        _collect(scope, modules, found, depth=0, display=display)
+        budget = _InstanceBudget()
+        _collect(scope, modules, found, depth=0, display=display, budget=budget)
+        gaps.extend(g for g in [budget.gap()] if g is not None)
         resources.extend(found)
         roots.append((_relative(root, directory), tuple(found)))
     read = [Path(f.path) for m in modules.values() for f in m.files]
@@ -206,17 +227,24 @@ class MissingModule(CoverageGap):
 
 
 def _said_once(gaps: list[CoverageGap]) -> list[CoverageGap]:
-    """One gap per missing module source, however many instances call it (a module with for_each whose
-    child is not on disk would otherwise say so once per key)."""
+    """One gap per cause: per missing module source, however many instances call it (a module with
+    for_each whose child is not on disk would otherwise say so once per key), and any other gap said
+    the same way more than once (one module read by several roots) once, with its count."""
     calls: dict[tuple[str, int | None, str], list[str]] = {}
+    repeats: dict[tuple[str, int | None, str, str], int] = {}
     for gap in gaps:
         if isinstance(gap, MissingModule):
             calls.setdefault((gap.path, gap.line, gap.reason), []).append(gap.address)
+        else:
+            repeats[(gap.path, gap.line, gap.reason, gap.kind)] = repeats.get((gap.path, gap.line, gap.reason, gap.kind),
+                                                                              0) + 1
     said: set[tuple[str, int | None, str]] = set()
     result: list[CoverageGap] = []
     for gap in gaps:
         if not isinstance(gap, MissingModule):
-            result.append(gap)
+            count = repeats.pop((gap.path, gap.line, gap.reason, gap.kind), 0)
+            if count:
+                result.append(gap if count == 1 else replace(gap, reason=f"{gap.reason} ({count} times)"))
             continue
         key = (gap.path, gap.line, gap.reason)
         if key in said:
@@ -310,17 +338,19 @@ def _collect(
     out: list[ResourceRecord],
     depth: int,
     display: _Display,
+    budget: _InstanceBudget,
 ) -> None:
-    _link_children(scope, modules, depth, display)
+    _link_children(scope, modules, depth, display, budget)
     for block_type in ("resource", "data"):
         for hcl_file, block in scope.module.blocks(block_type):
             if len(block.labels) == 2:
                 out.extend(_resources(scope, hcl_file, block, mode="managed" if block_type == "resource" else "data"))
     for child in scope.children.values():
-        _collect(child, modules, out, depth + 1, display)
+        _collect(child, modules, out, depth + 1, display, budget)
 
 
-def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth: int, display: _Display) -> None:
+def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth: int, display: _Display,
+                   budget: _InstanceBudget) -> None:
     linked: list[tuple[str, str, syn.Block, syn.HclFile, ParsedModule]] = []
     for hcl_file, block in scope.module.blocks("module"):
         if not block.labels:
@@ -358,6 +388,10 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
     for name, address, block, hcl_file, child_module in linked:
         # count and for_each make one module instance per key (count = 0: none at all).
         for suffix, bound in scope.instances(block):
+            if budget.remaining <= 0:
+                budget.skipped.append(SourceRef(scope.display_path(hcl_file), block.line, address + suffix))
+                break
+            budget.remaining -= 1
             child = ModuleScope(child_module, address + suffix, {}, {}, scope.display, scope.gaps, parent=scope)
             child.pending_inputs = functools.partial(child_inputs, scope, block, child_module, hcl_file, bound)
             scope.children[name + suffix] = child
