@@ -185,3 +185,29 @@ def test_modules_that_fan_out_exponentially_stop_at_the_instance_budget_said_onc
     assert 0 < len(result.resources) <= MAX_MODULE_INSTANCES
     [gap] = [g for g in result.gaps if "module instances" in g.reason]
     assert gap.incomplete and "module call(s) from here on were not expanded" in gap.reason
+
+
+def test_a_line_past_a_million_characters_refuses_its_file_only(tmp_path: Path) -> None:
+    (tmp_path / "long.tf").write_text('locals {\n  s = "' + "x" * (1024 * 1024 + 1) + '"\n}\n')
+    (tmp_path / "other.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n'
+                                       'resource "aws_s3_bucket" "x" {\n  tags = { Classification = "OFFICIAL" }\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--no-cache"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert any(f["resource"] == "aws_s3_bucket.x" for f in report["findings"])
+    [gap] = report["coverage"]
+    assert gap["path"].endswith("long.tf") and gap["line"] == 2 and "a line may hold" in gap["reason"]
+
+
+def test_a_list_literal_past_the_item_budget_is_an_unknown_with_the_reason(tmp_path: Path) -> None:
+    from providers.terraform.hcl_syntax import MAX_COLLECTION_ITEMS
+
+    items = "".join(f"  {i},\n" for i in range(MAX_COLLECTION_ITEMS + 1))
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-2"\n}\n'
+                                      f"locals {{\n  regions = [\n{items}  ]\n}}\n"
+                                      'resource "aws_s3_bucket" "x" {\n  bucket = local.regions[0]\n'
+                                      '  tags = { Classification = "OFFICIAL" }\n}\n')
+    from providers.terraform.hcl_loader import load_directory
+
+    [record] = load_directory(tmp_path).resources
+    assert "over the 100,000 a literal may hold" in record.values["bucket"].reason

@@ -85,6 +85,8 @@ class _Evaluation:
                 return self.for_expr(expr)
             case syn.Opaque(text=text):
                 return Unknown(f"unsupported HCL syntax ({text})")
+            case syn.TooLarge(reason=reason):
+                return Unknown(reason)
         return Unknown(f"unsupported expression {type(expr).__name__}")
 
     def template(self, parts: tuple[str | syn.Expr, ...]) -> Any:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from providers.terraform.hcl_syntax import (
+    MAX_COLLECTION_ITEMS,
     Attribute,
     BinaryOp,
     Block,
@@ -34,6 +35,7 @@ from providers.terraform.hcl_syntax import (
     heredoc,
     join_text,
     number_literal,
+    too_many_items,
     unescape,
 )
 
@@ -269,8 +271,12 @@ class _Converter:
 
     def collection(self, node: Node) -> Expr:
         if node.type == "tuple":
+            if node.named_child_count > MAX_COLLECTION_ITEMS:
+                return _too_many(node, "list")
             return TupleExpr(tuple(self.expr(c) for c in node.named_children if c.type == "expression"))
         if node.type == "object":
+            if node.named_child_count > MAX_COLLECTION_ITEMS:
+                return _too_many(node, "object")
             items = []
             for element in node.named_children:
                 if element.type != "object_elem":
@@ -330,6 +336,13 @@ class _Converter:
             key, value = expressions
             return ForExpr(key_var, value_var, collection, self.expr(key), self.expr(value), condition, grouping)
         return ForExpr(key_var, value_var, collection, None, self.expr(expressions[0]), condition, False)
+
+
+def _too_many(node: Node, kind: str) -> Expr:
+    count = sum(1 for c in node.named_children if c.type in ("expression", "object_elem"))
+    if count <= MAX_COLLECTION_ITEMS:
+        raise _NotConverted("collection near the item limit")  # comments counted; the reference decides
+    return too_many_items(count, kind)
 
 
 def _bare_conditional(node: Node) -> Node | None:

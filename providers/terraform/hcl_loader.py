@@ -236,8 +236,8 @@ def _said_once(gaps: list[CoverageGap]) -> list[CoverageGap]:
         if isinstance(gap, MissingModule):
             calls.setdefault((gap.path, gap.line, gap.reason), []).append(gap.address)
         else:
-            repeats[(gap.path, gap.line, gap.reason, gap.kind)] = repeats.get((gap.path, gap.line, gap.reason, gap.kind),
-                                                                              0) + 1
+            key = (gap.path, gap.line, gap.reason, gap.kind)
+            repeats[key] = repeats.get(key, 0) + 1
     said: set[tuple[str, int | None, str]] = set()
     result: list[CoverageGap] = []
     for gap in gaps:

@@ -14,6 +14,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from providers.terraform.hcl_syntax import (
+    MAX_COLLECTION_ITEMS,
     Attribute,
     BinaryOp,
     Block,
@@ -37,6 +38,7 @@ from providers.terraform.hcl_syntax import (
     heredoc,
     join_text,
     number_literal,
+    too_many_items,
     unescape,
 )
 
@@ -176,8 +178,13 @@ def _expr(node: Tree | Token) -> Expr:
     if data == "template_string":
         return Literal(unescape(str(kids[0])[2:-2]))
     if data == "tuple":
-        return TupleExpr(tuple(_expr(k) for k in kids if isinstance(k, Tree)))
+        elements = [k for k in kids if isinstance(k, Tree)]
+        if len(elements) > MAX_COLLECTION_ITEMS:
+            return too_many_items(len(elements), "list")
+        return TupleExpr(tuple(_expr(k) for k in elements))
     if data == "object":
+        if sum(1 for k in kids if isinstance(k, Tree) and k.data == "object_elem") > MAX_COLLECTION_ITEMS:
+            return too_many_items(sum(1 for k in kids if isinstance(k, Tree) and k.data == "object_elem"), "object")
         items = []
         for elem in kids:
             if isinstance(elem, Tree) and elem.data == "object_elem":

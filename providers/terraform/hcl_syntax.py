@@ -145,10 +145,30 @@ class Opaque:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class TooLarge:
+    """A literal past a reading budget (``MAX_COLLECTION_ITEMS``); evaluates to unknown with ``reason``."""
+
+    reason: str
+
+
 Expr = (
     Literal | Template | Variable | GetAttr | Index | Splat | Call | TupleExpr | ObjectExpr
-    | BinaryOp | UnaryOp | Conditional | ForExpr | Opaque
+    | BinaryOp | UnaryOp | Conditional | ForExpr | Opaque | TooLarge
 )
+
+MAX_COLLECTION_ITEMS = 100_000
+"""Items one list or object literal may hold; a larger literal is read as an unknown value with the
+reason (no real setting holds one, and a million-element literal would cost seconds and a gigabyte)."""
+
+MAX_LINE_CHARS = 1024 * 1024
+"""Characters one line may hold; a file with a longer line is refused, naming the line (both parsers
+slow to seconds per megabyte on one token, and no real configuration holds such a line)."""
+
+
+def too_many_items(count: int, kind: str) -> TooLarge:
+    return TooLarge(f"a {kind} literal of {count:,} items, over the {MAX_COLLECTION_ITEMS:,} a literal may hold, "
+                    "was not read")
 
 
 # --- structure ---------------------------------------------------------------------------------
@@ -193,6 +213,7 @@ def parse_hcl(text: str, path: str) -> HclFile:
     # when a file needs it.
     from providers.terraform import hcl_fast
 
+    _refuse_long_lines(text)
     parsed = hcl_fast.parse(text, path)
     if parsed is not None:
         return parsed
@@ -201,7 +222,18 @@ def parse_hcl(text: str, path: str) -> HclFile:
     return hcl_reference.parse(text, path)
 
 
-PARSER_VERSION = "2"
+def _refuse_long_lines(text: str) -> None:
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    lengths = [len(line) for line in text.split("\n")]
+    longest = max(lengths)
+    if longest > MAX_LINE_CHARS:
+        number = lengths.index(longest) + 1
+        raise HclSyntaxError(f"line {number} is {longest / 1_048_576:.1f} M characters long, over the "
+                             f"{MAX_LINE_CHARS // 1_048_576} M a line may hold; the file was not read", number)
+
+
+PARSER_VERSION = "3"
 """Changes whenever the nodes either front end builds change; part of the parse cache's key."""
 
 
@@ -217,7 +249,7 @@ def _pickled_by_fields(cls: type) -> None:
 
 
 for _node in (Literal, Template, Variable, GetAttr, Index, Splat, Call, TupleExpr, ObjectExpr, BinaryOp, UnaryOp,
-              Conditional, ForExpr, Opaque, Attribute, Block, HclFile):
+              Conditional, ForExpr, Opaque, TooLarge, Attribute, Block, HclFile):
     _pickled_by_fields(_node)
 
 

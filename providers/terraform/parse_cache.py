@@ -28,7 +28,7 @@ _DIGEST = hashlib.sha256().digest_size
 _ALLOWED = {
     "providers.terraform.hcl_syntax": {
         "HclFile", "Block", "Attribute", "Literal", "Template", "Variable", "GetAttr", "Index", "Splat",
-        "Call", "TupleExpr", "ObjectExpr", "BinaryOp", "UnaryOp", "Conditional", "ForExpr", "Opaque",
+        "Call", "TupleExpr", "ObjectExpr", "BinaryOp", "UnaryOp", "Conditional", "ForExpr", "Opaque", "TooLarge",
         "HclSyntaxError",
     },
     "builtins": {"dict", "tuple", "list", "str", "int", "float", "bool", "frozenset", "set"},
