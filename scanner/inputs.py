@@ -78,6 +78,9 @@ def scan_input(argument: str, options: InputOptions) -> Inventory:
         return Inventory(coverage=(CoverageGap(error.path, error.line, error.reason),))
     except RecursionError:
         return Inventory(coverage=(CoverageGap(argument, None, "input nested too deeply to evaluate"),))
+    except MemoryError:
+        return Inventory(coverage=(CoverageGap(argument, None, "ran out of memory evaluating this input; it was not "
+                                                               "scanned (scan its parts separately)"),))
     except Exception as error:
         # A bug on one input must not lose the findings of the others, nor show a traceback.
         reason = f"offshore-scan failed on this input ({type(error).__name__}: {error}); please report it"
