@@ -42,6 +42,9 @@ class Verdict:
     """Where the flow was declared, when not on the resource itself."""
     evidence: tuple[str, ...] = ()
     """Facts for the questionnaire."""
+    judged: str = ""
+    """What was judged besides the location, for the fingerprint: a flow's kind and receiving resource,
+    an access path's principal."""
 
 
 Check = Callable[[Inventory], Iterator[Verdict]]
@@ -58,6 +61,10 @@ def _dwp_flows(inventory: Inventory) -> Iterator[tuple[Flow, Resource]]:
         subject = inventory.resource(flow.resource_id)
         if subject is not None and subject.classification.dwp:
             yield flow, subject
+
+
+def _flow_judged(flow: Flow) -> str:
+    return f"{flow.kind.value} to {flow.target_id or 'an unnamed destination'}"
 
 
 def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
@@ -86,6 +93,7 @@ def _flows_outside_uk(inventory: Inventory, category: Category) -> Iterator[Verd
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),
+                judged=_flow_judged(flow),
             )
 
 
@@ -142,6 +150,7 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
             target=principal,
             source=grant.source,
             evidence=(f"DWP because {resource.classification.reason}", f"principal {grant.principal}"),
+            judged=f"principal {grant.principal}",
         )
 
 
@@ -210,6 +219,7 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),
+                judged=_flow_judged(flow),
             )
 
 

@@ -30,6 +30,7 @@ def evaluate(inventory: Inventory, policies: Iterable[Policy] | None = None) -> 
                 target=verdict.target,
                 source=verdict.source,
                 evidence=verdict.evidence,
+                judged=verdict.judged,
             )
             # The same copy declared twice (e.g. a plan listing one bucket per instance) is one finding.
             findings.setdefault(finding.fingerprint, finding)

@@ -350,12 +350,17 @@ class Finding:
     """Where the offending declaration is, when it is not the resource's own block."""
     evidence: tuple[str, ...] = field(default=())
     """Extra facts for the questionnaire (the flow's description, the tag that made it DWP)."""
+    judged: str = ""
+    """What was judged besides the location: a flow's kind and receiving resource, an access path's principal."""
 
     @property
     def fingerprint(self) -> str:
-        """Stable across runs and line moves: the rule, the resource and what was judged."""
-        judged = self.target.region if self.target is not None else self.location.region
-        key = "|".join((self.rule_id, self.resource.id, str(judged), self.message if self.target else ""))
+        """The finding's identity, for baselines and waivers: the rule, the DWP resource, the resource that
+        declares what was judged, the place judged and what was judged there. Never the message, a line
+        number or a file's order, so rewording a description or moving a block keeps every waiver."""
+        place = self.target or self.location
+        key = "|".join((self.rule_id, self.resource.id, self.declared_by, place.cloud, str(place.region),
+                        self.judged))
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from providers.interface import ScanOptions
@@ -10,7 +11,7 @@ from providers.semantics.normalise import to_inventory
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform.expressions import evaluate
 from providers.terraform.hcl_syntax import parse_hcl
-from scanner.model import Inventory
+from scanner.model import Finding, Inventory
 
 
 def normalised(records: Sequence[ResourceRecord], options: ScanOptions | None = None) -> Inventory:
@@ -43,3 +44,17 @@ class Vars:
 def evaluated(source: str, **variables: Any) -> Any:
     """The value of one HCL expression, ``var.*`` answered from ``variables``."""
     return evaluate(parse_hcl(f"x = {source}\n", "test.tf").attributes["x"].expr, Vars(**variables))
+
+
+def scan_directory(path: Path) -> tuple[Inventory, tuple[Finding, ...]]:
+    """A directory scanned and judged as the CLI would, with default options (the demo has its own config
+    file, which the CLI would find; it is read here too)."""
+    from scanner.config import find_config, load_config
+    from scanner.engine import evaluate as judge
+    from scanner.inputs import InputOptions, scan_input
+
+    config = load_config(find_config(None, [path]))
+    options = InputOptions(ScanOptions(rules=config.rules, estate=config.estate,
+                                       endpoints=tuple(config.endpoints.items())))
+    inventory = scan_input(str(path), options)
+    return inventory, judge(inventory)
