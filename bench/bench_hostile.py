@@ -99,9 +99,9 @@ def _regex(directory: Path) -> None:
 
 CASES: dict[str, Callable[[Path], None]] = {
     "30 MB .tf": _big_tf, "15 MB string": _long_string, "count = 10^9": _count, "for_each over 10^7": _for_each,
-    "for product 10^9": _product, "list of 10^6": _million_list, "list of 10^6, a line each": _million_lines, "5,000-digit number": _digits,
-    "/dev/zero as x.tf": _dev_zero, "FIFO as x.tf": _fifo, "30 MB YAML": _big_yaml, "modules fanning to 2^14": _fan_out,
-    "catastrophic owner pattern": _regex,
+    "for product 10^9": _product, "list of 10^6": _million_list, "list of 10^6, a line each": _million_lines,
+    "5,000-digit number": _digits, "/dev/zero as x.tf": _dev_zero, "FIFO as x.tf": _fifo, "30 MB YAML": _big_yaml,
+    "modules fanning to 2^14": _fan_out, "catastrophic owner pattern": _regex,
 }
 
 _MEASURE = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -10,7 +11,7 @@ import click
 
 from scanner import __version__
 from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
-from scanner.model import Finding, Severity
+from scanner.model import Finding, Inventory, Severity
 from scanner.reporters import FORMATS
 
 EXIT_CLEAN = 0
@@ -55,19 +56,32 @@ def main() -> None:
     """
 
 
+def common_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every scanning command shares: report format and file, threshold, config, scope, partial."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Report format. json follows the documented schema (schema_version 1)."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                     help="Write the report to this file instead of standard output."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
+                     help="Exit 1 when a finding is at or above this severity (default: high, or the config's "
+                          "fail_on). 'never' always exits 0 unless the scan is incomplete."),
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Config file (default: offshore-scan.yaml in the first scanned directory that has one)."),
+        click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
+                     help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP."),
+        click.option("--allow-partial", is_flag=True,
+                     help="Judge the exit code on what could be read, even if some input could not (gaps are still "
+                          "reported)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command(epilog=_SCAN_EPILOG)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format. json follows the documented schema (schema_version 1).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the report to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
-              help="Exit 1 when a finding is at or above this severity (default: high, or the config's "
-                   "fail_on). 'never' always exits 0 unless the scan is incomplete.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Config file (default: offshore-scan.yaml in the first scanned directory that has one).")
-@click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
-              help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP.")
+@common_options
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Terraform variables file, applied after terraform.tfvars and *.auto.tfvars. Repeatable.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
@@ -78,8 +92,9 @@ def main() -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=20, show_default=True, metavar="MB",
               help="Files larger than this many megabytes are not read: each is a coverage gap naming it, and "
                    "everything else is scanned.")
-@click.option("--allow-partial", is_flag=True,
-              help="Judge the exit code on what could be read, even if some input could not (gaps are still reported).")
+@click.option("--no-cache", is_flag=True,
+              help="Parse every Terraform file again instead of reusing parses cached by content (cached in "
+                   "OFFSHORE_SCAN_CACHE_DIR, else the user's cache directory).")
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -91,6 +106,7 @@ def scan(
     variables: tuple[str, ...],
     cluster_region: str | None,
     max_file_size: int,
+    no_cache: bool,
     allow_partial: bool,
 ) -> None:
     """Scan Terraform configuration, Terraform plans and Kubernetes manifests.
@@ -105,24 +121,21 @@ def scan(
 
     from providers.interface import OptionError, ScanOptions
     from providers.kubernetes.options import KubernetesOptions
-    from providers.terraform.options import TerraformOptions
-    from scanner.engine import evaluate
+    from providers.terraform.options import TerraformOptions, default_cache_directory
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
-    from scanner.printable import escape, escaped
-    from scanner.redaction import redact_findings, redact_inventory
-    from scanner.reporters import ScanReport, reporter_for
 
     try:
         config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
     except ConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     try:
-        terraform = TerraformOptions.from_command_line(var_files, variables)
+        terraform = TerraformOptions.from_command_line(var_files, variables,
+                                                       None if no_cache else default_cache_directory())
         kubernetes = KubernetesOptions.from_command_line(cluster_region or config.cluster_region,
                                                          config.upstream_images)
     except OptionError as error:
-        _fail(str(error))
+        fail(str(error))
     rules = config.rules
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
@@ -132,26 +145,37 @@ def scan(
     threshold = fail_on or config.fail_on or "high"
 
     inventory = merge_all(scan_input(p, options) for p in paths)
+    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial)
+
+
+def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
+                    config_path: str | None, allow_partial: bool) -> NoReturn:
+    """Judge an inventory, write the report, print the gaps, and exit with the documented code."""
+    from scanner.engine import evaluate
+    from scanner.printable import escape, escaped
+    from scanner.redaction import redact_findings, redact_inventory
+    from scanner.reporters import ScanReport, reporter_for
+
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
         findings = redact_findings(evaluate(inventory))
         inventory = redact_inventory(inventory)
-        report = ScanReport(findings, inventory, __version__, threshold, config.path)
+        report = ScanReport(findings, inventory, __version__, threshold, config_path)
         if output_format == "text":
             # Values from the estate may hold line breaks and terminal escapes: never printed raw.
-            report = ScanReport(escaped(findings), escaped(inventory), __version__, threshold, config.path)
+            report = ScanReport(escaped(findings), escaped(inventory), __version__, threshold, config_path)
         colour = output is None and output_format == "text" and sys.stdout.isatty()
         rendered = reporter_for(output_format, colour=colour).render(report)
     except Exception as error:
         # A bug here must still end as a clear incomplete scan for CI, never a traceback read as "findings".
-        _fail(f"offshore-scan failed while judging or reporting ({type(error).__name__}: {error}); please report it")
+        fail(f"offshore-scan failed while judging or reporting ({type(error).__name__}: {error}); please report it")
     try:
         if output is not None:
             output.write_text(rendered, encoding="utf-8")
         else:
             click.echo(rendered, nl=False)
     except OSError as error:
-        _fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
+        fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
 
     if output is not None or output_format != "text":
         # The text report on the terminal lists them already; said once is enough.
@@ -197,10 +221,23 @@ def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
     return any(f.severity.rank >= floor for f in findings)
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
+    """Print one line of error and exit 2: the scan could not be done."""
     click.echo(f"offshore-scan: error: {message}", err=True)
     sys.exit(EXIT_INCOMPLETE)
 
 
+def _register_commands() -> None:
+    # Imported here, after the shared helpers exist: the aws command builds on them (and loads boto3 only when run).
+    from scanner.aws_command import aws
+
+    main.add_command(aws)
+
+
 if __name__ == "__main__":
-    main()
+    # Run as `python -m scanner.cli`, this file is __main__, not scanner.cli: the commands register on the module.
+    from scanner.cli import main as _main
+
+    _main()
+else:
+    _register_commands()

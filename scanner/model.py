@@ -271,6 +271,39 @@ class CoverageGap:
         return self.kind != "note"
 
 
+class ScopeStatus(StrEnum):
+    """What became of one (account, region, service) of a live scan."""
+
+    SCANNED = "scanned"
+    DENIED = "denied"
+    DISABLED = "disabled"
+    THROTTLED = "throttled"
+    FAILED = "failed"
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether the scope leaves the scan incomplete: a region that is not enabled holds nothing to miss."""
+        return self not in (ScopeStatus.SCANNED, ScopeStatus.DISABLED)
+
+
+@dataclass(frozen=True)
+class ScopeCoverage:
+    """One (account, region, service) of a live scan, so what was and was not read is data, not silence."""
+
+    account: str
+    """The AWS account id (or subscription, project) scanned."""
+    region: str
+    """The region, or ``global`` for a service with one endpoint (IAM, Organizations, CloudFront)."""
+    service: str
+    """The API's service name (``s3``, ``kms``, ``resourcegroupstaggingapi``)."""
+    status: ScopeStatus
+    """Scanned, or why not wholly: denied, disabled (region not enabled), throttled, failed."""
+    calls: int = 0
+    """API calls made for this scope (including the ones that failed)."""
+    detail: str | None = None
+    """The first errors met, in words (``GetBucketPolicy: AccessDenied``); None when scanned."""
+
+
 @dataclass(frozen=True)
 class Inventory:
     """Everything one scan learnt, whatever the input; inventories from several inputs merge."""
@@ -287,6 +320,8 @@ class Inventory:
     """Inputs that were read (files or scopes), for the report's header."""
     guardrails: tuple[Guardrail, ...] = ()
     """Region-deny controls found (SCPs, Azure Policy assignments)."""
+    scopes: tuple[ScopeCoverage, ...] = ()
+    """Live scans: every (account, region, service) and what became of it; empty for static inputs."""
 
     @property
     def clouds(self) -> tuple[str, ...]:
@@ -302,6 +337,7 @@ class Inventory:
             coverage=self.coverage + other.coverage,
             scanned=self.scanned + other.scanned,
             guardrails=self.guardrails + other.guardrails,
+            scopes=self.scopes + other.scopes,
         )
 
     def resource(self, resource_id: str) -> Resource | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.model import Finding, Flow, Grant, Location, Resource
+from scanner.model import Finding, Flow, Grant, Location, Resource, ScopeCoverage
 from scanner.reporters.interface import ScanReport
 
 SCHEMA_VERSION = 1
@@ -39,7 +39,21 @@ class JsonReporter:
             ),
             "scanned": sorted(report.inventory.scanned),
         }
+        if report.inventory.scopes:
+            # Live scans only, so static reports (and their golden files) keep their shape.
+            document["scopes"] = sorted((scope_json(s) for s in report.inventory.scopes),
+                                        key=lambda s: (s["account"], s["region"], s["service"]))
+            calls: dict[str, int] = {}
+            for scope in report.inventory.scopes:
+                calls[scope.service] = calls.get(scope.service, 0) + scope.calls
+            document["api_calls"] = dict(sorted(calls.items()))
         return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def scope_json(scope: ScopeCoverage) -> dict[str, Any]:
+    """One (account, region, service) of a live scan."""
+    return {"account": scope.account, "region": scope.region, "service": scope.service,
+            "status": scope.status.value, "calls": scope.calls, "detail": scope.detail}
 
 
 def location_json(location: Location) -> dict[str, Any]:

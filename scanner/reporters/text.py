@@ -7,7 +7,7 @@ from itertools import groupby
 
 import click
 
-from scanner.model import Finding, Outcome, Severity
+from scanner.model import Finding, Outcome, ScopeCoverage, ScopeStatus, Severity
 from scanner.reporters.interface import ScanReport
 
 _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
@@ -51,8 +51,41 @@ class TextReporter:
                 where = f"{gap.path}:{gap.line}" if gap.line else gap.path
                 lines.append(f"  {where}: {gap.reason}")
             lines.append("")
+        lines.extend(self._scopes(report))
         lines.append(self._summary(report))
         return "\n".join(lines) + "\n"
+
+    def _scopes(self, report: ScanReport) -> list[str]:
+        """Live scans: each account and region with its services by status, then the API calls per service."""
+        scopes = report.inventory.scopes
+        if not scopes:
+            return []
+        lines = [self._style("Live coverage (account/region: service status, API calls)", bold=True)]
+        by_place: dict[tuple[str, str], list[ScopeCoverage]] = defaultdict(list)
+        disabled: dict[str, list[str]] = defaultdict(list)
+        for scope in scopes:
+            if scope.status is ScopeStatus.DISABLED and scope.calls == 0:
+                disabled[scope.account].append(scope.region)
+            else:
+                by_place[(scope.account, scope.region)].append(scope)
+        for (account, region), found in sorted(by_place.items()):
+            statuses: dict[str, list[str]] = defaultdict(list)
+            for scope in sorted(found, key=lambda s: s.service):
+                statuses[scope.status.value].append(f"{scope.service} ({scope.calls})")
+            said = "; ".join(f"{status}: {', '.join(names)}" for status, names in sorted(statuses.items()))
+            lines.append(f"  {account}/{region}: {said}")
+            for scope in sorted(found, key=lambda s: s.service):
+                if scope.detail and scope.status.incomplete:
+                    lines.append(f"      {scope.service} {scope.status.value}: {scope.detail}")
+        for account, regions in sorted(disabled.items()):
+            lines.append(f"  {account}: regions not enabled (nothing can be there): {', '.join(sorted(regions))}")
+        calls = Counter[str]()
+        for scope in scopes:
+            calls[scope.service] += scope.calls
+        listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
+        lines.append(f"API calls: {sum(calls.values())} ({listed})")
+        lines.append("")
+        return lines
 
     def _paths(self, report: ScanReport) -> list[str]:
         """Every flow and grant of every DWP resource, UK ones included: the questionnaire 2.2 answer."""
@@ -103,8 +136,15 @@ class TextReporter:
         inventory = report.inventory
         dwp = sum(1 for r in inventory.resources if r.classification.dwp)
         config = f", config {report.config_path}" if report.config_path else ""
+        if inventory.scopes:
+            accounts = len({s.account for s in inventory.scopes})
+            regions = len({s.region for s in inventory.scopes
+                           if s.status is not ScopeStatus.DISABLED and s.region != "global"})
+            read = f"{accounts} AWS account(s), {regions} region(s)"
+        else:
+            read = f"{len(inventory.scanned)} input file(s)"
         return (
-            f"offshore-scan {report.tool_version}: {len(inventory.scanned)} input file(s), "
+            f"offshore-scan {report.tool_version}: {read}, "
             f"{len(inventory.resources)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
         )
 

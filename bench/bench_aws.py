@@ -1,0 +1,89 @@
+"""Live AWS scan cost: API calls and wall time against a moto server, for estates of growing size.
+
+Builds 10 regions x 200 resources (20 DWP per region), scans them with ``offshore-scan aws``, and prints
+the API calls per service and the wall time; then the same with twice the non-DWP resources, and with
+twice the DWP ones, to show that calls grow with DWP resources and regions, not with total resources.
+
+    python bench/bench_aws.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+REGIONS = ("eu-west-2", "eu-west-1", "us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-north-1",
+           "ap-southeast-2", "ca-central-1", "sa-east-1")
+DWP = {"Classification": "OFFICIAL-SENSITIVE"}
+OTHER = {"Owner": "Contractor Ltd"}
+
+
+def _build(endpoint: str, per_region: int, dwp_per_region: int) -> None:
+    for region in REGIONS:
+        args: dict[str, Any] = {"region_name": region, "endpoint_url": endpoint, "aws_access_key_id": "testing",
+                                "aws_secret_access_key": "testing"}
+        logs, secrets = boto3.client("logs", **args), boto3.client("secretsmanager", **args)
+        for index in range(per_region):
+            dwp = index < dwp_per_region
+            if dwp and index % 2:
+                secrets.create_secret(Name=f"dwp-{index}", SecretString="x",
+                                      Tags=[{"Key": k, "Value": v} for k, v in DWP.items()])
+            else:
+                logs.create_log_group(logGroupName=f"/{'dwp' if dwp else 'other'}/{index}", tags=DWP if dwp else OTHER)
+
+
+def _scan(endpoint: str) -> tuple[dict[str, int], float, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION="eu-west-2", AWS_MAX_ATTEMPTS="1")
+    regions = [arg for region in REGIONS for arg in ("--region", region)]
+    command = [str(Path(sys.executable).parent / "offshore-scan"), "aws", *regions, "--format", "json", "--quiet",
+               "--allow-partial"]
+    with tempfile.TemporaryDirectory() as work:
+        started = time.perf_counter()
+        result = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - started
+    report = json.loads(result.stdout)
+    dwp = sum(1 for r in report["inventory"]["resources"] if r["dwp"])
+    return report["api_calls"], elapsed, dwp
+
+
+def _run(per_region: int, dwp_per_region: int) -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        # moto's state lives in this process, whichever server serves it: start each estate empty.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+        _build(endpoint, per_region, dwp_per_region)
+        calls, elapsed, dwp = _scan(endpoint)
+    finally:
+        server.stop()
+    total = len(REGIONS) * per_region
+    listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
+    print(f"{len(REGIONS)} regions x {per_region} resources = {total} ({len(REGIONS) * dwp_per_region} DWP, "
+          f"{dwp} DWP records): {sum(calls.values())} API calls in {elapsed:.2f} s  [{listed}]")
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _run(200, 20)
+    _run(400, 20)  # twice the resources, the same DWP ones: the same calls
+    _run(200, 40)  # twice the DWP resources: more calls
+
+
+if __name__ == "__main__":
+    main()

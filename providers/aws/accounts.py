@@ -1,0 +1,73 @@
+"""Which accounts to scan, and a guarded session in each: the caller's own, or an assumed role per account.
+
+An account the organisation lists but whose role cannot be assumed is a coverage gap, never silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from providers.aws.calls import Clients, Failed
+from providers.aws.coverage import Recorder, status_of_code
+from providers.aws.options import AwsOptions
+from providers.aws.session import HOME_REGION, assume
+
+if TYPE_CHECKING:
+    import boto3
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The sessions to scan with, and the organisation's account list when ``--org`` read it."""
+
+    sessions: Mapping[str, boto3.Session]
+    listed: tuple[Mapping[str, Any], ...] = ()
+
+
+def organisation_accounts(base: boto3.Session, caller: str, recorder: Recorder) -> list[Mapping[str, Any]] | Failed:
+    """Every active account of the organisation (read from the management or a delegated account)."""
+    clients = Clients({caller: base}, recorder)
+    found = clients.get(caller, HOME_REGION, "organizations", scope_region="global").pages("list_accounts",
+                                                                                        "Accounts")
+    if isinstance(found, Failed):
+        return found
+    return [a for a in found or [] if a.get("Status", "ACTIVE") == "ACTIVE"]
+
+
+def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder: Recorder) -> Accounts:
+    """A session per account to scan; accounts whose role cannot be assumed are recorded as denied."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    listed: list[Mapping[str, Any]] = []
+    if options.org:
+        found = organisation_accounts(base, caller, recorder)
+        if isinstance(found, Failed):
+            return Accounts({})
+        listed = list(found)
+        wanted = [str(a["Id"]) for a in listed]
+    elif options.accounts:
+        wanted = list(options.accounts)
+    else:
+        wanted = [caller]
+    if options.accounts:
+        wanted = [a for a in wanted if a in options.accounts]
+    wanted = [a for a in wanted if a not in options.exclude_accounts]
+    sessions: dict[str, boto3.Session] = {}
+    for account in wanted:
+        if account == caller:
+            sessions[account] = base
+            continue
+        recorder.touch(account, "global", "sts")
+        try:
+            recorder.count(account, "global", "sts")
+            sessions[account] = assume(base, account, options.role_name or "")
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", "error"))
+            recorder.problem(account, "global", "sts", status_of_code(code),
+                             f"AssumeRole {options.role_name}: {code}: the account was not scanned")
+        except (BotoCoreError, NotImplementedError) as error:
+            recorder.problem(account, "global", "sts", status_of_code("error"),
+                             f"AssumeRole {options.role_name}: {error}: the account was not scanned")
+    return Accounts(sessions, tuple(listed))

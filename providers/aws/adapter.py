@@ -1,0 +1,250 @@
+"""The live AWS adapter's entry point: accounts -> regions -> DWP resources -> records -> the shared meaning.
+
+1. Sessions: the caller's, or an assumed role in each account (``accounts.py``); every one guarded.
+2. Discovery per (account, region): enabled regions, the Tagging API, listings in wholly DWP accounts.
+3. Collectors read only the DWP resources (and the resources their flows name: a replica's bucket, a
+   subscription's Firehose), then translate the answers into records.
+4. ``providers.semantics`` judges the records exactly as it judges Terraform; coverage is added as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from providers.aws import discovery
+from providers.aws.accounts import sessions_for
+from providers.aws.arns import parse_arn
+from providers.aws.calls import Clients, Failed
+from providers.aws.collectors import Work, every_region, regional
+from providers.aws.collectors.iam import collect_roles
+from providers.aws.collectors.s3 import collect_buckets
+from providers.aws.coverage import Recorder
+from providers.aws.follow import wanted_buckets, wanted_regional
+from providers.aws.options import AwsOptions
+from providers.aws.records import Scope, live_record
+from providers.aws.session import HOME_REGION, base_session, caller_account
+from providers.interface import ScanOptions
+from providers.semantics.normalise import to_inventory
+from providers.semantics.records import ResourceRecord
+from scanner.model import CoverageGap, Inventory, ScopeStatus
+
+if TYPE_CHECKING:
+    import boto3
+
+_FOLLOW_ROUNDS = 3
+"""A flow's receiver may name another receiver (a subscription's Firehose writes to a bucket): a few rounds."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the scan is, for a progress display."""
+
+    accounts: int
+    accounts_done: int
+    regions: int
+    regions_done: int
+    calls: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Tally:
+    """Progress counters shared by the worker threads."""
+
+    def __init__(self, recorder: Recorder, report: ProgressCallback | None) -> None:
+        self.recorder, self.report = recorder, report
+        self.accounts = self.accounts_done = self.regions = self.regions_done = 0
+
+    def tick(self, accounts: int = 0, accounts_done: int = 0, regions: int = 0, regions_done: int = 0) -> None:
+        self.accounts += accounts
+        self.accounts_done += accounts_done
+        self.regions += regions
+        self.regions_done += regions_done
+        if self.report is not None:
+            self.report(Progress(self.accounts, self.accounts_done, self.regions, self.regions_done,
+                                 self.recorder.calls()))
+
+
+def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | None = None,
+             progress: ProgressCallback | None = None) -> Inventory:
+    """The inventory of the live accounts; raises ``CredentialsError`` when the credentials cannot be used."""
+    base = session if session is not None else base_session(options.profile)
+    caller = caller_account(base)
+    recorder = Recorder()
+    tally = _Tally(recorder, progress)
+    found = sessions_for(base, caller, options, recorder)
+    clients = Clients(found.sessions, recorder)
+    tally.tick(accounts=len(found.sessions))
+    records: list[ResourceRecord] = []
+    notes: list[CoverageGap] = []
+    for account in found.sessions:
+        account_records, account_notes = _scan_account(clients, account, options, scan, tally)
+        records.extend(account_records)
+        notes.extend(account_notes)
+        tally.tick(accounts_done=1)
+    if options.org:
+        from providers.aws.collectors.organizations import collect_guardrails
+
+        records.extend(collect_guardrails(clients, caller, [a for a in found.sessions]))
+    records = _followed(clients, records, options)
+    inventory = to_inventory(_deduplicated(records), scan, gaps=(*recorder.gaps(), *notes),
+                             scanned=tuple(f"aws account {a}" for a in sorted(found.sessions)))
+    return replace(inventory, scopes=recorder.coverage())
+
+
+def _is_dwp_account(scan: ScanOptions, account: str) -> bool:
+    return scan.rules.scope_all or account in scan.rules.dwp_scopes
+
+
+def _regions(clients: Clients, account: str, options: AwsOptions) -> list[str]:
+    if options.regions:
+        return list(options.regions)
+    home = clients.sessions[account].region_name or HOME_REGION
+    answer = discovery.enabled_regions(clients.get(account, home, "ec2", scope_region="global"))
+    if isinstance(answer, Failed):
+        return [home]  # the failure is coverage; the home region is still worth reading
+    for region in answer.disabled:
+        clients.recorder.problem(account, region, "all", ScopeStatus.DISABLED, "region not enabled for the account")
+    return list(answer.enabled)
+
+
+def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: ScanOptions,
+                  tally: _Tally) -> tuple[list[ResourceRecord], list[CoverageGap]]:
+    regions = _regions(clients, account, options)
+    tally.tick(regions=len(regions))
+    dwp_account = _is_dwp_account(scan, account)
+
+    def discover(region: str) -> tuple[dict[str, dict[str, str]], list[str]]:
+        tags = discovery.tagged_resources(clients.get(account, region, "resourcegroupstaggingapi"))
+        listed = discovery.listed_in_region(clients, account, region) if dwp_account else []
+        return (tags if isinstance(tags, dict) else {}), listed
+
+    with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
+        answers = list(pool.map(discover, regions))
+    tags = discovery.merged(a[0] for a in answers)
+    dwp = {arn for arn, t in tags.items() if _tagged_dwp(scan, t, account)}
+    dwp.update(arn for _, listed in answers for arn in listed)
+    if dwp_account:
+        buckets = discovery.listed_buckets(clients.get(account, HOME_REGION, "s3", scope_region="global"))
+        dwp.update(buckets if isinstance(buckets, list) else [])
+
+    records = collect_buckets(clients, account, sorted((_bucket(a), True) for a in dwp if _bucket(a)), tags)
+    records.extend(collect_roles(clients, account, dwp_account))
+    from providers.aws.collectors.cloudfront import collect_distributions
+
+    records.extend(collect_distributions(clients, account, dwp, tags))
+
+    def read_region(region: str) -> list[ResourceRecord]:
+        found: list[ResourceRecord] = []
+        for service, collect in regional().items():
+            arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
+            if arns:
+                found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+        for service, collect in every_region().items():
+            arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
+            found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+        tally.tick(regions_done=1)
+        return found
+
+    with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
+        for found in pool.map(read_region, regions):
+            records.extend(found)
+    records.extend(_tagged_only(account, tags, dwp, records))
+    return records, _unread(account, dwp, records)
+
+
+def _tagged_dwp(scan: ScanOptions, tags: Mapping[str, str], account: str) -> bool:
+    # Discovery only decides what to read closely; the shared meaning classifies the records again.
+    return scan.rules.classify(tags, [account]).dwp
+
+
+def _bucket(arn: str) -> str | None:
+    parsed = parse_arn(arn)
+    return parsed.name if parsed is not None and parsed.service == "s3" and "/" not in parsed.name else None
+
+
+def _in(arn: str, service: str, region: str) -> bool:
+    parsed = parse_arn(arn)
+    return parsed is not None and parsed.service == service and parsed.region == region
+
+
+def _tagged_only(account: str, tags: Mapping[str, Mapping[str, str]], dwp: set[str],
+                 records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
+    """Tagged resources no collector read: placed by the region in their ARN, with their tags.
+
+    They are judged for hosting (DWP ones) or listed as passing (the rest); S3 buckets are left out
+    unless read, since their ARNs carry no region and a non-DWP bucket is not worth a call.
+    """
+    seen = {r.address for r in records}
+    extra = []
+    for arn, resource_tags in sorted(tags.items()):
+        parsed = parse_arn(arn)
+        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
+            continue
+        values = {"id": parsed.name, "name": parsed.name.rsplit("/", 1)[-1], "tags": dict(resource_tags)}
+        extra.append(live_record(Scope(account, parsed.region), arn, parsed.terraform_type, values,
+                                 "tag:GetResources"))
+    return extra
+
+
+def _unread(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[CoverageGap]:
+    """DWP resources of kinds offshore-scan does not read live: where they keep DWP data is not judged."""
+    seen = {r.address for r in records}
+    missing = sorted(a for a in dwp if a not in seen and not (a.startswith("arn:aws:s3:::") and "/" in a))
+    if not missing:
+        return []
+    shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return [CoverageGap(f"{account}/global", None,
+                        f"{len(missing)} DWP resource(s) of kinds offshore-scan does not read live ({shown}): where "
+                        "they keep DWP data is not judged", kind="skipped")]
+
+
+def _followed(clients: Clients, records: list[ResourceRecord], options: AwsOptions) -> list[ResourceRecord]:
+    """The records, with the receivers their flows name read too (locations of destination buckets...)."""
+    asked: set[str] = set()
+    for _ in range(_FOLLOW_ROUNDS):
+        buckets = [(account, name) for account, name in wanted_buckets(records)
+                   if account in clients.sessions and f"s3:{name}" not in asked]
+        regional_wanted = [(arn, service) for arn, service in wanted_regional(records)
+                           if arn not in asked and _account_of(arn) in clients.sessions]
+        if not buckets and not regional_wanted:
+            break
+        for account, name in buckets:
+            asked.add(f"s3:{name}")
+            records.extend(collect_buckets(clients, account, [(name, False)], {}))
+        by_scope: dict[tuple[str, str, str], list[str]] = {}
+        for arn, service in regional_wanted:
+            asked.add(arn)
+            parsed = parse_arn(arn)
+            assert parsed is not None
+            if options.regions and parsed.region not in options.regions:
+                continue
+            by_scope.setdefault((parsed.account, parsed.region, service), []).append(arn)
+        for (account, region, service), arns in sorted(by_scope.items()):
+            collect = regional().get(service)
+            if collect is not None:
+                records.extend(collect(Work(Scope(account, region), clients, tuple(sorted(arns)), {})))
+    return records
+
+
+def _account_of(arn: str) -> str | None:
+    parsed = parse_arn(arn)
+    return parsed.account if parsed is not None else None
+
+
+def _deduplicated(records: Iterable[ResourceRecord]) -> list[ResourceRecord]:
+    """One record per address: a resource read closely wins over one another response only mentions."""
+    best: dict[str, ResourceRecord] = {}
+    for record in records:
+        held = best.get(record.address)
+        if held is None or _weight(record) > _weight(held):
+            best[record.address] = record
+    return list(best.values())
+
+
+def _weight(record: ResourceRecord) -> int:
+    return sum(1 for value in record.values.values() if value not in (None, "", [], {}))

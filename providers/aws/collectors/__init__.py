@@ -1,0 +1,53 @@
+"""One module per service: an I/O ``fetch_*`` that only calls the API, a pure ``translate_*`` from the
+responses to records, and a ``collect`` that runs the two for one unit of work.
+
+The registries below are the whole list of what the live scan reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from providers.aws.calls import Clients, ScopedClient
+from providers.aws.records import Scope
+from providers.semantics.records import ResourceRecord
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one collector reads in one (account, region)."""
+
+    scope: Scope
+    """The account and region."""
+    clients: Clients
+    """The scan's client pool."""
+    arns: tuple[str, ...]
+    """The resources of this collector's service to read: DWP ones, and the ones their flows name."""
+    tags: Mapping[str, Mapping[str, str]]
+    """Tags by ARN, from the Tagging API (every tagged resource of the account)."""
+
+    def client(self, service: str) -> ScopedClient:
+        """The client of ``service`` in this scope."""
+        return self.clients.get(self.scope.account, self.scope.region, service)
+
+
+Collector = Callable[[Work], list[ResourceRecord]]
+"""Reads one unit of work into records; failed calls are coverage and ``Unknown`` values, never raised."""
+
+
+def regional() -> Mapping[str, Collector]:
+    """Collectors of regional services, by the service name in their resources' ARNs."""
+    from providers.aws.collectors import backup, dynamodb, ecs, firehose, kms, lambda_, logs, rds, secretsmanager
+
+    return {"rds": rds.collect, "kms": kms.collect, "secretsmanager": secretsmanager.collect, "logs": logs.collect,
+            "firehose": firehose.collect, "dynamodb": dynamodb.collect, "backup": backup.collect,
+            "lambda": lambda_.collect, "ecs": ecs.collect}
+
+
+def every_region() -> Mapping[str, Collector]:
+    """Collectors that run in every enabled region whatever the Tagging API found: VPC and transit gateway
+    peerings (a handful of calls per region), and ECR (repositories are not in the Tagging API, even on AWS)."""
+    from providers.aws.collectors import ec2, ecr
+
+    return {"ec2": ec2.collect, "ecr": ecr.collect}

@@ -1,0 +1,86 @@
+"""KMS: multi-Region keys and their replicas, key policies and grants.
+
+A primary multi-Region key's answer names its replicas; each becomes an ``aws_kms_replica_key`` where
+it is, naming its primary, as in Terraform. Keys AWS manages for a service are read but their policy
+and grants (AWS's own) are not asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.aws.arns import parse_arn
+from providers.aws.calls import Failed, Response
+from providers.aws.collectors import Work
+from providers.aws.collectors.shapes import policy_text
+from providers.aws.records import Scope, live_record
+from providers.semantics.records import ResourceRecord
+
+SERVICE = "kms"
+
+
+@dataclass(frozen=True)
+class KeyResponses:
+    """The answers about one key."""
+
+    arn: str
+    description: Response
+    policy: Response = None
+    grants: list[Any] | Failed | None = None
+
+
+def fetch_key(work: Work, arn: str) -> KeyResponses:
+    """DescribeKey, then (customer keys only) GetKeyPolicy and ListGrants."""
+    kms = work.client(SERVICE)
+    description = kms.call("describe_key", KeyId=arn)
+    if isinstance(description, Mapping) and description.get("KeyMetadata", {}).get("KeyManager") == "AWS":
+        return KeyResponses(arn, description)
+    return KeyResponses(arn, description, kms.call("get_key_policy", KeyId=arn, PolicyName="default"),
+                        kms.pages("list_grants", "Grants", KeyId=arn))
+
+
+def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] | None) -> list[ResourceRecord]:
+    """The key (or replica key), the replicas it names, and its grants."""
+    arn = answers.arn
+    if not isinstance(answers.description, Mapping):
+        return []  # failed: coverage, and the Tagging API's record places the key
+    metadata = answers.description["KeyMetadata"]
+    policy: Any = (answers.policy.unknown(f"the policy of key {arn}") if isinstance(answers.policy, Failed)
+                   else policy_text((answers.policy or {}).get("Policy")))
+    multi = metadata.get("MultiRegionConfiguration") or {}
+    values: dict[str, Any] = {"key_id": metadata["KeyId"], "id": metadata["KeyId"], "tags": dict(tags or {}),
+                              "multi_region": metadata.get("MultiRegion", False),
+                              "description": metadata.get("Description")}
+    if answers.policy is not None:
+        values["policy"] = policy
+    records = []
+    if multi.get("MultiRegionKeyType") == "REPLICA":
+        values["primary_key_arn"] = (multi.get("PrimaryKey") or {}).get("Arn")
+        records.append(live_record(scope, arn, "aws_kms_replica_key", values, "kms:DescribeKey"))
+    else:
+        records.append(live_record(scope, arn, "aws_kms_key", values, "kms:DescribeKey"))
+        for replica in multi.get("ReplicaKeys") or []:
+            parsed = parse_arn(replica["Arn"])
+            where = Scope(scope.account, replica.get("Region") or (parsed.region if parsed else scope.region))
+            records.append(live_record(where, replica["Arn"], "aws_kms_replica_key",
+                                       {"primary_key_arn": arn, "key_id": replica["Arn"].rsplit("/", 1)[-1]},
+                                       "kms:DescribeKey MultiRegionConfiguration.ReplicaKeys"))
+    if isinstance(answers.grants, list):
+        for grant in answers.grants:
+            values = {"key_id": arn, "grant_id": grant.get("GrantId"), "name": grant.get("Name"),
+                      "grantee_principal": grant.get("GranteePrincipal"),
+                      "retiring_principal": grant.get("RetiringPrincipal"), "operations": grant.get("Operations")}
+            records.append(live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants",
+                                       address=f"{arn}?grant={grant.get('GrantId')}"))
+    return records
+
+
+def collect(work: Work) -> list[ResourceRecord]:
+    """KMS for one (account, region)."""
+    records = []
+    for arn in work.arns:
+        if (parsed := parse_arn(arn)) is not None and parsed.kind == "key":
+            records.extend(translate_key(work.scope, fetch_key(work, arn), work.tags.get(arn)))
+    return records

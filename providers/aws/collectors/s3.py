@@ -1,0 +1,140 @@
+"""S3: where each bucket is, where it replicates, who its policy lets in, where its access logs go.
+
+Buckets are listed once per account (S3 has one namespace), but each bucket lives in a region: its
+location is asked first, and its settings are read from a client in that region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.aws.calls import Clients, Failed, Response
+from providers.aws.collectors.shapes import blocks, policy_text
+from providers.aws.records import Scope, live_record, tag_map
+from providers.aws.session import HOME_REGION
+from providers.semantics.records import ResourceRecord, Unknown
+
+SERVICE = "s3"
+
+
+@dataclass(frozen=True)
+class BucketResponses:
+    """Every answer about one bucket; ``None`` where AWS said "nothing configured", ``Failed`` where it said nothing."""
+
+    name: str
+    location: Response
+    replication: Response = None
+    policy: Response = None
+    logging: Response = None
+    tagging: Response = None
+    settings_read: bool = True
+    """False when only the location was asked (a bucket another resource's flow names)."""
+
+
+def bucket_region(location: Mapping[str, Any]) -> str:
+    """The region of a ``get_bucket_location`` answer (no constraint is us-east-1; ``EU`` is the old eu-west-1)."""
+    constraint = location.get("LocationConstraint")
+    if not constraint:
+        return "us-east-1"
+    return "eu-west-1" if constraint == "EU" else str(constraint)
+
+
+def fetch_bucket(clients: Clients, account: str, name: str, settings: bool, tags_known: bool) -> BucketResponses:
+    """The location of a bucket and, when ``settings``, its replication, policy, logging (and tags when unknown)."""
+    home = clients.get(account, HOME_REGION, SERVICE, scope_region="global")
+    location = home.call("get_bucket_location", Bucket=name)
+    if not settings or not isinstance(location, Mapping):
+        return BucketResponses(name, location, settings_read=settings and not isinstance(location, Failed))
+    regional = clients.get(account, bucket_region(location), SERVICE)
+    return BucketResponses(
+        name,
+        location,
+        replication=regional.call("get_bucket_replication", absent=("ReplicationConfigurationNotFoundError",),
+                                  Bucket=name),
+        policy=regional.call("get_bucket_policy", absent=("NoSuchBucketPolicy",), Bucket=name),
+        logging=regional.call("get_bucket_logging", Bucket=name),
+        tagging=None if tags_known else regional.call("get_bucket_tagging", absent=("NoSuchTagSet",), Bucket=name),
+    )
+
+
+def translate_bucket(account: str, answers: BucketResponses, tags: Mapping[str, str] | None) -> list[ResourceRecord]:
+    """The bucket and its settings as records of the Terraform types that would create them."""
+    name, arn = answers.name, f"arn:aws:s3:::{answers.name}"
+    if isinstance(answers.location, Failed):
+        region: Any = answers.location.unknown(f"the region of bucket {name}")
+        how: tuple[str, ...] = ()
+        scope = Scope(account, "global")
+    else:
+        region = bucket_region(answers.location or {})
+        how = (f"s3:GetBucketLocation {name} = {region} (account {account})",)
+        scope = Scope(account, region)
+    known_tags = dict(tags) if tags is not None else _tags(answers.tagging)
+    values: dict[str, Any] = {"bucket": name, "id": name, "tags": known_tags}
+    records = [live_record(scope, arn, "aws_s3_bucket", values, "s3:GetBucketLocation", region=region, how=how)]
+    if not answers.settings_read:
+        return records
+    records.extend(_replication(scope, arn, name, answers.replication, region, how))
+    records.extend(_policy(scope, arn, name, answers.policy, region, how))
+    records.extend(_logging(scope, arn, name, answers.logging, region, how))
+    return records
+
+
+def _tags(tagging: Response) -> Any:
+    if isinstance(tagging, Failed):
+        return tagging.unknown("the bucket's tags")
+    return tag_map((tagging or {}).get("TagSet"))
+
+
+def _replication(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+                 how: tuple[str, ...]) -> list[ResourceRecord]:
+    if answer is None:
+        return []
+    if isinstance(answer, Failed):
+        # Whether and where the bucket replicates is not known: one rule whose destination is unknown.
+        rule: list[Any] = [{"destination": [{"bucket": answer.unknown(f"the replication of bucket {name}")}]}]
+        role: Any = Unknown(f"the replication of bucket {name} could not be read")
+    else:
+        configuration = answer.get("ReplicationConfiguration") or {}
+        rule = [blocks(r) for r in configuration.get("Rules") or []]
+        role = configuration.get("Role")
+    values = {"bucket": name, "role": role, "rule": rule}
+    return [live_record(scope, arn, "aws_s3_bucket_replication_configuration", values, "s3:GetBucketReplication",
+                        address=f"{arn}?replication", region=region, how=how)]
+
+
+def _policy(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+            how: tuple[str, ...]) -> list[ResourceRecord]:
+    if answer is None:
+        return []
+    policy = answer.unknown(f"the policy of bucket {name}") if isinstance(answer, Failed) else policy_text(
+        answer.get("Policy"))
+    return [live_record(scope, arn, "aws_s3_bucket_policy", {"bucket": name, "policy": policy}, "s3:GetBucketPolicy",
+                        address=f"{arn}?policy", region=region, how=how)]
+
+
+def _logging(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+             how: tuple[str, ...]) -> list[ResourceRecord]:
+    if isinstance(answer, Failed):
+        target: Any = answer.unknown(f"where bucket {name} writes its access logs")
+        prefix: Any = None
+    else:
+        enabled = (answer or {}).get("LoggingEnabled")
+        if not enabled:
+            return []
+        target, prefix = enabled.get("TargetBucket"), enabled.get("TargetPrefix")
+    values = {"bucket": name, "target_bucket": target, "target_prefix": prefix}
+    return [live_record(scope, arn, "aws_s3_bucket_logging", values, "s3:GetBucketLogging",
+                        address=f"{arn}?logging", region=region, how=how)]
+
+
+def collect_buckets(clients: Clients, account: str, names: list[tuple[str, bool]],
+                    tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
+    """Every bucket named, each ``(name, settings)``: settings for DWP buckets, location only for the rest."""
+    records: list[ResourceRecord] = []
+    for name, settings in names:
+        known = tags.get(f"arn:aws:s3:::{name}")
+        answers = fetch_bucket(clients, account, name, settings, tags_known=known is not None)
+        records.extend(translate_bucket(account, answers, known))
+    return records

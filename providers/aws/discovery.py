@@ -1,0 +1,99 @@
+"""Discovery: which regions are enabled, and which resources are DWP, for a cost that grows with DWP resources.
+
+Regions come from ``ec2.describe_regions`` filtered here on ``OptInStatus`` (moto ignores ``AllRegions``
+and filters). DWP resources come from the Resource Groups Tagging API, one paginated call per region,
+deduplicated by ARN (S3 buckets and CloudFront distributions appear in every region's answer). In an
+account the config names as DWP (``dwp.accounts``) every resource is DWP, tagged or not, so there the
+data stores are listed service by service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.aws.arns import log_group_arn
+from providers.aws.calls import Clients, Failed, ScopedClient
+from providers.aws.records import tag_map
+
+_ENABLED = ("opt-in-not-required", "opted-in")
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The account's regions, by whether they can hold anything."""
+
+    enabled: tuple[str, ...]
+    disabled: tuple[str, ...]
+
+
+def enabled_regions(ec2: ScopedClient) -> Regions | Failed:
+    """Enabled and not-enabled regions of the account."""
+    answer = ec2.call("describe_regions", AllRegions=True)
+    if isinstance(answer, Failed):
+        return answer
+    return regions_of(answer or {})
+
+
+def regions_of(answer: Mapping[str, Any]) -> Regions:
+    """A ``describe_regions`` answer split by opt-in status (a region without one predates opt-in)."""
+    enabled, disabled = [], []
+    for region in answer.get("Regions") or []:
+        status = region.get("OptInStatus", "opt-in-not-required")
+        (enabled if status in _ENABLED else disabled).append(region["RegionName"])
+    return Regions(tuple(sorted(enabled)), tuple(sorted(disabled)))
+
+
+def tagged_resources(tagging: ScopedClient) -> dict[str, dict[str, str]] | Failed:
+    """ARN -> tags of every tagged resource the Tagging API lists in one region."""
+    found = tagging.pages("get_resources", "ResourceTagMappingList", ResourcesPerPage=100)
+    if isinstance(found, Failed):
+        return found
+    return {item["ResourceARN"]: tag_map(item.get("Tags")) for item in found or []}
+
+
+def merged(answers: Iterable[Mapping[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+    """The regions' answers as one map, each ARN once."""
+    result: dict[str, dict[str, str]] = {}
+    for answer in answers:
+        for arn, tags in answer.items():
+            result.setdefault(arn, tags)
+    return result
+
+
+Lister = tuple[str, str, Callable[[Mapping[str, Any], str, str], str]]
+"""(client method, result key, item -> ARN given region and account)."""
+
+LISTINGS: dict[str, tuple[Lister, ...]] = {
+    "rds": (("describe_db_instances", "DBInstances", lambda i, r, a: i["DBInstanceArn"]),
+            ("describe_db_clusters", "DBClusters", lambda i, r, a: i["DBClusterArn"])),
+    "kms": (("list_keys", "Keys", lambda i, r, a: i["KeyArn"]),),
+    "secretsmanager": (("list_secrets", "SecretList", lambda i, r, a: i["ARN"]),),
+    "logs": (("describe_log_groups", "logGroups", lambda i, r, a: log_group_arn(i["arn"])),),
+    "dynamodb": (("list_tables", "TableNames", lambda i, r, a: f"arn:aws:dynamodb:{r}:{a}:table/{i}"),),
+    "lambda": (("list_functions", "Functions", lambda i, r, a: i["FunctionArn"]),),
+    "backup": (("list_backup_plans", "BackupPlansList", lambda i, r, a: i["BackupPlanArn"]),),
+    "ec2": (("describe_vpcs", "Vpcs", lambda i, r, a: f"arn:aws:ec2:{r}:{a}:vpc/{i['VpcId']}"),),
+}
+"""Per service, how an account wholly DWP lists its resources in one region."""
+
+
+def listed_in_region(clients: Clients, account: str, region: str) -> list[str]:
+    """Every listed resource of a wholly DWP account in one region (failed listings are coverage)."""
+    arns: list[str] = []
+    for service, listers in LISTINGS.items():
+        client = clients.get(account, region, service)
+        for method, key, arn_of in listers:
+            items = client.pages(method, key)
+            if isinstance(items, list):
+                arns.extend(arn_of(item, region, account) for item in items)
+    return arns
+
+
+def listed_buckets(s3: ScopedClient) -> list[str] | Failed:
+    """Every bucket of the account, as ARNs (S3 lists buckets once, for every region)."""
+    found = s3.pages("list_buckets", "Buckets")
+    if isinstance(found, Failed):
+        return found
+    return [f"arn:aws:s3:::{item['Name']}" for item in found or []]

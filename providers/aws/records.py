@@ -1,0 +1,74 @@
+"""Building live records: addressed by ARN, placed by account and region, the API call as provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
+from scanner.model import SourceRef
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a response was read: an account and a region."""
+
+    account: str
+    """The 12-digit account id."""
+    region: str
+    """The region the call was made in (for S3, the bucket's own region)."""
+
+    @property
+    def path(self) -> str:
+        """``account/region``: the ``SourceRef.path`` of live records."""
+        return f"{self.account}/{self.region}"
+
+    def placement(self, region: Any = None, how: tuple[str, ...] = ()) -> Placement:
+        """The record's placement: this scope's region, or ``region`` (possibly ``Unknown``) with how it was found."""
+        value = self.region if region is None else region
+        steps = how or (f"account {self.account} region {self.region}",)
+        return Placement(f"aws {self.account} {self.region}", Resolved(value, steps), account=self.account)
+
+
+def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str, Any], call: str,
+                address: str | None = None, region: Any = None, how: tuple[str, ...] = ()) -> ResourceRecord:
+    """A record as the shared meaning expects it from a live source.
+
+    ``arn`` names the resource: its address and its ``arn`` attribute. A setting of another resource (a
+    bucket's replication configuration) has no ARN of its own: it gets ``address`` (``ARN?replication``)
+    and no ``arn``, so it never answers for the resource it configures. ``call`` is the API operation
+    the values came from (``s3:GetBucketReplication``).
+    """
+    where = address or arn
+    merged = {"arn": arn, **values} if address is None else dict(values)
+    said = f"{call} (account {scope.account}, region {scope.region})"
+    return ResourceRecord(
+        address=where,
+        type=resource_type,
+        values=merged,
+        placement=scope.placement(region, how),
+        source=SourceRef(scope.path, None, where),
+        provenance={key: (f"{key} from {said}",) for key in merged},
+    )
+
+
+def tag_map(tags: Any, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """AWS tag lists (``[{"Key": k, "Value": v}]``) or maps as the schema's ``tags`` map."""
+    if isinstance(tags, Mapping):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, Iterable) and not isinstance(tags, str):
+        return {str(t[key]): str(t.get(value, "")) for t in tags if isinstance(t, Mapping) and key in t}
+    return {}
+
+
+def unknown_or(value: Any, failed: Any, what: str) -> Any:
+    """``value``, or an ``Unknown`` saying why a failed call leaves it unknown."""
+    from providers.aws.calls import Failed
+
+    return failed.unknown(what) if isinstance(failed, Failed) else value
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a value is unknown (never truth-tested: ``Unknown`` refuses that)."""
+    return isinstance(value, Unknown)

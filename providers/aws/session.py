@@ -1,0 +1,95 @@
+"""Sessions: the standard credential chain, assumed roles, and the read-only guard on every one of them.
+
+The guard is a botocore ``before-call`` handler, so a write is refused before any request is signed or
+sent. botocore event hooks are per session and are not inherited by a session built from assumed-role
+credentials, so every session offshore-scan makes goes through ``guarded``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from providers.interface import ProviderError
+
+if TYPE_CHECKING:
+    import boto3
+
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup", "Search", "BatchGet")
+"""Operation name prefixes that only read."""
+ALLOWED_OTHERS = frozenset({("sts", "AssumeRole")})
+"""The one operation that is not a read but is needed: entering member accounts."""
+HOME_REGION = "us-east-1"
+"""Where global services (IAM, Organizations, CloudFront, S3 bucket lookups) are called when no region is set."""
+
+
+class WriteRefused(ProviderError):
+    """An operation that could change the account was attempted; it was refused before being sent."""
+
+
+class CredentialsError(ProviderError):
+    """No usable credentials: missing, expired, or refused. The message is one line for the user."""
+
+
+def is_read_only(service: str, operation: str) -> bool:
+    """Whether offshore-scan may call ``service:operation``."""
+    return operation.startswith(READ_ONLY_PREFIXES) or (service, operation) in ALLOWED_OTHERS
+
+
+def refuse_writes(model: Any, **_: Any) -> None:
+    """botocore ``before-call.*.*`` handler: raise for every operation that is not a read."""
+    service = model.service_model.service_name
+    if not is_read_only(service, model.name):
+        raise WriteRefused(f"offshore-scan is read-only: refused {service}:{model.name} before sending it")
+
+
+def guarded(session: boto3.Session) -> boto3.Session:
+    """The session with the read-only guard registered (clients copy the hooks when they are made)."""
+    session.events.register("before-call.*.*", refuse_writes, unique_id="offshore-scan-read-only")
+    return session
+
+
+def client_config() -> Any:
+    """Adaptive retries (client-side rate limiting on throttling); attempts from the standard AWS settings."""
+    from botocore.config import Config
+
+    return Config(retries={"mode": "adaptive"}, user_agent_extra="offshore-scan", max_pool_connections=32)
+
+
+def base_session(profile: str | None) -> boto3.Session:
+    """A guarded session from the standard credential chain (``AWS_ENDPOINT_URL`` is honoured by botocore)."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return guarded(boto3.Session(profile_name=profile))
+    except ProfileNotFound as error:
+        raise CredentialsError(str(error)) from None
+
+
+def caller_account(session: boto3.Session) -> str:
+    """The account the credentials belong to; ``CredentialsError`` (one line) when they cannot be used."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    region = session.region_name or HOME_REGION
+    try:
+        identity = session.client("sts", region_name=region, config=client_config()).get_caller_identity()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        raise CredentialsError(f"AWS refused the credentials ({code}): refresh them (aws sso login, or new keys) "
+                               "and try again") from None
+    except BotoCoreError as error:
+        raise CredentialsError(f"no usable AWS credentials: {error}") from None
+    return str(identity["Account"])
+
+
+def assume(session: boto3.Session, account: str, role_name: str) -> boto3.Session:
+    """A guarded session in ``account`` through ``role_name``; botocore errors propagate to the caller."""
+    import boto3
+
+    region = session.region_name or HOME_REGION
+    sts = session.client("sts", region_name=region, config=client_config())
+    answer = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role_name}",
+                             RoleSessionName="offshore-scan")["Credentials"]
+    return guarded(boto3.Session(aws_access_key_id=answer["AccessKeyId"],
+                                 aws_secret_access_key=answer["SecretAccessKey"],
+                                 aws_session_token=answer["SessionToken"], region_name=region))

@@ -1,0 +1,120 @@
+"""``offshore-scan aws``: scan live AWS accounts, read-only, judged by the same policies as static inputs.
+
+boto3 and rich are imported inside the command, so ``offshore-scan --help`` and static scans never load them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli import common_options, fail, report_and_exit
+from scanner.config import ConfigError, find_config, load_config
+
+_AWS_EPILOG = """
+\b
+Examples:
+  offshore-scan aws                              every enabled region of the caller's account
+  offshore-scan aws --profile audit --region eu-west-2 --region us-east-1
+  offshore-scan aws --org --role-name OffshoreScanReadOnly --format json -o estate.json
+  AWS_ENDPOINT_URL=http://127.0.0.1:5000 offshore-scan aws --all-regions   (a local moto server)
+
+\b
+Read-only: every API call that is not Describe/List/Get/Head/Lookup/Search/BatchGet
+(or sts:AssumeRole) is refused before it is sent. The IAM policy the scan needs is
+docs/aws-readonly-policy.json.
+
+\b
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  the scan is incomplete: a call was denied, throttled or failed, an account
+     could not be entered, or the credentials could not be used
+"""
+
+
+@click.command(epilog=_AWS_EPILOG)
+@click.option("--profile", metavar="NAME", help="AWS profile (default: the standard credential chain).")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="Scan only this region. Repeatable. Default: every enabled region.")
+@click.option("--all-regions", is_flag=True, help="Scan every enabled region (the default; excludes --region).")
+@click.option("--org", is_flag=True, help="Scan every account of the organisation (needs --role-name).")
+@click.option("--role-name", metavar="NAME", help="Role assumed in each member account (--org, --account).")
+@click.option("--account", "accounts", multiple=True, metavar="ID", help="Only this account. Repeatable.")
+@click.option("--exclude-account", "exclude_accounts", multiple=True, metavar="ID",
+              help="Never this account. Repeatable.")
+@click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
+              help="Concurrent API calls per account and region.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display on standard error.")
+@common_options
+def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
+        accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], max_workers: int, quiet: bool,
+        output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
+        scope: str | None, allow_partial: bool) -> None:
+    """Scan live AWS accounts (and an Organization's member accounts) for DWP resources outside the UK.
+
+    Finds DWP resources through the Resource Groups Tagging API in every enabled region (and, in
+    accounts the config names as DWP, every data store), reads only the settings that place them,
+    copy them or grant access to them, and judges them with the same policies as Terraform.
+    Every (account, region, service) is reported as scanned, denied, disabled, throttled or failed.
+    """
+    from dataclasses import replace
+
+    from providers.aws.options import AwsOptions
+    from providers.interface import OptionError, ScanOptions
+
+    try:
+        config = load_config(find_config(config_path, [Path.cwd()]))
+    except ConfigError as error:
+        fail(str(error))
+    try:
+        options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,
+                                               exclude_accounts, max_workers)
+    except OptionError as error:
+        fail(str(error))
+    rules = config.rules
+    if (scope or config.scope) == "all":
+        rules = replace(rules, scope_all=True)
+    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
+    threshold = fail_on or config.fail_on or "high"
+    inventory = _scan(options, common, show_progress=not quiet and sys.stderr.isatty())
+    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial)
+
+
+def _scan(options: Any, common: Any, show_progress: bool) -> Any:
+    from providers.aws.adapter import scan_aws
+    from providers.aws.session import CredentialsError, WriteRefused
+
+    try:
+        with _progress(show_progress) as report:
+            return scan_aws(options, common, progress=report)
+    except CredentialsError as error:
+        fail(str(error))
+    except WriteRefused as error:
+        fail(f"{error} (a bug: please report it)")
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A rich progress line on standard error (accounts, regions, calls), or nothing."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("scanning AWS", total=None, detail="")
+
+        def report(progress: Any) -> None:
+            bar.update(task, total=max(progress.regions, 1), completed=progress.regions_done,
+                       detail=f"accounts {progress.accounts_done}/{progress.accounts}, regions "
+                              f"{progress.regions_done}/{progress.regions}, {progress.calls} API calls")
+
+        yield report
