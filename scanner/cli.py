@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -13,6 +14,7 @@ from scanner import __version__
 from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
 from scanner.model import Finding, Inventory, Severity
 from scanner.reporters import FORMATS
+from scanner.reporters.interface import RuleInfo
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -160,10 +162,11 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
         findings = redact_findings(evaluate(inventory))
         inventory = redact_inventory(inventory)
-        report = ScanReport(findings, inventory, __version__, threshold, config_path)
+        # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
+        report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()))
         if output_format == "text":
             # Values from the estate may hold line breaks and terminal escapes: never printed raw.
-            report = ScanReport(escaped(findings), escaped(inventory), __version__, threshold, config_path)
+            report = replace(report, findings=escaped(findings), inventory=escaped(inventory))
         colour = output is None and output_format == "text" and sys.stdout.isatty()
         rendered = reporter_for(output_format, colour=colour).render(report)
     except Exception as error:
@@ -212,6 +215,13 @@ def policies(output_format: str) -> None:
         click.echo(f"    questionnaire: {', '.join(policy.questionnaire)}")
         click.echo(f"    fix:           {policy.remediation}")
         click.echo("")
+
+
+def _rules() -> tuple[RuleInfo, ...]:
+    from policies.catalogue import load_policies
+
+    return tuple(RuleInfo(p.id, p.title, p.severity.value, p.policy_paragraph, p.rationale, p.remediation,
+                          p.questionnaire) for p in load_policies())
 
 
 def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scanner.reporters.interface import Reporter, ReporterError, ScanReport
+from scanner.reporters.interface import Reporter, ReporterError, RuleInfo, ScanReport
 
 
 # Each format's module is imported when it is used, so `offshore-scan --help` loads none of them.
@@ -23,7 +23,19 @@ def _json(colour: bool) -> Reporter:
     return JsonReporter()
 
 
-REPORTERS: dict[str, Callable[[bool], Reporter]] = {"text": _text, "json": _json}
+def _sarif(colour: bool) -> Reporter:
+    from scanner.reporters.sarif import SarifReporter
+
+    return SarifReporter()
+
+
+def _junit(colour: bool) -> Reporter:
+    from scanner.reporters.junit import JunitReporter
+
+    return JunitReporter()
+
+
+REPORTERS: dict[str, Callable[[bool], Reporter]] = {"text": _text, "json": _json, "sarif": _sarif, "junit": _junit}
 """``--format`` name -> a reporter, given whether the terminal takes colour."""
 
 FORMATS = tuple(REPORTERS)
@@ -35,4 +47,4 @@ def reporter_for(output_format: str, colour: bool = False) -> Reporter:
     return REPORTERS[output_format](colour)
 
 
-__all__ = ["FORMATS", "REPORTERS", "Reporter", "ReporterError", "ScanReport", "reporter_for"]
+__all__ = ["FORMATS", "REPORTERS", "Reporter", "ReporterError", "RuleInfo", "ScanReport", "reporter_for"]

@@ -16,6 +16,21 @@ class ReporterError(Exception):
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What a reporter may say about a policy (reporters never import the policies themselves)."""
+
+    id: str
+    title: str
+    severity: str
+    """The policy's severity for a failure (``high``)."""
+    policy_paragraph: str
+    """The DWP Offshoring Policy paragraph the rule enforces."""
+    rationale: str
+    remediation: str
+    questionnaire: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScanReport:
     """Everything a reporter may print."""
 
@@ -29,6 +44,11 @@ class ScanReport:
     """The threshold in force, for the summary line."""
     config_path: str | None = None
     """The config file used, if any."""
+    rules: tuple[RuleInfo, ...] = ()
+    """Every policy in force (SARIF and JUnit list them, with or without findings)."""
+    base: str | None = None
+    """The directory paths are reported relative to (the working directory of the scan); None leaves them
+    as given."""
 
 
 class Reporter(Protocol):

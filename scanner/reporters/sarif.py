@@ -1,0 +1,143 @@
+"""SARIF 2.1.0 (``--format sarif``), for GitHub code scanning and any other SARIF consumer.
+
+One run; every policy in force is a rule (help text, the DWP policy paragraph, ``security-severity``),
+every finding a result at the file and line of the block that declares what was judged, with the
+finding's fingerprint as its ``partialFingerprints`` so alerts follow a finding across commits.
+Paths are relative to the scan's working directory (``%SRCROOT%``), never absolute. Coverage gaps are
+tool execution notifications, and an incomplete scan says ``executionSuccessful: false``: a SARIF
+file with no results from a scan that could not read everything must not look clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Finding, Severity
+from scanner.reporters.interface import RuleInfo, ScanReport
+from scanner.reporters.paths import relative_path
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "offshoreScan/v1"
+
+LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
+"""GitHub reads ``security-severity`` (0-10) to rank alerts: critical above 9, high 7-8.9, medium 4-6.9."""
+
+
+class SarifReporter:
+    """``--format sarif``."""
+
+    def render(self, report: ScanReport) -> str:
+        rules = _rules(report)
+        index = {rule["id"]: position for position, rule in enumerate(rules)}
+        run: dict[str, Any] = {
+            "tool": {"driver": {
+                "name": "offshore-scan",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "rules": rules,
+            }},
+            "results": [_result(f, index, report.base) for f in report.findings],
+            "invocations": [_invocation(report)],
+            "columnKind": "unicodeCodePoints",
+        }
+        if report.base is not None:
+            run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(report.base).resolve().as_uri() + "/"}}
+        document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+        return json.dumps(document, indent=2) + "\n"
+
+
+def _rules(report: ScanReport) -> list[dict[str, Any]]:
+    known = {rule.id: rule for rule in report.rules}
+    for finding in report.findings:
+        # A finding of a rule the report was not told about still gets a rule entry.
+        known.setdefault(finding.rule_id, RuleInfo(finding.rule_id, finding.rule_id, finding.severity.value, "",
+                                                   "", finding.remediation))
+    return [_rule(rule) for _, rule in sorted(known.items())]
+
+
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    severity = Severity(rule.severity)
+    sections = [f"**{rule.title}**", rule.rationale,
+                f"DWP Offshoring Policy: {rule.policy_paragraph}" if rule.policy_paragraph else "",
+                f"Remediation: {rule.remediation}" if rule.remediation else "",
+                f"Offshore Proposal Questionnaire sections: {', '.join(rule.questionnaire)}"
+                if rule.questionnaire else ""]
+    markdown = "\n\n".join(s for s in sections if s)
+    return {
+        "id": rule.id,
+        "name": "".join(word[:1].upper() + word[1:] for word in rule.title.replace("-", " ").split()) or rule.id,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.rationale or rule.title},
+        "help": {"text": markdown.replace("**", ""), "markdown": markdown},
+        "defaultConfiguration": {"level": LEVELS[severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[severity],
+            "tags": ["security", "data-residency", "dwp-offshoring"],
+            "precision": "high",
+        },
+    }
+
+
+def _result(finding: Finding, index: dict[str, int], base: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index[finding.rule_id],
+        "level": LEVELS[finding.severity],
+        "kind": "fail" if finding.outcome.value == "fail" else "review",
+        "message": {"text": finding.message},
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "outcome": finding.outcome.value,
+            "category": finding.category.value,
+            "severity": finding.severity.value,
+            "security-severity": SECURITY_SEVERITY[finding.severity],
+            "resource": finding.resource.object_id,
+            "declaredBy": finding.declared_by,
+            "location": finding.location.describe(),
+            "questionnaire": list(finding.questionnaire),
+        },
+    }
+    if finding.target is not None:
+        result["properties"]["target"] = finding.target.describe()
+    result["locations"] = [_location(finding, base)]
+    return result
+
+
+def _location(finding: Finding, base: str | None) -> dict[str, Any]:
+    where = finding.where
+    location: dict[str, Any] = {
+        "logicalLocations": [{"fullyQualifiedName": where.address, "kind": "resource"}],
+    }
+    uri = relative_path(where.path, base)
+    if uri is not None:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+        if base is not None:
+            physical["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
+        if where.line:
+            physical["region"] = {"startLine": where.line}
+        location["physicalLocation"] = physical
+    return location
+
+
+def _invocation(report: ScanReport) -> dict[str, Any]:
+    notifications = []
+    for gap in report.inventory.coverage:
+        notification: dict[str, Any] = {
+            "level": "note" if not gap.incomplete else "error",
+            "message": {"text": gap.reason},
+            "descriptor": {"id": f"coverage/{gap.kind}"},
+        }
+        uri = relative_path(gap.path, report.base)
+        if uri is not None:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+            if gap.line:
+                physical["region"] = {"startLine": gap.line}
+            notification["locations"] = [{"physicalLocation": physical}]
+        else:
+            notification["locations"] = [{"logicalLocations": [{"fullyQualifiedName": gap.path}]}]
+        notifications.append(notification)
+    complete = not any(gap.incomplete for gap in report.inventory.coverage)
+    return {"executionSuccessful": complete, "toolExecutionNotifications": notifications}
