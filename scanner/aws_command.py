@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import common_options, fail, report_and_exit
+from scanner.cli import common_options, default_waivers, fail, report_and_exit
 from scanner.config import ConfigError, find_config, load_config
 
 _AWS_EPILOG = """
@@ -55,7 +55,7 @@ Exit codes:
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
         accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], max_workers: int, quiet: bool,
         output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
-        scope: str | None, allow_partial: bool) -> None:
+        scope: str | None, waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live AWS accounts (and an Organization's member accounts) for DWP resources outside the UK.
 
     Finds DWP resources through the Resource Groups Tagging API in every enabled region (and, in
@@ -83,7 +83,8 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
     threshold = fail_on or config.fail_on or "high"
     inventory = _scan(options, common, show_progress=not quiet and sys.stderr.isatty())
-    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial)
+    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
+                    waivers=waivers_path or default_waivers(config.path, [Path.cwd()]), baseline=baseline_path)
 
 
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:

@@ -12,7 +12,7 @@ import click
 
 from scanner import __version__
 from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
-from scanner.model import Finding, Inventory, Severity
+from scanner.model import CoverageGap, Finding, Inventory, Severity
 from scanner.reporters import FORMATS
 from scanner.reporters.interface import RuleInfo
 
@@ -72,6 +72,11 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="Config file (default: offshore-scan.yaml in the first scanned directory that has one)."),
         click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
                      help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP."),
+        click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Waivers file: findings DWP has approved, with approval reference and expiry (default: "
+                          "offshore-waivers.yaml beside the config file or in the first scanned directory)."),
+        click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A previous JSON report: report only findings that are not in it."),
         click.option("--allow-partial", is_flag=True,
                      help="Judge the exit code on what could be read, even if some input could not (gaps are still "
                           "reported)."),
@@ -109,6 +114,8 @@ def scan(
     cluster_region: str | None,
     max_file_size: int,
     no_cache: bool,
+    waivers_path: Path | None,
+    baseline_path: Path | None,
     allow_partial: bool,
 ) -> None:
     """Scan Terraform configuration, Terraform plans and Kubernetes manifests.
@@ -147,20 +154,65 @@ def scan(
     threshold = fail_on or config.fail_on or "high"
 
     inventory = merge_all(scan_input(p, options) for p in paths)
-    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial)
+    waivers = waivers_path or default_waivers(config.path, [Path(p) for p in paths if p != "-"])
+    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
+                    waivers=waivers, baseline=baseline_path)
+
+
+def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None:
+    """``offshore-waivers.yaml`` beside the config file, else in the first scanned directory that has one."""
+    from scanner.waivers import WAIVERS_FILE
+
+    places = ([Path(config_path).parent] if config_path else []) + [p if p.is_dir() else p.parent for p in scanned]
+    return next((place / WAIVERS_FILE for place in places if (place / WAIVERS_FILE).is_file()), None)
+
+
+def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -> tuple[tuple[Finding, ...], Inventory]:
+    """Findings with waivers applied and the baseline's findings left out; notes about both in the coverage."""
+    from scanner.engine import evaluate
+    from scanner.waivers import WaiverError, apply_waivers, inline_waivers, load_waivers_file
+
+    findings = evaluate(inventory)
+    try:
+        rules = load_waivers_file(waivers) if waivers is not None else []
+    except WaiverError as error:
+        fail(str(error))
+    inline, malformed = inline_waivers(inventory.scanned)
+    findings, notes = apply_waivers(findings, rules + inline)
+    notes += malformed
+    if baseline is not None:
+        known = _baseline_fingerprints(baseline)
+        new = tuple(f for f in findings if f.fingerprint not in known)
+        if len(new) < len(findings):
+            notes.append(CoverageGap(str(baseline), None, f"{len(findings) - len(new)} finding(s) already in this "
+                                                          "baseline are not reported", kind="note"))
+        findings = new
+    return findings, replace(inventory, coverage=inventory.coverage + tuple(notes))
+
+
+def _baseline_fingerprints(path: Path) -> set[str]:
+    import json
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return {str(f["fingerprint"]) for f in document["findings"]}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        fail(f"{path}: not a JSON report of offshore-scan (--format json) to use as a baseline "
+             f"({type(error).__name__}: {error})")
 
 
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
-                    config_path: str | None, allow_partial: bool) -> NoReturn:
+                    config_path: str | None, allow_partial: bool, *, waivers: Path | None = None,
+                    baseline: Path | None = None) -> NoReturn:
     """Judge an inventory, write the report, print the gaps, and exit with the documented code."""
-    from scanner.engine import evaluate
     from scanner.printable import escape, escaped
     from scanner.redaction import redact_findings, redact_inventory
     from scanner.reporters import ScanReport, reporter_for
 
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
-        findings = redact_findings(evaluate(inventory))
+        judged, inventory = _judged(inventory, waivers, baseline)
+        findings = redact_findings(judged)
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()))
@@ -228,7 +280,8 @@ def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
     if threshold == "never":
         return False
     floor = Severity(threshold).rank
-    return any(f.severity.rank >= floor for f in findings)
+    # A waived finding is DWP-approved offshoring: reported, never failing the build.
+    return any(f.severity.rank >= floor for f in findings if f.waiver is None)
 
 
 def fail(message: str) -> NoReturn:

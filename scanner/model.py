@@ -359,6 +359,22 @@ def merge_all(inventories: Iterable[Inventory]) -> Inventory:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """DWP's approval of one finding's offshoring: the finding is reported, with this, and no longer fails."""
+
+    approval: str
+    """The DWP approval reference (``DWP-OFF-2026-014``)."""
+    approver: str
+    """Who approved it (``DWP Security and Resilience``)."""
+    reason: str
+    """Why, in the approver's words."""
+    expires: str
+    """ISO date after which the waiver stops applying."""
+    source: str
+    """Where the waiver is written: ``offshore-waivers.yaml#3``, ``main.tf:12``."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing a contractor must answer for: a DWP resource offshore, or one that could not be placed."""
 
@@ -388,6 +404,8 @@ class Finding:
     """Extra facts for the questionnaire (the flow's description, the tag that made it DWP)."""
     judged: str = ""
     """What was judged besides the location: a flow's kind and receiving resource, an access path's principal."""
+    waiver: Waiver | None = None
+    """DWP's recorded approval, when a waiver applies (the finding no longer fails the scan)."""
 
     @property
     def fingerprint(self) -> str:

@@ -94,6 +94,10 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             "marking": finding.resource.classification.marking,
         },
         "fingerprint": finding.fingerprint,
+        "waiver": None if finding.waiver is None else {
+            "approval": finding.waiver.approval, "approver": finding.waiver.approver, "reason": finding.waiver.reason,
+            "expires": finding.waiver.expires, "source": finding.waiver.source,
+        },
     }
 
 

@@ -150,7 +150,10 @@ class TextReporter:
 
     def _finding(self, finding: Finding) -> list[str]:
         label = "FAIL" if finding.outcome is Outcome.FAIL else "UNKNOWN"
-        head = self._style(f"{label} {finding.severity.value}", fg=_COLOURS[finding.severity], bold=True)
+        if finding.waiver is not None:
+            label = f"WAIVED {label.lower()}"
+        colour = _COLOURS[finding.severity] if finding.waiver is None else None
+        head = self._style(f"{label} {finding.severity.value}", fg=colour, bold=True)
         where = finding.where
         lines = [f"  {head}  {finding.rule_id} [{finding.category.value}]  {finding.message}"]
         if finding.source is not None:
@@ -160,18 +163,26 @@ class TextReporter:
             lines.append(f"      how:      {' -> '.join(finding.location.provenance)}")
         if finding.location.note and finding.outcome is Outcome.FAIL:
             lines.append(f"      note:     {finding.location.note}")
+        if finding.waiver is not None:
+            waiver = finding.waiver
+            lines.append(f"      waived:   DWP approval {waiver.approval} by {waiver.approver}, "
+                         f"expires {waiver.expires} ({waiver.reason}; {waiver.source})")
         lines.append(f"      fix:      {finding.remediation}")
         lines.append(f"      questionnaire: {', '.join(finding.questionnaire)}   fingerprint: {finding.fingerprint}")
         return lines
 
     def _summary(self, report: ScanReport) -> str:
-        outcomes = Counter(f.outcome for f in report.findings)
-        severities = Counter(f.severity for f in report.findings if f.outcome is Outcome.FAIL)
+        live = [f for f in report.findings if f.waiver is None]
+        outcomes = Counter(f.outcome for f in live)
+        severities = Counter(f.severity for f in live if f.outcome is Outcome.FAIL)
         detail = ", ".join(f"{severities[s]} {s.value}" for s in Severity if severities[s])
         parts = [
             f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""),
             f"{outcomes[Outcome.UNKNOWN]} unknown",
         ]
+        waived = len(report.findings) - len(live)
+        if waived:
+            parts.append(f"{waived} waived (DWP-approved)")
         gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
         if gaps:
             parts.append(f"{gaps} coverage gap(s): scan incomplete")

@@ -1,0 +1,204 @@
+"""Waivers and baselines: DWP-approved offshoring is reported as waived with its approval reference and
+never fails the build; an expired waiver stops applying, a stale one is said, a malformed file is an
+error; a baseline run on an unchanged estate reports nothing new."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ESTATE = """
+provider "aws" {
+  region = "eu-west-2"
+}
+
+provider "aws" {
+  alias  = "dr"
+  region = "us-east-1"
+}
+
+resource "aws_organizations_policy" "uk_only" {
+  name = "uk-only"
+  type = "SERVICE_CONTROL_POLICY"
+  content = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Deny"
+      NotAction = ["iam:*", "organizations:*", "sts:*", "support:*"]
+      Resource  = "*"
+      Condition = { StringNotEquals = { "aws:RequestedRegion" = ["eu-west-2"] } }
+    }]
+  })
+}
+
+resource "aws_s3_bucket" "dr" {
+  provider = aws.dr
+  bucket   = "claims-evidence-dr"
+  tags     = { Classification = "OFFICIAL" }
+}
+
+resource "aws_sqs_queue" "queue" {
+  provider = aws.dr
+  name     = "claims"
+  tags     = { Classification = "OFFICIAL" }
+}
+"""
+
+
+def _scan(directory: Path, *args: str) -> tuple[int, dict, str]:
+    done = subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(directory), "--format", "json", *args],
+                          capture_output=True, text=True, cwd=directory, check=False)
+    return done.returncode, json.loads(done.stdout) if done.stdout else {}, done.stderr
+
+
+@pytest.fixture()
+def estate(tmp_path: Path) -> Path:
+    (tmp_path / "main.tf").write_text(ESTATE)
+    return tmp_path
+
+
+def _by_resource(report: dict) -> dict[str, dict]:
+    return {f["resource"]: f for f in report["findings"]}
+
+
+def _write_waivers(directory: Path, entries: str) -> None:
+    (directory / "offshore-waivers.yaml").write_text("waivers:\n" + textwrap.indent(textwrap.dedent(entries), "  "))
+
+
+def test_a_waived_finding_is_reported_with_its_approval_and_no_longer_fails(estate: Path) -> None:
+    code, report, _ = _scan(estate)
+    assert code == 1
+    bucket = _by_resource(report)["aws_s3_bucket.dr"]
+    queue = _by_resource(report)["aws_sqs_queue.queue"]
+    _write_waivers(estate, f"""\
+        - fingerprint: {bucket["fingerprint"]}
+          approval: DWP-OFF-2026-014
+          approver: DWP Security and Resilience
+          reason: DR copy approved for 12 months
+          expires: 2099-03-31
+        - rule: {queue["rule_id"]}
+          resource: aws_sqs_queue.queue
+          target: us-east-1
+          approval: DWP-OFF-2026-015
+          approver: DWP Security and Resilience
+          reason: queue in the DR region approved
+          expires: 2099-03-31
+        """)
+    code, report, _ = _scan(estate)
+    waived = _by_resource(report)
+    assert waived["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-014"
+    assert waived["aws_s3_bucket.dr"]["fingerprint"] == bucket["fingerprint"]
+    assert waived["aws_sqs_queue.queue"]["waiver"]["approval"] == "DWP-OFF-2026-015"
+    assert code == 0, report
+    assert not [g for g in report["coverage"] if g["kind"] != "note"]
+    text = subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(estate)], capture_output=True, text=True,
+                          cwd=estate, check=False).stdout
+    assert "WAIVED fail" in text and "DWP approval DWP-OFF-2026-014" in text and "2 waived" in text
+
+
+def test_an_expired_waiver_stops_applying_and_a_stale_one_is_said(estate: Path) -> None:
+    _write_waivers(estate, """\
+        - rule: OFS-HOST-001
+          resource: aws_s3_bucket.dr
+          approval: DWP-OFF-2020-001
+          approver: DWP
+          reason: approved long ago
+          expires: 2021-01-01
+        - fingerprint: 0123456789abcdef
+          approval: DWP-OFF-2026-002
+          approver: DWP
+          reason: for a bucket since deleted
+          expires: 2099-01-01
+        """)
+    code, report, _ = _scan(estate)
+    assert code == 1
+    assert _by_resource(report)["aws_s3_bucket.dr"]["waiver"] is None
+    notes = " ".join(g["reason"] for g in report["coverage"] if g["kind"] == "note")
+    assert "expired on 2021-01-01" in notes and "DWP-OFF-2026-002" in notes and "stale" in notes
+
+
+@pytest.mark.parametrize("entries, said", [
+    ("- rule: OFS-HOST-001\n  approval: DWP-1\n  approver: DWP\n  expires: 2099-01-01\n", "reason required"),
+    ("- rule: OFS-HOST-001\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: next year\n", "ISO date"),
+    ("- approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "neither which finding"),
+    ("- fingerprint: nothex\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "16 hex"),
+    ("- [unclosed\n", "not valid YAML"),
+])
+def test_a_malformed_waivers_file_is_an_error(estate: Path, entries: str, said: str) -> None:
+    _write_waivers(estate, entries)
+    code, _, stderr = _scan(estate)
+    assert code == 2 and said in stderr and "offshore-waivers.yaml" in stderr and "Traceback" not in stderr
+
+
+def test_an_inline_waiver_needs_an_approval_and_an_expiry(estate: Path) -> None:
+    text = ESTATE.replace('resource "aws_s3_bucket" "dr" {',
+                          '# offshore-scan:waive OFS-HOST-001 approval=DWP-OFF-2026-099 expires=2099-06-30 DR copy\n'
+                          'resource "aws_s3_bucket" "dr" {')
+    text = text.replace('resource "aws_sqs_queue" "queue" {\n',
+                        'resource "aws_sqs_queue" "queue" {\n  # offshore-scan:waive OFS-HOST-001 reason=no-approval\n')
+    (estate / "main.tf").write_text(text)
+    code, report, _ = _scan(estate)
+    found = _by_resource(report)
+    assert found["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-099"
+    assert found["aws_sqs_queue.queue"]["waiver"] is None
+    [malformed] = [g for g in report["coverage"] if "inline waiver" in g["reason"]]
+    assert malformed["kind"] == "error" and code == 2
+
+
+def test_a_manifest_annotation_waives_its_object(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: claims
+          labels:
+            dwp.gov.uk/classification: OFFICIAL
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          namespace: claims
+          annotations:
+            offshore-scan.dwp.gov.uk/waive: "OFS-DIAG-001 approval=DWP-OFF-2026-120 expires=2099-01-01"
+        spec:
+          template:
+            spec:
+              nodeSelector:
+                topology.kubernetes.io/region: eu-west-2
+              containers:
+                - name: api
+                  image: 111122223333.dkr.ecr.eu-west-2.amazonaws.com/api:1
+                  env:
+                    - name: DD_SITE
+                      value: datadoghq.com
+        """))
+    code, report, _ = _scan(tmp_path)
+    [finding] = [f for f in report["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+    assert finding["waiver"]["approval"] == "DWP-OFF-2026-120"
+
+
+def test_a_baseline_of_an_unchanged_estate_reports_nothing_new(estate: Path) -> None:
+    _, first, _ = _scan(estate)
+    (estate / "baseline.json").write_text(json.dumps(first))
+    code, again, _ = _scan(estate, "--baseline", "baseline.json")
+    assert again["findings"] == [] and code == 0
+    [note] = [g for g in again["coverage"] if "baseline" in g["reason"]]
+    assert note["kind"] == "note" and note["reason"].startswith(f"{len(first['findings'])} finding(s)")
+    (estate / "main.tf").write_text(ESTATE + 'resource "aws_sns_topic" "t" {\n  provider = aws.dr\n'
+                                             '  tags = { Classification = "OFFICIAL" }\n}\n')
+    code, changed, _ = _scan(estate, "--baseline", "baseline.json")
+    assert [f["resource"] for f in changed["findings"]] == ["aws_sns_topic.t"] and code == 1
+
+
+def test_a_baseline_that_is_not_a_report_is_an_error(estate: Path) -> None:
+    (estate / "baseline.json").write_text('{"not": "a report"}')
+    code, _, stderr = _scan(estate, "--baseline", "baseline.json")
+    assert code == 2 and "baseline" in stderr and "Traceback" not in stderr
