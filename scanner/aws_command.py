@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from scanner.cli import common_options, default_waivers, fail, report_and_exit
-from scanner.config import ConfigError, find_config, load_config
 
 _AWS_EPILOG = """
 \b
@@ -67,6 +66,7 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
 
     from providers.aws.options import AwsOptions
     from providers.interface import OptionError, ScanOptions
+    from scanner.config import ConfigError, find_config, load_config
 
     try:
         config = load_config(find_config(config_path, [Path.cwd()]))

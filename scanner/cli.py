@@ -6,15 +6,20 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from scanner import __version__
-from scanner.config import FAIL_ON_CHOICES, ConfigError, find_config, load_config
-from scanner.model import CoverageGap, Finding, Inventory, Severity
 from scanner.reporters import FORMATS
-from scanner.reporters.interface import RuleInfo
+
+if TYPE_CHECKING:
+    from scanner.model import Finding, Inventory
+    from scanner.reporters.interface import RuleInfo
+
+# The model and the config (and YAML) are imported by the commands that run, not at start-up, so
+# `offshore-scan --help` stays fast; kept equal to scanner.config.FAIL_ON_CHOICES by a test.
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -131,6 +136,7 @@ def scan(
     from providers.interface import OptionError, ScanOptions
     from providers.kubernetes.options import KubernetesOptions
     from providers.terraform.options import TerraformOptions, default_cache_directory
+    from scanner.config import ConfigError, find_config, load_config
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
 
@@ -170,6 +176,7 @@ def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None
 def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -> tuple[tuple[Finding, ...], Inventory]:
     """Findings with waivers applied and the baseline's findings left out; notes about both in the coverage."""
     from scanner.engine import evaluate
+    from scanner.model import CoverageGap
     from scanner.waivers import WaiverError, apply_waivers, inline_waivers, load_waivers_file
 
     findings = evaluate(inventory)
@@ -271,6 +278,7 @@ def policies(output_format: str) -> None:
 
 def _rules() -> tuple[RuleInfo, ...]:
     from policies.catalogue import load_policies
+    from scanner.reporters.interface import RuleInfo
 
     return tuple(RuleInfo(p.id, p.title, p.severity.value, p.policy_paragraph, p.rationale, p.remediation,
                           p.questionnaire) for p in load_policies())
@@ -279,6 +287,8 @@ def _rules() -> tuple[RuleInfo, ...]:
 def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
     if threshold == "never":
         return False
+    from scanner.model import Severity
+
     floor = Severity(threshold).rank
     # A waived finding is DWP-approved offshoring: reported, never failing the build.
     return any(f.severity.rank >= floor for f in findings if f.waiver is None)

@@ -141,3 +141,19 @@ def test_help_does_not_import_cloud_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_fail_on_choices_are_the_configs() -> None:
+    from scanner import cli, config
+
+    assert cli.FAIL_ON_CHOICES == config.FAIL_ON_CHOICES
+
+
+def test_help_loads_neither_the_model_nor_yaml() -> None:
+    import subprocess
+    import sys
+
+    heavy = "('scanner.model', 'yaml', 'scanner.config', 'boto3', 'hcl2')"
+    code = f"import sys\nfrom scanner.cli import main\nprint(sorted(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "[]", done.stderr

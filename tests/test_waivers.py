@@ -180,7 +180,7 @@ def test_a_manifest_annotation_waives_its_object(tmp_path: Path) -> None:
                     - name: DD_SITE
                       value: datadoghq.com
         """))
-    code, report, _ = _scan(tmp_path)
+    _, report, _ = _scan(tmp_path)
     [finding] = [f for f in report["findings"] if f["rule_id"] == "OFS-DIAG-001"]
     assert finding["waiver"]["approval"] == "DWP-OFF-2026-120"
 

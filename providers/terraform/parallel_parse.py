@@ -22,7 +22,7 @@ from providers.interface import too_large
 from providers.terraform.hcl_syntax import HclFile, HclSyntaxError, parse_hcl
 from providers.terraform.parse_cache import ParseCache
 
-PARALLEL_MIN_BYTES = 256 * 1024
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 """Below this much HCL to parse in total, parse in-process."""
 
 WORKER_MEMORY_BYTES = 4 * 1024 * 1024 * 1024

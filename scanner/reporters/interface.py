@@ -6,9 +6,11 @@ Reporters see only the scanner's model (findings, inventory), never a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from scanner.model import Finding, Inventory
+if TYPE_CHECKING:
+    # Annotations only: `offshore-scan --help` imports the format names without loading the model.
+    from scanner.model import Finding, Inventory
 
 
 class ReporterError(Exception):

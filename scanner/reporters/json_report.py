@@ -5,13 +5,20 @@ Every list is sorted, so two runs over the same input produce byte-identical out
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from scanner.model import Finding, Flow, Grant, Location, Resource, ScopeCoverage
 from scanner.reporters.interface import ScanReport
 
 SCHEMA_VERSION = 1
+
+
+def dump(document: Any) -> str:
+    """Two-space indented JSON, as ``json.dumps(indent=2)`` writes it (non-ASCII as UTF-8). orjson, because
+    the standard library's indenting encoder is pure Python: half a second on a 2,000-resource report."""
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
 class JsonReporter:
@@ -47,7 +54,7 @@ class JsonReporter:
             for scope in report.inventory.scopes:
                 calls[scope.service] = calls.get(scope.service, 0) + scope.calls
             document["api_calls"] = dict(sorted(calls.items()))
-        return json.dumps(document, indent=2, sort_keys=False) + "\n"
+        return dump(document)
 
 
 def scope_json(scope: ScopeCoverage) -> dict[str, Any]:

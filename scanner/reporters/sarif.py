@@ -10,12 +10,12 @@ file with no results from a scan that could not read everything must not look cl
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from scanner.model import Finding, Severity
 from scanner.reporters.interface import RuleInfo, ScanReport
+from scanner.reporters.json_report import dump
 from scanner.reporters.paths import relative_path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -46,7 +46,7 @@ class SarifReporter:
         if report.base is not None:
             run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(report.base).resolve().as_uri() + "/"}}
         document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-        return json.dumps(document, indent=2) + "\n"
+        return dump(document)
 
 
 def _rules(report: ScanReport) -> list[dict[str, Any]]:
