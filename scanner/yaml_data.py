@@ -67,11 +67,18 @@ def _check_nesting(chunk: str) -> None:
 def load_documents_guarded(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
     """Each document of a YAML text as (node, value), refusing hostile ones with ``YamlRefused``."""
     _check_nesting(chunk)
+    # An alias starts with '*': text without one cannot expand, so only duplicate keys need a walk (the
+    # expanded-size walk is most of the cost of reading a large rendered chart).
+    may_alias = "*" in chunk
     loader = _InputLoader(chunk)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
+                continue
+            if not may_alias:
+                _check_duplicate_keys_everywhere(node)
+                yield node, loader.construct_document(node)
                 continue
             size = _expanded_size(node)
             if size > MAX_EXPANDED_NODES:
@@ -110,6 +117,17 @@ def _expanded_size(root: yaml.Node) -> int:
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
+
+
+def _check_duplicate_keys_everywhere(root: yaml.Node) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node)
+            stack.extend(value for _, value in node.value if not isinstance(value, yaml.ScalarNode))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(item for item in node.value if not isinstance(item, yaml.ScalarNode))
 
 
 def _check_duplicate_keys(node: yaml.Node) -> None:
