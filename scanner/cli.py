@@ -69,22 +69,24 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
                      help="Report format. json follows the documented schema (schema_version 1)."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                     help="Write the report to this file instead of standard output."),
+                     help="Write the report to this file instead of standard output (the default)."),
         click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
                      help="Exit 1 when a finding is at or above this severity (default: high, or the config's "
                           "fail_on). 'never' always exits 0 unless the scan is incomplete."),
         click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Config file (default: offshore-scan.yaml in the first scanned directory that has one)."),
+                     help="Config file (default: offshore-scan.yaml in the first scanned directory that has one; "
+                          "for aws, in the current directory)."),
         click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
                      help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP."),
         click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Waivers file: findings DWP has approved, with approval reference and expiry (default: "
                           "offshore-waivers.yaml beside the config file or in the first scanned directory)."),
         click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A previous JSON report: report only findings that are not in it."),
+                     help="A previous JSON report: report only findings that are not in it (default: none, "
+                          "report every finding)."),
         click.option("--allow-partial", is_flag=True,
                      help="Judge the exit code on what could be read, even if some input could not (gaps are still "
-                          "reported)."),
+                          "reported). Default: an incomplete scan exits 2."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -248,6 +250,55 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
     if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                metavar="RESULT.json...")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
+              show_default=True, help="markdown (the diagram as Mermaid) or html (one self-contained file, the "
+                                      "diagram drawn by Graphviz when `dot` is installed).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the pack to this file instead of standard output.")
+def evidence(results: tuple[Path, ...], output_format: str, output: Path | None) -> None:
+    """Make the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
+
+    Merges one or more results of `--format json` (Terraform, plans, Kubernetes, live accounts) and
+    pre-fills what infrastructure can answer: section 2 (DWP information and systems, with quantities),
+    2.1 (permanent, temporary and transient storage, with locations), 2.2 (every path of DWP information
+    outside the UK, with a network diagram grouped by country and region), 2.3 and 3.1 (offshore regions
+    and principals outside the UK), guardrails, waived findings with their approval references and
+    coverage gaps. The questions infrastructure cannot answer are left as marked blanks.
+    """
+    import json
+
+    from scanner.evidence.html import render_html
+    from scanner.evidence.markdown import render_markdown
+    from scanner.evidence.pack import build_pack
+
+    documents = []
+    for path in results:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            fail(f"{path}: cannot read a JSON result: {error}")
+        if not isinstance(document, dict) or document.get("schema_version") != 1 or "inventory" not in document:
+            fail(f"{path}: not a JSON result of offshore-scan (make one with --format json)")
+        documents.append(document)
+    try:
+        pack = build_pack(documents)
+        rendered = render_markdown(pack) if output_format == "markdown" else render_html(pack)
+    except (KeyError, TypeError, AttributeError) as error:
+        fail(f"a result is not in the documented JSON shape ({type(error).__name__}: {error})")
+    try:
+        if output is not None:
+            output.write_text(rendered, encoding="utf-8")
+        else:
+            click.echo(rendered, nl=False)
+    except OSError as error:
+        fail(f"{output or 'standard output'}: cannot write the evidence pack: {error.strerror or error}")
+    if not pack.complete:
+        click.echo("offshore-scan: note: the results had coverage gaps; the pack says so at the top", err=True)
 
 
 @main.command()

@@ -35,7 +35,21 @@ def _junit(colour: bool) -> Reporter:
     return JunitReporter()
 
 
-REPORTERS: dict[str, Callable[[bool], Reporter]] = {"text": _text, "json": _json, "sarif": _sarif, "junit": _junit}
+def _markdown(colour: bool) -> Reporter:
+    from scanner.reporters.evidence_report import EvidenceReporter
+
+    return EvidenceReporter("markdown")
+
+
+def _html(colour: bool) -> Reporter:
+    from scanner.reporters.evidence_report import EvidenceReporter
+
+    return EvidenceReporter("html")
+
+
+REPORTERS: dict[str, Callable[[bool], Reporter]] = {
+    "text": _text, "json": _json, "sarif": _sarif, "junit": _junit, "markdown": _markdown, "html": _html,
+}
 """``--format`` name -> a reporter, given whether the terminal takes colour."""
 
 FORMATS = tuple(REPORTERS)

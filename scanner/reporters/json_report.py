@@ -25,7 +25,11 @@ class JsonReporter:
     """``--format json``."""
 
     def render(self, report: ScanReport) -> str:
-        document = {
+        return dump(self.document(report))
+
+    def document(self, report: ScanReport) -> dict[str, Any]:
+        """The report as JSON-ready data (the evidence pack is built from this, as from a saved report)."""
+        document: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "offshore-scan", "version": report.tool_version},
             "findings": [finding_json(f) for f in report.findings],
@@ -54,7 +58,7 @@ class JsonReporter:
             for scope in report.inventory.scopes:
                 calls[scope.service] = calls.get(scope.service, 0) + scope.calls
             document["api_calls"] = dict(sorted(calls.items()))
-        return dump(document)
+        return document
 
 
 def scope_json(scope: ScopeCoverage) -> dict[str, Any]:
@@ -119,6 +123,7 @@ def resource_json(resource: Resource) -> dict[str, Any]:
         "provenance": list(resource.location.provenance),
         "dwp": resource.classification.dwp,
         "classification": resource.classification.reason,
+        "marking": resource.classification.marking,
         "holds_data": resource.holds_data,
         "source": {"path": resource.source.path, "line": resource.source.line},
     }

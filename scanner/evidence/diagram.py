@@ -1,0 +1,133 @@
+"""The network diagram section 2.2 asks for: DWP resources and where their data goes, grouped by the UK
+boundary, then country, then provider region, so a path across the boundary is visible at a glance.
+
+Two notations of one graph: Mermaid (Markdown renders it on GitHub and GitLab) and Graphviz DOT (drawn
+to SVG for the HTML pack when ``dot`` is installed). Paths across the boundary are drawn red.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from scanner.evidence.pack import Path22, Place
+
+MAX_PATHS = 150
+"""Paths drawn; a larger estate's diagram lists the rest in the table only (a diagram of thousands of
+edges helps no one), and says so."""
+
+
+@dataclass(frozen=True)
+class _Node:
+    id: str
+    label: str
+    place: Place
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[_Node, ...]
+    edges: tuple[tuple[str, str, str, bool], ...]
+    """(from, to, label, crosses the UK boundary)."""
+    left_out: int
+
+
+def build_graph(paths: tuple[Path22, ...]) -> Graph:
+    nodes: dict[tuple[str, Place], _Node] = {}
+
+    def node(label: str, place: Place) -> str:
+        key = (label, place)
+        if key not in nodes:
+            nodes[key] = _Node(f"n{len(nodes) + 1}", label, place)
+        return nodes[key].id
+
+    edges = []
+    for path in paths[:MAX_PATHS]:
+        crosses = path.place.uk is not True or path.source_place.uk is not True
+        edges.append((node(path.source, path.source_place), node(path.destination, path.place), path.mechanism,
+                      crosses))
+    return Graph(tuple(nodes.values()), tuple(edges), max(0, len(paths) - MAX_PATHS))
+
+
+def _groups(graph: Graph) -> dict[str, dict[str, dict[str, list[_Node]]]]:
+    grouped: dict[str, dict[str, dict[str, list[_Node]]]] = {}
+    for item in graph.nodes:
+        place = item.place
+        country = place.country or "country not established"
+        region = f"{place.cloud} {place.region or 'region not established'}"
+        grouped.setdefault(place.side, {}).setdefault(country, {}).setdefault(region, []).append(item)
+    order = {"UK": 0, "Outside the UK": 1, "Not established": 2}
+    return dict(sorted(grouped.items(), key=lambda kv: order[kv[0]]))
+
+
+def _text(value: str) -> str:
+    # Mermaid and DOT labels: quotes and angle brackets would end the label or open markup.
+    return value.replace('"', "'").replace("<", "(").replace(">", ")").replace("\n", " ")
+
+
+def mermaid(graph: Graph) -> str:
+    """Mermaid ``flowchart`` source."""
+    lines = ["flowchart LR"]
+    cluster = 0
+    for side, countries in _groups(graph).items():
+        cluster += 1
+        lines.append(f'  subgraph s{cluster}["{side}"]')
+        for country, regions in sorted(countries.items()):
+            cluster += 1
+            lines.append(f'    subgraph s{cluster}["{_text(country)}"]')
+            for region, members in sorted(regions.items()):
+                cluster += 1
+                lines.append(f'      subgraph s{cluster}["{_text(region)}"]')
+                lines.extend(f'        {m.id}["{_text(m.label)}"]' for m in members)
+                lines.append("      end")
+            lines.append("    end")
+        lines.append("  end")
+    for index, (start, end, label, crosses) in enumerate(graph.edges):
+        lines.append(f'  {start} -->|"{_text(label)}"| {end}')
+        if crosses:
+            lines.append(f"  linkStyle {index} stroke:#c00,stroke-width:2px")
+    return "\n".join(lines) + "\n"
+
+
+def dot(graph: Graph) -> str:
+    """Graphviz DOT source."""
+    lines = ["digraph network {", '  rankdir=LR; fontname="Helvetica"; node [shape=box, fontname="Helvetica", '
+             'fontsize=10]; edge [fontname="Helvetica", fontsize=9];']
+    cluster = 0
+    colours = {"UK": "#e8f4e8", "Outside the UK": "#fbe9e9", "Not established": "#f2f2f2"}
+    for side, countries in _groups(graph).items():
+        cluster += 1
+        lines.append(f'  subgraph cluster_{cluster} {{ label="{side}"; style=filled; fillcolor="{colours[side]}";')
+        for country, regions in sorted(countries.items()):
+            cluster += 1
+            lines.append(f'    subgraph cluster_{cluster} {{ label="{_text(country)}"; style=dashed;')
+            for region, members in sorted(regions.items()):
+                cluster += 1
+                lines.append(f'      subgraph cluster_{cluster} {{ label="{_text(region)}"; style=solid;')
+                lines.extend(f'        {m.id} [label="{_text(m.label)}"];' for m in members)
+                lines.append("      }")
+            lines.append("    }")
+        lines.append("  }")
+    for start, end, label, crosses in graph.edges:
+        colour = ', color="#cc0000", fontcolor="#cc0000", penwidth=2' if crosses else ""
+        lines.append(f'  {start} -> {end} [label="{_text(label)}"{colour}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(graph: Graph, use_graphviz: bool = True) -> str | None:
+    """The diagram as SVG drawn by Graphviz's ``dot``, or None when ``dot`` is not installed (or fails)."""
+    executable = shutil.which("dot") if use_graphviz else None
+    if executable is None or not graph.nodes:
+        return None
+    try:
+        done = subprocess.run([executable, "-Tsvg"], input=dot(graph), capture_output=True, text=True, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    drawn = done.stdout
+    start = drawn.find("<svg")
+    return drawn[start:] if start != -1 else None

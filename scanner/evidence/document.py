@@ -1,0 +1,126 @@
+"""The evidence pack as a sequence of blocks (headings, paragraphs, tables, the diagram, blanks), written
+once and laid out by ``markdown`` and ``html``, so both formats always say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.evidence.pack import UNANSWERED, EvidencePack
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    empty: str
+    """Said instead of the table when it has no rows."""
+
+
+@dataclass(frozen=True)
+class Diagram:
+    pass
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A question infrastructure cannot answer: a clearly marked space for the contractor."""
+
+    section: str
+    title: str
+    asks: str
+
+
+Block = Heading | Paragraph | Table | Diagram | Blank
+
+
+def blocks(pack: EvidencePack) -> list[Block]:
+    """The whole pack, in the questionnaire's order."""
+    out: list[Block] = [
+        Heading(1, "DWP Offshore Proposal Questionnaire: evidence from infrastructure"),
+        Paragraph(f"Prepared by {', '.join(pack.tools)} from {len(pack.inputs)} input(s). It pre-fills what "
+                  "configuration and cloud accounts can answer (sections 2, 2.1, 2.2, 2.3 and 3.1) and leaves the "
+                  "rest as marked blanks for the contractor."),
+    ]
+    if not pack.complete:
+        out.append(Paragraph("**Warning: the scans behind this pack were incomplete.** Some input could not be read "
+                             "(see Coverage below); an answer below may be missing what it did not see."))
+    out += [
+        Heading(2, "2. DWP Information, Systems or Services"),
+        Paragraph("DWP resources found, by type, cloud and classification marking."),
+        Table(("Type", "Cloud", "Marking", "Quantity"),
+              tuple((t, c, m or "not marked", str(n)) for t, c, m, n in pack.in_scope),
+              "No DWP resources were found in the inputs."),
+        Paragraph(f"Also found: {pack.settings} setting(s) and identities of DWP resources (policies, replication "
+                  "and diagnostic settings, roles), which hold no information themselves; their paths and access "
+                  "are in 2.2 and 3.1.") if pack.settings else Paragraph(""),
+        Heading(2, "2.1 Solution Details: how DWP information is stored"),
+    ]
+    for kind, description in pack.storage_kinds:
+        rows = tuple((s.resource, s.type, s.place.describe(), s.place.side, s.marking or "")
+                     for s in pack.stored if s.kind == kind)
+        out += [Heading(3, description),
+                Table(("Resource", "Type", "Location", "UK?", "Marking"), rows, "None found.")]
+    crossing = pack.crossing
+    out += [
+        Heading(2, "2.2 Network"),
+        Paragraph(f"{len(crossing)} path(s) carry DWP information to or from a location outside the UK or not "
+                  "established (replication, backup copies, diagnostic exports, peerings, third-party endpoints). "
+                  "Encryption in transit is given where the configuration shows it."),
+        Table(("Source", "Source location", "Destination", "Country", "Mechanism", "Declared by", "In transit"),
+              tuple((p.source, p.source_place.describe(), p.destination, p.place.country or "not established",
+                     f"{p.mechanism}: {p.description}", p.declared, p.encryption) for p in crossing),
+              "No path carries DWP information outside the UK."),
+        Heading(3, "Diagram"),
+        Paragraph("Every path of DWP information found, grouped by the UK boundary, country and provider region; "
+                  "paths across the boundary are drawn red."),
+        Diagram(),
+        Heading(2, "2.3 and 3.1 Offshore locations and access"),
+        Paragraph("Provider regions outside the UK that hold DWP resources or copies of their data (these are "
+                  "data-centre regions, not street addresses: see 3.1 below)."),
+        Table(("Country", "Cloud", "Region", "DWP resources or copies"),
+              tuple((c, cl, r, str(n)) for c, cl, r, n in pack.offshore), "None."),
+        Paragraph("Principals that can reach DWP resources and are outside the UK, or whose location is not "
+                  "established (an estate map in offshore-scan.yaml places them)."),
+        Table(("Resource", "Principal", "Owner", "Country", "How"),
+              tuple((a.resource, a.principal, a.owner or "", a.country or "not established", a.description)
+                    for a in pack.access), "None."),
+        Heading(2, "Guardrails"),
+        Table(("Kind", "Description", "UK only", "Declared at"),
+              tuple((str(g["kind"]), str(g["description"]), "yes" if g.get("uk_only") else "no",
+                     _where(g.get("source") or {})) for g in pack.guardrails),
+              "No region-deny guardrail (service control policy, Allowed locations policy) was found."),
+        Heading(2, "Approved arrangements (waived findings)"),
+        Table(("Rule", "Resource", "Approval", "Approver", "Expires", "Reason"),
+              tuple((f["rule_id"], f["resource"], f["waiver"]["approval"], f["waiver"]["approver"],
+                     f["waiver"]["expires"], f["waiver"]["reason"]) for f in pack.waived), "None."),
+        Heading(2, "Coverage"),
+        Paragraph("What could not be read or decided. An answer above covers only what was read."),
+        Table(("Where", "Kind", "Reason"),
+              tuple((_where(g), str(g.get("kind")), str(g["reason"])) for g in pack.coverage),
+              "Every input was read whole."),
+        Heading(2, "Questions infrastructure cannot answer"),
+        Paragraph("Where staff sit and who they are is not written in infrastructure. To be completed by the "
+                  "contractor:"),
+    ]
+    out += [Blank(section, title, asks) for section, title, asks in UNANSWERED]
+    out.append(Heading(2, "Inputs"))
+    out.append(Table(("Input",), tuple((i,) for i in pack.inputs), "None."))
+    return out
+
+
+def _where(source: object) -> str:
+    if not isinstance(source, dict):
+        return ""
+    path = str(source.get("path") or "")
+    return f"{path}:{source['line']}" if source.get("line") else path
