@@ -10,7 +10,6 @@ Terraform versions) stays ``Unknown``; nothing is guessed.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -197,7 +196,7 @@ class _PlanReader:
         modules, name = parsed
         config = self._config_resource(_call_path(modules), resource_type, name)
         expressions = _dict(config.get("expressions")) if config is not None else None
-        values = self._with_unknowns(address, modules, copy.deepcopy(values), expressions)
+        values = self._with_unknowns(address, modules, values, expressions)
         return ResourceRecord(
             address=address,
             type=resource_type,
@@ -431,7 +430,10 @@ class _PlanReader:
 
 
 class _Overlay:
-    """Puts ``Unknown`` wherever ``after_unknown`` marks a value Terraform learns only on apply."""
+    """Puts ``Unknown`` wherever ``after_unknown`` marks a value Terraform learns only on apply.
+
+    Copy on write: only the dicts and lists on the path to an unknown are copied, so the plan's own
+    values are never changed (and never deep-copied: a 10,000-resource plan spent a second doing that)."""
 
     def __init__(self, address: str, target: Callable[[list[Any]], tuple[str, str | None] | None]) -> None:
         self.address = address
