@@ -162,7 +162,8 @@ _GUARDRAIL_WORDS = {
 
 
 def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
-    """A cloud holding DWP resources with no control that keeps new resources in UK regions."""
+    """A cloud holding DWP resources with no control that keeps new resources in UK regions (or, where the
+    controls in view govern some accounts only, DWP resources in the accounts none governs)."""
     for kind in GuardrailKind:
         cloud = kind.cloud
         # Resources the cloud's accounts hold: a Kubernetes workload placed in an AWS region is not the account's.
@@ -170,8 +171,19 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
         if not dwp:
             continue
         guards = [g for g in inventory.guardrails if g.kind is kind]
-        if any(g.uk_only for g in guards):
+        holding = [g for g in guards if g.uk_only]
+        if any(g.accounts is None for g in holding):
             continue
+        # Guardrails attached below the root (an OU's SCP) govern only the accounts under them.
+        governed = {a for g in holding for a in g.accounts or ()}
+        ungoverned = [r for r in dwp if r.account not in governed]
+        if not ungoverned:
+            continue
+        where = cloud
+        if holding:
+            accounts = sorted({r.account or "(account not known)" for r in ungoverned})
+            where = f"{cloud} account(s) {', '.join(accounts)} that no such control governs"
+        dwp = ungoverned
         first = min(dwp, key=lambda r: (r.source.path, r.source.line or 0))
         open_everywhere = Location(cloud, None, None, None, (), "every region is open to new resources")
         # The finding is about the estate, not one resource: it gets a resource of its own.
@@ -189,7 +201,7 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
             Category.HOSTING,
             estate,
             open_everywhere,
-            f"{_GUARDRAIL_WORDS[kind]} ({found}): {len(dwp)} DWP resource(s) in {cloud}, and nothing stops new "
+            f"{_GUARDRAIL_WORDS[kind]} ({found}): {len(dwp)} DWP resource(s) in {where}, and nothing stops new "
             "ones being created outside the UK",
             evidence=tuple(g.description for g in guards),
         )

@@ -42,14 +42,20 @@ Exit codes:
 @click.option("--region", "regions", multiple=True, metavar="REGION",
               help="Scan only this region. Repeatable. Default: every enabled region.")
 @click.option("--all-regions", is_flag=True, help="Scan every enabled region (the default; excludes --region).")
-@click.option("--org", is_flag=True, help="Scan every account of the organisation (needs --role-name).")
-@click.option("--role-name", metavar="NAME", help="Role assumed in each member account (--org, --account).")
-@click.option("--account", "accounts", multiple=True, metavar="ID", help="Only this account. Repeatable.")
+@click.option("--org", is_flag=True,
+              help="Scan every active account of the organisation, from its management (or a delegated) account; "
+                   "needs --role-name. Default: only the caller's account (or the --account ones).")
+@click.option("--role-name", metavar="NAME",
+              help="Role assumed in each member account (--org, --account). Default: none; an account whose role "
+                   "cannot be assumed is a coverage gap.")
+@click.option("--account", "accounts", multiple=True, metavar="ID",
+              help="Only this account. Repeatable. Default: every account (--org), else the caller's.")
 @click.option("--exclude-account", "exclude_accounts", multiple=True, metavar="ID",
-              help="Never this account. Repeatable.")
+              help="Never this account (reported as left out). Repeatable. Default: none.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent API calls per account and region.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display on standard error.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress display on standard error. Default: progress when standard error is a terminal.")
 @common_options
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
         accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], max_workers: int, quiet: bool,

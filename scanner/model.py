@@ -159,6 +159,9 @@ class Resource:
     placement_judged: bool = True
     """False when the input cannot say where the resource runs and the coverage record says so (a
     Kubernetes workload scanned without ``--cluster-region``): no hosting or unknown finding then."""
+    account: str | None = None
+    """The AWS account (Azure subscription, GCP project) that holds the resource when the input says so (live
+    inputs always), so a guardrail that governs some accounts only is judged against the right ones."""
 
 
     @property
@@ -249,6 +252,9 @@ class Guardrail:
     """Where it is declared."""
     uk_only: bool
     """True when every allowed region is in the UK."""
+    accounts: tuple[str, ...] | None = None
+    """The accounts it governs, when the input shows the organisation's structure (a live ``--org`` scan: the
+    accounts under the targets it is attached to); None when it governs the whole estate as far as the input says."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ WAIVERS_FILE = "offshore-waivers.yaml"
 ANNOTATION = "offshore-scan.dwp.gov.uk/waive"
 _INLINE = re.compile(r"(?:#|//)\s*offshore-scan:waive\s+(?P<words>.+)$")
 _REQUIRED = ("approval", "approver", "reason", "expires")
+MAX_SCANNED_BYTES = 20 * 1024 * 1024
+"""Files larger than the default --max-file-size are not searched for inline waivers (the scan did not read them)."""
 
 
 class WaiverError(Exception):
@@ -109,6 +111,8 @@ def inline_waivers(paths: Iterable[str]) -> tuple[list[WaiverRule], list[Coverag
         if path.suffix not in (".tf", ".yaml", ".yml"):
             continue
         try:
+            if not path.is_file() or path.stat().st_size > MAX_SCANNED_BYTES:
+                continue  # a FIFO or device would block the read; the scan itself reported what it skipped
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # the scan itself reported an unreadable file

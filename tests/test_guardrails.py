@@ -240,3 +240,51 @@ resource "azurerm_subscription_policy_assignment" "a" {
     # Named through the data source it is recognised; the excluded sandbox means not all is guarded.
     assert (guard.regions, guard.uk_only) == (("uksouth",), False)
     assert "excluded scopes are not guarded" in guard.description
+
+
+# --- which accounts an SCP governs ------------------------------------------------------------------
+
+
+UK_DENY = scp({"StringNotEquals": {"aws:RequestedRegion": ["eu-west-2"]}}, NotAction=EXEMPT)
+
+
+def _organisation(target: object, accounts: dict[str, object], computed_id: bool = False) -> list[Guardrail]:
+    """An SCP attached to ``target``, the accounts with their parents, and OU ou-b under ou-a under the root;
+    ``computed_id`` adds an account whose id is computed at apply, as in HCL."""
+    computed = Unknown("computed at apply", ref="aws_organizations_account.new", attribute="id")
+    records = [
+        record("aws_organizations_policy", {"id": "p-uk", "type": "SERVICE_CONTROL_POLICY", "content": UK_DENY}),
+        record("aws_organizations_policy_attachment", {"policy_id": "p-uk", "target_id": target}),
+        record("aws_organizations_organizational_unit", {"id": "ou-a", "parent_id": "r-root"}, "ou.a"),
+        record("aws_organizations_organizational_unit", {"id": "ou-b", "parent_id": "ou-a"}, "ou.b"),
+        *(record("aws_organizations_account", {"id": account, "parent_id": parent}, f"account.a{account}")
+          for account, parent in accounts.items()),
+        *([record("aws_organizations_account", {"id": computed, "parent_id": "ou-a"}, "account.new")]
+          if computed_id else []),
+    ]
+    context = NormaliseContext(records, ScanOptions())
+    return [guard for r in records for guard in guardrails(context, r)]
+
+
+def test_an_scp_on_an_ou_governs_the_accounts_under_it_nested_ones_included() -> None:
+    accounts = {"111111111111": "ou-a", "222222222222": "ou-b", "333333333333": "r-root"}
+    [guard] = _organisation("ou-a", accounts)
+    assert (guard.uk_only, guard.accounts) == (True, ("111111111111", "222222222222"))
+    assert "it governs account(s) 111111111111, 222222222222" in guard.description
+
+
+def test_an_scp_on_the_root_or_an_organisation_not_in_view_governs_the_whole_estate() -> None:
+    [root] = _organisation("r-root", {"111111111111": "ou-a"})
+    assert root.accounts is None
+    # HCL: account ids are computed at apply, so which accounts an OU holds is not known (today's meaning).
+    [computed] = _organisation("ou-a", {"111111111111": "ou-a"}, computed_id=True)
+    assert computed.accounts is None
+    hcl = Unknown("computed", ref="aws_organizations_organizational_unit.a", attribute="id")
+    [referenced] = _organisation(hcl, {"111111111111": "ou-a"})
+    assert referenced.accounts is None
+
+
+def test_an_account_whose_parent_could_not_be_read_is_not_credited_to_the_ou() -> None:
+    unread = Unknown("the parent of 222222222222 in the organisation could not be read")
+    [guard] = _organisation("ou-a", {"111111111111": "ou-a", "222222222222": unread})
+    assert guard.accounts == ("111111111111",)

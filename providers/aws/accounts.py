@@ -23,37 +23,46 @@ class Accounts:
     """The sessions to scan with, and the organisation's account list when ``--org`` read it."""
 
     sessions: Mapping[str, boto3.Session]
+    """Account id -> a guarded session in it (the caller's own, or an assumed role)."""
     listed: tuple[Mapping[str, Any], ...] = ()
+    """ListAccounts' active accounts (``--org``); empty otherwise."""
+    excluded: tuple[str, ...] = ()
+    """Accounts of the organisation left out by ``--exclude-account`` or ``--account``: said, not judged."""
+    missing: tuple[str, ...] = ()
+    """Accounts ``--account`` names that the organisation does not list as active: never entered."""
 
 
-def organisation_accounts(base: boto3.Session, caller: str, recorder: Recorder) -> list[Mapping[str, Any]] | Failed:
+def organisation_accounts(management: Clients, caller: str) -> list[Mapping[str, Any]] | Failed:
     """Every active account of the organisation (read from the management or a delegated account)."""
-    clients = Clients({caller: base}, recorder)
-    found = clients.get(caller, HOME_REGION, "organizations", scope_region="global").pages("list_accounts",
-                                                                                        "Accounts")
+    found = management.get(caller, HOME_REGION, "organizations", scope_region="global").pages("list_accounts",
+                                                                                           "Accounts")
     if isinstance(found, Failed):
         return found
     return [a for a in found or [] if a.get("Status", "ACTIVE") == "ACTIVE"]
 
 
-def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder: Recorder) -> Accounts:
-    """A session per account to scan; accounts whose role cannot be assumed are recorded as denied."""
+def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder: Recorder,
+                 management: Clients | None = None) -> Accounts:
+    """A session per account to scan; accounts whose role cannot be assumed are recorded as denied.
+
+    ``management`` is the caller's own client pool for Organizations (made here when not given)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     listed: list[Mapping[str, Any]] = []
     if options.org:
-        found = organisation_accounts(base, caller, recorder)
+        found = organisation_accounts(management or Clients({caller: base}, recorder), caller)
         if isinstance(found, Failed):
-            return Accounts({})
+            return Accounts({})  # the denied ListAccounts is the coverage gap
         listed = list(found)
-        wanted = [str(a["Id"]) for a in listed]
+        every = [str(a["Id"]) for a in listed]
     elif options.accounts:
-        wanted = list(options.accounts)
+        every = list(options.accounts)
     else:
-        wanted = [caller]
-    if options.accounts:
-        wanted = [a for a in wanted if a in options.accounts]
-    wanted = [a for a in wanted if a not in options.exclude_accounts]
+        every = [caller]
+    wanted = [a for a in every if (not options.accounts or a in options.accounts) and a not in options.exclude_accounts]
+    excluded = tuple(a for a in every if a not in wanted)
+    # An account asked for by --account that the organisation does not list would otherwise vanish unsaid.
+    missing = tuple(a for a in options.accounts if a not in every and a not in options.exclude_accounts)
     sessions: dict[str, boto3.Session] = {}
     for account in wanted:
         if account == caller:
@@ -70,4 +79,4 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
         except (BotoCoreError, NotImplementedError) as error:
             recorder.problem(account, "global", "sts", status_of_code("error"),
                              f"AssumeRole {options.role_name}: {error}: the account was not scanned")
-    return Accounts(sessions, tuple(listed))
+    return Accounts(sessions, tuple(listed), excluded, missing)

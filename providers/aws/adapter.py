@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from providers.aws import discovery
-from providers.aws.accounts import sessions_for
+from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
 from providers.aws.collectors import Work, every_region, regional
@@ -76,11 +76,13 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     caller = caller_account(base)
     recorder = Recorder()
     tally = _Tally(recorder, progress)
-    found = sessions_for(base, caller, options, recorder)
+    # Organizations is read with the caller's credentials, even when --account leaves the caller unscanned.
+    management = Clients({caller: base}, recorder)
+    found = sessions_for(base, caller, options, recorder, management)
     clients = Clients(found.sessions, recorder)
     tally.tick(accounts=len(found.sessions))
     records: list[ResourceRecord] = []
-    notes: list[CoverageGap] = []
+    notes: list[CoverageGap] = list(_left_out(found))
     for account in found.sessions:
         account_records, account_notes = _scan_account(clients, account, options, scan, tally)
         records.extend(account_records)
@@ -89,11 +91,21 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     if options.org:
         from providers.aws.collectors.organizations import collect_guardrails
 
-        records.extend(collect_guardrails(clients, caller, [a for a in found.sessions]))
+        records.extend(collect_guardrails(management, caller, list(found.sessions), found.listed))
     records = _followed(clients, records, options)
     inventory = to_inventory(_deduplicated(records), scan, gaps=(*recorder.gaps(), *notes),
                              scanned=tuple(f"aws account {a}" for a in sorted(found.sessions)))
     return replace(inventory, scopes=recorder.coverage())
+
+
+def _left_out(found: Accounts) -> Iterator[CoverageGap]:
+    """Accounts the command line left out, said: an excluded account is a note, a missing one a gap."""
+    for account in found.excluded:
+        yield CoverageGap(f"{account}/global", None, f"account {account} of the organisation was left out by "
+                          "--exclude-account or --account: what it holds is not judged", kind="note")
+    for account in found.missing:
+        yield CoverageGap(f"{account}/global", None, f"account {account} (--account) is not an active account of the "
+                          "organisation: it was not scanned", kind="skipped")
 
 
 def _is_dwp_account(scan: ScanOptions, account: str) -> bool:

@@ -92,4 +92,16 @@ def assume(session: boto3.Session, account: str, role_name: str) -> boto3.Sessio
                              RoleSessionName="offshore-scan")["Credentials"]
     return guarded(boto3.Session(aws_access_key_id=answer["AccessKeyId"],
                                  aws_secret_access_key=answer["SecretAccessKey"],
-                                 aws_session_token=answer["SessionToken"], region_name=region))
+                                 aws_session_token=answer["SessionToken"], region_name=region,
+                                 botocore_session=_sharing_models(session)))
+
+
+def _sharing_models(session: boto3.Session) -> Any:
+    """A fresh botocore session (its own credentials and event hooks) that shares ``session``'s data loader: each
+    new session would otherwise parse every service model again (EC2's alone is megabytes of JSON), once per
+    member account of an organisation."""
+    import botocore.session
+
+    fresh = botocore.session.get_session()
+    fresh.register_component("data_loader", session._session.get_component("data_loader"))
+    return fresh

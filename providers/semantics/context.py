@@ -77,6 +77,7 @@ class NormaliseContext:
             source=record.source,
             holds_data=holds_data(record.type) and kind != "global-control-plane",
             deployed_to=CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0]),
+            account=record.placement.account,
         )
         self._resources[record.address] = resource
         return resource

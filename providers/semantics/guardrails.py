@@ -100,12 +100,48 @@ def unexempted_services(statement: Statement) -> list[str]:
     return [s for s in GLOBAL_SERVICES if not any(a == "*" or a.startswith(f"{s}:") for a in exempt)]
 
 
-def _attached(context: NormaliseContext, policy: ResourceRecord) -> bool:
+def _attachments(context: NormaliseContext, policy: ResourceRecord) -> list[ResourceRecord]:
+    found = []
     for attachment in context.of_type("aws_organizations_policy_attachment"):
         value = attachment.values.get("policy_id")
         if context.referenced(value) is policy or (isinstance(value, str) and value == policy.values.get("id")):
-            return True
-    return False
+            found.append(attachment)
+    return found
+
+
+def _organisation(context: NormaliseContext) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """The accounts in view and each account's or OU's parent, when the accounts' ids are plain (a live
+    organisation, a plan of existing accounts); None when the input does not show the organisation's structure."""
+    accounts = [r.values.get("id") for r in context.of_type("aws_organizations_account")]
+    if not accounts or not all(isinstance(a, str) and a.isdigit() for a in accounts):
+        return None  # no accounts, or ids computed at apply (HCL): which accounts an OU holds is not known
+    parents: dict[str, str] = {}
+    for kind in ("aws_organizations_account", "aws_organizations_organizational_unit"):
+        for record in context.of_type(kind):
+            child, parent = record.values.get("id"), record.values.get("parent_id")
+            # A parent that could not be read ends the account's path there: nothing above it is credited.
+            if isinstance(child, str) and isinstance(parent, str):
+                parents[child] = parent
+    return tuple(sorted({a for a in accounts if isinstance(a, str)})), parents
+
+
+def governed_accounts(context: NormaliseContext, attachments: Iterable[ResourceRecord]) -> tuple[str, ...] | None:
+    """The accounts under the attachments' targets; None for the whole estate (a root is a target, or the input
+    does not show which accounts are under which OU)."""
+    organisation = context.memo("aws organisation", _organisation)
+    targets = [a.values.get("target_id") for a in attachments]
+    if organisation is None or not all(isinstance(t, str) for t in targets) or any(t.startswith("r-") for t in targets):
+        return None
+    accounts, parents = organisation
+    governed = []
+    for account in accounts:
+        step, path = account, [account]
+        while step in parents and len(path) <= len(parents):  # bounded: a malformed loop cannot hang the scan
+            step = parents[step]
+            path.append(step)
+        if any(t in path for t in targets):
+            governed.append(account)
+    return tuple(governed)
 
 
 def _scp(context: NormaliseContext, record: ResourceRecord) -> Guardrail | None:
@@ -129,13 +165,19 @@ def _scp(context: NormaliseContext, record: ResourceRecord) -> Guardrail | None:
                  "too (which breaks them), though the region guard holds")
     else:
         text += " (global services exempt through NotAction)"
-    if not _attached(context, record):
+    attachments = _attachments(context, record)
+    accounts = governed_accounts(context, attachments)
+    if not attachments:
         # An SCP guards nothing until it is attached; a pass needs the attachment in view.
         uk_only = False
         text += ("; no aws_organizations_policy_attachment in the scanned configuration attaches it, so it is not "
                  "counted as a guardrail (scan the configuration that attaches it to the organisation root or the "
                  "DWP OUs)")
-    return Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, text, tuple(regions), record.source, uk_only)
+    elif accounts is not None:
+        # Attached below the root: it governs the accounts under its targets, and no others.
+        targets = ", ".join(sorted(str(a.values.get("target_id")) for a in attachments))
+        text += f"; attached to {targets}, it governs account(s) {', '.join(accounts) or 'none of those scanned'}"
+    return Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, text, tuple(regions), record.source, uk_only, accounts)
 
 
 # --- Azure Policy ------------------------------------------------------------------------------

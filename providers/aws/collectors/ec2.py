@@ -59,9 +59,11 @@ def _vpc_arn(scope: Scope, vpc_id: str) -> str:
     return f"arn:aws:ec2:{scope.region}:{scope.account}:vpc/{vpc_id}"
 
 
-def translate_network(scope: Scope, answers: NetworkResponses) -> list[ResourceRecord]:
+def translate_network(scope: Scope, answers: NetworkResponses,
+                      tags: Mapping[str, Mapping[str, str]] | None = None) -> list[ResourceRecord]:
     """Peerings as ``aws_vpc_peering_connection`` (we request) or ``..._accepter`` (we accept), and the same for
-    transit gateways; VPCs as ``aws_vpc``."""
+    transit gateways; VPCs as ``aws_vpc``. ``tags`` are the Tagging API's (the peering answers do not carry the
+    transit gateways' own tags)."""
     records = []
     for vpc in answers.vpcs if isinstance(answers.vpcs, list) else []:
         values = {"id": vpc["VpcId"], "cidr_block": vpc.get("CidrBlock"), "tags": tag_map(vpc.get("Tags"))}
@@ -84,17 +86,18 @@ def translate_network(scope: Scope, answers: NetworkResponses) -> list[ResourceR
                       "peer_region": requester.get("Region"), "tags": tags}
             records.append(live_record(scope, "", "aws_vpc_peering_connection_accepter", values,
                                        "ec2:DescribeVpcPeeringConnections", address=f"{arn}?accepter"))
-    records.extend(_transit(scope, answers))
+    records.extend(_transit(scope, answers, tags or {}))
     return records
 
 
-def _transit(scope: Scope, answers: NetworkResponses) -> list[ResourceRecord]:
+def _transit(scope: Scope, answers: NetworkResponses, tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
     records = []
     gateways: set[str] = set()
     for item in answers.tgw_peerings if isinstance(answers.tgw_peerings, list) else []:
-        if item.get("State", "available") not in _LIVE:
-            continue
-        requester, accepter = item.get("RequesterTgwInfo") or {}, item.get("AccepterTgwInfo") or {}
+        if item.get("State", "available") not in _LIVE or not (item.get("RequesterTgwInfo")
+                                                                and item.get("AccepterTgwInfo")):
+            continue  # not a peering attachment (moto also answers the gateway's VPC attachments here)
+        requester, accepter = item["RequesterTgwInfo"], item["AccepterTgwInfo"]
         attachment = item["TransitGatewayAttachmentId"]
         arn = f"arn:aws:ec2:{scope.region}:{scope.account}:transit-gateway-attachment/{attachment}"
         if _ours(requester, scope):
@@ -114,10 +117,13 @@ def _transit(scope: Scope, answers: NetworkResponses) -> list[ResourceRecord]:
             records.append(live_record(scope, "", "aws_ec2_transit_gateway_peering_attachment_accepter", values,
                                        "ec2:DescribeTransitGatewayPeeringAttachments", address=f"{arn}?accepter"))
     for gateway in sorted(gateways):
-        records.append(live_record(scope, f"arn:aws:ec2:{scope.region}:{scope.account}:transit-gateway/{gateway}",
-                                   "aws_ec2_transit_gateway", {"id": gateway},
+        arn = f"arn:aws:ec2:{scope.region}:{scope.account}:transit-gateway/{gateway}"
+        records.append(live_record(scope, arn, "aws_ec2_transit_gateway",
+                                   {"id": gateway, "tags": dict(tags.get(arn) or {})},
                                    "ec2:DescribeTransitGatewayPeeringAttachments"))
     for item in answers.tgw_attachments if isinstance(answers.tgw_attachments, list) else []:
+        if not item.get("VpcId"):
+            continue  # not a VPC attachment (moto also answers the gateway's peering attachments here)
         attachment = item["TransitGatewayAttachmentId"]
         values = {"id": attachment, "transit_gateway_id": item.get("TransitGatewayId"), "vpc_id": item.get("VpcId")}
         records.append(live_record(scope, f"arn:aws:ec2:{scope.region}:{scope.account}:transit-gateway-attachment/"
@@ -128,4 +134,4 @@ def _transit(scope: Scope, answers: NetworkResponses) -> list[ResourceRecord]:
 
 def collect(work: Work) -> list[ResourceRecord]:
     """EC2 networking for one (account, region)."""
-    return translate_network(work.scope, fetch_network(work))
+    return translate_network(work.scope, fetch_network(work), work.tags)

@@ -50,12 +50,19 @@ def translate_registry(scope: Scope, answers: RegistryResponses) -> list[Resourc
         rule: Any = [{"destination": [{"region": answers.registry.unknown("where the registry replicates")}]}]
     else:
         configuration = (answers.registry or {}).get("replicationConfiguration") or {}
-        rule = [blocks(r) for r in configuration.get("rules") or []]
+        rule = [_rule(r) for r in configuration.get("rules") or []]
     if rule:
         records.append(live_record(scope, "", "aws_ecr_replication_configuration",
                                    {"replication_configuration": [{"rule": rule}]}, "ecr:DescribeRegistry",
                                    address=address))
     return records
+
+
+def _rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """An API replication rule in the schema's shape: the API's ``destinations`` and ``repositoryFilters`` lists
+    are Terraform's repeated ``destination`` and ``repository_filter`` blocks."""
+    return {"destination": [blocks(d) for d in rule.get("destinations") or []],
+            "repository_filter": [blocks(f) for f in rule.get("repositoryFilters") or []]}
 
 
 def collect(work: Work) -> list[ResourceRecord]:

@@ -41,6 +41,15 @@ def bucket_region(location: Mapping[str, Any]) -> str:
     return "eu-west-1" if constraint == "EU" else str(constraint)
 
 
+def domain_names(name: str, region: Any) -> dict[str, str]:
+    """The bucket's endpoints as the provider computes them (what a CloudFront origin names); the regional one
+    only when the region is known."""
+    names = {"bucket_domain_name": f"{name}.s3.amazonaws.com"}
+    if isinstance(region, str):
+        names["bucket_regional_domain_name"] = f"{name}.s3.{region}.amazonaws.com"
+    return names
+
+
 def fetch_bucket(clients: Clients, account: str, name: str, settings: bool, tags_known: bool) -> BucketResponses:
     """The location of a bucket and, when ``settings``, its replication, policy, logging (and tags when unknown)."""
     home = clients.get(account, HOME_REGION, SERVICE, scope_region="global")
@@ -71,7 +80,7 @@ def translate_bucket(account: str, answers: BucketResponses, tags: Mapping[str, 
         how = (f"s3:GetBucketLocation {name} = {region} (account {account})",)
         scope = Scope(account, region)
     known_tags = dict(tags) if tags is not None else _tags(answers.tagging)
-    values: dict[str, Any] = {"bucket": name, "id": name, "tags": known_tags}
+    values: dict[str, Any] = {"bucket": name, "id": name, "tags": known_tags, **domain_names(name, region)}
     records = [live_record(scope, arn, "aws_s3_bucket", values, "s3:GetBucketLocation", region=region, how=how)]
     if not answers.settings_read:
         return records
