@@ -126,7 +126,9 @@ def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
         if resource is None or not resource.classification.dwp or grant.internal or grant.uk is True:
             continue
         who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
-        if grant.uk is False:
+        if grant.public:
+            outcome, message = Outcome.FAIL, f"{who}, anywhere, can reach {resource.label}: {grant.description}"
+        elif grant.uk is False:
             outcome, message = Outcome.FAIL, f"{who} in {grant.country} can reach {resource.label}: {grant.description}"
         elif not grant.readable:
             outcome = Outcome.UNKNOWN
@@ -170,7 +172,8 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
         dwp = [r for r in inventory.resources if r.deployed_to == cloud and r.classification.dwp]
         if not dwp:
             continue
-        guards = [g for g in inventory.guardrails if g.kind is kind]
+        guards = [g for g in inventory.guardrails if g.kind is kind and g.read]
+        unread = [g for g in inventory.guardrails if g.kind is kind and not g.read]
         holding = [g for g in guards if g.uk_only]
         if any(g.accounts is None for g in holding):
             continue
@@ -187,14 +190,28 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
         first = min(dwp, key=lambda r: (r.source.path, r.source.line or 0))
         open_everywhere = Location(cloud, None, None, None, (), "every region is open to new resources")
         # The finding is about the estate, not one resource: it gets a resource of its own.
+        # A live resource's source is "account/region": the estate-wide finding is the account's, not a region's.
+        live = first.account is not None and first.source.path.startswith(f"{first.account}/")
         estate = Resource(
             id=f"{cloud} estate",
             type="region guardrail",
             location=open_everywhere,
             classification=Classification(True, f"{len(dwp)} DWP resource(s) deployed to {cloud}"),
-            source=SourceRef(first.source.path, None, f"{cloud} estate"),
+            source=SourceRef(first.account if live and first.account else first.source.path, None,
+                             f"{cloud} estate"),
             holds_data=False,
         )
+        if unread:
+            yield Verdict(
+                Outcome.UNKNOWN,
+                Category.HOSTING,
+                estate,
+                open_everywhere,
+                f"whether a region guardrail keeps new resources in the UK is not known: "
+                f"{'; '.join(g.description for g in unread)} ({len(dwp)} DWP resource(s) in {where})",
+                evidence=tuple(g.description for g in (*guards, *unread)),
+            )
+            continue
         found = "; ".join(g.description for g in guards) or "none was found in the scanned configuration"
         yield Verdict(
             Outcome.FAIL,

@@ -96,11 +96,12 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:
     from providers.aws.adapter import scan_aws
     from providers.aws.session import CredentialsError, WriteRefused
+    from providers.interface import OptionError
 
     try:
         with _progress(show_progress) as report:
             return scan_aws(options, common, progress=report)
-    except CredentialsError as error:
+    except (CredentialsError, OptionError) as error:
         fail(str(error))
     except WriteRefused as error:
         fail(f"{error} (a bug: please report it)")

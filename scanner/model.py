@@ -219,10 +219,15 @@ class Grant:
     an AWS service): they are listed but never findings."""
     readable: bool = True
     """False when the policy that grants access could not be read: who can reach the resource is unknown."""
+    public: bool = False
+    """True when anyone can reach it (``Principal: "*"`` that no condition narrows): no country, but certainly
+    not the UK only."""
 
     @property
     def uk(self) -> bool | None:
-        """True/False when the principal's country is known, None when not."""
+        """True/False when the principal's country is known (False for anyone at all), None when not."""
+        if self.public:
+            return False
         return None if self.country is None else self.country == "GB"
 
 
@@ -255,6 +260,9 @@ class Guardrail:
     accounts: tuple[str, ...] | None = None
     """The accounts it governs, when the input shows the organisation's structure (a live ``--org`` scan: the
     accounts under the targets it is attached to); None when it governs the whole estate as far as the input says."""
+    read: bool = True
+    """False when the input could not show the controls at all (a live scan without ``--org`` reads no SCP): the
+    description says why, and whether a guardrail holds is unknown, never a fail."""
 
 
 @dataclass(frozen=True)

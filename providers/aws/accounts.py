@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from providers.aws.calls import Clients, Failed
+from providers.aws.calls import Clients, Failed, transport_errors
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.options import AwsOptions
 from providers.aws.session import HOME_REGION, assume
@@ -46,7 +46,7 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
     """A session per account to scan; accounts whose role cannot be assumed are recorded as denied.
 
     ``management`` is the caller's own client pool for Organizations (made here when not given)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ClientError
 
     listed: list[Mapping[str, Any]] = []
     if options.org:
@@ -76,7 +76,7 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
             code = str(error.response.get("Error", {}).get("Code", "error"))
             recorder.problem(account, "global", "sts", status_of_code(code),
                              f"AssumeRole {options.role_name}: {code}: the account was not scanned")
-        except (BotoCoreError, NotImplementedError) as error:
+        except (*transport_errors(), NotImplementedError) as error:
             recorder.problem(account, "global", "sts", status_of_code("error"),
                              f"AssumeRole {options.role_name}: {error}: the account was not scanned")
     return Accounts(sessions, tuple(listed), excluded, missing)

@@ -26,14 +26,19 @@ from providers.aws.follow import wanted_buckets, wanted_regional
 from providers.aws.options import AwsOptions
 from providers.aws.records import Scope, live_record
 from providers.aws.session import HOME_REGION, base_session, caller_account
-from providers.interface import ScanOptions
+from providers.interface import OptionError, ScanOptions
 from providers.semantics.normalise import to_inventory
 from providers.semantics.records import ResourceRecord
-from scanner.model import CoverageGap, Inventory, ScopeStatus
+from scanner.model import CoverageGap, Guardrail, GuardrailKind, Inventory, ScopeStatus, SourceRef
 
 if TYPE_CHECKING:
     import boto3
 
+_SCPS_NOT_READ = Guardrail(
+    GuardrailKind.AWS_SCP_REGION_DENY,
+    "service control policies were not read: Organizations is read only with --org (from the management or a "
+    "delegated administrator account)", (), SourceRef("aws", None, "aws organisation"), False, read=False)
+"""Without ``--org`` no Organizations call is made: whether an SCP keeps new resources in the UK is not known."""
 _FOLLOW_ROUNDS = 3
 """A flow's receiver may name another receiver (a subscription's Firehose writes to a bucket): a few rounds."""
 
@@ -71,9 +76,14 @@ class _Tally:
 
 def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | None = None,
              progress: ProgressCallback | None = None) -> Inventory:
-    """The inventory of the live accounts; raises ``CredentialsError`` when the credentials cannot be used."""
+    """The inventory of the live accounts; raises ``CredentialsError`` when the credentials cannot be used, and
+    ``OptionError`` for a ``--region`` the account does not have or an ``--account`` that needs ``--role-name``."""
     base = session if session is not None else base_session(options.profile)
     caller = caller_account(base)
+    others = [a for a in options.accounts if a != caller]
+    if others and not (options.org or options.role_name):
+        raise OptionError(f"--account {', '.join(others)} needs --role-name: other accounts than the caller's "
+                          f"({caller}) are read through an assumed role")
     recorder = Recorder()
     tally = _Tally(recorder, progress)
     # Organizations is read with the caller's credentials, even when --account leaves the caller unscanned.
@@ -83,6 +93,10 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     tally.tick(accounts=len(found.sessions))
     records: list[ResourceRecord] = []
     notes: list[CoverageGap] = list(_left_out(found))
+    if not found.sessions:
+        # Nothing judged is not "no offshoring": the scan is incomplete, whatever the reason.
+        notes.append(CoverageGap("aws", None, "no account was scanned (every account was left out, could not be "
+                                 "entered or could not be listed): nothing was judged", kind="skipped"))
     for account in found.sessions:
         account_records, account_notes = _scan_account(clients, account, options, scan, tally)
         records.extend(account_records)
@@ -95,7 +109,8 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     records = _followed(clients, records, options)
     inventory = to_inventory(_deduplicated(records), scan, gaps=(*recorder.gaps(), *notes),
                              scanned=tuple(f"aws account {a}" for a in sorted(found.sessions)))
-    return replace(inventory, scopes=recorder.coverage())
+    guards = inventory.guardrails if options.org else (*inventory.guardrails, _SCPS_NOT_READ)
+    return replace(inventory, scopes=recorder.coverage(), guardrails=guards)
 
 
 def _left_out(found: Accounts) -> Iterator[CoverageGap]:
@@ -113,15 +128,22 @@ def _is_dwp_account(scan: ScanOptions, account: str) -> bool:
 
 
 def _regions(clients: Clients, account: str, options: AwsOptions) -> list[str]:
-    if options.regions:
-        return list(options.regions)
+    """The regions to read: every enabled one, or the ``--region`` ones the account has enabled."""
     home = clients.sessions[account].region_name or HOME_REGION
     answer = discovery.enabled_regions(clients.get(account, home, "ec2", scope_region="global"))
     if isinstance(answer, Failed):
-        return [home]  # the failure is coverage; the home region is still worth reading
-    for region in answer.disabled:
+        # The failure is coverage; the regions asked for (or the home region) are still worth reading.
+        return list(options.regions) or [home]
+    if options.regions:
+        unknown = [r for r in options.regions if r not in (*answer.enabled, *answer.disabled)]
+        if unknown:
+            hint = "; regions are written in lower case" if any(r != r.lower() for r in unknown) else ""
+            raise OptionError(f"--region {', '.join(unknown)}: not a region of account {account} (ec2:DescribeRegions "
+                              f"lists {len(answer.enabled) + len(answer.disabled)}){hint}")
+    disabled = [r for r in answer.disabled if not options.regions or r in options.regions]
+    for region in disabled:
         clients.recorder.problem(account, region, "all", ScopeStatus.DISABLED, "region not enabled for the account")
-    return list(answer.enabled)
+    return [r for r in (options.regions or answer.enabled) if r in answer.enabled]
 
 
 def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: ScanOptions,
@@ -166,6 +188,7 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         for found in pool.map(read_region, regions):
             records.extend(found)
     records.extend(_tagged_only(account, tags, dwp, records))
+    records.extend(_listed_only(account, dwp, records))
     return records, _unread(account, dwp, records)
 
 
@@ -200,6 +223,24 @@ def _tagged_only(account: str, tags: Mapping[str, Mapping[str, str]], dwp: set[s
         values = {"id": parsed.name, "name": parsed.name.rsplit("/", 1)[-1], "tags": dict(resource_tags)}
         extra.append(live_record(Scope(account, parsed.region), arn, parsed.terraform_type, values,
                                  "tag:GetResources"))
+    return extra
+
+
+_LISTED_BY = {"sqs": "sqs:ListQueues", "sns": "sns:ListTopics"}
+
+
+def _listed_only(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
+    """Untagged data stores of a wholly DWP account that no collector reads (SQS queues, SNS topics): placed by
+    the region in their ARN, like the tagged ones ``_tagged_only`` places."""
+    seen = {r.address for r in records}
+    extra = []
+    for arn in sorted(dwp):
+        parsed = parse_arn(arn)
+        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
+            continue
+        values = {"id": parsed.name, "name": parsed.name.rsplit("/", 1)[-1], "tags": {}}
+        extra.append(live_record(Scope(account, parsed.region), arn, parsed.terraform_type, values,
+                                 _LISTED_BY.get(parsed.service, f"{parsed.service} listing")))
     return extra
 
 

@@ -45,6 +45,21 @@ Response = Mapping[str, Any] | Failed | None
 """A response, ``Failed``, or ``None`` for an absent configuration."""
 
 
+def transport_errors() -> tuple[type[Exception], ...]:
+    """botocore's errors other than an AWS error answer: no connection, a timeout, or a body that is not an AWS
+    API answer (``ResponseParserError`` is not a ``BotoCoreError``). Each one is a failed call, never a crash."""
+    from botocore.exceptions import BotoCoreError
+    from botocore.parsers import ResponseParserError
+
+    return (BotoCoreError, ResponseParserError)
+
+
+def _transport_detail(error: Exception) -> str:
+    if type(error).__name__ == "ResponseParserError":
+        return "the endpoint's answer is not an AWS API answer (ResponseParserError)"
+    return f"{type(error).__name__}: {error}"
+
+
 def _operation_name(client: Any, method: str) -> str:
     try:
         return str(client.meta.method_to_api_mapping[method])
@@ -70,7 +85,7 @@ class ScopedClient:
 
     def call(self, method: str, absent: Iterable[str] = (), **params: Any) -> Response:
         """One call; ``absent`` error codes mean "nothing configured" and give ``None``."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError
 
         try:
             return dict(getattr(self.client, method)(**params))
@@ -81,12 +96,12 @@ class ScopedClient:
         except NotImplementedError:
             # In-process moto: the endpoint does not implement the call.
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
-        except BotoCoreError as error:
-            return self._failed(method, ScopeStatus.FAILED, f"{type(error).__name__}: {error}")
+        except transport_errors() as error:
+            return self._failed(method, ScopeStatus.FAILED, _transport_detail(error))
 
     def pages(self, method: str, key: str, absent: Iterable[str] = (), **params: Any) -> list[Any] | Failed | None:
         """Every item under ``key`` of every page (paginated when botocore can, else one call)."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError
 
         if not self.client.can_paginate(method):
             answer = self.call(method, absent, **params)
@@ -101,8 +116,8 @@ class ScopedClient:
             raise
         except NotImplementedError:
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
-        except BotoCoreError as error:
-            return self._failed(method, ScopeStatus.FAILED, f"{type(error).__name__}: {error}")
+        except transport_errors() as error:
+            return self._failed(method, ScopeStatus.FAILED, _transport_detail(error))
         return items
 
     def _client_error(self, method: str, error: Any, absent: frozenset[str]) -> Failed | None:
@@ -110,6 +125,9 @@ class ScopedClient:
         code = str(info.get("Code") or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "error")
         if code in absent:
             return None
+        if code.isdigit():
+            # No AWS error code: an HTTP status with a body that is not an AWS answer (a proxy's HTML page).
+            return self._failed(method, status_of_code(code), f"HTTP {code} from the endpoint (not an AWS API answer)")
         message = str(info.get("Message") or "").split("\n", 1)[0][:200]
         return self._failed(method, status_of_code(code), f"{code}{': ' + message if message else ''}")
 

@@ -62,8 +62,17 @@ def merged(answers: Iterable[Mapping[str, dict[str, str]]]) -> dict[str, dict[st
     return result
 
 
-Lister = tuple[str, str, Callable[[Mapping[str, Any], str, str], str]]
-"""(client method, result key, item -> ARN given region and account)."""
+Lister = tuple[str, str, Callable[[Any, str, str], str | None]]
+"""(client method, result key, item -> ARN given region and account, or None for an item that is no data store)."""
+
+
+def _queue_arn(url: str, region: str, account: str) -> str:
+    return f"arn:aws:sqs:{region}:{account}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _vpc_arn(vpc: Mapping[str, Any], region: str, account: str) -> str | None:
+    # A default VPC comes with every region: it is no DWP data store, and its peerings are read anyway.
+    return None if vpc.get("IsDefault") else f"arn:aws:ec2:{region}:{account}:vpc/{vpc['VpcId']}"
 
 LISTINGS: dict[str, tuple[Lister, ...]] = {
     "rds": (("describe_db_instances", "DBInstances", lambda i, r, a: i["DBInstanceArn"]),
@@ -74,7 +83,9 @@ LISTINGS: dict[str, tuple[Lister, ...]] = {
     "dynamodb": (("list_tables", "TableNames", lambda i, r, a: f"arn:aws:dynamodb:{r}:{a}:table/{i}"),),
     "lambda": (("list_functions", "Functions", lambda i, r, a: i["FunctionArn"]),),
     "backup": (("list_backup_plans", "BackupPlansList", lambda i, r, a: i["BackupPlanArn"]),),
-    "ec2": (("describe_vpcs", "Vpcs", lambda i, r, a: f"arn:aws:ec2:{r}:{a}:vpc/{i['VpcId']}"),),
+    "sqs": (("list_queues", "QueueUrls", _queue_arn),),
+    "sns": (("list_topics", "Topics", lambda i, r, a: i["TopicArn"]),),
+    "ec2": (("describe_vpcs", "Vpcs", _vpc_arn),),
 }
 """Per service, how an account wholly DWP lists its resources in one region."""
 
@@ -87,7 +98,7 @@ def listed_in_region(clients: Clients, account: str, region: str) -> list[str]:
         for method, key, arn_of in listers:
             items = client.pages(method, key)
             if isinstance(items, list):
-                arns.extend(arn_of(item, region, account) for item in items)
+                arns.extend(arn for item in items if (arn := arn_of(item, region, account)) is not None)
     return arns
 
 

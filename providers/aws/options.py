@@ -38,6 +38,4 @@ class AwsOptions:
         bad = [a for a in (*accounts, *exclude_accounts) if not (a.isdigit() and len(a) == 12)]
         if bad:
             raise OptionError(f"not a 12-digit AWS account id: {', '.join(bad)}")
-        if accounts and not (org or role_name):
-            raise OptionError("--account needs --org or --role-name: other accounts are read through an assumed role")
         return cls(profile, tuple(regions), org, role_name, tuple(accounts), tuple(exclude_accounts), max_workers)

@@ -68,16 +68,33 @@ def base_session(profile: str | None) -> boto3.Session:
 
 def caller_account(session: boto3.Session) -> str:
     """The account the credentials belong to; ``CredentialsError`` (one line) when they cannot be used."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+    from botocore.parsers import ResponseParserError
 
     region = session.region_name or HOME_REGION
     try:
         identity = session.client("sts", region_name=region, config=client_config()).get_caller_identity()
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "error")
+        if str(code).isdigit():
+            raise CredentialsError(f"HTTP {code} from the STS endpoint (not an AWS API answer): check AWS_ENDPOINT_URL "
+                                   "or the proxy, and try again") from None
         raise CredentialsError(f"AWS refused the credentials ({code}): refresh them (aws sso login, or new keys) "
                                "and try again") from None
-    except BotoCoreError as error:
+    except (ConnectionError, HTTPClientError) as error:
+        # Not a credentials problem: nothing answered (a closed port, DNS, a proxy).
+        raise CredentialsError(f"cannot connect to the AWS endpoint: {error}") from None
+    except ResponseParserError:
+        raise CredentialsError("the STS endpoint's answer is not an AWS API answer: check AWS_ENDPOINT_URL or the "
+                               "proxy, and try again") from None
+    except (NoCredentialsError, PartialCredentialsError, BotoCoreError) as error:
         raise CredentialsError(f"no usable AWS credentials: {error}") from None
     return str(identity["Account"])
 

@@ -86,6 +86,8 @@ _RESTRICTING = (
     ("aws:PrincipalOrgPaths", "org"),
     ("aws:SourceVpce", "network"),
     ("aws:SourceVpc", "network"),
+    ("aws:SourceIp", "network"),
+    ("aws:VpcSourceIp", "network"),
 )
 
 
@@ -114,6 +116,7 @@ class Who:
             owner=self.party.owner if self.party else None,
             internal=self.internal,
             readable=self.readable,
+            public=self.party is PUBLIC and not self.internal,
         )
 
 

@@ -244,6 +244,8 @@ def _account(context: NormaliseContext, value: Any) -> str:
     if isinstance(value, Unknown):
         return f" with an account not known statically ({value.reason})"
     party = context.estate.account(str(value))
+    if party is None and str(value) in context.own_accounts:
+        return f" with account {value} (the estate's own: {context.own_accounts[str(value)]})"
     if party is None:
         return f" with account {value} (not in the estate map)"
     return f" with account {value} ({party.owner}, {party.country or 'country unknown'})"

@@ -44,7 +44,8 @@ class JsonReporter:
                 key=lambda g: (g["path"], g["line"] or 0, g["reason"]),
             ),
             "guardrails": sorted(
-                ({"kind": g.kind.value, "description": g.description, "regions": list(g.regions), "uk_only": g.uk_only,
+                ({"kind": g.kind.value, "description": g.description, "regions": list(g.regions),
+                  "uk_only": g.uk_only if g.read else None,
                   "source": {"path": g.source.path, "line": g.source.line}} for g in report.inventory.guardrails),
                 key=lambda g: (g["kind"], g["source"]["path"], g["source"]["line"] or 0),
             ),

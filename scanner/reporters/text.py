@@ -127,7 +127,7 @@ class TextReporter:
         lines = [self._style("Region guardrails", bold=True)]
         for guard in sorted(guardrails, key=lambda g: (g.kind, g.source.path, g.source.line or 0)):
             where = f"{guard.source.path}:{guard.source.line}" if guard.source.line else guard.source.path
-            scope = "UK only" if guard.uk_only else "allows regions outside the UK"
+            scope = "not read" if not guard.read else "UK only" if guard.uk_only else "allows regions outside the UK"
             lines.append(f"  {guard.kind}: {guard.description} [{scope}] ({where})")
         lines.append("")
         return lines

@@ -1,8 +1,8 @@
 """KMS: multi-Region keys and their replicas, key policies and grants.
 
 A primary multi-Region key's answer names its replicas; each becomes an ``aws_kms_replica_key`` where
-it is, naming its primary, as in Terraform. Keys AWS manages for a service are read but their policy
-and grants (AWS's own) are not asked.
+it is, naming its primary, as in Terraform. A key is the primary when ``PrimaryKey.Arn`` is its own ARN.
+Keys AWS manages for a service are read but their policy and grants (AWS's own) are not asked.
 """
 
 from __future__ import annotations
@@ -56,12 +56,14 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
     if answers.policy is not None:
         values["policy"] = policy
     records = []
-    if multi.get("MultiRegionKeyType") == "REPLICA":
+    if _is_replica(arn, metadata, multi):
         values["primary_key_arn"] = (multi.get("PrimaryKey") or {}).get("Arn")
         records.append(live_record(scope, arn, "aws_kms_replica_key", values, "kms:DescribeKey"))
     else:
         records.append(live_record(scope, arn, "aws_kms_key", values, "kms:DescribeKey"))
         for replica in multi.get("ReplicaKeys") or []:
+            if replica["Arn"] == metadata.get("Arn", arn):
+                continue
             parsed = parse_arn(replica["Arn"])
             where = Scope(scope.account, replica.get("Region") or (parsed.region if parsed else scope.region))
             records.append(live_record(where, replica["Arn"], "aws_kms_replica_key",
@@ -75,6 +77,15 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
             records.append(live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants",
                                        address=f"{arn}?grant={grant.get('GrantId')}"))
     return records
+
+
+def _is_replica(arn: str, metadata: Mapping[str, Any], multi: Mapping[str, Any]) -> bool:
+    """A replica is a key whose primary is another key: ``PrimaryKey.Arn`` decides, not ``MultiRegionKeyType``
+    (moto labels a primary ``REPLICA``); the label only when no primary is named."""
+    primary = (multi.get("PrimaryKey") or {}).get("Arn")
+    if primary:
+        return bool(primary != metadata.get("Arn", arn))
+    return bool(multi.get("MultiRegionKeyType") == "REPLICA")
 
 
 def collect(work: Work) -> list[ResourceRecord]:
