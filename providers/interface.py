@@ -46,6 +46,9 @@ class ScanOptions:
     """Who is behind accounts, tenants, principals and networks (the config's ``estate``)."""
     endpoints: tuple[tuple[str, str], ...] = ()
     """Extra telemetry host -> country mappings (the config's ``endpoints``)."""
+    members: tuple[tuple[str, str], ...] = ()
+    """Accounts known to be the estate's own however the input is split (an organisation's members in a live
+    ``--org`` scan), each with how it is known; other accounts are the estate's own only when the input shows it."""
     max_file_bytes: int = 20 * 1024 * 1024
     """A file larger than this is not read (``--max-file-size``): it is a gap naming it, and the rest is scanned."""
 

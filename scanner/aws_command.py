@@ -21,6 +21,8 @@ Examples:
   offshore-scan aws                              every enabled region of the caller's account
   offshore-scan aws --profile audit --region eu-west-2 --region us-east-1
   offshore-scan aws --org --role-name OffshoreScanReadOnly --format json -o estate.json
+  offshore-scan aws --org --role-name OffshoreScanReadOnly --shard 2/8 --format json -o shard-2.json
+  offshore-scan merge shard-*.json --format sarif -o estate.sarif   (one answer from every shard)
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 offshore-scan aws --all-regions   (a local moto server)
 
 \b
@@ -52,13 +54,22 @@ Exit codes:
               help="Only this account. Repeatable. Default: every account (--org), else the caller's.")
 @click.option("--exclude-account", "exclude_accounts", multiple=True, metavar="ID",
               help="Never this account (reported as left out). Repeatable. Default: none.")
+@click.option("--account-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="Scan the accounts this file lists (one 12-digit id a line, # comments), through --role-name; "
+                   "the result records the list, so shards of it merge and are checked. Default: none.")
+@click.option("--shard", metavar="K/N",
+              help="Scan only the accounts whose position in the sorted account list (--org or --account-file), "
+                   "modulo N, is K (0 to N-1). auto/N reads K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), "
+                   "AWS_BATCH_JOB_ARRAY_INDEX, CI_NODE_INDEX (GitLab parallel, from 1) or OFFSHORE_SCAN_SHARD_INDEX. "
+                   "Join the shards' JSON results with `offshore-scan merge`. Default: every account.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent API calls per account and region.")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress display on standard error. Default: progress when standard error is a terminal.")
 @common_options
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
-        accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], max_workers: int, quiet: bool,
+        accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_file: Path | None, shard: str | None,
+        max_workers: int, quiet: bool,
         output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
         scope: str | None, waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live AWS accounts (and an Organization's member accounts) for DWP resources outside the UK.
@@ -70,7 +81,7 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     """
     from dataclasses import replace
 
-    from providers.aws.options import AwsOptions
+    from providers.aws.options import AwsOptions, read_account_file
     from providers.interface import OptionError, ScanOptions
     from scanner.config import ConfigError, find_config, load_config
 
@@ -79,8 +90,9 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     except ConfigError as error:
         fail(str(error))
     try:
+        listed = None if account_file is None else read_account_file(_read(account_file), str(account_file))
         options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,
-                                               exclude_accounts, max_workers)
+                                               exclude_accounts, max_workers, shard, listed)
     except OptionError as error:
         fail(str(error))
     rules = config.rules
@@ -91,6 +103,13 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     inventory = _scan(options, common, show_progress=not quiet and sys.stderr.isatty())
     report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
                     waivers=waivers_path or default_waivers(config.path, [Path.cwd()]), baseline=baseline_path)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{path}: cannot read the account file: {error}")
 
 
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:

@@ -354,8 +354,10 @@ def fail(message: str) -> NoReturn:
 def _register_commands() -> None:
     # Imported here, after the shared helpers exist: the aws command builds on them (and loads boto3 only when run).
     from scanner.aws_command import aws
+    from scanner.merge_command import merge
 
     main.add_command(aws)
+    main.add_command(merge)
 
 
 if __name__ == "__main__":

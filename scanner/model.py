@@ -319,6 +319,36 @@ class ScopeCoverage:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """One share of an audit split across processes (``--shard K/N``)."""
+
+    index: int
+    """K, from 0 to ``count - 1``."""
+    count: int
+    """N, the number of shards the audit is split into."""
+    accounts: tuple[str, ...]
+    """The audit's accounts this shard was given (sorted): those whose position in the organisation's sorted
+    account list, modulo ``count``, is ``index``."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The accounts a live audit covers as a whole, so a merge can tell whether its parts add up to it."""
+
+    organisation: str | None
+    """The AWS Organization's id (``o-...``) for ``--org``; None for an account list (``--account-file``)."""
+    accounts: tuple[str, ...]
+    """Every account the whole audit covers (sorted), after ``--account`` and ``--exclude-account``."""
+    shard: Shard | None = None
+    """This result's share when the audit is sharded; None for a whole audit (or a merged one)."""
+
+    @property
+    def label(self) -> str:
+        """``organisation o-abc`` or ``account list``, for messages."""
+        return f"organisation {self.organisation}" if self.organisation else "account list"
+
+
+@dataclass(frozen=True)
 class Inventory:
     """Everything one scan learnt, whatever the input; inventories from several inputs merge."""
 
@@ -336,6 +366,9 @@ class Inventory:
     """Region-deny controls found (SCPs, Azure Policy assignments)."""
     scopes: tuple[ScopeCoverage, ...] = ()
     """Live scans: every (account, region, service) and what became of it; empty for static inputs."""
+    audit: Audit | None = None
+    """Live scans of an organisation or an account list: the accounts the audit covers and this result's share;
+    None for static inputs and single-account scans."""
 
     @property
     def clouds(self) -> tuple[str, ...]:
@@ -352,6 +385,7 @@ class Inventory:
             scanned=self.scanned + other.scanned,
             guardrails=self.guardrails + other.guardrails,
             scopes=self.scopes + other.scopes,
+            audit=self.audit or other.audit,
         )
 
     def resource(self, resource_id: str) -> Resource | None:

@@ -19,7 +19,9 @@ REDACTED = "(sensitive)"
 _SECRET_NAME = (r"[\w.\-\[\]\"']*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
                 r"credential|connection[_-]?string|conn[_-]?str|sas[_-]?key|license[_-]?key|auth)[\w.\-\[\]\"']*")
 # `NAME = VALUE` and `NAME: VALUE` where the name says secret: the value (quoted, or up to a space) goes.
-_ASSIGNMENT = re.compile(rf"(?i)(\b{_SECRET_NAME}\s*[=:]\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,)]+)")
+# A value already redacted stays as it is: redaction runs again on a saved result that is merged (idempotent).
+_ASSIGNMENT = re.compile(rf"(?i)(\b{_SECRET_NAME}\s*[=:]\s*)(?!\(sensitive\))"
+                         rf"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,)]+)")
 # Values that are keys whatever they are called.
 _KEY_SHAPES = re.compile(
     r"\bAKIA[0-9A-Z]{16}\b"                                # AWS access key id

@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -97,6 +98,8 @@ def server() -> Iterator[str]:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
+    # In-process servers share moto's backends: start from an empty cloud whatever ran before.
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     try:
         yield f"http://{host}:{port}"
     finally:

@@ -13,6 +13,7 @@ from providers.aws.calls import Clients, Failed, transport_errors
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.options import AwsOptions
 from providers.aws.session import HOME_REGION, assume
+from scanner.model import Audit, Shard
 
 if TYPE_CHECKING:
     import boto3
@@ -30,6 +31,11 @@ class Accounts:
     """Accounts of the organisation left out by ``--exclude-account`` or ``--account``: said, not judged."""
     missing: tuple[str, ...] = ()
     """Accounts ``--account`` names that the organisation does not list as active: never entered."""
+    audit: Audit | None = None
+    """The accounts the whole audit covers and this run's shard of them (``--org``, ``--account-file``,
+    ``--shard``); None for a scan of the caller's account or of ``--account``s."""
+    other_shards: tuple[str, ...] = ()
+    """Accounts of the audit that ``--shard`` gives to other runs: neither scanned nor said here."""
 
 
 def organisation_accounts(management: Clients, caller: str) -> list[Mapping[str, Any]] | Failed:
@@ -63,8 +69,10 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
     excluded = tuple(a for a in every if a not in wanted)
     # An account asked for by --account that the organisation does not list would otherwise vanish unsaid.
     missing = tuple(a for a in options.accounts if a not in every and a not in options.exclude_accounts)
+    audit = _audit(listed, every, wanted, options)
+    share = wanted if audit is None or audit.shard is None else list(audit.shard.accounts)
     sessions: dict[str, boto3.Session] = {}
-    for account in wanted:
+    for account in share:
         if account == caller:
             sessions[account] = base
             continue
@@ -79,4 +87,27 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
         except (*transport_errors(), NotImplementedError) as error:
             recorder.problem(account, "global", "sts", status_of_code("error"),
                              f"AssumeRole {options.role_name}: {error}: the account was not scanned")
-    return Accounts(sessions, tuple(listed), excluded, missing)
+    others = tuple(a for a in wanted if a not in share)
+    return Accounts(sessions, tuple(listed), excluded, missing, audit, others)
+
+
+def _audit(listed: list[Mapping[str, Any]], every: list[str], wanted: list[str], options: AwsOptions) -> Audit | None:
+    """The whole audit, and this run's shard: positions in the sorted list of every account (before
+    ``--account`` and ``--exclude-account``), so a shard keeps its accounts when another one is left out."""
+    if not (options.org or options.account_list or options.shard):
+        return None
+    shard = None
+    if options.shard is not None:
+        index, count = options.shard
+        chosen = {a for position, a in enumerate(sorted(set(every))) if position % count == index}
+        shard = Shard(index, count, tuple(sorted(a for a in wanted if a in chosen)))
+    return Audit(organisation_id(listed) if options.org else None, tuple(sorted(wanted)), shard)
+
+
+def organisation_id(listed: list[Mapping[str, Any]]) -> str | None:
+    """The organisation's id from its accounts' ARNs (``arn:aws:organizations::M:account/o-abc/A``): no extra call."""
+    for account in listed:
+        parts = str(account.get("Arn") or "").split("/")
+        if len(parts) == 3 and parts[1].startswith("o-"):
+            return parts[1]
+    return None

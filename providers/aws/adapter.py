@@ -93,7 +93,12 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     tally.tick(accounts=len(found.sessions))
     records: list[ResourceRecord] = []
     notes: list[CoverageGap] = list(_left_out(found))
-    if not found.sessions:
+    shard = found.audit.shard if found.audit is not None else None
+    if shard is not None and not shard.accounts:
+        notes.append(CoverageGap("aws", None, f"shard {shard.index}/{shard.count} was given none of the "
+                                 f"{len(found.audit.accounts) if found.audit else 0} accounts of the audit: more "
+                                 "shards than accounts", kind="note"))
+    elif not found.sessions:
         # Nothing judged is not "no offshoring": the scan is incomplete, whatever the reason.
         notes.append(CoverageGap("aws", None, "no account was scanned (every account was left out, could not be "
                                  "entered or could not be listed): nothing was judged", kind="skipped"))
@@ -101,16 +106,25 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
         account_records, account_notes = _scan_account(clients, account, options, scan, tally)
         records.extend(account_records)
         notes.extend(account_notes)
+        # Memory stays flat as accounts grow: an account's clients are made again only if a flow leads back.
+        clients.release(account)
         tally.tick(accounts_done=1)
     if options.org:
         from providers.aws.collectors.organizations import collect_guardrails
 
-        records.extend(collect_guardrails(management, caller, list(found.sessions), found.listed))
+        # Every account of the audit, not only this shard's: every shard then reads the same organisation,
+        # and the guardrails of the merged result are those of one unsharded run.
+        every = found.audit.accounts if found.audit is not None else list(found.sessions)
+        records.extend(collect_guardrails(management, caller, every, found.listed))
     records = _followed(clients, records, options)
+    if found.audit is not None:
+        # The audit's other accounts are the estate's own, whichever shard reads them.
+        why = f"a member of {found.audit.label}"
+        scan = replace(scan, members=tuple((a, why) for a in found.audit.accounts))
     inventory = to_inventory(_deduplicated(records), scan, gaps=(*recorder.gaps(), *notes),
                              scanned=tuple(f"aws account {a}" for a in sorted(found.sessions)))
     guards = inventory.guardrails if options.org else (*inventory.guardrails, _SCPS_NOT_READ)
-    return replace(inventory, scopes=recorder.coverage(), guardrails=guards)
+    return replace(inventory, scopes=recorder.coverage(), guardrails=guards, audit=found.audit)
 
 
 def _left_out(found: Accounts) -> Iterator[CoverageGap]:

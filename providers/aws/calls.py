@@ -141,6 +141,12 @@ class Clients:
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, str], ScopedClient] = {}
 
+    def release(self, account: str) -> None:
+        """Forget the account's clients (each holds a connection pool); its session stays for follow-up calls."""
+        with self._lock:
+            for key in [k for k in self._clients if k[0] == account]:
+                del self._clients[key]
+
     def get(self, account: str, region: str, service: str, scope_region: str | None = None) -> ScopedClient:
         """The client of ``service`` in ``region``; ``scope_region`` is where its calls are counted (``global``)."""
         counted = scope_region or region

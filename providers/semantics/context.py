@@ -45,7 +45,7 @@ class NormaliseContext:
         self._by_type: dict[str, list[ResourceRecord]] = {}
         for record in records:
             self._by_type.setdefault(record.type, []).append(record)
-        self.own_accounts, self.own_inputs = _own_accounts(records)
+        self.own_accounts, self.own_inputs = _own_accounts(records, options.members)
         self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
@@ -353,14 +353,15 @@ def _names_parent(stem: str, parent_type: str, child_type: str) -> bool:
 _ARN_ACCOUNT = re.compile(r"^arn:aws[\w-]*:[^:]*:[^:]*:(\d{12}):")
 
 
-def _own_accounts(records: Sequence[ResourceRecord]) -> tuple[dict[str, str], dict[str, str]]:
+def _own_accounts(records: Sequence[ResourceRecord],
+                  members: Sequence[tuple[str, str]] = ()) -> tuple[dict[str, str], dict[str, str]]:
     """The estate's own accounts (id -> how we know) and the unknown inputs that name them (reason -> how).
 
     From the providers (allowed_account_ids, the account of an assumed role, subscription and tenant ids),
     the account each record is read in, and the account field of every managed resource's own ARN (a data
     source may look up another account's).
     """
-    known: dict[str, str] = {}
+    known: dict[str, str] = dict(members)  # first: the same reason whichever records a run holds
     inputs: dict[str, str] = {}
     seen: set[int] = set()
     for record in records:

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from scanner.model import Finding, Flow, Grant, Location, Resource, ScopeCoverage
+from scanner.model import Audit, Finding, Flow, Grant, Guardrail, Location, Resource, ScopeCoverage
 from scanner.reporters.interface import ScanReport
 
 SCHEMA_VERSION = 1
@@ -44,10 +44,8 @@ class JsonReporter:
                 key=lambda g: (g["path"], g["line"] or 0, g["reason"]),
             ),
             "guardrails": sorted(
-                ({"kind": g.kind.value, "description": g.description, "regions": list(g.regions),
-                  "uk_only": g.uk_only if g.read else None,
-                  "source": {"path": g.source.path, "line": g.source.line}} for g in report.inventory.guardrails),
-                key=lambda g: (g["kind"], g["source"]["path"], g["source"]["line"] or 0),
+                (guardrail_json(g) for g in report.inventory.guardrails),
+                key=lambda g: (g["kind"], g["source"]["path"], g["source"]["line"] or 0, g["description"]),
             ),
             "scanned": sorted(report.inventory.scanned),
         }
@@ -59,7 +57,25 @@ class JsonReporter:
             for scope in report.inventory.scopes:
                 calls[scope.service] = calls.get(scope.service, 0) + scope.calls
             document["api_calls"] = dict(sorted(calls.items()))
+        if report.inventory.audit is not None:
+            document["audit"] = audit_json(report.inventory.audit)
         return document
+
+
+def audit_json(audit: Audit) -> dict[str, Any]:
+    """The accounts a live audit covers, and this result's shard of them."""
+    shard = audit.shard
+    return {"organisation": audit.organisation, "accounts": list(audit.accounts),
+            "shard": None if shard is None else {"index": shard.index, "count": shard.count,
+                                                 "accounts": list(shard.accounts)}}
+
+
+def guardrail_json(guard: Guardrail) -> dict[str, Any]:
+    """One region guardrail; ``uk_only`` is null when the controls could not be read."""
+    return {"kind": guard.kind.value, "description": guard.description, "regions": list(guard.regions),
+            "uk_only": guard.uk_only if guard.read else None, "read": guard.read,
+            "accounts": None if guard.accounts is None else list(guard.accounts),
+            "source": {"path": guard.source.path, "line": guard.source.line, "address": guard.source.address}}
 
 
 def scope_json(scope: ScopeCoverage) -> dict[str, Any]:
@@ -126,7 +142,11 @@ def resource_json(resource: Resource) -> dict[str, Any]:
         "classification": resource.classification.reason,
         "marking": resource.classification.marking,
         "holds_data": resource.holds_data,
-        "source": {"path": resource.source.path, "line": resource.source.line},
+        "certain": resource.classification.certain,
+        "deployed_to": resource.deployed_to,
+        "account": resource.account,
+        "placement_judged": resource.placement_judged,
+        "source": {"path": resource.source.path, "line": resource.source.line, "address": resource.source.address},
     }
 
 
@@ -154,14 +174,16 @@ def grant_json(grant: Grant) -> dict[str, Any]:
         "owner": grant.owner,
         "internal": grant.internal,
         "uk": grant.uk,
+        "public": grant.public,
+        "readable": grant.readable,
         "declared_by": grant.source.address,
         "source": {"path": grant.source.path, "line": grant.source.line},
     }
 
 
-def _flow_key(flow: dict[str, Any]) -> tuple[str, str, str, str]:
-    return (flow["resource"], flow["kind"], str(flow["target"]["region"]), flow["description"])
+def _flow_key(flow: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (flow["resource"], flow["kind"], str(flow["target"]["region"]), flow["description"], flow["declared_by"])
 
 
-def _grant_key(grant: dict[str, Any]) -> tuple[str, str]:
-    return (grant["resource"], grant["principal"])
+def _grant_key(grant: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (grant["resource"], grant["principal"], grant["declared_by"], grant["description"])

@@ -1,0 +1,109 @@
+"""Joining results: shards of one audit, and static and live results of one estate, into one inventory.
+
+A pure function. What several results hold alike (an organisation's structure and SCPs, which every shard reads) is
+kept once; a resource two results hold differently is kept once, the DWP reading preferred, so a join never loses a
+DWP resource. Shards of an audit must add up to it: an account no result covers, or one covered twice, is a gap
+(the scan is incomplete), never a silently smaller or doubled audit. Judging is left to the engine, on the joined
+inventory, so an estate-wide verdict sees every account as one unsharded run would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TypeVar
+
+from scanner.model import Audit, CoverageGap, Inventory, Resource, ScopeCoverage, ScopeStatus
+
+_T = TypeVar("_T", bound=Hashable)
+
+_WORST_FIRST = (ScopeStatus.DENIED, ScopeStatus.FAILED, ScopeStatus.THROTTLED, ScopeStatus.DISABLED,
+                ScopeStatus.SCANNED)
+"""When two results read one scope differently, the worse answer stands: a denial is never hidden by a success."""
+
+
+def merge_results(inventories: Sequence[Inventory], names: Sequence[str]) -> Inventory:
+    """One inventory of every result; ``names`` (the files, in the same order) appear in the gaps."""
+    audits, gaps = _audits(inventories, names)
+    return Inventory(
+        resources=_resources(r for inventory in inventories for r in inventory.resources),
+        flows=_unique(f for inventory in inventories for f in inventory.flows),
+        grants=_unique(g for inventory in inventories for g in inventory.grants),
+        coverage=_unique((*(g for inventory in inventories for g in inventory.coverage), *gaps)),
+        scanned=tuple(sorted(set(s for inventory in inventories for s in inventory.scanned))),
+        guardrails=_unique(g for inventory in inventories for g in inventory.guardrails),
+        scopes=_scopes(s for inventory in inventories for s in inventory.scopes),
+        audit=audits,
+    )
+
+
+def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
+    """Each item once, in the order first met."""
+    return tuple(dict.fromkeys(items))
+
+
+def _resources(resources: Iterable[Resource]) -> tuple[Resource, ...]:
+    kept: dict[str, Resource] = {}
+    for resource in resources:
+        held = kept.get(resource.id)
+        if held is None or (resource.classification.dwp and not held.classification.dwp):
+            kept[resource.id] = resource
+    return tuple(kept.values())
+
+
+def _scopes(scopes: Iterable[ScopeCoverage]) -> tuple[ScopeCoverage, ...]:
+    kept: dict[tuple[str, str, str], ScopeCoverage] = {}
+    for scope in scopes:
+        key = (scope.account, scope.region, scope.service)
+        held = kept.get(key)
+        if held is None or _WORST_FIRST.index(scope.status) < _WORST_FIRST.index(held.status):
+            kept[key] = scope if held is None else ScopeCoverage(*key, scope.status, max(scope.calls, held.calls),
+                                                                 scope.detail)
+        elif scope.calls > held.calls:
+            kept[key] = ScopeCoverage(*key, held.status, scope.calls, held.detail)
+    return tuple(kept.values())
+
+
+def _audits(inventories: Sequence[Inventory], names: Sequence[str]) -> tuple[Audit | None, list[CoverageGap]]:
+    """The whole audit the results make up, and a gap for every account missing or covered twice."""
+    parts = [(inventory.audit, name) for inventory, name in zip(inventories, names, strict=True)
+             if inventory.audit is not None]
+    if not parts:
+        return None, []
+    gaps: list[CoverageGap] = []
+    wholes = {(audit.organisation, audit.accounts) for audit, _ in parts}
+    if len(wholes) > 1:
+        described = "; ".join(f"{name}: {audit.label}, {len(audit.accounts)} accounts" for audit, name in parts)
+        gaps.append(CoverageGap("merge", None, f"the results are parts of different audits ({described}): merge "
+                                "the shards of one audit, run with the same --org, --account and --exclude-account"))
+    organisation, accounts = min(wholes, key=lambda whole: (whole[0] or "", whole[1]))
+    audit = Audit(organisation, accounts)
+    covered: dict[str, list[str]] = {}
+    counts = {a.shard.count for a, _ in parts if a.shard is not None}
+    for part, name in parts:
+        share = part.accounts if part.shard is None else part.shard.accounts
+        label = name if part.shard is None else f"{name} (shard {part.shard.index}/{part.shard.count})"
+        for account in share:
+            covered.setdefault(account, []).append(label)
+    if len(counts) > 1:
+        gaps.append(CoverageGap("merge", None, f"shards of different splits ({', '.join(map(str, sorted(counts)))} "
+                                f"shards): every shard of one audit must be run with the same --shard K/N"))
+    missing = [a for a in accounts if a not in covered]
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+        gaps.append(CoverageGap(f"{audit.label}", None, f"{len(missing)} of the {len(accounts)} accounts of the audit "
+                                f"are in no result ({_missing_shards(parts, counts)}): {shown}; run the shards that "
+                                "cover them, or merge their results", kind="skipped"))
+    for account, labels in sorted(covered.items()):
+        if len(labels) > 1:
+            gaps.append(CoverageGap(f"{audit.label}", None, f"account {account} is in {len(labels)} results "
+                                    f"({'; '.join(labels)}): a shard merged twice, or shards of overlapping runs"))
+    return audit, gaps
+
+
+def _missing_shards(parts: Sequence[tuple[Audit, str]], counts: set[int]) -> str:
+    if len(counts) != 1:
+        return "a result is missing"
+    count = next(iter(counts))
+    given = {part.shard.index for part, _ in parts if part.shard is not None}
+    absent = [str(index) for index in range(count) if index not in given]
+    return f"shard {', '.join(absent)} of {count} not given" if absent else "a shard covered fewer accounts"
