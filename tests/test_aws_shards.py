@@ -1,0 +1,177 @@
+"""Sharded organisation audits against a moto server: ``aws --org --shard K/N`` then ``merge``, through the real CLI.
+
+The organisation is the one ``test_aws_organisations`` builds (an OU whose SCP keeps accounts in eu-west-2, one
+without, DWP buckets in the UK and in Ireland in each member), plus a role in one member that another member may
+assume: a grant between two accounts of the organisation that different shards read. Three shards, merged, must give
+the JSON of one unsharded run byte for byte; leaving a shard out must make ``merge`` exit 2 naming its accounts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from providers.aws.options import AwsOptions, parse_shard, read_account_file
+from providers.interface import OptionError
+from scanner.cli import EXIT_INCOMPLETE
+from tests.test_aws_organisations import CREDENTIALS, DWP, REGIONS, ROLE, _build, _env
+
+SHARDS = 3
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10)  # in-process servers share moto's backends
+    try:
+        yield endpoint
+    finally:
+        moto.stop()
+
+
+@pytest.fixture(scope="module")
+def organisation(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+    built = _build(server)
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=server, **CREDENTIALS)
+    entered = sts.assume_role(RoleArn=f"arn:aws:iam::{built['claims']}:role/{ROLE}",
+                              RoleSessionName="build")["Credentials"]
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=server,
+                       aws_access_key_id=entered["AccessKeyId"], aws_secret_access_key=entered["SecretAccessKey"],
+                       aws_session_token=entered["SessionToken"])
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{built['payments']}:root"}}]}
+    iam.create_role(RoleName="claims-support", AssumeRolePolicyDocument=json.dumps(trust), Tags=DWP)
+    return built, tmp_path_factory.mktemp("shards")
+
+
+def _aws(server: str, where: Path, *args: str, extra_env: dict[str, str] | None = None) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | _env(server) | (extra_env or {})
+    common = ["--org", "--role-name", ROLE, *(a for r in REGIONS for a in ("--region", r)), "--format", "json",
+              "--quiet"]
+    result = subprocess.run([sys.executable, "-m", "scanner.cli", "aws", *common, *args], env=env, cwd=where,
+                            capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode
+
+
+def _merge(where: Path, *results: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scanner.cli", "merge", *results, "--format", "json"], cwd=where,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def runs(server: str, organisation: tuple[dict[str, str], Path]) -> tuple[Path, int, list[int]]:
+    _, where = organisation
+    whole = _aws(server, where, "-o", "whole.json")
+    shards = [_aws(server, where, "--shard", f"{k}/{SHARDS}", "-o", f"shard-{k}.json") for k in range(SHARDS)]
+    return where, whole, shards
+
+
+def test_the_merged_shards_are_the_unsharded_run_byte_for_byte(runs: tuple[Path, int, list[int]]) -> None:
+    where, whole_code, _ = runs
+    whole = (where / "whole.json").read_text(encoding="utf-8")
+    merged = _merge(where, *(f"shard-{k}.json" for k in range(SHARDS)))
+    assert merged.stdout == whole
+    assert merged.returncode == whole_code
+    report = json.loads(whole)
+    # The audit was real: every account scanned, findings made, the grant between members judged internal.
+    assert len(report["audit"]["accounts"]) == 4 and report["audit"]["shard"] is None
+    assert {f"aws account {a}" for a in report["audit"]["accounts"]} == set(report["scanned"])
+    assert any(f["rule_id"] == "OFS-HOST-001" for f in report["findings"])
+    member_grants = [g for g in report["inventory"]["grants"] if g["declared_by"].endswith("role/claims-support")]
+    assert member_grants and all(g["internal"] for g in member_grants), member_grants
+
+
+def test_each_shard_scans_its_share_and_reads_the_whole_organisation(runs: tuple[Path, int, list[int]]) -> None:
+    where, _, _ = runs
+    shares = []
+    for k in range(SHARDS):
+        report = json.loads((where / f"shard-{k}.json").read_text(encoding="utf-8"))
+        shard = report["audit"]["shard"]
+        assert (shard["index"], shard["count"]) == (k, SHARDS)
+        assert set(report["scanned"]) == {f"aws account {a}" for a in shard["accounts"]}
+        # The organisation's structure and SCPs are read in full by every shard.
+        assert [g["description"] for g in report["guardrails"]] == [
+            g["description"] for g in json.loads((where / "whole.json").read_text())["guardrails"]]
+        shares.append(shard["accounts"])
+    every = sorted(a for share in shares for a in share)
+    assert every == json.loads((where / "whole.json").read_text())["audit"]["accounts"]
+
+
+def test_a_missing_shard_makes_merge_exit_2_naming_its_accounts(runs: tuple[Path, int, list[int]]) -> None:
+    where, _, _ = runs
+    missing = json.loads((where / "shard-1.json").read_text(encoding="utf-8"))["audit"]["shard"]["accounts"]
+    merged = _merge(where, "shard-0.json", "shard-2.json")
+    assert merged.returncode == EXIT_INCOMPLETE
+    assert f"shard 1 of {SHARDS} not given" in merged.stderr
+    assert all(account in merged.stderr for account in missing)
+
+
+def test_a_shard_merged_twice_makes_merge_exit_2(runs: tuple[Path, int, list[int]]) -> None:
+    where, _, _ = runs
+    merged = _merge(where, *(f"shard-{k}.json" for k in range(SHARDS)), "shard-0.json")
+    assert merged.returncode == EXIT_INCOMPLETE
+    assert "is in 2 results" in merged.stderr
+
+
+def test_auto_reads_the_index_a_kubernetes_indexed_job_sets(server: str, runs: tuple[Path, int, list[int]]) -> None:
+    where, _, _ = runs
+    _aws(server, where, "--shard", f"auto/{SHARDS}", "-o", "auto.json", extra_env={"JOB_COMPLETION_INDEX": "1"})
+    assert (where / "auto.json").read_text() == (where / "shard-1.json").read_text()
+
+
+# --- the options, without a server ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "environ", "expected"), [
+    ("0/4", {}, (0, 4)),
+    (" 3 / 4 ", {}, (3, 4)),
+    ("auto/4", {"JOB_COMPLETION_INDEX": "2"}, (2, 4)),
+    ("auto/4", {"AWS_BATCH_JOB_ARRAY_INDEX": "3"}, (3, 4)),
+    ("auto/4", {"CI_NODE_INDEX": "1"}, (0, 4)),  # GitLab numbers its parallel jobs from 1
+    ("auto/4", {"OFFSHORE_SCAN_SHARD_INDEX": "1", "CI_NODE_INDEX": ""}, (1, 4)),
+    ("auto/4", {"JOB_COMPLETION_INDEX": "0", "CI_NODE_INDEX": "4"}, (0, 4)),  # the first variable set wins
+])
+def test_shard_k_of_n(text: str, environ: dict[str, str], expected: tuple[int, int]) -> None:
+    assert parse_shard(text, environ) == expected
+
+
+@pytest.mark.parametrize(("text", "environ", "says"), [
+    ("4/4", {}, "not between 0 and 3"),
+    ("1/0", {}, "N must be at least 1"),
+    ("a/b", {}, "write K/N"),
+    ("auto/4", {}, "none of JOB_COMPLETION_INDEX"),
+    ("auto/4", {"JOB_COMPLETION_INDEX": "x"}, "Kubernetes Indexed Job"),
+    ("auto/4", {"CI_NODE_INDEX": "5"}, "not between 0 and 3"),
+])
+def test_a_shard_that_cannot_be_read_is_said(text: str, environ: dict[str, str], says: str) -> None:
+    with pytest.raises(OptionError, match=says):
+        parse_shard(text, environ)
+
+
+def test_an_account_file_is_read_with_comments_and_named_on_error() -> None:
+    assert read_account_file("# DWP accounts\n111111111111\n\n222222222222  # letters\n", "a.txt") == (
+        "111111111111", "222222222222")
+    with pytest.raises(OptionError, match=r"a.txt:2: '1234' is not a 12-digit"):
+        read_account_file("111111111111\n1234\n", "a.txt")
+
+
+def test_shard_needs_an_account_list_and_org_excludes_a_file() -> None:
+    with pytest.raises(OptionError, match="--shard splits an organisation"):
+        AwsOptions.from_command_line(None, (), False, False, None, (), (), 8, "0/2", None)
+    with pytest.raises(OptionError, match="not both"):
+        AwsOptions.from_command_line(None, (), False, True, ROLE, (), (), 8, None, ("111111111111",))
+    listed = AwsOptions.from_command_line(None, (), False, False, ROLE, (), (), 8, "1/2", ("111111111111",))
+    assert (listed.shard, listed.account_list, listed.accounts) == ((1, 2), True, ("111111111111",))
