@@ -175,3 +175,152 @@ def test_shard_needs_an_account_list_and_org_excludes_a_file() -> None:
         AwsOptions.from_command_line(None, (), False, True, ROLE, (), (), 8, None, ("111111111111",))
     listed = AwsOptions.from_command_line(None, (), False, False, ROLE, (), (), 8, "1/2", ("111111111111",))
     assert (listed.shard, listed.account_list, listed.accounts) == ((1, 2), True, ("111111111111",))
+
+
+# --- the recipes for batch engines, their scripts run as the engine would run them ---------------------------
+
+
+def _shimmed_path(where: Path) -> str:
+    """PATH with an ``offshore-scan`` that limits live scans to the test's two regions (the recipes scan every
+    enabled region; moto enables about thirty) and an ``aws`` CLI whose ``s3 cp`` copies to a local directory."""
+    shims = where / "shims"
+    shims.mkdir(exist_ok=True)
+    scanner = shims / "offshore-scan"
+    regions = " ".join(f"--region {r}" for r in REGIONS)
+    scanner.write_text(f'#!/bin/sh\nif [ "$1" = aws ]; then shift; exec "{sys.executable}" -m scanner.cli aws '
+                       f'{regions} "$@"; fi\nexec "{sys.executable}" -m scanner.cli "$@"\n', encoding="utf-8")
+    aws = shims / "aws"
+    aws.write_text(f"#!{sys.executable}\n" + _FAKE_AWS_CLI, encoding="utf-8")
+    for shim in (scanner, aws):
+        shim.chmod(0o755)
+    return f"{shims}{os.pathsep}{os.environ['PATH']}"
+
+
+_FAKE_AWS_CLI = '''
+import fnmatch, os, shutil, sys
+from pathlib import Path
+args = [a for a in sys.argv[1:] if a != "--only-show-errors"]
+assert args[:2] == ["s3", "cp"], args
+args = args[2:]
+recursive = "--recursive" in args
+args = [a for a in args if a != "--recursive"]
+patterns = []
+while args and args[0] in ("--exclude", "--include"):
+    patterns.append((args[0], args[1]))
+    args = args[2:]
+source, target = args
+local = lambda uri: Path(os.environ["FAKE_S3"]) / uri[len("s3://"):] if uri.startswith("s3://") else Path(uri)
+source, target = local(source), local(target)
+if not recursive:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    sys.exit(0)
+for path in sorted(p for p in source.iterdir() if p.is_file()):
+    keep = True
+    for kind, pattern in patterns:
+        if fnmatch.fnmatch(path.name, pattern):
+            keep = kind == "--include"
+    if keep:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+'''
+
+
+def _script_env(server: str, where: Path, **more: str) -> dict[str, str]:
+    return ({k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | _env(server)
+            | {"PATH": _shimmed_path(where), **more})
+
+
+def _recipe_script(script: str) -> str:
+    # The install line needs the package index; here the checkout's own scanner stands in (the shim above).
+    return "\n".join(line for line in script.splitlines() if "pip install" not in line)
+
+
+def test_the_kubernetes_indexed_job_shards_and_its_merge_job_answer_as_one_run(
+        server: str, runs: tuple[Path, int, list[int]], tmp_path: Path) -> None:
+    import yaml
+
+    where, whole_code, _ = runs
+    recipes = Path(__file__).resolve().parent.parent / "ci" / "kubernetes"
+    documents = list(yaml.safe_load_all((recipes / "offshore-scan-org-job.yaml").read_text(encoding="utf-8")))
+    job = next(d for d in documents if d["kind"] == "Job")
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    count = job["spec"]["completions"]
+    assert job["spec"]["completionMode"] == "Indexed" and int(env["SHARDS"]) == count == job["spec"]["parallelism"]
+    assert container["command"] == ["sh", "-c"]
+    for index in range(count):
+        done = subprocess.run(["sh", "-c", _recipe_script(container["args"][0])], capture_output=True, text=True,
+                              timeout=300, env=_script_env(server, tmp_path, **{**env, "RESULTS": str(tmp_path),
+                                                                                "JOB_COMPLETION_INDEX": str(index)}))
+        assert done.returncode == 0, done.stderr
+    merge_job = yaml.safe_load((recipes / "offshore-scan-org-merge.yaml").read_text(encoding="utf-8"))
+    merger = merge_job["spec"]["template"]["spec"]["containers"][0]
+    done = subprocess.run(["sh", "-c", _recipe_script(merger["args"][0])], capture_output=True, text=True,
+                          timeout=300, env=_script_env(server, tmp_path, RESULTS=str(tmp_path)))
+    assert done.returncode == whole_code, done.stderr
+    assert (tmp_path / "organisation.json").read_text() == (where / "whole.json").read_text()
+    assert (tmp_path / "organisation.sarif").is_file() and (tmp_path / "organisation-evidence.html").is_file()
+
+
+def test_the_aws_batch_array_job_and_its_merge_step_answer_as_one_run(
+        server: str, runs: tuple[Path, int, list[int]], tmp_path: Path) -> None:
+    where, whole_code, _ = runs
+    recipes = Path(__file__).resolve().parent.parent / "ci" / "aws-batch"
+    definition = json.loads((recipes / "job-definition.json").read_text(encoding="utf-8"))
+    env = {e["name"]: e["value"] for e in definition["containerProperties"]["environment"]}
+    count = 3  # the definition's SHARDS is overridden at submission, as `aws batch submit-job` allows
+    bucket = tmp_path / "s3"
+    common = {**env, "SHARDS": str(count), "OFFSHORE_SCAN_ROLE_NAME": ROLE, "FAKE_S3": str(bucket),
+              "RESULTS_S3_URI": "s3://audit/offshore-scan"}
+    for index in range(count):
+        done = subprocess.run(["sh", str(recipes / "run-shard.sh")], capture_output=True, text=True, timeout=300,
+                              env=_script_env(server, tmp_path, **common, AWS_BATCH_JOB_ARRAY_INDEX=str(index),
+                                              AWS_BATCH_JOB_ID=f"run-1:{index}"))
+        assert done.returncode == 0, done.stderr
+    stored = bucket / "audit" / "offshore-scan" / "run-1"
+    assert sorted(p.name for p in stored.iterdir()) == [f"shard-{k}.json" for k in range(count)]
+    done = subprocess.run(["sh", str(recipes / "merge.sh")], capture_output=True, text=True, timeout=300,
+                          env=_script_env(server, tmp_path, **common, RUN="run-1"))
+    assert done.returncode == whole_code, done.stderr
+    assert (stored / "organisation.json").read_text() == (where / "whole.json").read_text()
+
+
+def test_the_github_workflow_shards_match_its_matrix_and_its_merge_runs_whatever_the_shards_did() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((Path(__file__).resolve().parent.parent / "ci" / "github" /
+                               "offshore-scan-org.yml").read_text(encoding="utf-8"))
+    scan, merge = workflow["jobs"]["scan"], workflow["jobs"]["merge"]
+    assert scan["strategy"]["matrix"]["shard"] == list(range(int(workflow["env"]["SHARDS"])))
+    assert scan["strategy"]["fail-fast"] is False
+    assert merge["needs"] == "scan" and "always()" in merge["if"]
+    script = next(s["run"] for s in scan["steps"] if s.get("name", "").startswith("Scan shard"))
+    assert '--shard "$SHARD/$SHARDS"' in script and "${{" not in script  # inputs reach the shell through env
+    uploads = [s for s in scan["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    downloads = [s for s in merge["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert uploads[0]["with"]["name"].startswith(downloads[0]["with"]["pattern"].rstrip("*"))
+
+
+def test_the_github_workflow_scripts_run_as_the_runner_runs_them(server: str, runs: tuple[Path, int, list[int]],
+                                                                 tmp_path: Path) -> None:
+    import yaml
+
+    where, whole_code, _ = runs
+    workflow = yaml.safe_load((Path(__file__).resolve().parent.parent / "ci" / "github" /
+                               "offshore-scan-org.yml").read_text(encoding="utf-8"))
+    scan = next(s["run"] for s in workflow["jobs"]["scan"]["steps"] if s.get("name", "").startswith("Scan shard"))
+    (tmp_path / "shards").mkdir()
+    for shard in workflow["jobs"]["scan"]["strategy"]["matrix"]["shard"]:
+        # GitHub runs `run:` with `bash -e {0}`; each shard's artifact lands in shards/ (merge-multiple).
+        done = subprocess.run(["bash", "-e", "-c", scan], cwd=tmp_path / "shards", capture_output=True, text=True,
+                              timeout=300, env=_script_env(server, tmp_path, SHARD=str(shard), ROLE_NAME=ROLE,
+                                                           SHARDS=workflow["env"]["SHARDS"]))
+        assert done.returncode == 0, done.stderr
+    merging = next(s for s in workflow["jobs"]["merge"]["steps"] if s.get("id") == "merge")
+    output = tmp_path / "github-output"
+    done = subprocess.run(["bash", "-e", "-c", merging["run"]], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env=_script_env(server, tmp_path, GITHUB_OUTPUT=str(output)))
+    assert done.returncode == 0, done.stderr
+    assert output.read_text() == f"status={whole_code}\n"
+    assert (tmp_path / "offshore-scan.json").read_text() == (where / "whole.json").read_text()
