@@ -143,6 +143,11 @@ class TextReporter:
             read = f"{accounts} AWS account(s), {regions} region(s)"
         else:
             read = f"{len(inventory.scanned)} input file(s)"
+        audit = inventory.audit
+        if audit is not None:
+            share = "" if audit.shard is None else (f"shard {audit.shard.index}/{audit.shard.count}: "
+                                                    f"{len(audit.shard.accounts)} of ")
+            read += f" ({share}{len(audit.accounts)} accounts of the {audit.label})"
         return (
             f"offshore-scan {report.tool_version}: {read}, "
             f"{len(inventory.resources)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
