@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -161,6 +162,18 @@ def place_endpoint(value: str, extra: Mapping[str, str] | None = None) -> Endpoi
     patterns (an exact host or ``*.suffix``) to country codes from the user's config; it is consulted
     first, so it can place a self-hosted collector and overrides the catalogue. Never raises.
     """
+    if not isinstance(value, str) or len(value) > _MAX_INPUT:
+        return _place_endpoint(value, extra)
+    # A rendered chart repeats one collector's address in thousands of workloads: each is placed once.
+    return _placed(value, tuple(sorted(extra.items())) if extra else ())
+
+
+@functools.lru_cache(maxsize=4096)
+def _placed(value: str, extra: tuple[tuple[str, str], ...]) -> Endpoint:
+    return _place_endpoint(value, dict(extra) or None)
+
+
+def _place_endpoint(value: Any, extra: Mapping[str, str] | None) -> Endpoint:
     if not isinstance(value, str):
         return _unknown(_echo(repr(value)), f"not a host or URL: {type(value).__name__}")
     text = value.strip().strip("\"'").strip()

@@ -103,12 +103,16 @@ def _keep_label(found: str) -> str:
 
 
 def _location(location: Location, names: frozenset[str]) -> Location:
-    return replace(location, provenance=tuple(redact(s, names) for s in location.provenance),
-                   note=redact(location.note, names) if location.note else location.note)
+    provenance = tuple(redact(s, names) for s in location.provenance)
+    note = redact(location.note, names) if location.note else location.note
+    if provenance == location.provenance and note == location.note:
+        return location  # nothing to hide: no copy (most locations of a large report)
+    return replace(location, provenance=provenance, note=note)
 
 
 def _resource(resource: Resource, names: frozenset[str]) -> Resource:
-    return replace(resource, location=_location(resource.location, names))
+    location = _location(resource.location, names)
+    return resource if location is resource.location else replace(resource, location=location)
 
 
 def _names(resources: Iterable[Resource], *more: Iterable[str]) -> frozenset[str]:

@@ -20,8 +20,23 @@ import yaml
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_PLAIN_TAGS: dict[str, str] = {}
+"""The tag each plain scalar resolves to: the same few hundred keys and values recur across a rendered chart."""
+
+
 class _InputLoader(_Loader):  # type: ignore[valid-type,misc]
     """The safe loader, with the YAML 1.1 scalars Kubernetes reads as plain strings."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A plain scalar's tag depends on its text alone (the safe loader has no path resolvers): resolved once.
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < 100_000:
+                _PLAIN_TAGS[value] = tag
+        return tag
 
 
 # YAML 1.1's "value" key type: a bare `=` (kube-prometheus's own CRDs hold `- =` in an enum). Go's YAML
@@ -64,8 +79,11 @@ def _check_nesting(chunk: str) -> None:
                           f"{MAX_NESTING:,})", 1)
 
 
-def load_documents_guarded(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
-    """Each document of a YAML text as (node, value), refusing hostile ones with ``YamlRefused``."""
+def load_documents_guarded(chunk: str, lines: dict[int, int] | None = None) -> Iterator[tuple[yaml.Node, Any]]:
+    """Each document of a YAML text as (node, value), refusing hostile ones with ``YamlRefused``.
+
+    ``lines``, when given, receives the 0-based line of each mapping and list built, by ``id()`` of the value, for
+    the documents built by the plain walk (so a caller need not walk the nodes again to find them)."""
     _check_nesting(chunk)
     # An alias starts with '*': text without one cannot expand, so only duplicate keys need a walk (the
     # expanded-size walk is most of the cost of reading a large rendered chart).
@@ -77,7 +95,7 @@ def load_documents_guarded(chunk: str) -> Iterator[tuple[yaml.Node, Any]]:
             if node is None:
                 continue
             if not may_alias:
-                yield node, _plain_document(loader, node)
+                yield node, _plain_document(loader, node, lines)
                 continue
             size = _expanded_size(node)
             if size > MAX_EXPANDED_NODES:
@@ -125,7 +143,7 @@ class _NotPlain(Exception):
     """A document with a merge key, a collection of another tag or a complex key: PyYAML's constructor builds it."""
 
 
-def _plain_document(loader: Any, root: yaml.Node) -> Any:
+def _plain_document(loader: Any, root: yaml.Node, lines: dict[int, int] | None = None) -> Any:
     """The value of a document without aliases, its duplicate keys refused on the way.
 
     Strings, maps and lists are built here in one iterative walk (no recursion, however deep); every other scalar
@@ -133,13 +151,13 @@ def _plain_document(loader: Any, root: yaml.Node) -> Any:
     is most of the time of reading a large rendered chart. A document this walk does not handle is built by
     PyYAML's constructor instead, after the duplicate-key walk."""
     try:
-        return _build_plain(loader, root)
+        return _build_plain(loader, root, {} if lines is None else lines)
     except _NotPlain:
         _check_duplicate_keys_everywhere(root)
         return loader.construct_document(root)
 
 
-def _build_plain(loader: Any, root: yaml.Node) -> Any:
+def _build_plain(loader: Any, root: yaml.Node, lines: dict[int, int]) -> Any:
     constructors = loader.yaml_constructors
     built: list[Any] = [None]
     # (node, container, key): the node's value goes to container[key] once built.
@@ -158,6 +176,7 @@ def _build_plain(loader: Any, root: yaml.Node) -> Any:
             _check_duplicate_keys(node)
             mapping: dict[Any, Any] = {}
             into[at] = mapping
+            lines[id(mapping)] = node.start_mark.line
             values = []
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
@@ -175,6 +194,7 @@ def _build_plain(loader: Any, root: yaml.Node) -> Any:
         elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
             items: list[Any] = [None] * len(node.value)
             into[at] = items
+            lines[id(items)] = node.start_mark.line
             stack.extend((item, items, index) for index, item in enumerate(node.value))
         else:
             raise _NotPlain

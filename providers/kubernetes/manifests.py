@@ -32,12 +32,16 @@ class Manifest:
     line: int
     """1-based line where the object starts."""
     lines: Mapping[int, int] = field(default_factory=dict, compare=False, repr=False)
-    """1-based line of each mapping and list inside the object, by ``id()`` of the parsed value, so a
-    finding can point at the container or variable it is about rather than at the object's first line."""
+    """0-based line, within its YAML document, of each mapping and list inside the object, by ``id()`` of the
+    parsed value, so a finding can point at the container or variable it is about rather than at the object's
+    first line. (Shared by the objects of one document: a ``List``'s items.)"""
+    first_line: int = 0
+    """The 0-based line in the file where the object's YAML document starts: ``lines`` count from it."""
 
     def line_of(self, value: Any) -> int:
         """The line where a mapping or list of this object starts (the object's line if unknown)."""
-        return self.lines.get(id(value), self.line)
+        found = self.lines.get(id(value))
+        return self.line if found is None else self.first_line + found + 1
 
     @property
     def kind(self) -> str:
@@ -70,8 +74,11 @@ def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageG
         if not chunk.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in chunk.splitlines()):
             continue
         try:
-            for node, data in load_documents_guarded(chunk):
-                manifests.extend(_objects(data, node, path, offset))
+            lines: dict[int, int] = {}
+            for node, data in load_documents_guarded(chunk, lines):
+                if id(data) not in lines:  # built by PyYAML's constructor: its lines are found by a walk
+                    _line_index(node, data, lines)
+                manifests.extend(_objects(data, node, path, offset, lines))
         except YamlRefused as error:
             gaps.append(CoverageGap(path, offset + error.line, str(error)))
         except yaml.YAMLError as error:
@@ -118,35 +125,33 @@ def _documents(text: str) -> Iterator[tuple[int, str]]:
         yield line, text[start:end]
 
 
-def _objects(data: Any, node: yaml.Node, path: str, offset: int) -> Iterator[Manifest]:
+def _objects(data: Any, node: yaml.Node, path: str, offset: int, lines: dict[int, int]) -> Iterator[Manifest]:
     if not isinstance(data, dict):
         return
     if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
         item_nodes = _items_node(node)
         for index, item in enumerate(data["items"]):
             item_node = item_nodes[index] if index < len(item_nodes) else node
-            yield from _objects(item, item_node, path, offset)
+            yield from _objects(item, item_node, path, offset, lines)
         return
     if "kind" in data and "apiVersion" in data:
-        yield Manifest(data, path, offset + node.start_mark.line + 1, _line_index(node, data, offset))
+        yield Manifest(data, path, offset + node.start_mark.line + 1, lines, offset)
 
 
-def _line_index(root: yaml.Node, data: Any, offset: int) -> dict[int, int]:
-    """Walk the node graph beside the data built from it, noting where each mapping and list starts."""
-    lines: dict[int, int] = {}
+def _line_index(root: yaml.Node, data: Any, lines: dict[int, int]) -> None:
+    """Walk the node graph beside the data built from it, noting where each mapping and list starts (0-based)."""
     stack: list[tuple[yaml.Node, Any]] = [(root, data)]
     while stack:
         node, value = stack.pop()
         if not isinstance(value, dict | list) or id(value) in lines:
             continue
-        lines[id(value)] = offset + node.start_mark.line + 1
+        lines[id(value)] = node.start_mark.line
         if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
             for key_node, value_node in node.value:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.value in value:
                     stack.append((value_node, value[key_node.value]))
         elif isinstance(node, yaml.SequenceNode) and isinstance(value, list):
             stack.extend(zip(node.value, value, strict=False))
-    return lines
 
 
 def _items_node(node: yaml.Node) -> list[yaml.Node]:
