@@ -11,6 +11,7 @@ catalogue entry says otherwise.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,17 @@ def place_region(cloud: str, name: str) -> Place:
 
     Never raises: an unknown cloud or name gives ``known=False``, ``uk=False`` and a note.
     """
+    if isinstance(cloud, str) and isinstance(name, str) and len(name) <= 256:
+        return _placed(cloud, name)  # an estate names a handful of regions thousands of times
+    return _place_region(cloud, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _placed(cloud: str, name: str) -> Place:
+    return _place_region(cloud, name)
+
+
+def _place_region(cloud: Any, name: Any) -> Place:
     cloud_key = cloud.strip().lower() if isinstance(cloud, str) else ""
     text = name.strip() if isinstance(name, str) else ""
     if cloud_key not in _CLOUDS:

@@ -536,6 +536,8 @@ def _parse_address(address: str) -> tuple[tuple[str, ...], str] | None:
 
 def _segments(text: str) -> list[str]:
     """Split on dots outside instance keys: ``module.a["x.y"].b[0]`` is ``module``, ``a["x.y"]``, ``b[0]``."""
+    if "[" not in text:
+        return text.split(".")  # no instance key, so no dot inside one: most addresses of a large plan
     parts: list[str] = []
     current: list[str] = []
     depth, quoted, escaped = 0, False, False
