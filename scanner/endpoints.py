@@ -164,8 +164,13 @@ def place_endpoint(value: str, extra: Mapping[str, str] | None = None) -> Endpoi
     """
     if not isinstance(value, str) or len(value) > _MAX_INPUT:
         return _place_endpoint(value, extra)
-    # A rendered chart repeats one collector's address in thousands of workloads: each is placed once.
-    return _placed(value, tuple(sorted(extra.items())) if extra else ())
+    # A rendered chart repeats one collector's address in thousands of workloads: each is placed once (when the
+    # config's map is a plain one of strings; anything else is placed as it comes, and said by the placement).
+    if not extra:
+        return _placed(value, ())
+    if isinstance(extra, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
+        return _placed(value, tuple(sorted(extra.items())))
+    return _place_endpoint(value, extra)
 
 
 @functools.lru_cache(maxsize=4096)
