@@ -79,7 +79,9 @@ def _run(per_region: int, dwp_per_region: int) -> None:
 def main() -> None:
     import logging
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # moto's server logs a traceback for each call it does not implement (answered as a 500, which the scan
+    # records as a failed scope): silenced, so the figures are what this prints.
+    logging.disable(logging.CRITICAL)
     _run(200, 20)
     _run(400, 20)  # twice the resources, the same DWP ones: the same calls
     _run(200, 40)  # twice the DWP resources: more calls
