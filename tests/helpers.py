@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,22 @@ def scan_directory(path: Path) -> tuple[Inventory, tuple[Finding, ...]]:
                                        endpoints=tuple(config.endpoints.items())))
     inventory = scan_input(str(path), options)
     return inventory, judge(inventory)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (a free port) with an empty cloud, as its endpoint URL; stopped on exit.
+
+    In-process servers share moto's backends, so each starts by resetting them, whatever ran before."""
+    import requests
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10)
+    try:
+        yield endpoint
+    finally:
+        moto.stop()

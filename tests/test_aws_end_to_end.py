@@ -21,8 +21,8 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
-from moto.server import ThreadedMotoServer
+
+from tests.helpers import moto_server
 
 ACCOUNT = "123456789012"  # moto's default account
 OFFSHORE = "444455556666"
@@ -95,15 +95,8 @@ def _build(endpoint: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    # In-process servers share moto's backends: start from an empty cloud whatever ran before.
-    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        moto.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 def _env(endpoint: str | None) -> dict[str, str]:

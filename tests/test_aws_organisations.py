@@ -20,9 +20,7 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from botocore.awsrequest import AWSResponse
-from moto.server import ThreadedMotoServer
 
 from providers.aws.accounts import sessions_for
 from providers.aws.adapter import scan_aws
@@ -33,6 +31,7 @@ from providers.interface import ScanOptions
 from scanner.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, report_and_exit
 from scanner.engine import evaluate
 from scanner.model import Inventory, ScopeStatus
+from tests.helpers import moto_server
 
 MANAGEMENT = "123456789012"  # moto's default account: the caller, as the organisation's management account
 ROLE = "OffshoreScanReadOnly"
@@ -88,16 +87,8 @@ def _build(endpoint: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    # In-process servers share moto's backends: start from an empty cloud whatever ran before.
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10)
-    try:
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        moto.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-import requests
-from moto.server import ThreadedMotoServer
 
 from providers.aws.options import AwsOptions, parse_shard, read_account_file
 from providers.interface import OptionError
 from scanner.cli import EXIT_INCOMPLETE
+from tests.helpers import moto_server
 from tests.test_aws_organisations import CREDENTIALS, DWP, REGIONS, ROLE, _build, _env
 
 SHARDS = 3
@@ -30,15 +29,8 @@ SHARDS = 3
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10)  # in-process servers share moto's backends
-    try:
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        moto.stop()
 
 
 @pytest.fixture(scope="module")
