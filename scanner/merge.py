@@ -42,24 +42,33 @@ def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
 
 
 def _resources(resources: Iterable[Resource]) -> tuple[Resource, ...]:
+    """One resource per id. Of two readings, the DWP one, then the one sure of it, then the placed one; the rest
+    of the tie by content, so the order the results are given in never changes the answer."""
     kept: dict[str, Resource] = {}
     for resource in resources:
         held = kept.get(resource.id)
-        if held is None or (resource.classification.dwp and not held.classification.dwp):
+        if held is None or _preference(resource) > _preference(held):
             kept[resource.id] = resource
     return tuple(kept.values())
 
 
+def _preference(resource: Resource) -> tuple[bool, bool, bool, str]:
+    return (resource.classification.dwp, resource.classification.certain, resource.location.uk is not None,
+            repr(resource))
+
+
 def _scopes(scopes: Iterable[ScopeCoverage]) -> tuple[ScopeCoverage, ...]:
+    """One scope per (account, region, service): the worst status, its detail, and the most calls any result made
+    (every shard reads the organisation alike, so the calls are not added up)."""
     kept: dict[tuple[str, str, str], ScopeCoverage] = {}
     for scope in scopes:
         key = (scope.account, scope.region, scope.service)
         held = kept.get(key)
-        if held is None or _WORST_FIRST.index(scope.status) < _WORST_FIRST.index(held.status):
-            kept[key] = scope if held is None else ScopeCoverage(*key, scope.status, max(scope.calls, held.calls),
-                                                                 scope.detail)
-        elif scope.calls > held.calls:
-            kept[key] = ScopeCoverage(*key, held.status, scope.calls, held.detail)
+        if held is None:
+            kept[key] = scope
+            continue
+        worse = min((held, scope), key=lambda s: (_WORST_FIRST.index(s.status), s.detail or ""))
+        kept[key] = ScopeCoverage(*key, worse.status, max(scope.calls, held.calls), worse.detail)
     return tuple(kept.values())
 
 
