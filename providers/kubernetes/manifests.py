@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -43,23 +44,25 @@ class Manifest:
         found = self.lines.get(id(value))
         return self.line if found is None else self.first_line + found + 1
 
-    @property
+    # Read once each: normalising asks an object's kind and name a few dozen times (the object is never changed
+    # once read; cached_property writes to the instance dict, which a frozen dataclass allows).
+    @cached_property
     def kind(self) -> str:
         """``Deployment``, ``ConfigMap``..."""
         return str(self.data.get("kind") or "")
 
-    @property
+    @cached_property
     def metadata(self) -> dict[str, Any]:
         """The object's metadata, or an empty mapping."""
         value = self.data.get("metadata")
         return value if isinstance(value, dict) else {}
 
-    @property
+    @cached_property
     def name(self) -> str:
         """``metadata.name`` (``generateName`` when that is all there is)."""
         return str(self.metadata.get("name") or self.metadata.get("generateName") or "unnamed")
 
-    @property
+    @cached_property
     def namespace(self) -> str | None:
         """``metadata.namespace`` as written; None when omitted."""
         value = self.metadata.get("namespace")
