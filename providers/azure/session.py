@@ -163,12 +163,6 @@ def _storage(credential: Any, subscription: str, settings: dict[str, Any]) -> An
     return StorageManagementClient(credential, subscription, **settings)
 
 
-def _monitor(credential: Any, subscription: str, settings: dict[str, Any]) -> Any:
-    from azure.mgmt.monitor import MonitorManagementClient
-
-    return MonitorManagementClient(credential, subscription or "none", **settings)
-
-
 def _authorization(credential: Any, subscription: str, settings: dict[str, Any]) -> Any:
     from azure.mgmt.authorization import AuthorizationManagementClient
 
@@ -185,7 +179,6 @@ CLIENTS: dict[str, Callable[[Any, str, dict[str, Any]], Any]] = {
     "subscriptions": _subscriptions,
     "resources": _resources,
     "storage": _storage,
-    "monitor": _monitor,
     "authorization": _authorization,
     "policy": _policy,
 }

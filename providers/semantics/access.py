@@ -638,8 +638,8 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[ResourceRec
     management group, or a scope that matches nothing scanned, is every DWP Azure resource in the scan.
     """
     text = value if isinstance(value, str) else None
-    if text is not None and re.fullmatch(r"(?i)/subscriptions/[^/]+/?", text):
-        return azure_dwp(context), f"subscription {text}"
+    if text is not None and (whole := re.fullmatch(r"(?i)/subscriptions/([^/]+)/?", text)):
+        return in_subscription(azure_dwp(context), whole.group(1)), f"subscription {text}"
     if text is not None and "/managementgroups/" in text.lower():
         return azure_dwp(context), f"management group {text}"
     if text is not None and (group := re.fullmatch(r"(?i)/subscriptions/[^/]+/resourceGroups/([^/]+)/?", text)):
@@ -654,6 +654,13 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[ResourceRec
     if record.type == "azurerm_resource_group":
         return in_group(context, record.values.get("name"), record), f"resource group {record.address}"
     return [record], record.address
+
+
+def in_subscription(records: list[ResourceRecord], subscription: str) -> list[ResourceRecord]:
+    """The resources of one subscription, among resources whose subscription the input says (a live scan of
+    several subscriptions); all of them when the input does not say (one Terraform configuration)."""
+    wanted = subscription.lower()
+    return [r for r in records if r.placement.account is None or r.placement.account.lower() == wanted]
 
 
 def in_group(context: NormaliseContext, name: Any, group: ResourceRecord | None) -> list[ResourceRecord]:

@@ -1,7 +1,9 @@
 """Diagnostic settings of each DWP resource: where its logs and metrics are sent.
 
-azure-mgmt-monitor 7 has no ``diagnostic_settings`` operations, so the one ARM call is sent through
-the monitor client's ``send_request`` (same pipeline: guard, retries, authentication).
+azure-mgmt-monitor 7 has no ``diagnostic_settings`` operations (6.0.2 was the last stable release with
+them), and its client's ``send_request`` is private (``_send_request``): the one ARM call is sent through
+the resources client's public ``send_request`` instead, with the same pipeline (guard, retries,
+authentication) as every other call.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ _UNSUPPORTED = (400, 404)
 def collect_settings(calls: Calls, subscription: str, resource_id: str) -> list[ResourceRecord]:
     """The diagnostic settings of one resource."""
     settings = calls.listing(subscription, _PROVIDER, f"{resource_id}/providers/Microsoft.Insights/diagnosticSettings",
-                             API_VERSION, client_kind="monitor", absent=_UNSUPPORTED)
+                             API_VERSION, absent=_UNSUPPORTED)
     return transform_settings(subscription, resource_id, settings)
 
 
