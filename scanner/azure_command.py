@@ -53,8 +53,8 @@ Exit codes:
 @click.option("--management-group", metavar="ID",
               help="Scan every subscription under this management group, at any depth. Default: none.")
 @click.option("--arm-endpoint", metavar="URL", envvar="AZURE_ARM_ENDPOINT", show_envvar=True,
-              help="Send every call to this Azure Resource Manager endpoint instead of management.azure.com "
-                   "(a local replay, a sovereign cloud).")
+              help="Send every call to this Azure Resource Manager endpoint (a local replay, a sovereign cloud). "
+                   "Default: https://management.azure.com.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent ARM calls per subscription.")
 @quiet_option

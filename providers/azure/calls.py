@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from providers.azure.session import CredentialsError, WriteRefused
+from providers.azure.session import CredentialsError, RegistrationRefused, WriteRefused
 from providers.live.coverage import Recorder
 from providers.live.failed import Failed
 from scanner.model import ScopeStatus
@@ -70,6 +70,9 @@ class Calls:
             if isinstance(answer, Iterable) and not isinstance(answer, Mapping | str | bytes):
                 return [arm_json(item) for item in answer]
             return arm_json(answer) if answer is not None else None
+        except RegistrationRefused as error:
+            # ARM answered 409 MissingSubscriptionRegistration and the SDK tried to register the provider.
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED, str(error))
         except WriteRefused:
             raise  # a bug in a collector, never a coverage gap
         except ClientAuthenticationError as error:

@@ -36,6 +36,11 @@ class WriteRefused(ProviderError):
     """A request that could change the estate was attempted; it was refused before being sent."""
 
 
+class RegistrationRefused(WriteRefused):
+    """azure-mgmt-core's automatic resource-provider registration (a POST), refused: the provider is not
+    registered in the subscription, and offshore-scan never registers one."""
+
+
 class CredentialsError(ProviderError):
     """No usable credentials, or no ARM endpoint answering: one line for the user."""
 
@@ -59,6 +64,11 @@ def read_only_guard() -> Any:
     class ReadOnlyGuard(_sans_io_policy()):  # type: ignore[misc]
         def on_request(self, request: PipelineRequest) -> None:
             http = request.http_request
+            path = urlsplit(http.url).path
+            if http.method.upper() == "POST" and path.lower().endswith("/register") and "/providers/" in path.lower():
+                namespace = path.rstrip("/").split("/")[-2]
+                raise RegistrationRefused(f"resource provider {namespace} is not registered in the subscription; "
+                                          "offshore-scan never registers one (register it, or accept the gap)")
             if not is_read_only(http.method, http.url):
                 raise WriteRefused(f"offshore-scan is read-only: refused {http.method} {urlsplit(http.url).path} "
                                    "before sending it")
