@@ -40,7 +40,8 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
         values.setdefault("resource_group_name", parsed.resource_group)
     values.update(extra or {})
     location = values.get("location")
-    where = location if isinstance(location, str) and location else "global"
+    # The source path names the location as ARM names it (``uksouth``), whichever spelling the answer used.
+    where = "".join(location.split()).lower() if isinstance(location, str) and location else "global"
     said = f"{call} (subscription {subscription})"
     return ResourceRecord(
         address=resource_id,
