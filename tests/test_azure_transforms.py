@@ -203,3 +203,15 @@ def test_ids_spelt_differently_find_the_resource_they_name() -> None:
     assert records[1].values["log_analytics_workspace_id"] == workspace["id"]
     findings = evaluate(to_inventory(records, ScanOptions()))
     assert [(f.rule_id, f.outcome) for f in findings if f.rule_id != "OFS-GRD-001"] == [("OFS-DIAG-001", Outcome.FAIL)]
+
+
+def test_a_vault_keeps_its_redundancy_and_cross_region_restore() -> None:
+    from providers.azure.collectors.vaults import transform_vault
+
+    vault = answer(f"{RG}/Microsoft.RecoveryServices/vaults/claims-rsv")
+    (record,) = transform_vault(S1, listed("claims-rsv"), vault)
+    assert record.values["storage_mode_type"] == "GeoRedundant"
+    assert record.values["cross_region_restore_enabled"] is True
+    inventory = to_inventory([record], ScanOptions())
+    (flow,) = inventory.flows  # the backup copy goes to the pair, in the UK
+    assert flow.target.region == "ukwest" and flow.target.uk is True

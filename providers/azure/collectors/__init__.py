@@ -54,12 +54,12 @@ Collector = Callable[[Work], list[ResourceRecord]]
 
 def collectors() -> dict[str, Collector]:
     """ARM type (lower case) -> its collector."""
-    from providers.azure.collectors import details, network, registry, sql, storage
+    from providers.azure.collectors import details, network, registry, sql, storage, vaults
 
     return {
         "microsoft.storage/storageaccounts": storage.collect_account,
         "microsoft.documentdb/databaseaccounts": details.collect_by_id,
-        "microsoft.recoveryservices/vaults": details.collect_by_id,
+        "microsoft.recoveryservices/vaults": vaults.collect_vault,
         "microsoft.sql/servers": sql.collect_server,
         "microsoft.sql/servers/databases": sql.collect_database,
         "microsoft.containerregistry/registries": registry.collect_registry,
