@@ -215,3 +215,23 @@ def test_a_vault_keeps_its_redundancy_and_cross_region_restore() -> None:
     inventory = to_inventory([record], ScanOptions())
     (flow,) = inventory.flows  # the backup copy goes to the pair, in the UK
     assert flow.target.region == "ukwest" and flow.target.uk is True
+
+
+def test_peerings_listed_on_their_own_are_read_once() -> None:
+    network = answer(f"{RG}/Microsoft.Network/virtualNetworks/claims-vnet")
+    embedded = network["properties"]["virtualNetworkPeerings"]
+    bare = {**network, "properties": {**network["properties"], "virtualNetworkPeerings": []}}
+    for read, listing in ((network, embedded), (bare, embedded), (network, [])):
+        records = transform_virtual_network(S1, listed("claims-vnet"), read, listing)
+        assert [r.type for r in records] == ["azurerm_virtual_network", "azurerm_virtual_network_peering"]
+
+
+def test_lighthouse_definitions_listed_on_their_own_name_the_managing_tenant() -> None:
+    found = answer(f"/subscriptions/{S1}/providers/Microsoft.ManagedServices/registrationAssignments")["value"]
+    definition = found[0]["properties"]["registrationDefinition"]
+    bare = [{**found[0], "properties": {k: v for k, v in found[0]["properties"].items()
+                                        if k != "registrationDefinition"}}]
+    records = transform_lighthouse(S1, bare, [definition])
+    assert {r.type for r in records} == {"azurerm_lighthouse_assignment", "azurerm_lighthouse_definition"}
+    inventory = to_inventory(records + [arm_record(S1, listed("claimsevidence"), "resources.list")], ScanOptions())
+    assert {g.principal for g in inventory.grants} == {"bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"}

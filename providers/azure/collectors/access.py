@@ -53,19 +53,27 @@ def transform_role_assignments(subscription: str, answer: Any,
 
 
 def collect_lighthouse(calls: Calls, subscription: str) -> list[ResourceRecord]:
-    """Lighthouse registration assignments of the subscription, each with its definition."""
+    """Lighthouse registration assignments of the subscription, each with its definition (expanded in the
+    answer; listed on their own when an answer leaves one out)."""
+    base = f"{subscription_path(subscription)}/providers/Microsoft.ManagedServices"
     answer = calls.listing(subscription, "Microsoft.ManagedServices",
-                           f"{subscription_path(subscription)}/providers/Microsoft.ManagedServices/"
-                           "registrationAssignments?$expandRegistrationDefinition=true", LIGHTHOUSE_API)
-    return transform_lighthouse(subscription, answer)
+                           f"{base}/registrationAssignments?$expandRegistrationDefinition=true", LIGHTHOUSE_API)
+    definitions: Any = None
+    if isinstance(answer, list) and any(not isinstance((a.get("properties") or {}).get("registrationDefinition"), dict)
+                                        for a in answer):
+        definitions = calls.listing(subscription, "Microsoft.ManagedServices", f"{base}/registrationDefinitions",
+                                    LIGHTHOUSE_API)
+    return transform_lighthouse(subscription, answer, definitions)
 
 
-def transform_lighthouse(subscription: str, answer: Any) -> list[ResourceRecord]:
+def transform_lighthouse(subscription: str, answer: Any, definitions: Any = None) -> list[ResourceRecord]:
     """An ``azurerm_lighthouse_assignment`` per assignment and an ``azurerm_lighthouse_definition`` per
-    definition it expands (the managing tenant and its authorised principals)."""
+    definition (the managing tenant and its authorised principals), expanded or listed."""
     if isinstance(answer, Failed) or answer is None:
         return []
-    records = []
+    records = [arm_record(subscription, {**d, "type": "Microsoft.ManagedServices/registrationDefinitions"},
+                          "GET registrationDefinitions")
+               for d in (definitions if isinstance(definitions, list) else []) if isinstance(d.get("id"), str)]
     for assignment in answer:
         properties = assignment.get("properties") or {}
         records.append(arm_record(subscription, {
