@@ -233,5 +233,5 @@ def test_lighthouse_definitions_listed_on_their_own_name_the_managing_tenant() -
                                         if k != "registrationDefinition"}}]
     records = transform_lighthouse(S1, bare, [definition])
     assert {r.type for r in records} == {"azurerm_lighthouse_assignment", "azurerm_lighthouse_definition"}
-    inventory = to_inventory(records + [arm_record(S1, listed("claimsevidence"), "resources.list")], ScanOptions())
+    inventory = to_inventory([*records, arm_record(S1, listed("claimsevidence"), "resources.list")], ScanOptions())
     assert {g.principal for g in inventory.grants} == {"bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"}

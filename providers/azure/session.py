@@ -16,33 +16,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from providers.azure.options import AzureOptions
-from providers.interface import ProviderError
+from providers.live.errors import CredentialsError, WriteRefused
 
 if TYPE_CHECKING:
     from azure.core.pipeline import PipelineRequest
 
-_T = TypeVar("_T")
 RESOURCE_GRAPH_QUERY = "/providers/microsoft.resourcegraph/resources"
 """The one POST a read-only scan may send: a Resource Graph query (it reads)."""
 RETRIES = 4
 """Attempts after the first, for 429 and 5xx answers (azure-core waits as ``Retry-After`` says)."""
 
 
-class WriteRefused(ProviderError):
-    """A request that could change the estate was attempted; it was refused before being sent."""
-
-
 class RegistrationRefused(WriteRefused):
     """azure-mgmt-core's automatic resource-provider registration (a POST), refused: the provider is not
     registered in the subscription, and offshore-scan never registers one."""
-
-
-class CredentialsError(ProviderError):
-    """No usable credentials, or no ARM endpoint answering: one line for the user."""
 
 
 def is_read_only(method: str, url: str) -> bool:
