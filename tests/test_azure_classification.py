@@ -73,3 +73,20 @@ def test_resource_group_tags_must_be_a_boolean(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"dwp\.resource_group_tags must be true or false"):
         load_config(_config(tmp_path, "dwp:\n  resource_group_tags: yes-please\n"))
     assert load_config(_config(tmp_path, "dwp:\n  subscriptions: []\n")).resource_group_tags is False
+
+
+def test_resource_groups_that_cannot_be_read_leave_group_tags_unapplied_and_said(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import azure_arm
+
+    routes = azure_arm.load_routes("claims")
+    routes[f"/subscriptions/{S1}/resourcegroups"] = {"$status": 403, "$body": {"error": {
+        "code": "AuthorizationFailed", "message": "no resourceGroups/read"}}}
+    monkeypatch.setattr(azure_arm, "load_routes", lambda estate: routes)
+    inventory, _ = _scan(tmp_path, "dwp:\n  resource_group_tags: true\n")
+    reasons = [g.reason for g in inventory.coverage if g.incomplete]  # type: ignore[attr-defined]
+    assert any("Microsoft.Resources denied" in r for r in reasons)
+    assert any("their tags (dwp.resource_group_tags) were not applied" in r for r in reasons)
+    # The tagged resources are still judged.
+    assert f"/subscriptions/{S1}/resourceGroups/claims-rg/providers/Microsoft.Storage/storageAccounts/claimsarchive" \
+        in _hosting_failures(inventory)

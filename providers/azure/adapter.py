@@ -107,7 +107,7 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
     if isinstance(listed, Failed):
         return [], notes, False  # the recorder's gap says the subscription's resources were not read
     group_tags = {str(g["name"]).lower(): dict(g.get("tags") or {}) for g in groups} \
-        if not isinstance(groups, Failed) else {}
+        if isinstance(groups, list) else {}
     if isinstance(groups, Failed) and options.resource_group_tags:
         notes.append(CoverageGap(f"{subscription}/global", None, "the resource groups could not be read, so their "
                                  "tags (dwp.resource_group_tags) were not applied: resources tagged only through "
@@ -115,7 +115,8 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
     resources = [_with_group_tags(r, group_tags) if options.resource_group_tags else r for r in listed]
     dwp = [r for r in resources if _is_dwp(scan, subscription, r)]
     dwp_ids = {str(r["id"]).lower() for r in dwp}
-    records = [arm_record(subscription, g, "resource_groups.list") for g in groups if isinstance(groups, list)]
+    read_groups = groups if isinstance(groups, list) else []
+    records = [arm_record(subscription, g, "resource_groups.list") for g in read_groups]
     records.extend(arm_record(subscription, r, "resources.list") for r in resources
                    if str(r["id"]).lower() not in dwp_ids)
     registry = collectors()
