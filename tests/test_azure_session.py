@@ -116,3 +116,45 @@ def test_throttling_that_does_not_end_is_a_throttled_scope_not_an_empty_answer()
     assert len([s for s in endpoint.seen if s.path.endswith("/resources")]) > 1  # retried before giving up
     (scope,) = calls.recorder.coverage()
     assert scope.status is ScopeStatus.THROTTLED and scope.status.incomplete
+
+
+class _NoToken:
+    """A credential chain that finds nothing (as DefaultAzureCredential on a machine never signed in)."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.identity import CredentialUnavailableError
+
+        raise CredentialUnavailableError("DefaultAzureCredential failed to retrieve a token.\nAttempted: ...")
+
+    def get_token_info(self, *scopes: str, options: object = None) -> object:
+        return self.get_token(*scopes)
+
+
+def test_missing_credentials_are_one_line_not_a_traceback() -> None:
+    # https: azure-core's bearer policy asks the credential before anything is sent (nothing listens there).
+    options = AzureOptions(arm_endpoint="https://127.0.0.1:9")
+    clients = AzureClients(options)
+    clients.credential = _NoToken()
+    with pytest.raises(CredentialsError, match="no usable Azure credentials") as raised:
+        scan_azure(options, ScanOptions(), clients=clients)
+    assert "\n" not in str(raised.value)
+
+
+def test_tenant_asks_every_token_for_that_tenant() -> None:
+    from providers.azure.session import _TenantCredential
+
+    asked: list[object] = []
+
+    class Inner:
+        def get_token(self, *scopes: str, **kwargs: object) -> str:
+            asked.append(kwargs.get("tenant_id"))
+            return "token"
+
+        def get_token_info(self, *scopes: str, options: dict | None = None) -> str:
+            asked.append((options or {}).get("tenant_id"))
+            return "token"
+
+    credential = _TenantCredential(Inner(), "99999999-9999-9999-9999-999999999999")
+    credential.get_token("https://management.azure.com/.default")
+    credential.get_token_info("https://management.azure.com/.default", options={"claims": "x"})
+    assert asked == ["99999999-9999-9999-9999-999999999999"] * 2
