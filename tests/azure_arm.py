@@ -107,6 +107,7 @@ class ArmEndpoint:
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query)
         status, body, headers = self._route(parts.path.lower().rstrip("/"), handler.headers.get("Authorization"), query)
+        body = json.loads(json.dumps(body).replace("{endpoint}", self.url))
         self._record(handler, status)
         handler._send(status, body, headers)
 
@@ -116,7 +117,8 @@ class ArmEndpoint:
         if "api-version" not in query:
             return 400, {"error": {"code": "MissingApiVersionParameter",
                                    "message": "The api-version query parameter (?api-version=) is required."}}, {}
-        answer = self.routes.get(path)
+        page = query.get("$skiptoken")
+        answer = self.routes.get(f"{path}?$skiptoken={page[0].lower()}") if page else self.routes.get(path)
         if answer is None:
             if path.endswith(_EMPTY_COLLECTIONS):
                 return 200, {"value": []}, {}

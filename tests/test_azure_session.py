@@ -158,3 +158,26 @@ def test_tenant_asks_every_token_for_that_tenant() -> None:
     credential.get_token("https://management.azure.com/.default")
     credential.get_token_info("https://management.azure.com/.default", options={"claims": "x"})
     assert asked == ["99999999-9999-9999-9999-999999999999"] * 2
+
+
+def test_every_page_of_a_listing_is_read() -> None:
+    routes = load_routes("claims")
+    path = f"/subscriptions/{S2}/resources"
+    first = routes[path]["$sequence"][-1]["value"]
+    routes[path] = {"value": first[:1], "nextLink": f"{{endpoint}}{path}?api-version=2025-04-01&$skiptoken=2"}
+    routes[f"{path}?$skiptoken=2"] = {"value": first[1:]}
+    vault = f"/subscriptions/{S2}/resourcegroups/monitoring-rg/providers/microsoft.keyvault/vaults/monitoring-kv"
+    settings = f"{vault}/providers/microsoft.insights/diagnosticsettings"
+    setting = {"id": f"{settings}/a", "name": "a", "properties": {"workspaceId": "w"}}
+    routes[settings] = {"value": [setting], "nextLink": f"{{endpoint}}{settings}?api-version=x&$skiptoken=b"}
+    routes[f"{settings}?$skiptoken=b"] = {"value": [{**setting, "id": f"{settings}/b", "name": "b"}]}
+    endpoint = ArmEndpoint(routes).start()
+    try:
+        calls = Calls(_clients(endpoint), Recorder())
+        client = calls.clients.get("resources", S2)
+        listed = calls.read(S2, "Microsoft.Resources", "resources.list", lambda: client.resources.list())
+        found = calls.listing(S2, "Microsoft.Insights", settings, "2021-05-01-preview")
+    finally:
+        endpoint.close()
+    assert [r["name"] for r in listed] == [r["name"] for r in first]  # the SDK's pager
+    assert [s["name"] for s in found] == ["a", "b"]  # send_request listings follow nextLink too
