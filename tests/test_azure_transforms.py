@@ -235,3 +235,14 @@ def test_lighthouse_definitions_listed_on_their_own_name_the_managing_tenant() -
     assert {r.type for r in records} == {"azurerm_lighthouse_assignment", "azurerm_lighthouse_definition"}
     inventory = to_inventory([*records, arm_record(S1, listed("claimsevidence"), "resources.list")], ScanOptions())
     assert {g.principal for g in inventory.grants} == {"bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"}
+
+
+def test_a_delegated_managed_identity_is_another_tenants_principal() -> None:
+    delegated = {"id": f"/subscriptions/{S1}/providers/Microsoft.Authorization/roleAssignments/1", "name": "1",
+                 "properties": {"principalId": "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                                "principalType": "ServicePrincipal", "scope": f"/subscriptions/{S1}",
+                                "roleDefinitionId": "r",
+                                "delegatedManagedIdentityResourceId": "/subscriptions/x/resourceGroups/y/providers/"
+                                "Microsoft.ManagedIdentity/userAssignedIdentities/msp"}}
+    records, notes = transform_role_assignments(S1, [delegated], EstateMap())
+    assert len(records) == 1 and notes == []

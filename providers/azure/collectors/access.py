@@ -29,17 +29,19 @@ def collect_role_assignments(calls: Calls, subscription: str,
 
 def transform_role_assignments(subscription: str, answer: Any,
                                estate: EstateMap) -> tuple[list[ResourceRecord], list[CoverageGap]]:
-    """Records of the assignments to principals of other tenants (``ForeignGroup``) and to principals the
-    estate map names (a contractor's service principal, placed by country); a note counting the rest,
-    which are principals of the subscription's own tenant. A listing that failed is a coverage gap (the
-    recorder's), and no assignment is assumed absent."""
+    """Records of the assignments to principals of other tenants (``ForeignGroup``, or a delegated managed
+    identity) and to principals the estate map names (a contractor's service principal, placed by country);
+    a note counting the rest, which are principals of the subscription's own tenant. A listing that failed
+    is a coverage gap (the recorder's), and no assignment is assumed absent."""
     if isinstance(answer, Failed) or answer is None:
         return [], []
     records, own = [], 0
     for assignment in answer:
         properties = assignment.get("properties") or {}
         principal = str(properties.get("principalId", ""))
-        foreign = str(properties.get("principalType", "")).lower() == _FOREIGN
+        # A delegated managed identity is another tenant's identity acting here through Lighthouse.
+        foreign = str(properties.get("principalType", "")).lower() == _FOREIGN \
+            or bool(properties.get("delegatedManagedIdentityResourceId"))
         if foreign or estate.principal(principal) is not None:
             records.append(arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/roleAssignments"},
                                       "role_assignments.list_for_subscription"))
