@@ -172,3 +172,18 @@ def test_a_subscription_asked_for_but_not_readable_is_a_gap() -> None:
                                             arm_endpoint=endpoint.url, token=TOKEN), ScanOptions())
     assert any("44444444-4444-4444-4444-444444444444 is not readable" in g.reason and g.incomplete
                for g in inventory.coverage)
+
+
+def test_a_subscription_asked_for_is_read_by_id_when_the_listing_lacks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import azure_arm
+
+    routes = azure_arm.load_routes("claims")
+    everything = routes["/subscriptions"]["value"]
+    routes["/subscriptions"] = {"value": []}  # an identity that may read a subscription but not list them
+    routes[f"/subscriptions/{S1}"] = next(s for s in everything if s["subscriptionId"] == S1)
+    monkeypatch.setattr(azure_arm, "load_routes", lambda estate: routes)
+    with arm_endpoint() as endpoint:
+        inventory = scan_azure(AzureOptions(subscriptions=(S1,), arm_endpoint=endpoint.url, token=TOKEN),
+                               ScanOptions())
+    assert inventory.scanned == (f"azure subscription {S1}",)
+    assert not [g for g in inventory.coverage if g.incomplete]

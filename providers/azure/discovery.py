@@ -56,7 +56,7 @@ def subscriptions(calls: Calls, options: AzureOptions) -> Subscriptions:
         wanted = sorted(readable)
     found: dict[str, dict[str, Any]] = {}
     for subscription in wanted:
-        entry = readable.get(subscription)
+        entry = readable.get(subscription) or _read_one(calls, client, subscription)
         if entry is None:
             notes.append(CoverageGap(f"{subscription}/global", None, f"subscription {subscription} is not readable "
                                      "with these credentials (grant the role in docs/azure-readonly-role.json on "
@@ -72,6 +72,14 @@ def subscriptions(calls: Calls, options: AzureOptions) -> Subscriptions:
         else:
             found[subscription] = entry
     return Subscriptions(found, tuple(notes))
+
+
+def _read_one(calls: Calls, client: Any, subscription: str) -> dict[str, Any] | None:
+    """A subscription asked for by id that the listing did not hold (an identity may read a subscription it
+    cannot list): ``GET /subscriptions/{id}``."""
+    answer = calls.read(TENANT, "Microsoft.Resources", "subscriptions.get",
+                        lambda: client.subscriptions.get(subscription))
+    return answer if isinstance(answer, dict) and answer.get("subscriptionId") else None
 
 
 def _under_group(calls: Calls, group: str, notes: list[CoverageGap]) -> list[str]:
