@@ -187,3 +187,29 @@ def test_a_subscription_asked_for_is_read_by_id_when_the_listing_lacks_it(monkey
                                ScanOptions())
     assert inventory.scanned == (f"azure subscription {S1}",)
     assert not [g for g in inventory.coverage if g.incomplete]
+
+
+def _judged(routes: dict) -> set[tuple[str, str, str]]:
+    from scanner.engine import evaluate
+
+    endpoint = ArmEndpoint(routes).start()
+    try:
+        inventory = scan_azure(AzureOptions(subscriptions=(S1,), arm_endpoint=endpoint.url, token=TOKEN),
+                               ScanOptions())
+    finally:
+        endpoint.close()
+    return {(f.rule_id, f.outcome.value, _name(f.resource.id)) for f in evaluate(inventory)}
+
+
+def test_types_and_locations_are_read_whatever_their_spelling() -> None:
+    from azure_arm import load_routes
+
+    as_recorded = load_routes("claims")
+    respelt = load_routes("claims")
+    listing = respelt[f"/subscriptions/{S1}/resources"]["value"]
+    for resource in listing:
+        resource["type"] = resource["type"].lower()  # ARM answers spell types in either case
+        resource["location"] = {"uksouth": "UK South", "westeurope": "West Europe"}.get(resource["location"],
+                                                                                       resource["location"])
+    assert _judged(respelt) == _judged(as_recorded)
+    assert ("OFS-HOST-001", "fail", "claimsarchive") in _judged(respelt)
