@@ -129,8 +129,8 @@ class AzureClients:
                                     "user_agent": "offshore-scan", **self._extra}
         if self.options.arm_endpoint is not None:
             settings["base_url"] = self.options.arm_endpoint
-            # Tokens for a replay endpoint are still asked for management.azure.com.
-            settings["credential_scopes"] = ["https://management.azure.com/.default"]
+            # A sovereign cloud's ARM issues tokens for its own audience (management.usgovcloudapi.net).
+            settings["credential_scopes"] = [f"{self.options.arm_endpoint}/.default"]
         if self.options.token is not None:
             settings["authentication_policy"] = static_bearer(self.options.token)
         return settings
