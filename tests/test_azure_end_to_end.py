@@ -213,3 +213,11 @@ def test_types_and_locations_are_read_whatever_their_spelling() -> None:
                                                                                        resource["location"])
     assert _judged(respelt) == _judged(as_recorded)
     assert ("OFS-HOST-001", "fail", "claimsarchive") in _judged(respelt)
+
+
+def test_the_text_report_names_subscriptions_and_lists_live_coverage(tmp_path: Path) -> None:
+    with arm_endpoint() as endpoint:
+        done = _run(endpoint, tmp_path, "--subscription", S1, "--fail-on", "never")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("offshore-scan ") and "1 Azure subscription(s)" in done.stdout.splitlines()[0]
+    assert "Live coverage" in done.stdout and "Microsoft.Storage" in done.stdout
