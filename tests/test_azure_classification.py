@@ -90,3 +90,11 @@ def test_resource_groups_that_cannot_be_read_leave_group_tags_unapplied_and_said
     # The tagged resources are still judged.
     assert f"/subscriptions/{S1}/resourceGroups/claims-rg/providers/Microsoft.Storage/storageAccounts/claimsarchive" \
         in _hosting_failures(inventory)
+
+
+def test_in_a_dwp_subscription_grants_reach_data_not_assignments(tmp_path: Path) -> None:
+    inventory, _ = _scan(tmp_path, f"dwp:\n  subscriptions: ['{S1}']\n")
+    reached = {g.resource_id for g in inventory.grants}  # type: ignore[attr-defined]
+    settings = ("/Microsoft.Authorization/", "/Microsoft.ManagedServices/")
+    assert reached and not [r for r in reached if any(s in r for s in settings)]
+    assert DR in reached  # the Lighthouse delegation reaches every DWP store of the subscription

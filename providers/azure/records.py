@@ -17,6 +17,10 @@ from providers.semantics.arm import azurerm_type, azurerm_values
 from providers.semantics.records import Placement, ResourceRecord
 from scanner.model import SourceRef
 
+_SETTINGS = ("microsoft.authorization/", "microsoft.managedservices/", "microsoft.insights/diagnosticsettings",
+             "microsoft.resources/resourcegroups")
+"""Assignments, settings and groups themselves: named by a group's id, but not resources in it (a role
+assignment on a group is not a member of the group it grants)."""
 GENERIC_TYPE = "azurerm_resource"
 """The record type of an ARM resource the table does not map: placed by its location, its settings not read."""
 
@@ -36,7 +40,7 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
     parsed = parse_id(resource_id)
     values["id"] = resource_id
     values["arm_type"] = arm_type
-    if parsed is not None and parsed.resource_group is not None:
+    if parsed is not None and parsed.resource_group is not None and not arm_type.lower().startswith(_SETTINGS):
         values.setdefault("resource_group_name", parsed.resource_group)
     values.update(extra or {})
     location = values.get("location")

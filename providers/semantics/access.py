@@ -24,6 +24,7 @@ from typing import Any
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
 from providers.semantics.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
 from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.resource_map import holds_data
 from scanner.estate import Party
 from scanner.model import Grant
 
@@ -200,9 +201,11 @@ class Index:
 
     @functools.cached_property
     def azure_dwp(self) -> list[ResourceRecord]:
-        """Every DWP Azure resource in the scan."""
+        """Every DWP Azure resource in the scan that holds data (a role or policy assignment in a wholly DWP
+        subscription is configuration: a grant reaches the data, not the assignment)."""
         return [r for r in self.context.records
-                if r.mode == "managed" and r.type.startswith("azurerm_") and is_dwp(self.context, r)]
+                if r.mode == "managed" and r.type.startswith("azurerm_") and holds_data(r.type)
+                and is_dwp(self.context, r)]
 
     def document(self, value: Any) -> PolicyDocument:
         """A policy value read with the scan's data sources (cached: the same document is read for many roles)."""
@@ -681,7 +684,7 @@ def in_group(context: NormaliseContext, name: Any, group: ResourceRecord | None)
             for key, value in record.values.items()
         ):
             members.add(record.address)
-    found.extend(r for r in azure if r.address in members and is_dwp(context, r))
+    found.extend(r for r in azure if r.address in members and holds_data(r.type) and is_dwp(context, r))
     return found
 
 

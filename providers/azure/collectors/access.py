@@ -43,7 +43,8 @@ def transform_role_assignments(subscription: str, answer: Any,
         foreign = str(properties.get("principalType", "")).lower() == _FOREIGN \
             or bool(properties.get("delegatedManagedIdentityResourceId"))
         if foreign or estate.principal(principal) is not None:
-            records.append(arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/roleAssignments"},
+            records.append(arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/roleAssignments",
+                                                     "parent_id": properties.get("scope")},
                                       "role_assignments.list_for_subscription"))
         else:
             own += 1

@@ -32,7 +32,8 @@ def transform_policy_assignments(subscription: str, answer: Any) -> list[Resourc
     for assignment in answer:
         if not isinstance(assignment.get("id"), str):
             continue
-        record = arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/policyAssignments"},
+        record = arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/policyAssignments",
+                                           "parent_id": (assignment.get("properties") or {}).get("scope")},
                             "policy_assignments.list")
         if _GROUP_SCOPE.match(str((assignment.get("properties") or {}).get("scope", ""))):
             # An assignment on one resource group guards that group only: the schema has a type for that.
