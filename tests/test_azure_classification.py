@@ -64,9 +64,11 @@ def test_a_resource_group_tag_counts_only_where_the_config_says(tmp_path: Path,
     monkeypatch.setattr(azure_arm, "load_routes", lambda estate: routes)
     without, _ = _scan(tmp_path, "{}\n")
     assert DR not in _hosting_failures(without)
+    assert [g for g in without.coverage if g.incomplete] == []  # type: ignore[attr-defined]
     inherited, _ = _scan(tmp_path, "dwp:\n  resource_group_tags: true\n")
     assert DR in _hosting_failures(inherited)  # dr-rg is DWP's: its eastus account is DWP data abroad
     assert MARKETING not in _hosting_failures(inherited)
+    assert [g for g in inherited.coverage if g.incomplete] == []  # type: ignore[attr-defined]
 
 
 def test_resource_group_tags_must_be_a_boolean(tmp_path: Path) -> None:
