@@ -79,3 +79,16 @@ def test_a_bad_option_is_one_line_and_exit_2() -> None:
     result = CliRunner().invoke(main, ["azure", "--subscription", "prod"])
     assert result.exit_code == 2
     assert "not an Azure subscription id" in result.output
+
+
+def test_the_progress_line_takes_the_adapters_reports() -> None:
+    from providers.azure.adapter import Progress
+    from scanner.azure_command import _describe
+    from scanner.live_command import progress_line
+
+    assert _describe(Progress(3, 1, 42)) == (3, 1, "subscriptions 1/3, 42 ARM calls")
+    with progress_line(False, "scanning Azure", _describe) as report:
+        assert report is None  # --quiet, or not a terminal
+    with progress_line(True, "scanning Azure", _describe) as report:
+        assert report is not None
+        report(Progress(3, 1, 42))
