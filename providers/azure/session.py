@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
 from providers.azure.options import AzureOptions
 from providers.live.errors import CredentialsError, WriteRefused
 
@@ -43,38 +45,28 @@ def is_read_only(method: str, url: str) -> bool:
     return method.upper() == "POST" and urlsplit(url).path.lower().rstrip("/").endswith(RESOURCE_GRAPH_QUERY)
 
 
-def _sans_io_policy() -> type:
-    from azure.core.pipeline.policies import SansIOHTTPPolicy
+class ReadOnlyGuard(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """Refuses every request that is not a read, before it is sent."""
 
-    return SansIOHTTPPolicy
-
-
-def read_only_guard() -> Any:
-    """The policy that refuses every request that is not a read, before it is sent."""
-
-    class ReadOnlyGuard(_sans_io_policy()):  # type: ignore[misc]
-        def on_request(self, request: PipelineRequest) -> None:
-            http = request.http_request
-            path = urlsplit(http.url).path
-            if http.method.upper() == "POST" and path.lower().endswith("/register") and "/providers/" in path.lower():
-                namespace = path.rstrip("/").split("/")[-2]
-                raise RegistrationRefused(f"resource provider {namespace} is not registered in the subscription; "
-                                          "offshore-scan never registers one (register it, or accept the gap)")
-            if not is_read_only(http.method, http.url):
-                raise WriteRefused(f"offshore-scan is read-only: refused {http.method} {urlsplit(http.url).path} "
-                                   "before sending it")
-
-    return ReadOnlyGuard()
+    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+        http = request.http_request
+        path = urlsplit(http.url).path
+        if http.method.upper() == "POST" and path.lower().endswith("/register") and "/providers/" in path.lower():
+            namespace = path.rstrip("/").split("/")[-2]
+            raise RegistrationRefused(f"resource provider {namespace} is not registered in the subscription; "
+                                      "offshore-scan never registers one (register it, or accept the gap)")
+        if not is_read_only(http.method, http.url):
+            raise WriteRefused(f"offshore-scan is read-only: refused {http.method} {path} before sending it")
 
 
-def static_bearer(token: str) -> Any:
+class StaticBearer(SansIOHTTPPolicy):  # type: ignore[type-arg]
     """An ``authentication_policy`` that sends a fixed bearer token (over http too)."""
 
-    class StaticBearer(_sans_io_policy()):  # type: ignore[misc]
-        def on_request(self, request: PipelineRequest) -> None:
-            request.http_request.headers["Authorization"] = f"Bearer {token}"
+    def __init__(self, token: str) -> None:
+        self._token = token
 
-    return StaticBearer()
+    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+        request.http_request.headers["Authorization"] = f"Bearer {self._token}"
 
 
 class _TenantCredential:
@@ -125,14 +117,14 @@ class AzureClients:
 
     def settings(self) -> dict[str, Any]:
         """The keyword arguments every management client is built with."""
-        settings: dict[str, Any] = {"custom_hook_policy": read_only_guard(), "retry_total": RETRIES,
+        settings: dict[str, Any] = {"custom_hook_policy": ReadOnlyGuard(), "retry_total": RETRIES,
                                     "user_agent": "offshore-scan", **self._extra}
         if self.options.arm_endpoint is not None:
             settings["base_url"] = self.options.arm_endpoint
             # A sovereign cloud's ARM issues tokens for its own audience (management.usgovcloudapi.net).
             settings["credential_scopes"] = [f"{self.options.arm_endpoint}/.default"]
         if self.options.token is not None:
-            settings["authentication_policy"] = static_bearer(self.options.token)
+            settings["authentication_policy"] = StaticBearer(self.options.token)
         return settings
 
     def get(self, kind: str, subscription: str = "") -> Any:
