@@ -108,10 +108,17 @@ def test_a_geo_secondary_is_a_secondary_database_where_the_link_says() -> None:
     assert secondary.values["location"] == "West US"
 
 
-def test_a_link_where_this_database_is_the_secondary_adds_no_copy() -> None:
+def test_a_dwp_geo_secondary_places_its_primary_as_the_same_data() -> None:
     link = {"id": "x/replicationLinks/1", "name": "1",
-            "properties": {"partnerRole": "Primary", "partnerLocation": "eastus", "partnerDatabase": "db"}}
-    assert len(transform_database(S1, listed("claims-sql/claimsdb"), [link])) == 1
+            "properties": {"partnerRole": "Primary", "partnerLocation": "East US", "partnerDatabase": "db",
+                           "partnerServer": "primary-sql"}}
+    records = transform_database(S1, listed("claims-sql/claimsdb"), [link])
+    assert len(records) == 2
+    primary = records[1]
+    assert primary.values["location"] == "East US" and primary.values["tags"] == listed("claims-sql/claimsdb")["tags"]
+    inventory = to_inventory(records, ScanOptions())
+    hosted = [f for f in evaluate(inventory) if f.rule_id == "OFS-HOST-001"]
+    assert [f.resource.id for f in hosted] == [primary.address]
 
 
 def test_registry_replications_are_the_schema_georeplications_block_without_its_own_region() -> None:

@@ -53,8 +53,9 @@ def collect_database(work: Work) -> list[ResourceRecord]:
 
 
 def transform_database(subscription: str, listed: Any, links: Any) -> list[ResourceRecord]:
-    """The database's record, and one record per geo-secondary it feeds: a database created as its
-    ``Secondary``, placed by the link's ``partnerLocation``."""
+    """The database's record, and one record per partner of its geo-replication links, placed by the link's
+    ``partnerLocation``: a geo-secondary it feeds (a database created as its ``Secondary``), or the primary it
+    is a copy of, which holds the same data and so carries the DWP database's tags."""
     database_id = str(listed["id"])
     server_id = database_id.rsplit("/databases/", 1)[0]
     records = [arm_record(subscription, listed, "resources.list", extra={"server_id": server_id})]
@@ -67,13 +68,19 @@ def transform_database(subscription: str, listed: Any, links: Any) -> list[Resou
         return records
     for link in links or []:
         properties = link.get("properties") or {}
-        if str(properties.get("partnerRole", "")).lower() != "secondary":
-            continue  # this database is the secondary: its own location is judged for hosting
+        role = str(properties.get("partnerRole", "")).lower()
+        if role not in ("secondary", "primary"):
+            continue  # a link being torn down, or a role ARM may add later: the database itself is still judged
         partner = properties.get("partnerDatabaseId") or (
             f"{link['id']} (partner {properties.get('partnerServer')}/{properties.get('partnerDatabase')})")
-        records.append(arm_record(subscription, {
-            "id": partner, "type": "Microsoft.Sql/servers/databases", "name": properties.get("partnerDatabase"),
-            "location": properties.get("partnerLocation"),
-            "properties": {"createMode": "Secondary", "sourceDatabaseId": database_id},
-        }, f"GET replicationLinks ({link.get('name')})"))
+        placed = {"id": partner, "type": "Microsoft.Sql/servers/databases", "name": properties.get("partnerDatabase"),
+                  "location": properties.get("partnerLocation")}
+        if role == "secondary":
+            records.append(arm_record(subscription, {
+                **placed, "properties": {"createMode": "Secondary", "sourceDatabaseId": database_id},
+            }, f"GET replicationLinks ({link.get('name')})"))
+        else:
+            records.append(arm_record(subscription, {**placed, "tags": listed.get("tags") or {}},
+                                      f"GET replicationLinks ({link.get('name')}: the primary of geo-secondary "
+                                      f"{database_id}, the same data)"))
     return records
