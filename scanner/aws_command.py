@@ -5,15 +5,13 @@ boto3 and rich are imported inside the command, so ``offshore-scan --help`` and 
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from scanner.cli import common_options, default_waivers, fail, report_and_exit
+from scanner.live_command import live_settings, progress_line, quiet_option, show_progress
 
 _AWS_EPILOG = """
 \b
@@ -64,8 +62,7 @@ Exit codes:
                    "Join the shards' JSON results with `offshore-scan merge`. Default: every account.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent API calls per account and region.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress display on standard error. Default: progress when standard error is a terminal.")
+@quiet_option
 @common_options
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
         accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_file: Path | None, shard: str | None,
@@ -79,29 +76,19 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     copy them or grant access to them, and judges them with the same policies as Terraform.
     Every (account, region, service) is reported as scanned, denied, disabled, throttled or failed.
     """
-    from dataclasses import replace
-
     from providers.aws.options import AwsOptions, read_account_file
-    from providers.interface import OptionError, ScanOptions
-    from scanner.config import ConfigError, find_config, load_config
+    from providers.interface import OptionError
 
-    try:
-        config = load_config(find_config(config_path, [Path.cwd()]))
-    except ConfigError as error:
-        fail(str(error))
+    settings = live_settings(config_path, scope, fail_on)
     try:
         listed = None if account_file is None else read_account_file(_read(account_file), str(account_file))
         options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,
                                                exclude_accounts, max_workers, shard, listed)
     except OptionError as error:
         fail(str(error))
-    rules = config.rules
-    if (scope or config.scope) == "all":
-        rules = replace(rules, scope_all=True)
-    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
-    threshold = fail_on or config.fail_on or "high"
-    inventory = _scan(options, common, show_progress=not quiet and sys.stderr.isatty())
-    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
+    inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
+    config = settings.config
+    report_and_exit(inventory, output_format, output, settings.threshold, config.path, allow_partial,
                     waivers=waivers_path or default_waivers(config.path, [Path.cwd()]), baseline=baseline_path)
 
 
@@ -118,7 +105,7 @@ def _scan(options: Any, common: Any, show_progress: bool) -> Any:
     from providers.interface import OptionError
 
     try:
-        with _progress(show_progress) as report:
+        with progress_line(show_progress, "scanning AWS", _describe) as report:
             return scan_aws(options, common, progress=report)
     except (CredentialsError, OptionError) as error:
         fail(str(error))
@@ -126,22 +113,7 @@ def _scan(options: Any, common: Any, show_progress: bool) -> Any:
         fail(f"{error} (a bug: please report it)")
 
 
-@contextmanager
-def _progress(show: bool) -> Iterator[Callable[[Any], None] | None]:
-    """A rich progress line on standard error (accounts, regions, calls), or nothing."""
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("scanning AWS", total=None, detail="")
-
-        def report(progress: Any) -> None:
-            bar.update(task, total=max(progress.regions, 1), completed=progress.regions_done,
-                       detail=f"accounts {progress.accounts_done}/{progress.accounts}, regions "
-                              f"{progress.regions_done}/{progress.regions}, {progress.calls} API calls")
-
-        yield report
+def _describe(progress: Any) -> tuple[int, int, str]:
+    return progress.regions, progress.regions_done, (
+        f"accounts {progress.accounts_done}/{progress.accounts}, regions {progress.regions_done}/{progress.regions}, "
+        f"{progress.calls} API calls")

@@ -352,11 +352,14 @@ def fail(message: str) -> NoReturn:
 
 
 def _register_commands() -> None:
-    # Imported here, after the shared helpers exist: the aws command builds on them (and loads boto3 only when run).
+    # Imported here, after the shared helpers exist: the live commands build on them (and load their SDKs only
+    # when run).
     from scanner.aws_command import aws
+    from scanner.azure_command import azure
     from scanner.merge_command import merge
 
     main.add_command(aws)
+    main.add_command(azure)
     main.add_command(merge)
 
 

@@ -9,7 +9,8 @@ Example (every key optional)::
       tags:                                              # any other tag key -> value patterns
         Business-Project: ['^PRJ\\d{7}$']
       accounts: ["111122223333"]                         # AWS accounts wholly DWP
-      subscriptions: ["00000000-0000-0000-0000-000000000000"]
+      subscriptions: ["00000000-0000-0000-0000-000000000000"]  # Azure subscriptions wholly DWP
+      resource_group_tags: true                          # live Azure: a resource group's tags count for its resources
       projects: [dwp-claims-prod]
       namespaces: [claims]                               # Kubernetes namespaces wholly DWP
     scope: tagged                                        # or: all
@@ -49,7 +50,7 @@ _TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_re
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {
     "classification_keys", "owner_keys", "owner_patterns", "tags",
-    "accounts", "subscriptions", "projects", "namespaces",
+    "accounts", "subscriptions", "projects", "namespaces", "resource_group_tags",
 }
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
@@ -78,6 +79,9 @@ class Config:
     """Region of the Kubernetes cluster the manifests land on; ``--cluster-region`` wins."""
     upstream_images: tuple[str, ...] = ()
     """Image prefixes to treat as vendor or upstream-project images, beside the built-in list."""
+    resource_group_tags: bool = False
+    """Live Azure (``dwp.resource_group_tags``): a resource without a tag of its own takes its resource group's
+    tag of the same key, so a group tagged as DWP makes its resources DWP."""
 
 
 def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
@@ -127,7 +131,16 @@ def load_config(path: Path | None) -> Config:
         endpoints=_endpoints(path, raw.get("endpoints") or {}),
         cluster_region=str(raw["cluster_region"]) if raw.get("cluster_region") else None,
         upstream_images=tuple(_strings(path, "upstream_images", raw.get("upstream_images"))),
+        resource_group_tags=_flag(path, "dwp.resource_group_tags", (raw.get("dwp") or {}).get("resource_group_tags")),
     )
+
+
+def _flag(path: Path, key: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
+    return value
 
 
 def _estate(path: Path, estate: Any) -> EstateMap:

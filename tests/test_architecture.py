@@ -31,6 +31,7 @@ def test_tool_is_clean(tool: str, args: list[str]) -> None:
     "providers.semantics.policy_documents",
     "providers.terraform.options",
     "providers.kubernetes.options",
+    "providers.azure.options",
     "scanner.inputs",
 ])
 def test_the_shared_meaning_and_the_options_load_no_parser_and_no_cloud_sdk(module: str) -> None:

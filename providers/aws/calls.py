@@ -10,36 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.session import WriteRefused, client_config
-from providers.semantics.records import Unknown
+from providers.live.failed import Failed
 from scanner.model import ScopeStatus
 
 if TYPE_CHECKING:
     import boto3
 
 
-@dataclass(frozen=True)
-class Failed:
-    """A call that gave no answer: never the same as "nothing configured"."""
-
-    service: str
-    """The API's service (``s3``)."""
-    operation: str
-    """The operation, as botocore names it (``GetBucketReplication``)."""
-    status: ScopeStatus
-    """denied, throttled or failed."""
-    detail: str
-    """The error code and message."""
-
-    def unknown(self, what: str) -> Unknown:
-        """An unknown value for what the call would have said."""
-        return Unknown(f"{what} could not be read: {self.service}:{self.operation} {self.status.value} "
-                       f"({self.detail})")
-
+__all__ = ["Clients", "Failed", "Response", "ScopedClient", "transport_errors"]
 
 Response = Mapping[str, Any] | Failed | None
 """A response, ``Failed``, or ``None`` for an absent configuration."""

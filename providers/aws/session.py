@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from providers.interface import ProviderError
+from providers.live.errors import CredentialsError, WriteRefused
 
 if TYPE_CHECKING:
     import boto3
@@ -20,14 +20,6 @@ ALLOWED_OTHERS = frozenset({("sts", "AssumeRole")})
 """The one operation that is not a read but is needed: entering member accounts."""
 HOME_REGION = "us-east-1"
 """Where global services (IAM, Organizations, CloudFront, S3 bucket lookups) are called when no region is set."""
-
-
-class WriteRefused(ProviderError):
-    """An operation that could change the account was attempted; it was refused before being sent."""
-
-
-class CredentialsError(ProviderError):
-    """No usable credentials: missing, expired, or refused. The message is one line for the user."""
 
 
 def is_read_only(service: str, operation: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
 from providers.semantics.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
 from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.resource_map import holds_data
 from scanner.estate import Party
 from scanner.model import Grant
 
@@ -200,9 +201,11 @@ class Index:
 
     @functools.cached_property
     def azure_dwp(self) -> list[ResourceRecord]:
-        """Every DWP Azure resource in the scan."""
+        """Every DWP Azure resource in the scan that holds data (a role or policy assignment in a wholly DWP
+        subscription is configuration: a grant reaches the data, not the assignment)."""
         return [r for r in self.context.records
-                if r.mode == "managed" and r.type.startswith("azurerm_") and is_dwp(self.context, r)]
+                if r.mode == "managed" and r.type.startswith("azurerm_") and holds_data(r.type)
+                and is_dwp(self.context, r)]
 
     def document(self, value: Any) -> PolicyDocument:
         """A policy value read with the scan's data sources (cached: the same document is read for many roles)."""
@@ -638,8 +641,8 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[ResourceRec
     management group, or a scope that matches nothing scanned, is every DWP Azure resource in the scan.
     """
     text = value if isinstance(value, str) else None
-    if text is not None and re.fullmatch(r"(?i)/subscriptions/[^/]+/?", text):
-        return azure_dwp(context), f"subscription {text}"
+    if text is not None and (whole := re.fullmatch(r"(?i)/subscriptions/([^/]+)/?", text)):
+        return in_subscription(azure_dwp(context), whole.group(1)), f"subscription {text}"
     if text is not None and "/managementgroups/" in text.lower():
         return azure_dwp(context), f"management group {text}"
     if text is not None and (group := re.fullmatch(r"(?i)/subscriptions/[^/]+/resourceGroups/([^/]+)/?", text)):
@@ -654,6 +657,13 @@ def azure_scope(context: NormaliseContext, value: Any) -> tuple[list[ResourceRec
     if record.type == "azurerm_resource_group":
         return in_group(context, record.values.get("name"), record), f"resource group {record.address}"
     return [record], record.address
+
+
+def in_subscription(records: list[ResourceRecord], subscription: str) -> list[ResourceRecord]:
+    """The resources of one subscription, among resources whose subscription the input says (a live scan of
+    several subscriptions); all of them when the input does not say (one Terraform configuration)."""
+    wanted = subscription.lower()
+    return [r for r in records if r.placement.account is None or r.placement.account.lower() == wanted]
 
 
 def in_group(context: NormaliseContext, name: Any, group: ResourceRecord | None) -> list[ResourceRecord]:
@@ -674,7 +684,7 @@ def in_group(context: NormaliseContext, name: Any, group: ResourceRecord | None)
             for key, value in record.values.items()
         ):
             members.add(record.address)
-    found.extend(r for r in azure if r.address in members and is_dwp(context, r))
+    found.extend(r for r in azure if r.address in members and holds_data(r.type) and is_dwp(context, r))
     return found
 
 

@@ -136,7 +136,10 @@ class TextReporter:
         inventory = report.inventory
         dwp = sum(1 for r in inventory.resources if r.classification.dwp)
         config = f", config {report.config_path}" if report.config_path else ""
-        if inventory.scopes:
+        subscriptions = [s for s in inventory.scanned if s.startswith("azure subscription ")]
+        if inventory.scopes and subscriptions:
+            read = f"{len(subscriptions)} Azure subscription(s)"
+        elif inventory.scopes:
             accounts = len({s.account for s in inventory.scopes})
             regions = len({s.region for s in inventory.scopes
                            if s.status is not ScopeStatus.DISABLED and s.region != "global"})

@@ -1,0 +1,184 @@
+"""The live Azure adapter's entry point: subscriptions -> resources -> DWP resources read closely -> records ->
+the shared meaning.
+
+1. Subscriptions: the ``--subscription`` ones, those under ``--management-group``, or every readable one.
+2. Per subscription: every resource and resource group (tags, locations); DWP ones by their tags (and
+   their group's, where the config says so) or by the subscription (``dwp.subscriptions``).
+3. Collectors read the DWP resources closely (``collectors/``), their diagnostic settings, and the
+   subscription's role assignments, Lighthouse delegations and policy assignments.
+4. Receivers the settings name are read by id (``follow.py``); ``providers.semantics`` judges the records
+   exactly as it judges Terraform; coverage is added as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from providers.azure import discovery
+from providers.azure.calls import GLOBAL, Calls
+from providers.azure.collectors import Work, collectors
+from providers.azure.collectors.access import collect_lighthouse, collect_role_assignments
+from providers.azure.collectors.diagnostics import collect_settings
+from providers.azure.collectors.policy import collect_policy_assignments
+from providers.azure.follow import follow
+from providers.azure.ids import subscription_path
+from providers.azure.options import AzureOptions
+from providers.azure.records import GENERIC_TYPE, arm_record, canonical_ids
+from providers.azure.session import AzureClients
+from providers.interface import ScanOptions
+from providers.live.coverage import Recorder
+from providers.live.failed import Failed
+from providers.semantics.normalise import to_inventory
+from providers.semantics.records import ResourceRecord
+from scanner.model import CoverageGap, Guardrail, GuardrailKind, Inventory, ScopeStatus, SourceRef
+
+ADVICE = {
+    ScopeStatus.DENIED: "grant the custom role in docs/azure-readonly-role.json (Reader and the Microsoft.Insights "
+                        "and Microsoft.Authorization reads) on the subscription",
+    ScopeStatus.THROTTLED: "run again, or lower --max-workers",
+    ScopeStatus.FAILED: "run again; if it persists, the endpoint does not answer this call",
+}
+"""What the user can do about a (subscription, resource provider) scope of each status."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the scan is, for a progress display."""
+
+    subscriptions: int
+    """Subscriptions to scan."""
+    subscriptions_done: int
+    """Subscriptions scanned so far."""
+    calls: int
+    """ARM calls made so far."""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def scan_azure(options: AzureOptions, scan: ScanOptions, clients: Any = None,
+               progress: ProgressCallback | None = None) -> Inventory:
+    """The inventory of the live subscriptions; raises ``CredentialsError`` when the credentials (or the
+    endpoint) cannot be used at all."""
+    recorder = Recorder(ADVICE)
+    calls = Calls(clients if clients is not None else AzureClients(options), recorder)
+    found = discovery.subscriptions(calls, options)
+    records: list[ResourceRecord] = []
+    notes: list[CoverageGap] = list(found.notes)
+    policies_unread: list[str] = []
+    if not found.found:
+        # Nothing judged is not "no offshoring": the scan is incomplete, whatever the reason.
+        notes.append(CoverageGap("azure", None, "no subscription was scanned (none was readable, or every one asked "
+                                 "for was left out): nothing was judged", kind="skipped"))
+    for done, subscription in enumerate(sorted(found.found), start=1):
+        subscription_records, subscription_notes, policies_read = _scan_subscription(calls, subscription, options,
+                                                                                     scan)
+        records.extend(subscription_records)
+        notes.extend(subscription_notes)
+        if not policies_read:
+            policies_unread.append(subscription)
+        if progress is not None:
+            progress(Progress(len(found.found), done, recorder.calls()))
+    records.extend(follow(calls, records))
+    inventory = to_inventory(canonical_ids(_deduplicated(records)), scan, gaps=(*recorder.gaps(), *notes),
+                             scanned=tuple(f"azure subscription {s}" for s in sorted(found.found)))
+    guards = (*inventory.guardrails, *(_policies_not_read(s) for s in policies_unread))
+    return replace(inventory, scopes=recorder.coverage(), guardrails=guards)
+
+
+def _policies_not_read(subscription: str) -> Guardrail:
+    return Guardrail(GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS,
+                     f"the policy assignments of subscription {subscription} could not be read: whether an Allowed "
+                     "locations policy keeps new resources in the UK is not known", (),
+                     SourceRef(f"{subscription}/global", None, subscription_path(subscription)), False, read=False)
+
+
+def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
+                       scan: ScanOptions) -> tuple[list[ResourceRecord], list[CoverageGap], bool]:
+    """The records of one subscription, its notes, and whether its policy assignments were read."""
+    for provider in ("Microsoft.Resources", "Microsoft.Insights", "Microsoft.Authorization"):
+        calls.recorder.touch(subscription, GLOBAL, provider)
+    listed = discovery.resources(calls, subscription)
+    groups = discovery.resource_groups(calls, subscription)
+    notes: list[CoverageGap] = []
+    if isinstance(listed, Failed):
+        return [], notes, False  # the recorder's gap says the subscription's resources were not read
+    group_tags = {str(g["name"]).lower(): dict(g.get("tags") or {}) for g in groups} \
+        if isinstance(groups, list) else {}
+    if isinstance(groups, Failed) and options.resource_group_tags:
+        notes.append(CoverageGap(f"{subscription}/global", None, "the resource groups could not be read, so their "
+                                 "tags (dwp.resource_group_tags) were not applied: resources tagged only through "
+                                 "their group are not known to be DWP", kind="skipped"))
+    resources = [_with_group_tags(r, group_tags) if options.resource_group_tags else r for r in listed]
+    dwp = [r for r in resources if _is_dwp(scan, subscription, r)]
+    dwp_ids = {str(r["id"]).lower() for r in dwp}
+    read_groups = groups if isinstance(groups, list) else []
+    records = [arm_record(subscription, g, "resource_groups.list") for g in read_groups]
+    records.extend(arm_record(subscription, r, "resources.list") for r in resources
+                   if str(r["id"]).lower() not in dwp_ids)
+    registry = collectors()
+
+    def read(resource: Mapping[str, Any]) -> list[ResourceRecord]:
+        collect = registry.get(str(resource["type"]).lower())
+        work = Work(calls, subscription, resource)
+        own = collect(work) if collect is not None else [arm_record(subscription, resource, "resources.list")]
+        return own + collect_settings(calls, subscription, str(resource["id"]))
+
+    with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
+        for found in pool.map(read, dwp):
+            records.extend(found)
+    assignments, assignment_notes = collect_role_assignments(calls, subscription, scan.estate)
+    records.extend(assignments)
+    notes.extend(assignment_notes)
+    records.extend(collect_lighthouse(calls, subscription))
+    policies = collect_policy_assignments(calls, subscription)
+    records.extend(policies)
+    notes.extend(_placed_only(subscription, [r for r in records if str(r.values.get("id", "")).lower() in dwp_ids]))
+    policies_read = not any(s.account == subscription and s.service == "Microsoft.Authorization"
+                            and s.status.incomplete for s in calls.recorder.coverage())
+    return records, notes, policies_read
+
+
+def _with_group_tags(resource: Mapping[str, Any], group_tags: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The resource with its group's tags under its own (``dwp.resource_group_tags``)."""
+    group = str(resource["id"]).split("/")[4].lower() if str(resource["id"]).count("/") > 4 else ""
+    inherited = group_tags.get(group) or {}
+    return {**resource, "tags": {**inherited, **(resource.get("tags") or {})}} if inherited else dict(resource)
+
+
+def _is_dwp(scan: ScanOptions, subscription: str, resource: Mapping[str, Any]) -> bool:
+    """Whether to read a resource closely; the shared meaning classifies the records again."""
+    if scan.rules.scope_all:
+        return True
+    return scan.rules.classify(dict(resource.get("tags") or {}), [subscription]).dwp
+
+
+def _placed_only(subscription: str, dwp: Iterable[ResourceRecord]) -> list[CoverageGap]:
+    """DWP resources of ARM types the table does not map: placed by their location and judged for hosting,
+    but what their own settings copy elsewhere is not read."""
+    generic = sorted({str(r.values.get("arm_type")) for r in dwp if r.type == GENERIC_TYPE})
+    if not generic:
+        return []
+    return [CoverageGap(f"{subscription}/global", None, f"DWP resources of {len(generic)} ARM type(s) are placed by "
+                        f"their location only ({', '.join(generic[:5])}{', ...' if len(generic) > 5 else ''}): "
+                        "their diagnostic settings were read, but any replication settings of their own were not",
+                        kind="note")]
+
+
+def _deduplicated(records: Iterable[ResourceRecord]) -> list[ResourceRecord]:
+    """One record per resource id (ARM ids ignore case): a resource read closely wins over one another
+    answer only mentions (a failover group's partner server)."""
+    best: dict[str, ResourceRecord] = {}
+    for record in records:
+        key = record.address.lower()
+        held = best.get(key)
+        if held is None or _weight(record) > _weight(held):
+            best[key] = record
+    return list(best.values())
+
+
+def _weight(record: ResourceRecord) -> int:
+    return sum(1 for value in record.values.values() if not isinstance(value, str | dict | list) or value)

@@ -1,0 +1,151 @@
+"""ARM calls: each one counted against its (subscription, resource provider) scope, each failure a value.
+
+``Calls.read`` runs one SDK call and returns its answer in ARM's JSON shape, ``None`` when ARM answers
+404 (nothing there), or a ``Failed`` saying why the answer is missing: 401/403 denied, 429 throttled
+(after azure-core's retries, which honour ``Retry-After``), anything else failed. Collectors turn a
+``Failed`` into ``Unknown`` values or coverage, so a denied call can never read as a clean answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from providers.azure.session import CredentialsError, RegistrationRefused, WriteRefused
+from providers.live.coverage import Recorder
+from providers.live.failed import Failed
+from scanner.model import ScopeStatus
+
+TENANT = "tenant"
+"""The scope ``account`` of calls that belong to no subscription (listing subscriptions, management groups)."""
+GLOBAL = "global"
+"""ARM is one global endpoint: every scope's ``region``."""
+
+Answer = Any
+"""ARM JSON (a dict, or a list of dicts for a listing), ``None`` for 404, or ``Failed``."""
+
+
+def arm_json(model: Any) -> Any:
+    """An SDK model as ARM's JSON (camelCase keys, ``properties`` nested), whatever the SDK generation."""
+    if isinstance(model, Mapping):
+        # TypeSpec-generated models are mappings over the JSON they were read from.
+        as_dict = getattr(model, "as_dict", None)
+        return as_dict() if callable(as_dict) else dict(model)
+    serialize = getattr(model, "serialize", None)
+    if callable(serialize):
+        return serialize(keep_readonly=True)
+    raise TypeError(f"not an SDK model: {type(model).__name__}")
+
+
+def status_of_http(code: int | None) -> ScopeStatus:
+    """The scope status an HTTP answer means."""
+    if code in (401, 403):
+        return ScopeStatus.DENIED
+    if code == 429:
+        return ScopeStatus.THROTTLED
+    return ScopeStatus.FAILED
+
+
+class Calls:
+    """Runs ARM calls for the collectors, recording each against its scope."""
+
+    def __init__(self, clients: Any, recorder: Recorder) -> None:
+        self.clients = clients
+        self.recorder = recorder
+
+    def read(self, subscription: str, provider: str, operation: str, call: Callable[[], Any],
+             absent: tuple[int, ...] = (404,)) -> Answer:
+        """One call (a listing is read to its last page); its answer as ARM JSON, ``None`` when ARM answers
+        one of the ``absent`` statuses (nothing there), or ``Failed``."""
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            HttpResponseError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        self.recorder.count(subscription, GLOBAL, provider)
+        try:
+            answer = call()
+            if isinstance(answer, Iterable) and not isinstance(answer, Mapping | str | bytes):
+                return [arm_json(item) for item in answer]
+            return arm_json(answer) if answer is not None else None
+        except RegistrationRefused as error:
+            # ARM answered 409 MissingSubscriptionRegistration and the SDK tried to register the provider.
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED, str(error))
+        except WriteRefused:
+            raise  # a bug in a collector, never a coverage gap
+        except ClientAuthenticationError as error:
+            if error.status_code is None:
+                # The credential chain gave no token: every later call would fail the same way.
+                raise CredentialsError(f"no usable Azure credentials: {str(error.message).splitlines()[0]}") from None
+            return self._failed(subscription, provider, operation, ScopeStatus.DENIED, f"HTTP {error.status_code}")
+        except HttpResponseError as error:
+            if error.status_code in absent:
+                return None
+            code = getattr(error.error, "code", None) if error.error is not None else None
+            message = str(getattr(error.error, "message", "") or error.reason or "").split("\n", 1)[0][:200]
+            # ("Code - message": a colon after AuthorizationFailed reads as a secret to the report's redaction.)
+            detail = f"HTTP {error.status_code}{f' {code}' if code else ''}{f' - {message}' if message else ''}"
+            return self._failed(subscription, provider, operation, status_of_http(error.status_code), detail)
+        except (ServiceRequestError, ServiceResponseError) as error:
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                f"no answer from the endpoint ({type(error).__name__})")
+        except (ValueError, TypeError, KeyError) as error:
+            # An answer that is not ARM's shape (a proxy's page, a truncated body).
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                f"the answer is not an ARM answer ({type(error).__name__})")
+
+    def get(self, subscription: str, provider: str, path: str, api_version: str) -> Answer:
+        """``GET path`` through the generic resources client: one ARM resource (or 404 ``None``)."""
+        return self._send(subscription, provider, path, api_version, listing=False)
+
+    def listing(self, subscription: str, provider: str, path: str, api_version: str,
+                client_kind: str = "resources", absent: tuple[int, ...] = (404,)) -> Answer:
+        """``GET path`` of an ARM collection, every page (``nextLink``) read: its ``value`` items."""
+        return self._send(subscription, provider, path, api_version, listing=True, client_kind=client_kind,
+                          absent=absent)
+
+    def _send(self, subscription: str, provider: str, path: str, api_version: str, listing: bool,
+              client_kind: str = "resources", absent: tuple[int, ...] = (404,)) -> Answer:
+        client = self.clients.get(client_kind, subscription if subscription != TENANT else "")
+        operation = f"GET {_shape(path)}"
+        separator = "&" if "?" in path else "?"
+        url: str | None = f"{path}{separator}api-version={api_version}"
+        items: list[Any] = []
+        while url is not None:
+            answer = self.read(subscription, provider, operation, lambda u=url: _send_request(client, u), absent)
+            if not isinstance(answer, dict):
+                return answer if isinstance(answer, Failed) or answer is None or not listing else items
+            if not listing:
+                return answer
+            items.extend(v for v in answer.get("value") or [] if isinstance(v, dict))
+            url = answer.get("nextLink") if isinstance(answer.get("nextLink"), str) else None
+        return items
+
+    def _failed(self, subscription: str, provider: str, operation: str, status: ScopeStatus, detail: str) -> Failed:
+        self.recorder.problem(subscription, GLOBAL, provider, status, f"{operation}: {detail}")
+        return Failed(provider, operation, status, detail)
+
+
+def _send_request(client: Any, url: str) -> Any:
+    from azure.core.rest import HttpRequest
+
+    response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
+    response.raise_for_status()
+    return response.json()
+
+
+def _shape(path: str) -> str:
+    """A path with its names left out, for coverage details (``/subscriptions/*/.../diagnosticSettings``)."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    kept: list[str] = []
+    name_next = False
+    for part in parts:
+        if part.lower() == "providers" or "." in part:
+            kept.append(part)
+            name_next = False
+        else:
+            kept.append("*" if name_next else part)
+            name_next = not name_next
+    return "/" + "/".join(kept)

@@ -1,0 +1,67 @@
+"""The registry of collectors: which ARM types of DWP resources are read closely, and how.
+
+A collector gets one DWP resource as the listing gave it and returns its records: the resource read
+closely (with ``properties``), and the settings and children that reveal flows (replicas, failover
+partners, peerings). A DWP resource of a type with no collector keeps its listing record: placed by its
+location, judged for hosting. Every DWP resource also has its diagnostic settings read
+(``diagnostics.py``), whatever its type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.azure.calls import Calls
+from providers.semantics.records import ResourceRecord
+
+API_VERSIONS: Mapping[str, str] = {
+    "microsoft.storage/storageaccounts": "2023-05-01",
+    "microsoft.documentdb/databaseaccounts": "2024-11-15",
+    "microsoft.sql/servers": "2023-08-01",
+    "microsoft.sql/servers/databases": "2023-08-01",
+    "microsoft.containerregistry/registries": "2023-07-01",
+    "microsoft.recoveryservices/vaults": "2024-04-01",
+    "microsoft.network/virtualnetworks": "2024-05-01",
+    "microsoft.operationalinsights/workspaces": "2023-09-01",
+    "microsoft.eventhub/namespaces": "2024-01-01",
+    "microsoft.keyvault/vaults": "2023-07-01",
+}
+"""The api-version each ARM type is read with by id (``GET {id}?api-version=``): ARM needs one per type."""
+
+
+@dataclass(frozen=True)
+class Work:
+    """One DWP resource to read closely."""
+
+    calls: Calls
+    """The scan's calls (clients, coverage)."""
+    subscription: str
+    """The subscription it was listed in."""
+    listed: Mapping[str, Any]
+    """The resource as ``resources.list`` gave it (``id``, ``type``, ``name``, ``location``, ``tags``, ``sku``)."""
+
+    @property
+    def id(self) -> str:
+        """The resource id."""
+        return str(self.listed["id"])
+
+
+Collector = Callable[[Work], list[ResourceRecord]]
+"""One DWP resource -> its records."""
+
+
+def collectors() -> dict[str, Collector]:
+    """ARM type (lower case) -> its collector."""
+    from providers.azure.collectors import details, network, registry, sql, storage, vaults
+
+    return {
+        "microsoft.storage/storageaccounts": storage.collect_account,
+        "microsoft.documentdb/databaseaccounts": details.collect_by_id,
+        "microsoft.recoveryservices/vaults": vaults.collect_vault,
+        "microsoft.sql/servers": sql.collect_server,
+        "microsoft.sql/servers/databases": sql.collect_database,
+        "microsoft.containerregistry/registries": registry.collect_registry,
+        "microsoft.network/virtualnetworks": network.collect_virtual_network,
+    }

@@ -1,0 +1,87 @@
+"""Coverage as data: every scope a live scan touched (an AWS (account, region, service), an Azure
+(subscription, resource provider)), and what became of it.
+
+A call that fails is never an empty answer: the recorder keeps the worst status of each scope, and
+each scope that is not wholly read becomes a coverage gap (the scan is incomplete, exit 2).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from scanner.model import CoverageGap, ScopeCoverage, ScopeStatus
+
+_RANK = {ScopeStatus.SCANNED: 0, ScopeStatus.DISABLED: 1, ScopeStatus.THROTTLED: 2, ScopeStatus.FAILED: 3,
+         ScopeStatus.DENIED: 4}
+_DETAILS_KEPT = 3
+
+
+@dataclass
+class _Entry:
+    status: ScopeStatus = ScopeStatus.SCANNED
+    calls: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+class Recorder:
+    """Thread-safe tally of scopes, their statuses and their API calls.
+
+    ``advice`` says, per status, what the user can do about a scope left in it (the read-only policy
+    or role to grant, a lower ``--max-workers``); it ends each coverage gap.
+    """
+
+    def __init__(self, advice: Mapping[ScopeStatus, str] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, str], _Entry] = {}
+        self.advice: Mapping[ScopeStatus, str] = dict(advice or {})
+
+    def _entry(self, account: str, region: str, service: str) -> _Entry:
+        return self._entries.setdefault((account, region, service), _Entry())
+
+    def touch(self, account: str, region: str, service: str) -> None:
+        """The scope is part of the scan (scanned unless something goes wrong)."""
+        with self._lock:
+            self._entry(account, region, service)
+
+    def count(self, account: str, region: str, service: str) -> None:
+        """One API call was made for the scope."""
+        with self._lock:
+            self._entry(account, region, service).calls += 1
+
+    def problem(self, account: str, region: str, service: str, status: ScopeStatus, detail: str) -> None:
+        """A call of the scope did not answer; the worst status wins, the first few details are kept."""
+        with self._lock:
+            entry = self._entry(account, region, service)
+            if _RANK[status] > _RANK[entry.status]:
+                entry.status = status
+            if detail not in entry.details and len(entry.details) < _DETAILS_KEPT:
+                entry.details.append(detail)
+
+    def calls(self) -> int:
+        """API calls made so far (for progress)."""
+        with self._lock:
+            return sum(e.calls for e in self._entries.values())
+
+    def coverage(self) -> tuple[ScopeCoverage, ...]:
+        """Every scope, sorted."""
+        with self._lock:
+            return tuple(
+                ScopeCoverage(account, region, service, entry.status, entry.calls,
+                              "; ".join(entry.details) or None)
+                for (account, region, service), entry in sorted(self._entries.items())
+            )
+
+    def gaps(self) -> tuple[CoverageGap, ...]:
+        """One gap per scope that was not wholly read: what it holds is not judged, so the scan is incomplete."""
+        return tuple(gap_of(scope, self.advice) for scope in self.coverage() if scope.status.incomplete)
+
+
+def gap_of(scope: ScopeCoverage, advice: Mapping[ScopeStatus, str]) -> CoverageGap:
+    """The coverage gap of a scope that was not wholly read."""
+    return CoverageGap(
+        f"{scope.account}/{scope.region}", None,
+        f"{scope.service} {scope.status.value} ({scope.detail}): what these calls would have read is not judged; "
+        f"{advice.get(scope.status, '')}",
+    )

@@ -1,0 +1,82 @@
+"""What the live commands (``offshore-scan aws``, ``offshore-scan azure``) share: the ``--quiet`` option, the
+config and options every scan needs, and the progress line on standard error.
+
+rich is imported only when a progress line is shown, so ``offshore-scan --help`` never loads it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli import fail
+
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True,
+    help="No progress display on standard error. Default: progress when standard error is a terminal.")
+"""``--quiet``: the same words on every live command."""
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The config and options a live scan is judged with, read as the static scan reads them."""
+
+    config: Any
+    """The loaded ``scanner.config.Config``."""
+    common: Any
+    """The ``providers.interface.ScanOptions`` every provider gets."""
+    threshold: str
+    """``--fail-on``, else the config's ``fail_on``, else ``high``."""
+
+
+def live_settings(config_path: Path | None, scope: str | None, fail_on: str | None) -> LiveSettings:
+    """The config (``--config``, else ``offshore-scan.yaml`` in the current directory) and the scan options."""
+    from dataclasses import replace
+
+    from providers.interface import ScanOptions
+    from scanner.config import ConfigError, find_config, load_config
+
+    try:
+        config = load_config(find_config(config_path, [Path.cwd()]))
+    except ConfigError as error:
+        fail(str(error))
+    rules = config.rules
+    if (scope or config.scope) == "all":
+        rules = replace(rules, scope_all=True)
+    common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
+    return LiveSettings(config, common, fail_on or config.fail_on or "high")
+
+
+def show_progress(quiet: bool) -> bool:
+    """Progress is drawn unless ``--quiet``, and only on a terminal."""
+    return not quiet and sys.stderr.isatty()
+
+
+Describe = Callable[[Any], tuple[int, int, str]]
+"""A progress report -> (total, done, detail text) for the bar."""
+
+
+@contextmanager
+def progress_line(show: bool, title: str, describe: Describe) -> Iterator[Callable[[Any], None] | None]:
+    """A rich progress line on standard error, fed by the adapter's progress reports, or nothing."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=None, detail="")
+
+        def report(progress: Any) -> None:
+            total, done, detail = describe(progress)
+            bar.update(task, total=max(total, 1), completed=done, detail=detail)
+
+        yield report
