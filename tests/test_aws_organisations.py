@@ -252,3 +252,22 @@ def test_every_assumed_role_session_refuses_writes_before_sending(estate: dict[s
         assert sent == [], account
         # The session reads in its own account, not the caller's.
         assert session.client("sts").get_caller_identity()["Account"] == account
+
+
+def test_scps_that_cannot_be_read_leave_the_guardrail_unknown_never_failed(estate: dict[str, str]) -> None:
+    """A denied ListPoliciesForTarget is not "no SCP": OFS-GRD-001 is unknown, naming the call, and the scan is
+    incomplete (the guarded OU's SCP exists; a fail saying "none was found" would be false)."""
+    recorded = {"Error": {"Code": "AccessDeniedException", "Message": "You don't have permissions to access this "
+                          "resource."}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://organizations.us-east-1.amazonaws.com/", 400, {}, None), recorded
+
+    base = guarded(boto3.Session())
+    base.events.register("before-call.organizations.ListPoliciesForTarget", refuse)
+    inventory = _scan(base)
+    [guard] = [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"]
+    assert guard.outcome.value == "unknown"
+    assert "could not all be read" in guard.message and "ListPoliciesForTarget" in guard.message
+    assert any(s.service == "organizations" and s.status is ScopeStatus.DENIED for s in inventory.scopes)
+    assert any(g.incomplete for g in inventory.coverage)

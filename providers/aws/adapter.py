@@ -39,6 +39,15 @@ _SCPS_NOT_READ = Guardrail(
     "service control policies were not read: Organizations is read only with --org (from the management or a "
     "delegated administrator account)", (), SourceRef("aws", None, "aws organisation"), False, read=False)
 """Without ``--org`` no Organizations call is made: whether an SCP keeps new resources in the UK is not known."""
+
+
+def _scps_partly_read(unread: Sequence[str]) -> Guardrail:
+    """A guardrail whose controls could not all be read: whether an SCP keeps resources in the UK is unknown."""
+    shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3 else "")
+    return Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, f"service control policies could not all be read ({shown})",
+                     (), SourceRef("aws", None, "aws organisation"), False, read=False)
+
+
 _FOLLOW_ROUNDS = 3
 """A flow's receiver may name another receiver (a subscription's Firehose writes to a bucket): a few rounds."""
 
@@ -109,13 +118,15 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
         # Memory stays flat as accounts grow: an account's clients are made again only if a flow leads back.
         clients.release(account)
         tally.tick(accounts_done=1)
+    unread: list[str] = []
     if options.org:
         from providers.aws.collectors.organizations import collect_guardrails
 
         # Every account of the audit, not only this shard's: every shard then reads the same organisation,
         # and the guardrails of the merged result are those of one unsharded run.
         every = found.audit.accounts if found.audit is not None else list(found.sessions)
-        records.extend(collect_guardrails(management, caller, every, found.listed))
+        scps, unread = collect_guardrails(management, caller, every, found.listed)
+        records.extend(scps)
     records = _followed(clients, records, options)
     if found.audit is not None:
         # The audit's other accounts are the estate's own, whichever shard reads them.
@@ -124,6 +135,8 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     inventory = to_inventory(_deduplicated(records), scan, gaps=(*recorder.gaps(), *notes),
                              scanned=tuple(f"aws account {a}" for a in sorted(found.sessions)))
     guards = inventory.guardrails if options.org else (*inventory.guardrails, _SCPS_NOT_READ)
+    if options.org and unread:
+        guards = (*guards, _scps_partly_read(unread))
     return replace(inventory, scopes=recorder.coverage(), guardrails=guards, audit=found.audit)
 
 

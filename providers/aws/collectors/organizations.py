@@ -117,8 +117,18 @@ def _structure(scope: Scope, parents: Mapping[str, list[Any] | Failed | None],
     return records
 
 
+def unread_policies(answers: PolicyResponses) -> list[str]:
+    """The calls whose failure leaves an account's SCPs unknown (a path, the policies on a target, a policy's
+    content), in words: a missing answer is never an empty one, so the guardrail question stays open."""
+    failed = [(f"ListParents {child}", found) for child, found in answers.parents.items()]
+    failed += [(f"ListPoliciesForTarget {target}", found) for target, found in answers.attached.items()]
+    failed += [(f"DescribePolicy {policy}", found) for policy, found in answers.policies.items()]
+    return [f"{what}: {found.status.value} ({found.detail})" for what, found in failed if isinstance(found, Failed)]
+
+
 def collect_guardrails(clients: Clients, caller: str, accounts: Iterable[str],
-                       listed: Iterable[Mapping[str, Any]] = ()) -> list[ResourceRecord]:
-    """The organisation's SCPs on the scanned accounts' paths, and the paths."""
-    return translate_policies(caller, fetch_policies(clients, caller, accounts), listed)
+                       listed: Iterable[Mapping[str, Any]] = ()) -> tuple[list[ResourceRecord], list[str]]:
+    """The organisation's SCPs on the scanned accounts' paths, the paths, and the calls that could not be read."""
+    answers = fetch_policies(clients, caller, accounts)
+    return translate_policies(caller, answers, listed), unread_policies(answers)
 
