@@ -269,6 +269,9 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None)
     outside the UK, with a network diagram grouped by country and region), 2.3 and 3.1 (offshore regions
     and principals outside the UK), guardrails, waived findings with their approval references and
     coverage gaps. The questions infrastructure cannot answer are left as marked blanks.
+
+    The shards of a sharded audit must be given together: an account no result covers, or two do, is
+    said in the pack and exits 2 (as `offshore-scan merge` does; merging first gives one judgement).
     """
     import json
 
@@ -285,6 +288,18 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None)
         if not isinstance(document, dict) or document.get("schema_version") != 1 or "inventory" not in document:
             fail(f"{path}: not a JSON result of offshore-scan (make one with --format json)")
         documents.append(document)
+    # Shards of an audit must add up to it here too: a missing or doubled shard is a gap the pack shows.
+    from scanner.merge import join_audits
+    from scanner.results import ResultError, audit_of
+
+    try:
+        _, audit_gaps = join_audits([(audit_of(d, str(p)), str(p)) for d, p in zip(documents, results, strict=True)])
+    except ResultError as error:
+        fail(str(error))
+    if audit_gaps:
+        documents[0] = {**documents[0], "coverage": [
+            *documents[0].get("coverage", ()),
+            *({"path": g.path, "line": g.line, "reason": g.reason, "kind": g.kind} for g in audit_gaps)]}
     try:
         pack = build_pack(documents)
         rendered = render_markdown(pack) if output_format == "markdown" else render_html(pack)
@@ -297,6 +312,10 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None)
             click.echo(rendered, nl=False)
     except OSError as error:
         fail(f"{output or 'standard output'}: cannot write the evidence pack: {error.strerror or error}")
+    for gap in audit_gaps:
+        click.echo(f"offshore-scan: error: {gap.path}: {gap.reason}", err=True)
+    if audit_gaps:
+        sys.exit(EXIT_INCOMPLETE)  # a smaller audit than the one asked for is never a finished pack
     if not pack.complete:
         click.echo("offshore-scan: note: the results had coverage gaps; the pack says so at the top", err=True)
 

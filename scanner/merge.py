@@ -23,7 +23,7 @@ _WORST_FIRST = (ScopeStatus.DENIED, ScopeStatus.FAILED, ScopeStatus.THROTTLED, S
 
 def merge_results(inventories: Sequence[Inventory], names: Sequence[str]) -> Inventory:
     """One inventory of every result; ``names`` (the files, in the same order) appear in the gaps."""
-    audits, gaps = _audits(inventories, names)
+    audits, gaps = join_audits([(inventory.audit, name) for inventory, name in zip(inventories, names, strict=True)])
     return Inventory(
         resources=_resources(r for inventory in inventories for r in inventory.resources),
         flows=_unique(f for inventory in inventories for f in inventory.flows),
@@ -72,10 +72,10 @@ def _scopes(scopes: Iterable[ScopeCoverage]) -> tuple[ScopeCoverage, ...]:
     return tuple(kept.values())
 
 
-def _audits(inventories: Sequence[Inventory], names: Sequence[str]) -> tuple[Audit | None, list[CoverageGap]]:
-    """The whole audit the results make up, and a gap for every account missing or covered twice."""
-    parts = [(inventory.audit, name) for inventory, name in zip(inventories, names, strict=True)
-             if inventory.audit is not None]
+def join_audits(audits: Sequence[tuple[Audit | None, str]]) -> tuple[Audit | None, list[CoverageGap]]:
+    """The whole audit the results (each an audit or None, with its file's name) make up, and a gap for every
+    account missing or covered twice. ``offshore-scan evidence`` makes the same checks."""
+    parts = [(audit, name) for audit, name in audits if audit is not None]
     if not parts:
         return None, []
     gaps: list[CoverageGap] = []

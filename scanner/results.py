@@ -59,6 +59,14 @@ def inventory_of(document: Any, name: str) -> Inventory:
                           "was it edited or cut short?") from None
 
 
+def audit_of(document: Mapping[str, Any], name: str) -> Audit | None:
+    """The ``audit`` block of a JSON result, if it has one."""
+    try:
+        return _audit(document["audit"]) if document.get("audit") else None
+    except (KeyError, TypeError, ValueError) as error:
+        raise ResultError(f"{name}: its audit block is not complete ({type(error).__name__}: {error})") from None
+
+
 def _location(location: Mapping[str, Any], provenance: Sequence[str] = ()) -> Location:
     return Location(location["cloud"], location["region"], location["country"], location["uk"],
                     tuple(provenance), location.get("note"))

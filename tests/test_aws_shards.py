@@ -111,6 +111,21 @@ def test_a_missing_shard_makes_merge_exit_2_naming_its_accounts(runs: tuple[Path
     assert all(account in merged.stderr for account in missing)
 
 
+def test_the_evidence_pack_makes_the_same_checks_as_merge(runs: tuple[Path, int, list[int]]) -> None:
+    where, _, _ = runs
+    missing = json.loads((where / "shard-1.json").read_text(encoding="utf-8"))["audit"]["shard"]["accounts"]
+    partial = subprocess.run([sys.executable, "-m", "scanner.cli", "evidence", "shard-0.json", "shard-2.json", "-o",
+                              "partial.md"], cwd=where, capture_output=True, text=True, timeout=120)
+    assert partial.returncode == EXIT_INCOMPLETE
+    assert f"shard 1 of {SHARDS} not given" in partial.stderr
+    pack = (where / "partial.md").read_text(encoding="utf-8")
+    assert all(account in pack for account in missing)  # the pack itself says which accounts it lacks
+    whole = subprocess.run([sys.executable, "-m", "scanner.cli", "evidence",
+                            *(f"shard-{k}.json" for k in range(SHARDS)), "-o", "whole.md"], cwd=where,
+                           capture_output=True, text=True, timeout=120)
+    assert whole.returncode == 0, whole.stderr
+
+
 def test_a_shard_merged_twice_makes_merge_exit_2(runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     merged = _merge(where, *(f"shard-{k}.json" for k in range(SHARDS)), "shard-0.json")
