@@ -9,6 +9,7 @@ cannot be read at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.classification import ClassificationRules
 from scanner.estate import EstateMap
@@ -51,6 +52,28 @@ class ScanOptions:
     ``--org`` scan), each with how it is known; other accounts are the estate's own only when the input shows it."""
     max_file_bytes: int = 20 * 1024 * 1024
     """A file larger than this is not read (``--max-file-size``): it is a gap naming it, and the rest is scanned."""
+
+    def fingerprint(self) -> str:
+        """A short hash of everything here that changes what a scan decides (who is DWP, who is behind ids,
+        where endpoints are), written canonically, so two runs can tell whether they judged alike."""
+        import hashlib
+        import json
+
+        rules, estate = self.rules, self.estate
+
+        def patterns(matchers: Any) -> list[str]:
+            return [str(getattr(m, "pattern", m)) for m in matchers]
+
+        canonical = {
+            "classification_keys": sorted(rules.classification_keys), "owner_keys": sorted(rules.owner_keys),
+            "owner_patterns": patterns(rules.owner_patterns),
+            "extra_tags": sorted((key, patterns(value)) for key, value in rules.extra_tags.items()),
+            "dwp_scopes": sorted(rules.dwp_scopes), "scope_all": rules.scope_all,
+            "estate": {name: sorted((key, repr(party)) for key, party in getattr(estate, name).items())
+                       for name in ("accounts", "tenants", "principals", "networks", "locations")},
+            "endpoints": sorted(self.endpoints),
+        }
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def too_large(size: int, limit: int) -> str:

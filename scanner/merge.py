@@ -85,7 +85,19 @@ def join_audits(audits: Sequence[tuple[Audit | None, str]]) -> tuple[Audit | Non
         gaps.append(CoverageGap("merge", None, f"the results are parts of different audits ({described}): merge "
                                 "the shards of one audit, run with the same --org, --account and --exclude-account"))
     organisation, accounts = min(wholes, key=lambda whole: (whole[0] or "", whole[1]))
-    audit = Audit(organisation, accounts)
+    regions = {audit.regions for audit, _ in parts}
+    if len(regions) > 1:
+        described = "; ".join(f"{name}: {', '.join(a.regions) if a.regions else 'every enabled region'}"
+                              for a, name in parts)
+        gaps.append(CoverageGap("merge", None, f"the results scanned different regions ({described}): what one "
+                                "shard did not scan is not judged; run every shard with the same --region"))
+    settings = {audit.settings for audit, _ in parts}
+    if len(settings) > 1:
+        described = "; ".join(f"{name}: {a.settings or 'none recorded'}" for a, name in parts)
+        gaps.append(CoverageGap("merge", None, f"the results were judged under different configurations ({described}):"
+                                " who is DWP, the estate map or the endpoints differ; run every shard with the same "
+                                "offshore-scan.yaml and --scope"))
+    audit = Audit(organisation, accounts, None, min(regions, key=lambda r: r or ()), min(settings))
     covered: dict[str, list[str]] = {}
     counts = {a.shard.count for a, _ in parts if a.shard is not None}
     for part, name in parts:

@@ -341,6 +341,11 @@ class Audit:
     """Every account the whole audit covers (sorted), after ``--account`` and ``--exclude-account``."""
     shard: Shard | None = None
     """This result's share when the audit is sharded; None for a whole audit (or a merged one)."""
+    regions: tuple[str, ...] | None = None
+    """The regions scanned (``--region``, sorted); None for every enabled region of each account."""
+    settings: str = ""
+    """A hash of the configuration that decides what the scan judges (who is DWP, the estate map, endpoints):
+    shards judged under different settings do not add up to one audit."""
 
     @property
     def label(self) -> str:

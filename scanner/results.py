@@ -117,5 +117,7 @@ def _scope(raw: Mapping[str, Any]) -> ScopeCoverage:
 
 def _audit(raw: Mapping[str, Any]) -> Audit:
     shard = raw["shard"]
+    regions = raw.get("regions")
     return Audit(raw["organisation"], tuple(raw["accounts"]),
-                 None if shard is None else Shard(shard["index"], shard["count"], tuple(shard["accounts"])))
+                 None if shard is None else Shard(shard["index"], shard["count"], tuple(shard["accounts"])),
+                 None if regions is None else tuple(regions), raw.get("settings", ""))

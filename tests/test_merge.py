@@ -190,3 +190,35 @@ def test_the_merge_command_refuses_a_file_that_is_not_a_result(tmp_path: Path) -
     assert result.exit_code == 2
     assert "notes.json: not an offshore-scan JSON result" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_shards_of_different_regions_or_configurations_are_said() -> None:
+    def part(index: int, regions: tuple[str, ...] | None, settings: str) -> Inventory:
+        share = tuple(a for position, a in enumerate(ACCOUNTS) if position % 2 == index)
+        return Inventory(audit=Audit(ORG, ACCOUNTS, Shard(index, 2, share), regions, settings))
+
+    alike = merge_results([part(0, ("eu-west-2",), "abc"), part(1, ("eu-west-2",), "abc")], ["a", "b"])
+    assert not [g for g in alike.coverage if g.incomplete]
+    assert alike.audit == Audit(ORG, ACCOUNTS, None, ("eu-west-2",), "abc")
+    regions = merge_results([part(0, ("eu-west-1", "eu-west-2"), "abc"), part(1, ("eu-west-2",), "abc")], ["a", "b"])
+    assert [g.reason for g in regions.coverage if "different regions" in g.reason] == [
+        "the results scanned different regions (a: eu-west-1, eu-west-2; b: eu-west-2): what one shard did not scan "
+        "is not judged; run every shard with the same --region"]
+    configured = merge_results([part(0, None, "abc"), part(1, None, "def")], ["a", "b"])
+    assert any("different configurations" in g.reason and g.incomplete for g in configured.coverage)
+
+
+def test_the_settings_fingerprint_is_the_same_in_every_process() -> None:
+    """Sets are ordered by a hash seeded per process: the fingerprint must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from pathlib import Path; from scanner.config import load_config, find_config; "
+              "from providers.interface import ScanOptions; "
+              "c = load_config(find_config(None, [Path('fixtures/demo')])); "
+              "print(ScanOptions(c.rules, c.estate, tuple(c.endpoints.items())).fingerprint())")
+    root = Path(__file__).resolve().parent.parent
+    prints = {subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(prints) == 1 and len(next(iter(prints)).strip()) == 16

@@ -137,7 +137,11 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     guards = inventory.guardrails if options.org else (*inventory.guardrails, _SCPS_NOT_READ)
     if options.org and unread:
         guards = (*guards, _scps_partly_read(unread))
-    return replace(inventory, scopes=recorder.coverage(), guardrails=guards, audit=found.audit)
+    audit = found.audit
+    if audit is not None:
+        # What the shards of one audit must share, so a merge can tell when they do not.
+        audit = replace(audit, regions=tuple(sorted(options.regions)) or None, settings=scan.fingerprint())
+    return replace(inventory, scopes=recorder.coverage(), guardrails=guards, audit=audit)
 
 
 def _left_out(found: Accounts) -> Iterator[CoverageGap]:

@@ -67,7 +67,8 @@ def audit_json(audit: Audit) -> dict[str, Any]:
     shard = audit.shard
     return {"organisation": audit.organisation, "accounts": list(audit.accounts),
             "shard": None if shard is None else {"index": shard.index, "count": shard.count,
-                                                 "accounts": list(shard.accounts)}}
+                                                 "accounts": list(shard.accounts)},
+            "regions": None if audit.regions is None else list(audit.regions), "settings": audit.settings}
 
 
 def guardrail_json(guard: Guardrail) -> dict[str, Any]:
