@@ -52,10 +52,12 @@ Exit codes:
               help="Only this account. Repeatable. Default: every account (--org), else the caller's.")
 @click.option("--exclude-account", "exclude_accounts", multiple=True, metavar="ID",
               help="Never this account (reported as left out). Repeatable. Default: none.")
-@click.option("--account-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--account-file", "account_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
               help="Scan the accounts this file lists (one 12-digit id a line, # comments), through --role-name; "
-                   "the result records the list, so shards of it merge and are checked. Default: none.")
-@click.option("--shard", metavar="K/N",
+                   "--account narrows the list. Repeatable (the lists are joined). The result records the list, so "
+                   "shards of it merge and are checked. Default: none.")
+@click.option("--shard", "shards", multiple=True, metavar="K/N",
               help="Scan only the accounts whose position in the sorted account list (--org or --account-file), "
                    "modulo N, is K (0 to N-1). auto/N reads K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), "
                    "AWS_BATCH_JOB_ARRAY_INDEX, CI_NODE_INDEX (GitLab parallel, from 1) or OFFSHORE_SCAN_SHARD_INDEX. "
@@ -65,7 +67,8 @@ Exit codes:
 @quiet_option
 @common_options
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
-        accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_file: Path | None, shard: str | None,
+        accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_files: tuple[Path, ...],
+        shards: tuple[str, ...],
         max_workers: int, quiet: bool,
         output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
         scope: str | None, waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
@@ -81,9 +84,12 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
 
     settings = live_settings(config_path, scope, fail_on)
     try:
-        listed = None if account_file is None else read_account_file(_read(account_file), str(account_file))
+        if len(shards) > 1:
+            raise OptionError(f"--shard given {len(shards)} times ({', '.join(shards)}): a run is one shard")
+        listed = None if not account_files else tuple(
+            account for path in account_files for account in read_account_file(_read(path), str(path)))
         options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,
-                                               exclude_accounts, max_workers, shard, listed)
+                                               exclude_accounts, max_workers, shards[0] if shards else None, listed)
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))

@@ -271,3 +271,13 @@ def test_scps_that_cannot_be_read_leave_the_guardrail_unknown_never_failed(estat
     assert "could not all be read" in guard.message and "ListPoliciesForTarget" in guard.message
     assert any(s.service == "organizations" and s.status is ScopeStatus.DENIED for s in inventory.scopes)
     assert any(g.incomplete for g in inventory.coverage)
+
+
+def test_account_narrows_an_account_file_and_unknown_exclusions_are_said(estate: dict[str, str]) -> None:
+    listed = (estate["claims"], estate["letters"], estate["payments"])
+    options = AwsOptions(role_name=ROLE, account_list=listed, accounts=(estate["letters"],),
+                         exclude_accounts=("999999999999",))
+    found = sessions_for(guarded(boto3.Session()), MANAGEMENT, options, Recorder())
+    assert set(found.sessions) == {estate["letters"]}
+    assert set(found.excluded) == {estate["claims"], estate["payments"]}
+    assert (found.listed_by, found.unknown_exclusions) == ("the account file", ("999999999999",))

@@ -157,11 +157,14 @@ def test_shard_k_of_n(text: str, environ: dict[str, str], expected: tuple[int, i
 
 @pytest.mark.parametrize(("text", "environ", "says"), [
     ("4/4", {}, "not between 0 and 3"),
-    ("1/0", {}, "N must be at least 1"),
+    ("1/0", {}, "N must be between 1 and 100,000"),
+    ("0/1000000000000000000000", {}, "N must be between 1 and 100,000"),
     ("a/b", {}, "write K/N"),
     ("auto/4", {}, "none of JOB_COMPLETION_INDEX"),
     ("auto/4", {"JOB_COMPLETION_INDEX": "x"}, "Kubernetes Indexed Job"),
-    ("auto/4", {"CI_NODE_INDEX": "5"}, "not between 0 and 3"),
+    ("auto/4", {"CI_NODE_INDEX": "5"}, "CI_NODE_INDEX=5 .a GitLab CI parallel job numbers its jobs from 1, so K "
+                                        "would be 4., but K must be between 0 and 3"),
+    ("auto/4", {"CI_NODE_INDEX": "0"}, "numbers its jobs from 1, so K would be -1"),
 ])
 def test_a_shard_that_cannot_be_read_is_said(text: str, environ: dict[str, str], says: str) -> None:
     with pytest.raises(OptionError, match=says):
@@ -180,8 +183,15 @@ def test_shard_needs_an_account_list_and_org_excludes_a_file() -> None:
         AwsOptions.from_command_line(None, (), False, False, None, (), (), 8, "0/2", None)
     with pytest.raises(OptionError, match="not both"):
         AwsOptions.from_command_line(None, (), False, True, ROLE, (), (), 8, None, ("111111111111",))
-    listed = AwsOptions.from_command_line(None, (), False, False, ROLE, (), (), 8, "1/2", ("111111111111",))
-    assert (listed.shard, listed.account_list, listed.accounts) == ((1, 2), True, ("111111111111",))
+    listed = AwsOptions.from_command_line(None, (), False, False, ROLE, ("222222222222",), (), 8, "1/2",
+                                          ("111111111111", "222222222222", "111111111111"))
+    # The file is the audit; --account narrows it (never widens it); a repeated id counts once.
+    assert (listed.shard, listed.account_list, listed.accounts) == (
+        (1, 2), ("111111111111", "222222222222"), ("222222222222",))
+
+
+def test_an_account_file_with_a_byte_order_mark_is_read() -> None:
+    assert read_account_file("\ufeff111111111111\r\n222222222222", "a.txt") == ("111111111111", "222222222222")
 
 
 # --- the recipes for batch engines, their scripts run as the engine would run them ---------------------------

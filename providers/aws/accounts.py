@@ -36,6 +36,10 @@ class Accounts:
     ``--shard``); None for a scan of the caller's account or of ``--account``s."""
     other_shards: tuple[str, ...] = ()
     """Accounts of the audit that ``--shard`` gives to other runs: neither scanned nor said here."""
+    listed_by: str = "the organisation"
+    """Where the account list came from, for messages: ``the organisation`` or ``the account file``."""
+    unknown_exclusions: tuple[str, ...] = ()
+    """``--exclude-account`` ids the account list does not hold (a typing error, or an account already gone)."""
 
 
 def organisation_accounts(management: Clients, caller: str) -> list[Mapping[str, Any]] | Failed:
@@ -61,6 +65,8 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
             return Accounts({})  # the denied ListAccounts is the coverage gap
         listed = list(found)
         every = [str(a["Id"]) for a in listed]
+    elif options.account_list:
+        every = list(options.account_list)
     elif options.accounts:
         every = list(options.accounts)
     else:
@@ -88,7 +94,10 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
             recorder.problem(account, "global", "sts", status_of_code("error"),
                              f"AssumeRole {options.role_name}: {error}: the account was not scanned")
     others = tuple(a for a in wanted if a not in share)
-    return Accounts(sessions, tuple(listed), excluded, missing, audit, others)
+    source = "the account file" if options.account_list else "the organisation"
+    strays = tuple(a for a in options.exclude_accounts if a not in every) if (options.org or options.account_list) \
+        else ()
+    return Accounts(sessions, tuple(listed), excluded, missing, audit, others, source, strays)
 
 
 def _audit(listed: list[Mapping[str, Any]], every: list[str], wanted: list[str], options: AwsOptions) -> Audit | None:

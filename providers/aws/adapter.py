@@ -93,6 +93,9 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     if others and not (options.org or options.role_name):
         raise OptionError(f"--account {', '.join(others)} needs --role-name: other accounts than the caller's "
                           f"({caller}) are read through an assumed role")
+    if options.account_list and not options.role_name and any(a != caller for a in options.account_list):
+        raise OptionError(f"--account-file lists accounts other than the caller's ({caller}): give --role-name, the "
+                          "role assumed in each of them")
     recorder = Recorder()
     tally = _Tally(recorder, progress)
     # Organizations is read with the caller's credentials, even when --account leaves the caller unscanned.
@@ -147,11 +150,17 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
 def _left_out(found: Accounts) -> Iterator[CoverageGap]:
     """Accounts the command line left out, said: an excluded account is a note, a missing one a gap."""
     for account in found.excluded:
-        yield CoverageGap(f"{account}/global", None, f"account {account} of the organisation was left out by "
+        yield CoverageGap(f"{account}/global", None, f"account {account} of {found.listed_by} was left out by "
                           "--exclude-account or --account: what it holds is not judged", kind="note")
     for account in found.missing:
-        yield CoverageGap(f"{account}/global", None, f"account {account} (--account) is not an active account of the "
-                          "organisation: it was not scanned", kind="skipped")
+        listed = "an active account of the organisation" if found.listed_by == "the organisation" else \
+            "in the account file"
+        yield CoverageGap(f"{account}/global", None, f"account {account} (--account) is not {listed}: it was not "
+                          "scanned", kind="skipped")
+    for account in found.unknown_exclusions:
+        yield CoverageGap(f"{account}/global", None, f"--exclude-account {account}: {found.listed_by} has no such "
+                          "account (a typing error, or an account that is gone); nothing was left out for it",
+                          kind="note")
 
 
 def _is_dwp_account(scan: ScanOptions, account: str) -> bool:

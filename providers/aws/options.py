@@ -16,6 +16,9 @@ SHARD_INDEX_VARIABLES = (
 )
 """Where ``--shard auto/N`` reads K, in this order: (variable, the index its first job gets, who sets it)."""
 
+MAX_SHARDS = 100_000
+"""More shards than any organisation has accounts (AWS allows a few thousand): a larger N is a typing error."""
+
 
 @dataclass(frozen=True)
 class AwsOptions:
@@ -38,9 +41,9 @@ class AwsOptions:
     shard: tuple[int, int] | None = None
     """``(K, N)`` (``--shard K/N``): scan only the accounts whose position in the sorted account list, modulo N,
     is K; None to scan them all."""
-    account_list: bool = False
-    """True when the accounts came from ``--account-file``: the result then records the whole list as its audit,
-    so shards of it can be merged and checked."""
+    account_list: tuple[str, ...] = ()
+    """The accounts ``--account-file`` lists (the audit, which ``--account`` narrows and ``--exclude-account``
+    trims); the result records the whole list, so shards of it can be merged and checked."""
 
     @classmethod
     def from_command_line(cls, profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool,
@@ -57,18 +60,17 @@ class AwsOptions:
             raise OptionError("give --org or --account-file, not both: the organisation lists its own accounts")
         if account_file is not None and not account_file:
             raise OptionError("--account-file lists no account: one 12-digit id a line (# starts a comment)")
-        every = (*accounts, *(account_file or ()))
-        bad = [a for a in (*every, *exclude_accounts) if not (a.isdigit() and len(a) == 12)]
+        bad = [a for a in (*accounts, *exclude_accounts) if not (a.isdigit() and len(a) == 12)]
         if bad:
             raise OptionError(f"not a 12-digit AWS account id: {', '.join(bad)}")
         split = None
         if shard is not None:
-            if not (org or every):
+            if not (org or accounts or account_file):
                 raise OptionError("--shard splits an organisation (--org) or an account list (--account-file, "
                                   "--account) between runs: give one of them")
             split = parse_shard(shard, environ)
-        return cls(profile, tuple(regions), org, role_name, tuple(dict.fromkeys(every)), tuple(exclude_accounts),
-                   max_workers, split, account_file is not None)
+        return cls(profile, tuple(regions), org, role_name, tuple(dict.fromkeys(accounts)), tuple(exclude_accounts),
+                   max_workers, split, tuple(dict.fromkeys(account_file or ())))
 
 
 def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[int, int]:
@@ -79,8 +81,8 @@ def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[in
     if match is None:
         raise OptionError(f"--shard {text}: write K/N (K from 0 to N-1, e.g. 0/4) or auto/N")
     count = int(match.group(2))
-    if count < 1:
-        raise OptionError(f"--shard {text}: N must be at least 1")
+    if not 1 <= count <= MAX_SHARDS:
+        raise OptionError(f"--shard {text}: N must be between 1 and {MAX_SHARDS:,}")
     if match.group(1) != "auto":
         index = int(match.group(1))
     else:
@@ -95,6 +97,10 @@ def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[in
         if not value.isdigit():
             raise OptionError(f"--shard auto/{count}: {name}={value!r} (set by {who}) is not a whole number")
         index = int(value) - first
+        if not 0 <= index < count:
+            counted = f"{who} numbers its jobs from {first}, so " if first else ""
+            raise OptionError(f"--shard auto/{count}: {name}={value} ({counted}K would be {index}), but K must be "
+                              f"between 0 and {count - 1}: is N the number of jobs?")
     if not 0 <= index < count:
         raise OptionError(f"--shard {text}: the index {index} is not between 0 and {count - 1}")
     return index, count
@@ -103,6 +109,7 @@ def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[in
 def read_account_file(text: str, name: str) -> tuple[str, ...]:
     """The account ids of an ``--account-file``: one a line; blank lines and ``#`` comments are skipped."""
     accounts = []
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors write
     for number, line in enumerate(text.splitlines(), start=1):
         account = line.split("#", 1)[0].strip()
         if not account:
