@@ -285,6 +285,8 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None)
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             fail(f"{path}: cannot read a JSON result: {error}")
+        except RecursionError:
+            fail(f"{path}: cannot read a JSON result: it is nested too deeply to be one")
         if not isinstance(document, dict) or document.get("schema_version") != 1 or "inventory" not in document:
             fail(f"{path}: not a JSON result of offshore-scan (make one with --format json)")
         documents.append(document)

@@ -64,12 +64,19 @@ def merge(results: tuple[Path, ...], output_format: str, output: Path | None, fa
     from scanner.merge import merge_results
     from scanner.results import ResultError, inventory_of
 
+    if output is not None and output.resolve() in {path.resolve() for path in results}:
+        fail(f"--output {output} is one of the results being merged: write the merged report to another file")
     inventories = []
     for path in results:
         try:
-            document = json.loads(path.read_bytes())
+            text = path.read_bytes()
+            document = json.loads(text) if text.strip() else None
         except (OSError, ValueError) as error:
             fail(f"{path}: cannot read a JSON result: {error}")
+        except RecursionError:
+            fail(f"{path}: cannot read a JSON result: it is nested too deeply to be one")
+        if document is None:
+            fail(f"{path}: the file is empty, not a JSON result (was the scan that writes it stopped?)")
         try:
             inventories.append(inventory_of(document, str(path)))
         except ResultError as error:

@@ -7,8 +7,11 @@ as one unsharded run would. Pure functions from the parsed document; ``ResultErr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import fields, is_dataclass
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from scanner.model import (
     Audit,
@@ -44,7 +47,7 @@ def inventory_of(document: Any, name: str) -> Inventory:
                           "the version this offshore-scan reads")
     try:
         inventory = document["inventory"]
-        return Inventory(
+        built = Inventory(
             resources=tuple(_resource(r) for r in inventory["resources"]),
             flows=tuple(_flow(f) for f in inventory["flows"]),
             grants=tuple(_grant(g) for g in inventory["grants"]),
@@ -54,9 +57,65 @@ def inventory_of(document: Any, name: str) -> Inventory:
             scopes=tuple(_scope(s) for s in document.get("scopes", ())),
             audit=_audit(document["audit"]) if document.get("audit") else None,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ResultError(f"{name}: not a complete offshore-scan JSON result ({type(error).__name__}: {error}); "
                           "was it edited or cut short?") from None
+    problem = _mistyped(built, "")
+    if problem is not None:
+        raise ResultError(f"{name}: not an offshore-scan JSON result as written: {problem}; was it edited?")
+    return built
+
+
+@functools.cache
+def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field of a model class with its type (resolved once: the annotations are strings)."""
+    hints = get_type_hints(cls)
+    return tuple((item.name, hints[item.name]) for item in fields(cls) if item.init)
+
+
+_MAX_NUMBER = 2**53
+"""Larger numbers than JSON carries exactly (and than any count here can be)."""
+
+
+def _mistyped(value: Any, where: str, hint: Any = None) -> str | None:
+    """The first value that is not of its field's type (``resources[3].classification.dwp is 'false', not a
+    bool``), or None: a hand-edited result is refused at the door, never a crash in the middle of judging it."""
+    if hint is None:
+        hint = type(value)
+    if is_dataclass(hint):
+        if not isinstance(value, hint):
+            return f"{where or 'the result'} is {value!r:.60}, not a {hint.__name__}"
+        for field_name, field_hint in _field_hints(hint):
+            found = _mistyped(getattr(value, field_name), f"{where}.{field_name}".lstrip("."), field_hint)
+            if found is not None:
+                return found
+        return None
+    options = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+    if value is None:
+        return None if type(None) in options else f"{where} is missing (null)"
+    for option in options:
+        if option is type(None):
+            continue
+        if get_origin(option) is tuple:
+            if not isinstance(value, tuple):
+                continue
+            inner = get_args(option)[0]
+            for index, item in enumerate(value):
+                found = _mistyped(item, f"{where}[{index}]", inner)
+                if found is not None:
+                    return found
+            return None
+        if option is Any or is_dataclass(option):
+            return None if option is Any else _mistyped(value, where, option)
+        if option is bool:
+            if isinstance(value, bool):
+                return None
+        elif option is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return None if -_MAX_NUMBER <= value <= _MAX_NUMBER else f"{where} is {value}, out of range"
+        elif isinstance(option, type) and isinstance(value, option):
+            return None
+    return f"{where} is {value!r:.60}, not {' or '.join(getattr(o, '__name__', str(o)) for o in options)}"
 
 
 def audit_of(document: Mapping[str, Any], name: str) -> Audit | None:

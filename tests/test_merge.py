@@ -222,3 +222,45 @@ def test_the_settings_fingerprint_is_the_same_in_every_process() -> None:
     prints = {subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(prints) == 1 and len(next(iter(prints)).strip()) == 16
+
+
+@pytest.mark.parametrize(("edit", "says"), [
+    (lambda d: d["inventory"]["resources"][0].__setitem__("dwp", "false"), "classification.dwp is 'false', not bool"),
+    (lambda d: d["coverage"].append({"path": "a", "line": 10**30, "reason": "r", "kind": "error"}), "out of range"),
+    (lambda d: d["inventory"]["resources"][0].__setitem__("id", 7), "resources[0].id is 7, not str"),
+    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": [1, 2], "shard": None}),
+     "audit.accounts[0] is 1, not str"),
+    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": ["1"],
+                                       "shard": {"index": 0, "count": "3", "accounts": ["1"]}}),
+     "audit.shard.count is '3', not int"),
+])
+def test_a_hand_edited_result_is_refused_naming_the_field(edit: Any, says: str, tmp_path: Path) -> None:
+    document = json.loads((Path(__file__).resolve().parent / "golden" / "demo.json").read_text(encoding="utf-8"))
+    edit(document)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(main, ["merge", str(edited)])
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr and "edited.json" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"", "the file is empty"),
+    (b"[" * 100_000, "nested too deeply"),
+    (b'{"tool": ', "cannot read a JSON result"),
+])
+def test_a_file_that_cannot_be_a_result_is_one_line(content: bytes, says: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    result = CliRunner().invoke(main, ["merge", str(bad)])
+    assert result.exit_code == 2 and says in result.stderr
+
+
+def test_merge_never_overwrites_one_of_its_inputs(tmp_path: Path) -> None:
+    saved = tmp_path / "a.json"
+    saved.write_text((Path(__file__).resolve().parent / "golden" / "demo.json").read_text(encoding="utf-8"))
+    before = saved.read_bytes()
+    result = CliRunner().invoke(main, ["merge", str(saved), "--format", "sarif", "-o", str(saved)])
+    assert result.exit_code == 2 and "is one of the results being merged" in result.stderr
+    assert saved.read_bytes() == before
