@@ -10,6 +10,7 @@ inventory, so an estate-wide verdict sees every account as one unsharded run wou
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from scanner.model import Audit, CoverageGap, Inventory, Resource, ScopeCoverage, ScopeStatus
@@ -24,6 +25,8 @@ _WORST_FIRST = (ScopeStatus.DENIED, ScopeStatus.FAILED, ScopeStatus.THROTTLED, S
 def merge_results(inventories: Sequence[Inventory], names: Sequence[str]) -> Inventory:
     """One inventory of every result; ``names`` (the files, in the same order) appear in the gaps."""
     audits, gaps = join_audits([(inventory.audit, name) for inventory, name in zip(inventories, names, strict=True)])
+    if audits is not None:
+        inventories = [_without_unread_controls(inventory, audits) for inventory in inventories]
     return Inventory(
         resources=_resources(r for inventory in inventories for r in inventory.resources),
         flows=_unique(f for inventory in inventories for f in inventory.flows),
@@ -34,6 +37,17 @@ def merge_results(inventories: Sequence[Inventory], names: Sequence[str]) -> Inv
         scopes=_scopes(s for inventory in inventories for s in inventory.scopes),
         audit=audits,
     )
+
+
+def _without_unread_controls(inventory: Inventory, audit: Audit) -> Inventory:
+    """A result of accounts the audit covers, which did not read their controls (a scan without ``--org``), says
+    nothing about them that the audit's own reading does not answer: its "not read" guardrail is dropped."""
+    if inventory.audit is not None or not any(not g.read for g in inventory.guardrails):
+        return inventory
+    accounts = {s.account for s in inventory.scopes} | {r.account for r in inventory.resources if r.account}
+    if not accounts or not accounts <= set(audit.accounts):
+        return inventory
+    return replace(inventory, guardrails=tuple(g for g in inventory.guardrails if g.read))
 
 
 def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
@@ -80,10 +94,18 @@ def join_audits(audits: Sequence[tuple[Audit | None, str]]) -> tuple[Audit | Non
         return None, []
     gaps: list[CoverageGap] = []
     wholes = {(audit.organisation, audit.accounts) for audit, _ in parts}
-    if len(wholes) > 1:
+    if len({audit.organisation for audit, _ in parts}) > 1:
         described = "; ".join(f"{name}: {audit.label}, {len(audit.accounts)} accounts" for audit, name in parts)
         gaps.append(CoverageGap("merge", None, f"the results are parts of different audits ({described}): merge "
-                                "the shards of one audit, run with the same --org, --account and --exclude-account"))
+                                "the shards of one organisation or account list"))
+    elif len(wholes) > 1:
+        every = {a for audit, _ in parts for a in audit.accounts}
+        some = sorted(a for a in every if any(a not in audit.accounts for audit, _ in parts))
+        counts = "; ".join(f"{name}: {len(audit.accounts)}" for audit, name in parts)
+        gaps.append(CoverageGap("merge", None, f"the results list different accounts for the audit ({counts}; in some "
+                                f"lists only: {', '.join(some[:10])}{' and more' if len(some) > 10 else ''}): the "
+                                "organisation changed while the shards ran, or they were run with different --account "
+                                "or --exclude-account; run every shard again"))
     organisation, accounts = min(wholes, key=lambda whole: (whole[0] or "", whole[1]))
     regions = {audit.regions for audit, _ in parts}
     if len(regions) > 1:

@@ -9,6 +9,7 @@ exactly as the whole.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,23 @@ def test_merge_never_overwrites_one_of_its_inputs(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["merge", str(saved), "--format", "sarif", "-o", str(saved)])
     assert result.exit_code == 2 and "is one of the results being merged" in result.stderr
     assert saved.read_bytes() == before
+
+
+def test_an_organisation_that_changed_between_shards_is_said_as_such() -> None:
+    grown = (*ACCOUNTS, "100000000099")
+    merged = merge_results([Inventory(audit=Audit(ORG, ACCOUNTS, Shard(0, 1, ACCOUNTS))),
+                            Inventory(audit=Audit(ORG, grown, Shard(0, 1, grown)))], ["old.json", "new.json"])
+    [said] = [g.reason for g in merged.coverage if "different accounts" in g.reason]
+    assert "in some lists only: 100000000099" in said and "organisation changed" in said
+
+
+def test_a_single_account_result_does_not_reopen_the_guardrail_the_audit_read() -> None:
+    unread = Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, "service control policies were not read", (),
+                       SourceRef("aws", None, "aws organisation"), False, read=False)
+    read = Guardrail(GuardrailKind.AWS_SCP_REGION_DENY, "SCP uk-only", ("eu-west-2",),
+                     SourceRef("123456789012/us-east-1", None, "p-uk"), True)
+    single = replace(_account_inventory(ACCOUNTS[0], ["eu-west-2"], [True]), guardrails=(unread,))
+    audited = Inventory(guardrails=(read,), audit=Audit(ORG, ACCOUNTS))
+    assert merge_results([audited, single], ["org.json", "one.json"]).guardrails == (read,)
+    stranger = replace(_account_inventory("999999999999", ["eu-west-2"], [True]), guardrails=(unread,))
+    assert unread in merge_results([audited, stranger], ["org.json", "other.json"]).guardrails
