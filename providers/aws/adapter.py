@@ -106,11 +106,9 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     records: list[ResourceRecord] = []
     notes: list[CoverageGap] = list(_left_out(found))
     shard = found.audit.shard if found.audit is not None else None
-    if shard is not None and not shard.accounts:
-        notes.append(CoverageGap("aws", None, f"shard {shard.index}/{shard.count} was given none of the "
-                                 f"{len(found.audit.accounts) if found.audit else 0} accounts of the audit: more "
-                                 "shards than accounts", kind="note"))
-    elif not found.sessions:
+    # A shard given no account (more shards than accounts, or all its accounts excluded) has nothing to judge:
+    # its audit block and report header say "0 of N accounts", and the merge of all shards is the whole audit.
+    if not found.sessions and not (shard is not None and not shard.accounts):
         # Nothing judged is not "no offshoring": the scan is incomplete, whatever the reason.
         notes.append(CoverageGap("aws", None, "no account was scanned (every account was left out, could not be "
                                  "entered or could not be listed): nothing was judged", kind="skipped"))

@@ -103,6 +103,15 @@ def _result(finding: Finding, index: dict[str, int], base: str | None) -> dict[s
     if finding.target is not None:
         result["properties"]["target"] = finding.target.describe()
     result["locations"] = [_location(finding, base)]
+    if finding.waiver is not None:
+        # DWP approved it: code scanning shows the result as suppressed (dismissed), with the approval.
+        waiver = finding.waiver
+        result["suppressions"] = [{
+            "kind": "external" if "#" in waiver.source else "inSource",  # a waivers file entry, or a comment
+            "status": "accepted",
+            "justification": f"DWP approval {waiver.approval} by {waiver.approver}, expires {waiver.expires}: "
+                             f"{waiver.reason}",
+        }]
     return result
 
 
