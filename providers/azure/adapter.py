@@ -26,13 +26,13 @@ from providers.azure.collectors.policy import collect_policy_assignments
 from providers.azure.follow import follow
 from providers.azure.ids import subscription_path
 from providers.azure.options import AzureOptions
-from providers.azure.records import GENERIC_TYPE, arm_record, canonical_ids
+from providers.azure.records import GENERIC_TYPE, arm_record, canonical_ids, with_values
 from providers.azure.session import AzureClients
 from providers.interface import ScanOptions
 from providers.live.coverage import Recorder
 from providers.live.failed import Failed
 from providers.semantics.normalise import to_inventory
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
 from scanner.model import CoverageGap, Guardrail, GuardrailKind, Inventory, ScopeStatus, SourceRef
 
 ADVICE = {
@@ -106,6 +106,13 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
     notes: list[CoverageGap] = []
     if isinstance(listed, Failed):
         return [], notes, False  # the recorder's gap says the subscription's resources were not read
+    listed, malformed = _well_formed(listed)
+    if malformed:
+        notes.append(CoverageGap(f"{subscription}/global", None, f"resources.list answered {malformed} entr"
+                                 f"{'y' if malformed == 1 else 'ies'} without an id or a type: not read, so what "
+                                 "they are and where is not judged", kind="skipped"))
+    if isinstance(groups, list):
+        groups = [g for g in groups if isinstance(g, Mapping) and isinstance(g.get("name"), str)]
     group_tags = {str(g["name"]).lower(): dict(g.get("tags") or {}) for g in groups} \
         if isinstance(groups, list) else {}
     if isinstance(groups, Failed) and options.resource_group_tags:
@@ -142,6 +149,22 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
     return records, notes, policies_read
 
 
+def _well_formed(listed: Iterable[Any]) -> tuple[list[dict[str, Any]], int]:
+    """The listed resources that name themselves (an ``id`` and a ``type``), and how many did not. A resource ARM
+    lists without a location is placed nowhere: its location is unknown, never its group's."""
+    kept: list[dict[str, Any]] = []
+    dropped = 0
+    for resource in listed:
+        if not isinstance(resource, Mapping) or not all(isinstance(resource.get(k), str) and resource.get(k)
+                                                        for k in ("id", "type")):
+            dropped += 1
+            continue
+        if resource.get("location") is None:
+            resource = {**resource, "location": Unknown(f"resources.list gives no location for {resource['id']}")}
+        kept.append(dict(resource))
+    return kept, dropped
+
+
 def _with_group_tags(resource: Mapping[str, Any], group_tags: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The resource with its group's tags under its own (``dwp.resource_group_tags``)."""
     group = str(resource["id"]).split("/")[4].lower() if str(resource["id"]).count("/") > 4 else ""
@@ -170,13 +193,19 @@ def _placed_only(subscription: str, dwp: Iterable[ResourceRecord]) -> list[Cover
 
 def _deduplicated(records: Iterable[ResourceRecord]) -> list[ResourceRecord]:
     """One record per resource id (ARM ids ignore case): a resource read closely wins over one another
-    answer only mentions (a failover group's partner server)."""
+    answer only mentions (a failover group's partner server). A policy assignment every subscription under its
+    management group lists applies to each of them (``applies_to`` joined)."""
     best: dict[str, ResourceRecord] = {}
+    applies: dict[str, set[str]] = {}
     for record in records:
         key = record.address.lower()
         held = best.get(key)
         if held is None or _weight(record) > _weight(held):
             best[key] = record
+        if isinstance(record.values.get("applies_to"), tuple):
+            applies.setdefault(key, set()).update(record.values["applies_to"])
+    for key, subscriptions in applies.items():
+        best[key] = with_values(best[key], {"applies_to": tuple(sorted(subscriptions))}, "policy_assignments.list")
     return list(best.values())
 
 

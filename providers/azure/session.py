@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
 from providers.azure.options import AzureOptions
 from providers.live.errors import CredentialsError, WriteRefused
@@ -57,6 +57,19 @@ class ReadOnlyGuard(SansIOHTTPPolicy):  # type: ignore[type-arg]
                                       "offshore-scan never registers one (register it, or accept the gap)")
         if not is_read_only(http.method, http.url):
             raise WriteRefused(f"offshore-scan is read-only: refused {http.method} {path} before sending it")
+
+
+MAX_RETRY_AFTER = 30.0
+"""Seconds one ``Retry-After`` may make the scan wait: ARM asks for seconds; an answer asking for an hour would hold a
+CI job for hours (with every retry), so past this the scope is throttled, said, and the scan goes on."""
+
+
+class BoundedRetry(RetryPolicy):
+    """azure-core's retries (429 and 5xx, ``Retry-After`` honoured), each wait at most ``MAX_RETRY_AFTER``."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        asked = super().get_retry_after(response)
+        return None if asked is None else min(asked, MAX_RETRY_AFTER)
 
 
 class StaticBearer(SansIOHTTPPolicy):  # type: ignore[type-arg]
@@ -118,7 +131,8 @@ class AzureClients:
     def settings(self) -> dict[str, Any]:
         """The keyword arguments every management client is built with."""
         settings: dict[str, Any] = {"custom_hook_policy": ReadOnlyGuard(), "retry_total": RETRIES,
-                                    "user_agent": "offshore-scan", **self._extra}
+                                    "retry_policy": BoundedRetry(retry_total=RETRIES), "user_agent": "offshore-scan",
+                                    **self._extra}
         if self.options.arm_endpoint is not None:
             settings["base_url"] = self.options.arm_endpoint
             # A sovereign cloud's ARM issues tokens for its own audience (management.usgovcloudapi.net).

@@ -253,4 +253,10 @@ def _allowed_locations(context: NormaliseContext, record: ResourceRecord) -> Gua
     if excluded:
         uk_only = False
         text += f"; excluded scopes are not guarded: {', '.join(excluded)}"
-    return Guardrail(GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS, text, tuple(regions), record.source, uk_only)
+    # A live scan says which subscriptions list the assignment (the ones it applies to); configuration does not.
+    applies = record.values.get("applies_to")
+    accounts = tuple(str(a) for a in applies) if isinstance(applies, tuple) else None
+    if accounts is not None:
+        text += f"; it applies to subscription(s) {', '.join(accounts)}"
+    return Guardrail(GuardrailKind.AZURE_POLICY_ALLOWED_LOCATIONS, text, tuple(regions), record.source, uk_only,
+                     accounts)

@@ -32,9 +32,11 @@ def transform_policy_assignments(subscription: str, answer: Any) -> list[Resourc
     for assignment in answer:
         if not isinstance(assignment.get("id"), str):
             continue
+        # The subscription whose listing holds the assignment is one it applies to (its own scope, or one under the
+        # management group it is assigned to): the guardrail governs those subscriptions, not every one scanned.
         record = arm_record(subscription, {**assignment, "type": "Microsoft.Authorization/policyAssignments",
                                            "parent_id": (assignment.get("properties") or {}).get("scope")},
-                            "policy_assignments.list")
+                            "policy_assignments.list", extra={"applies_to": (subscription,)})
         if _GROUP_SCOPE.match(str((assignment.get("properties") or {}).get("scope", ""))):
             # An assignment on one resource group guards that group only: the schema has a type for that.
             record = replace(record, type="azurerm_resource_group_policy_assignment")

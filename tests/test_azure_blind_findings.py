@@ -1,0 +1,79 @@
+"""What a tester who wrote an Azure estate of their own (from the public ARM REST shapes, without reading the
+scanner) found, each case now a test against the local ARM endpoint with the real SDK clients: a policy assignment
+governs only the subscriptions that list it, a resource ARM lists without a location is unknown (never its group's
+region), a listing entry that names nothing is a gap (never a crash), and a long Retry-After is bounded."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from azure_arm import TOKEN, ArmEndpoint, load_routes
+
+from providers.azure.adapter import scan_azure
+from providers.azure.options import AzureOptions
+from providers.azure.session import MAX_RETRY_AFTER, BoundedRetry
+from providers.interface import ScanOptions
+from scanner.engine import evaluate
+from scanner.model import Inventory
+
+S1 = "11111111-1111-1111-1111-111111111111"
+S2 = "22222222-2222-2222-2222-222222222222"
+POLICIES = f"/subscriptions/{S1}/providers/microsoft.authorization/policyassignments"
+
+
+def _scan(routes: dict[str, Any], *subscriptions: str) -> Inventory:
+    endpoint = ArmEndpoint(routes).start()
+    try:
+        return scan_azure(AzureOptions(subscriptions=subscriptions, arm_endpoint=endpoint.url, token=TOKEN),
+                          ScanOptions())
+    finally:
+        endpoint.close()
+
+
+def test_an_allowed_locations_policy_governs_only_the_subscriptions_that_list_it() -> None:
+    routes = load_routes("claims")
+    assignment = routes[POLICIES]["value"][0]
+    routes[POLICIES] = {"value": []}  # the DWP subscription lists no assignment: the policy is another's
+    routes[f"/subscriptions/{S2}/providers/microsoft.authorization/policyassignments"] = {"value": [assignment]}
+    inventory = _scan(routes, S1, S2)
+    [guard] = [g for g in inventory.guardrails if g.uk_only]
+    assert guard.accounts == (S2,)
+    [finding] = [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"]
+    assert finding.outcome.value == "fail" and S1 in finding.message
+
+
+def test_the_policy_of_the_dwp_subscription_still_holds_for_it() -> None:
+    inventory = _scan(load_routes("claims"), S1)
+    assert [g.accounts for g in inventory.guardrails if g.uk_only] == [(S1,)]
+    assert not [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"]
+
+
+def test_a_resource_listed_without_a_location_is_unknown_not_its_groups_region() -> None:
+    routes = load_routes("claims")
+    group = next(r["id"] for r in routes[f"/subscriptions/{S1}/resources"]["value"] if "/resourceGroups/" in r["id"])
+    group = group.split("/providers/")[0]
+    # A type read by its listing alone (no detail call places it), in a group that is in the UK.
+    resource = {"id": f"{group}/providers/Microsoft.Foo/bars/bar-noloc", "name": "bar-noloc",
+                "type": "Microsoft.Foo/bars", "tags": {"Classification": "OFFICIAL-SENSITIVE"}}
+    routes[f"/subscriptions/{S1}/resources"]["value"].append(resource)
+    inventory = _scan(routes, S1)
+    [placed] = [r for r in inventory.resources if r.id.lower() == resource["id"].lower()]
+    assert placed.location.uk is None and placed.location.region is None
+    assert "gives no location" in (placed.location.note or "")
+    assert any(f.rule_id == "OFS-UNK-001" and f.resource.id == placed.id for f in evaluate(inventory))
+
+
+def test_a_listing_entry_without_an_id_or_a_type_is_a_gap_not_a_crash() -> None:
+    routes = load_routes("claims")
+    routes[f"/subscriptions/{S1}/resources"]["value"].append({"name": "nameless", "location": "eastus"})
+    inventory = _scan(routes, S1)
+    assert any("without an id or a type" in g.reason and g.incomplete for g in inventory.coverage)
+    assert any(r.classification.dwp for r in inventory.resources)  # the rest is still read
+
+
+def test_a_long_retry_after_is_waited_for_at_most_the_bound() -> None:
+    response = SimpleNamespace(http_response=SimpleNamespace(headers={"Retry-After": "3600"}))
+    assert BoundedRetry().get_retry_after(response) == MAX_RETRY_AFTER
+    short = SimpleNamespace(http_response=SimpleNamespace(headers={"Retry-After": "2"}))
+    assert BoundedRetry().get_retry_after(short) == 2
