@@ -77,3 +77,38 @@ def test_a_long_retry_after_is_waited_for_at_most_the_bound() -> None:
     assert BoundedRetry().get_retry_after(response) == MAX_RETRY_AFTER
     short = SimpleNamespace(http_response=SimpleNamespace(headers={"Retry-After": "2"}))
     assert BoundedRetry().get_retry_after(short) == 2
+
+
+DENIED = {"$status": 403, "$body": {"error": {"code": "AuthorizationFailed", "message": "no read"}}}
+GROUP = f"/subscriptions/{S1}/resourcegroups/claims-rg/providers"
+
+
+def _unknowns(inventory: Inventory, rule: str) -> list[str]:
+    return [f.resource.id.rsplit("/", 1)[-1] for f in evaluate(inventory)
+            if f.rule_id == rule and f.outcome.value == "unknown"]
+
+
+def test_a_denied_cosmos_db_read_leaves_its_geo_locations_unknown() -> None:
+    routes = load_routes("claims")
+    routes[f"{GROUP}/microsoft.documentdb/databaseaccounts/claims-cosmos"] = DENIED
+    inventory = _scan(routes, S1)
+    assert "claims-cosmos" in _unknowns(inventory, "OFS-UNK-001")
+    assert any(g.incomplete for g in inventory.coverage)
+
+
+def test_denied_network_reads_leave_its_peerings_unknown() -> None:
+    routes = load_routes("claims")
+    routes[f"{GROUP}/microsoft.network/virtualnetworks/claims-vnet"] = DENIED
+    routes[f"{GROUP}/microsoft.network/virtualnetworks/claims-vnet/virtualnetworkpeerings"] = DENIED
+    inventory = _scan(routes, S1)
+    assert "claims-vnet" in _unknowns(inventory, "OFS-UNK-001")
+
+
+def test_denied_role_assignments_leave_who_can_reach_dwp_resources_unknown() -> None:
+    routes = load_routes("claims")
+    routes[f"/subscriptions/{S1}/providers/microsoft.authorization/roleassignments"] = DENIED
+    inventory = _scan(routes, S1)
+    unknown = [f for f in evaluate(inventory) if f.rule_id == "OFS-ACC-001" and f.outcome.value == "unknown"
+               and "role assignments" in f.message]
+    assert unknown
+    assert all("Microsoft.Authorization role_assignments" in f.message for f in unknown)  # said, not redacted

@@ -23,5 +23,7 @@ class Failed:
 
     def unknown(self, what: str) -> Unknown:
         """An unknown value for what the call would have said."""
-        return Unknown(f"{what} could not be read: {self.service}:{self.operation} {self.status.value} "
-                       f"({self.detail})")
+        # "Microsoft.Authorization:..." would read as a secret's `NAME: VALUE` to the report's redaction: the
+        # Azure provider is written apart from the operation, AWS's service:Operation as AWS writes it.
+        call = f"{self.service} {self.operation}" if "." in self.service else f"{self.service}:{self.operation}"
+        return Unknown(f"{what} could not be read: {call} {self.status.value} ({self.detail})")

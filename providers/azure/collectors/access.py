@@ -7,7 +7,7 @@ from typing import Any
 
 from providers.azure.calls import Calls
 from providers.azure.ids import subscription_path
-from providers.azure.records import arm_record
+from providers.azure.records import arm_record, with_values
 from providers.live.failed import Failed
 from providers.semantics.records import ResourceRecord
 from scanner.estate import EstateMap
@@ -33,7 +33,17 @@ def transform_role_assignments(subscription: str, answer: Any,
     identity) and to principals the estate map names (a contractor's service principal, placed by country);
     a note counting the rest, which are principals of the subscription's own tenant. A listing that failed
     is a coverage gap (the recorder's), and no assignment is assumed absent."""
-    if isinstance(answer, Failed) or answer is None:
+    if isinstance(answer, Failed):
+        # Who holds roles here is not known: one assignment of an unknown principal over the subscription stands
+        # for them, so access to its DWP resources is judged unknown, never clean.
+        scope = f"/subscriptions/{subscription}"
+        unread = arm_record(subscription, {"id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/(unread)",
+                                           "name": "(unread)", "type": "Microsoft.Authorization/roleAssignments",
+                                           "parent_id": scope, "properties": {"scope": scope}},
+                            "role_assignments.list_for_subscription")
+        return [with_values(unread, {"principal_id": answer.unknown(f"the role assignments of {scope}")},
+                            f"{answer.service}:{answer.operation}")], []
+    if answer is None:
         return [], []
     records, own = [], 0
     for assignment in answer:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from providers.azure.collectors import API_VERSIONS, Work
-from providers.azure.records import arm_record
+from providers.azure.records import arm_record, with_values
+from providers.live.failed import Failed
 from providers.semantics.records import ResourceRecord
 
 _PROVIDER = "Microsoft.Network"
@@ -37,4 +38,12 @@ def transform_virtual_network(subscription: str, listed: Any, network: Any,
             continue
         seen.add(peering["id"].lower())
         records.append(arm_record(subscription, {**peering, "type": _PEERING, "parent_id": str(listed["id"])}, call))
+    failed = next((answer for answer in (network, peerings) if isinstance(answer, Failed)), None)
+    if failed is not None and not seen:
+        # Neither answer listed a peering and one of them failed: whether the network is peered, and where to, is
+        # not known. A peering of unknown remote network stands for it, so the network question stays open.
+        unread = arm_record(subscription, {"id": f"{listed['id']}/virtualNetworkPeerings/(unread)", "name": "(unread)",
+                                           "type": _PEERING, "parent_id": str(listed["id"])}, "resources.list")
+        records.append(with_values(unread, {"remote_virtual_network_id": failed.unknown(
+            f"the peerings of {listed['id']}")}, f"{failed.service}:{failed.operation}"))
     return records
