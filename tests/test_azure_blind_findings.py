@@ -112,3 +112,15 @@ def test_denied_role_assignments_leave_who_can_reach_dwp_resources_unknown() -> 
                and "role assignments" in f.message]
     assert unknown
     assert all("Microsoft.Authorization role_assignments" in f.message for f in unknown)  # said, not redacted
+
+
+def test_a_listing_answer_without_a_value_list_is_a_failed_read_not_an_empty_one() -> None:
+    routes = load_routes("claims")
+    settings = next(k for k in routes if k.endswith("/diagnosticsettings") and routes[k].get("value"))
+    routes[settings] = {"value": None}
+    owner = settings.removesuffix("/providers/microsoft.insights/diagnosticsettings")
+    inventory = _scan(routes, S1)
+    assert any(s.service == "Microsoft.Insights" and s.status.value == "failed"
+               and "not an ARM listing" in (s.detail or "") for s in inventory.scopes)
+    assert any(f.rule_id == "OFS-UNK-001" and f.resource.id.lower() == owner and "not an ARM listing" in f.message
+               for f in evaluate(inventory))

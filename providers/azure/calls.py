@@ -119,7 +119,12 @@ class Calls:
                 return answer if isinstance(answer, Failed) or answer is None or not listing else items
             if not listing:
                 return answer
-            items.extend(v for v in answer.get("value") or [] if isinstance(v, dict))
+            value = answer.get("value")
+            if not isinstance(value, list):
+                # Every ARM collection answers {"value": [...]}: anything else is not an empty list but no answer.
+                return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                    "the answer is not an ARM listing (no list under value)")
+            items.extend(v for v in value if isinstance(v, dict))
             url = answer.get("nextLink") if isinstance(answer.get("nextLink"), str) else None
         return items
 
