@@ -51,3 +51,22 @@ def test_demo_report_matches_its_snapshot(output_format: str) -> None:
     if os.environ.get("OFFSHORE_SCAN_UPDATE_GOLDEN"):
         golden.write_text(rendered)
     assert rendered == golden.read_text(), f"{golden.name} differs: review, then refresh as the module docstring says"
+
+
+def test_the_live_header_counts_what_was_scanned_not_the_scopes() -> None:
+    from scanner.model import Inventory, ScopeCoverage, ScopeStatus
+    from scanner.reporters import ScanReport
+    from scanner.reporters.text import TextReporter
+
+    def header(inventory: Inventory) -> str:
+        return TextReporter()._header(ScanReport((), inventory, "x", "high", None, (), "."))
+
+    organisations = ScopeCoverage("123456789012", "global", "organizations", ScopeStatus.SCANNED, 7)
+    assert "0 AWS account(s), 0 region(s)" in header(Inventory(scopes=(organisations,)))
+    member = ScopeCoverage("111111111111", "eu-west-2", "s3", ScopeStatus.SCANNED, 3)
+    assert "1 AWS account(s), 1 region(s)" in header(Inventory(scopes=(organisations, member),
+                                                               scanned=("aws account 111111111111",)))
+    tenant = ScopeCoverage("tenant", "global", "Microsoft.Resources", ScopeStatus.DENIED, 1)
+    assert "0 Azure subscription(s)" in header(Inventory(scopes=(tenant,)))
+    both = Inventory(scopes=(member, tenant), scanned=("aws account 111111111111", "azure subscription s1", "a.tf"))
+    assert "1 AWS account(s), 1 region(s), 1 Azure subscription(s), 1 input file(s)" in header(both)

@@ -136,16 +136,22 @@ class TextReporter:
         inventory = report.inventory
         dwp = sum(1 for r in inventory.resources if r.classification.dwp)
         config = f", config {report.config_path}" if report.config_path else ""
+        # Counted from what was scanned, not from the scopes: a management account's Organizations scope, or a
+        # tenant-wide listing, is not an account or subscription read.
         subscriptions = [s for s in inventory.scanned if s.startswith("azure subscription ")]
-        if inventory.scopes and subscriptions:
-            read = f"{len(subscriptions)} Azure subscription(s)"
-        elif inventory.scopes:
-            accounts = len({s.account for s in inventory.scopes})
-            regions = len({s.region for s in inventory.scopes
-                           if s.status is not ScopeStatus.DISABLED and s.region != "global"})
-            read = f"{accounts} AWS account(s), {regions} region(s)"
-        else:
-            read = f"{len(inventory.scanned)} input file(s)"
+        accounts = {s.removeprefix("aws account ") for s in inventory.scanned if s.startswith("aws account ")}
+        files = len(inventory.scanned) - len(subscriptions) - len(accounts)
+        azure = any(s.service.startswith("Microsoft.") for s in inventory.scopes)
+        parts = []
+        if inventory.scopes and (accounts or not azure):
+            regions = len({s.region for s in inventory.scopes if s.account in accounts
+                           and s.status is not ScopeStatus.DISABLED and s.region != "global"})
+            parts.append(f"{len(accounts)} AWS account(s), {regions} region(s)")
+        if inventory.scopes and (subscriptions or azure):
+            parts.append(f"{len(subscriptions)} Azure subscription(s)")
+        if files or not parts:
+            parts.append(f"{files} input file(s)")
+        read = ", ".join(parts)
         audit = inventory.audit
         if audit is not None:
             share = "" if audit.shard is None else (f"shard {audit.shard.index}/{audit.shard.count}: "
