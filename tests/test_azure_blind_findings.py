@@ -124,3 +124,17 @@ def test_a_listing_answer_without_a_value_list_is_a_failed_read_not_an_empty_one
                and "not an ARM listing" in (s.detail or "") for s in inventory.scopes)
     assert any(f.rule_id == "OFS-UNK-001" and f.resource.id.lower() == owner and "not an ARM listing" in f.message
                for f in evaluate(inventory))
+
+
+def test_a_storage_accounts_declared_secondary_location_is_where_its_copy_goes() -> None:
+    routes = load_routes("claims")
+    account = routes[f"{GROUP}/microsoft.storage/storageaccounts/claimsevidence"]
+    assert account["sku"]["name"] == "Standard_GRS" and account["location"] == "uksouth"
+    judged = _scan(routes, S1)
+    assert not [f for f in evaluate(judged) if f.resource.id.endswith("/claimsevidence")
+                and f.rule_id == "OFS-REPL-001"]  # ukwest, as the answer says: in the UK
+    account["properties"]["secondaryLocation"] = "eastus"  # Azure's word wins over the catalogue's pairing
+    [copy] = [f for f in evaluate(_scan(routes, S1)) if f.resource.id.endswith("/claimsevidence")
+              and f.rule_id == "OFS-REPL-001"]
+    assert copy.target is not None and copy.target.region == "eastus"
+    assert any("secondary_location = 'eastus'" in step for step in copy.location.provenance)

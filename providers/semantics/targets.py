@@ -76,6 +76,12 @@ def _target_azure_pair(context: NormaliseContext, record: ResourceRecord, value:
         return unresolved_value("azure", value), None
     if not isinstance(value, str) or not _GEO_REDUNDANT.match(value):
         return None
+    declared = record.values.get("secondary_location")
+    if isinstance(declared, str) and declared:
+        # Where Azure says the copy is (the account's secondaryLocation, in state and live answers) wins over
+        # the catalogue's pairing: a region the catalogue does not pair, or a pairing Azure changed.
+        return placed("azure", declared, (setting(record, path, value),
+                                          setting(record, "secondary_location", declared))), None
     own = context.location(record)
     if own.region is None:
         return Location("azure", None, None, None, (f"{value} copy to the paired region",),
