@@ -32,7 +32,7 @@ def test_arm_values_follow_the_table() -> None:
 def test_an_unknown_body_makes_the_values_it_would_give_unknown() -> None:
     body = Unknown("var.body has no value")
     values = azurerm_values("Microsoft.Storage/storageAccounts", {"sku": body, "properties": body})
-    assert values == {"account_replication_type": body}
+    assert values == {"account_replication_type": body, "secondary_location": body}
 
 
 def test_an_update_resource_changes_the_resource_it_updates() -> None:
