@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import moto_endpoint
 
 REGIONS = ("eu-west-2", "eu-west-1", "us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-north-1",
            "ap-southeast-2", "ca-central-1", "sa-east-1")
@@ -59,17 +60,9 @@ def _scan(endpoint: str) -> tuple[dict[str, int], float, int]:
 
 
 def _run(per_region: int, dwp_per_region: int) -> None:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        # moto's state lives in this process, whichever server serves it: start each estate empty.
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    with moto_endpoint() as endpoint:  # each estate starts empty
         _build(endpoint, per_region, dwp_per_region)
         calls, elapsed, dwp = _scan(endpoint)
-    finally:
-        server.stop()
     total = len(REGIONS) * per_region
     listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
     print(f"{len(REGIONS)} regions x {per_region} resources = {total} ({len(REGIONS) * dwp_per_region} DWP, "

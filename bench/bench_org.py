@@ -27,16 +27,14 @@ import os
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import CLI, Run, run
+from harness import CLI, Run, moto_endpoint, run
 
 ROLE = "OffshoreScanReadOnly"
 REGIONS = ("eu-west-2", "eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2")
@@ -133,55 +131,53 @@ def main() -> None:
     # moto's server logs every request, and a traceback for each call it does not implement (answered as a 500,
     # which the scan records as a failed scope): the figures are what this prints.
     logging.disable(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    with moto_endpoint() as endpoint:
+        _audit(endpoint, args.accounts, args.shards, regions)
+
+
+def _audit(endpoint: str, accounts: int, shard_count: int, regions: tuple[str, ...]) -> None:
+    """Build the organisation, scan it whole and in shards, merge, and print the figures."""
+    started = time.perf_counter()
+    build(endpoint, accounts, regions)
+    print(f"organisation of {accounts} member accounts + the management account, {len(regions)} regions "
+          f"scanned each, built in {time.perf_counter() - started:.1f} s on {os.cpu_count()} cores "
+          f"(load {os.getloadavg()[0]:.2f})")
+    with tempfile.TemporaryDirectory(prefix="bench-org-") as scratch:
+        work = Path(scratch)
+        org = boto3.client("organizations", region_name="us-east-1", endpoint_url=endpoint, **CREDENTIALS)
+        every = sorted(a["Id"] for a in org.get_paginator("list_accounts").paginate().build_full_result()[
+            "Accounts"])
+        print("one process, growing organisation (--account narrows the audit):")
+        for size in sorted({min(10, len(every)), min(25, len(every))}):
+            if size < len(every):
+                chosen = [a for account in every[:size] for a in ("--account", account)]
+                result = _scan(endpoint, work, f"first-{size}.json", regions, *chosen)
+                _line(f"{size} accounts", result, _calls(work / f"first-{size}.json"), size)
+        whole = _scan(endpoint, work, "whole.json", regions)
+        _line(f"{len(every)} accounts (the whole audit)", whole, _calls(work / "whole.json"), len(every))
+        print(f"{shard_count} shards in {shard_count} processes at once:")
         started = time.perf_counter()
-        build(endpoint, args.accounts, regions)
-        print(f"organisation of {args.accounts} member accounts + the management account, {len(regions)} regions "
-              f"scanned each, built in {time.perf_counter() - started:.1f} s on {os.cpu_count()} cores "
-              f"(load {os.getloadavg()[0]:.2f})")
-        with tempfile.TemporaryDirectory(prefix="bench-org-") as scratch:
-            work = Path(scratch)
-            org = boto3.client("organizations", region_name="us-east-1", endpoint_url=endpoint, **CREDENTIALS)
-            every = sorted(a["Id"] for a in org.get_paginator("list_accounts").paginate().build_full_result()[
-                "Accounts"])
-            print("one process, growing organisation (--account narrows the audit):")
-            for size in sorted({min(10, len(every)), min(25, len(every))}):
-                if size < len(every):
-                    chosen = [a for account in every[:size] for a in ("--account", account)]
-                    result = _scan(endpoint, work, f"first-{size}.json", regions, *chosen)
-                    _line(f"{size} accounts", result, _calls(work / f"first-{size}.json"), size)
-            whole = _scan(endpoint, work, "whole.json", regions)
-            _line(f"{len(every)} accounts (the whole audit)", whole, _calls(work / "whole.json"), len(every))
-            print(f"{args.shards} shards in {args.shards} processes at once:")
-            started = time.perf_counter()
-            with ThreadPoolExecutor(args.shards) as pool:
-                shards = list(pool.map(lambda k: _scan(endpoint, work, f"shard-{k}.json", regions, "--shard",
-                                                       f"{k}/{args.shards}"), range(args.shards)))
-            wall = time.perf_counter() - started
-            shard_calls = [_calls(work / f"shard-{k}.json") for k in range(args.shards)]
-            for k, (result, calls) in enumerate(zip(shards, shard_calls, strict=True)):
-                share = len(json.loads((work / f"shard-{k}.json").read_text())["audit"]["shard"]["accounts"])
-                _line(f"shard {k}/{args.shards} ({share} accounts)", result, calls, share)
-            print(f"  all shards: {wall:.2f} s wall, {sum(shard_calls)} calls ({sum(shard_calls) / wall:.0f} calls/s), "
-                  f"{wall / whole.seconds:.2f}x the single process's time")
-            merged = run([*CLI, "merge", *(str(work / f"shard-{k}.json") for k in range(args.shards)), "--format",
-                          "json", "--output", str(work / "merged.json"), "--allow-partial"])
-            same = (work / "merged.json").read_bytes() == (work / "whole.json").read_bytes()
-            print(f"  merge: {merged.seconds:.2f} s, peak {merged.peak_mb:.0f} MB; merged JSON "
-                  f"{'is byte-identical to' if same else 'DIFFERS from'} the unsharded run's")
-            report = json.loads((work / "whole.json").read_text())
-            scopes = [s for s in report["scopes"] if s["region"] != "global"]
-            per_scope = sum(s["calls"] for s in scopes) / max(len({(s['account'], s['region']) for s in scopes}), 1)
-            _extrapolate(per_scope, _calls(work / "whole.json") / len(every), len(regions))
-            if not same:
-                raise SystemExit(1)
-    finally:
-        server.stop()
+        with ThreadPoolExecutor(shard_count) as pool:
+            shards = list(pool.map(lambda k: _scan(endpoint, work, f"shard-{k}.json", regions, "--shard",
+                                                   f"{k}/{shard_count}"), range(shard_count)))
+        wall = time.perf_counter() - started
+        shard_calls = [_calls(work / f"shard-{k}.json") for k in range(shard_count)]
+        for k, (result, calls) in enumerate(zip(shards, shard_calls, strict=True)):
+            share = len(json.loads((work / f"shard-{k}.json").read_text())["audit"]["shard"]["accounts"])
+            _line(f"shard {k}/{shard_count} ({share} accounts)", result, calls, share)
+        print(f"  all shards: {wall:.2f} s wall, {sum(shard_calls)} calls ({sum(shard_calls) / wall:.0f} calls/s), "
+              f"{wall / whole.seconds:.2f}x the single process's time")
+        merged = run([*CLI, "merge", *(str(work / f"shard-{k}.json") for k in range(shard_count)), "--format",
+                      "json", "--output", str(work / "merged.json"), "--allow-partial"])
+        same = (work / "merged.json").read_bytes() == (work / "whole.json").read_bytes()
+        print(f"  merge: {merged.seconds:.2f} s, peak {merged.peak_mb:.0f} MB; merged JSON "
+              f"{'is byte-identical to' if same else 'DIFFERS from'} the unsharded run's")
+        report = json.loads((work / "whole.json").read_text())
+        scopes = [s for s in report["scopes"] if s["region"] != "global"]
+        per_scope = sum(s["calls"] for s in scopes) / max(len({(s['account'], s['region']) for s in scopes}), 1)
+        _extrapolate(per_scope, _calls(work / "whole.json") / len(every), len(regions))
+        if not same:
+            raise SystemExit(1)
 
 
 def _extrapolate(per_account_region: float, per_account: float, regions: int) -> None:

@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,3 +220,23 @@ def check_exit(label: str, result: Run, allowed: tuple[int, ...] = (0, 1)) -> No
     if result.returncode not in allowed:
         tail = "\n".join(result.stderr.strip().splitlines()[-15:])
         raise SystemExit(f"{label}: exited {result.returncode}, expected one of {allowed}; stderr ends:\n{tail}")
+
+
+@contextmanager
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (a free port) with an empty cloud, as its endpoint URL; stopped on exit.
+
+    moto's state lives in this process, whichever server serves it: each one starts by resetting it."""
+    import urllib.request
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+        yield endpoint
+    finally:
+        server.stop()

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from scanner.cli import common_options, default_waivers, fail, report_and_exit
-from scanner.live_command import live_settings, progress_line, quiet_option, show_progress
+from scanner.cli import common_options, fail
+from scanner.live_command import live_settings, progress_line, quiet_option, report_live, show_progress
 
 _AZURE_EPILOG = """
 \b
@@ -84,9 +84,7 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
-    config = settings.config
-    report_and_exit(inventory, output_format, output, settings.threshold, config.path, allow_partial,
-                    waivers=waivers_path or default_waivers(config.path, [Path.cwd()]), baseline=baseline_path)
+    report_live(inventory, settings, output_format, output, allow_partial, waivers_path, baseline_path)
 
 
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:

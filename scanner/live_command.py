@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import fail
+from scanner.cli import default_waivers, fail, report_and_exit
 
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True,
@@ -80,3 +80,12 @@ def progress_line(show: bool, title: str, describe: Describe) -> Iterator[Callab
             bar.update(task, total=max(total, 1), completed=done, detail=detail)
 
         yield report
+
+
+def report_live(inventory: Any, settings: LiveSettings, output_format: str, output: Path | None, allow_partial: bool,
+                waivers: Path | None, baseline: Path | None) -> None:
+    """Judge and report a live scan as every command does (waivers beside the config, else in the current
+    directory), and exit with the documented code."""
+    config = settings.config
+    report_and_exit(inventory, output_format, output, settings.threshold, config.path, allow_partial,
+                    waivers=waivers or default_waivers(config.path, [Path.cwd()]), baseline=baseline)

@@ -47,6 +47,9 @@ def test_the_policy_of_the_dwp_subscription_still_holds_for_it() -> None:
     inventory = _scan(load_routes("claims"), S1)
     assert [g.accounts for g in inventory.guardrails if g.uk_only] == [(S1,)]
     assert not [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"]
+    # No guardrail finding because the assignments were read, not because their read was skipped.
+    assert [s.status.value for s in inventory.scopes if s.account == S1 and s.service == "Microsoft.Authorization"] \
+        == ["scanned"]
 
 
 def test_a_resource_listed_without_a_location_is_unknown_not_its_groups_region() -> None:
@@ -133,6 +136,8 @@ def test_a_storage_accounts_declared_secondary_location_is_where_its_copy_goes()
     judged = _scan(routes, S1)
     assert not [f for f in evaluate(judged) if f.resource.id.endswith("/claimsevidence")
                 and f.rule_id == "OFS-REPL-001"]  # ukwest, as the answer says: in the UK
+    assert [s.status.value for s in judged.scopes if s.account == S1 and s.service == "Microsoft.Storage"] == [
+        "scanned"]  # read, not skipped
     account["properties"]["secondaryLocation"] = "eastus"  # Azure's word wins over the catalogue's pairing
     [copy] = [f for f in evaluate(_scan(routes, S1)) if f.resource.id.endswith("/claimsevidence")
               and f.rule_id == "OFS-REPL-001"]
