@@ -13,6 +13,7 @@ from scanner.model import (
     Category,
     Classification,
     Flow,
+    FlowKind,
     GuardrailKind,
     Inventory,
     Location,
@@ -238,13 +239,16 @@ def location_unknown(inventory: Inventory) -> Iterator[Verdict]:
             )
     for flow, subject in _dwp_flows(inventory):
         if flow.target.uk is None:
+            # The net's note says the whole relation (who names what, and what settles it).
+            message = (f"{subject.label}: {flow.target.note}" if flow.kind is FlowKind.CONNECTED else
+                       f"{flow.description} {_VERBS[flow.category]} {subject.label} to a place that could not be "
+                       f"established: {flow.target.note or 'no region is set'}")
             yield Verdict(
                 Outcome.UNKNOWN,
                 flow.category,
                 subject,
                 flow.target,
-                f"{flow.description} {_VERBS[flow.category]} {subject.label} to a place that could not be established: "
-                f"{flow.target.note or 'no region is set'}",
+                message,
                 target=flow.target,
                 source=flow.source,
                 evidence=(f"DWP because {subject.classification.reason}", f"{flow.kind.value} flow"),

@@ -58,6 +58,9 @@ class FlowKind(StrEnum):
     PEERING = "peering"
     INTERCONNECT = "interconnect"
     EGRESS = "egress"
+    CONNECTED = "connected"
+    """A resource connected to DWP data names a place abroad or unknown, in a relation the resource map does not
+    model (the net beneath the map): where the data goes is not established."""
 
     @property
     def category(self) -> Category:
@@ -76,6 +79,8 @@ _FLOW_CATEGORIES = {
     FlowKind.PEERING: Category.NETWORK,
     FlowKind.INTERCONNECT: Category.NETWORK,
     FlowKind.EGRESS: Category.NETWORK,
+    # Where the data of an unmodelled relation goes is the question a replication answers.
+    FlowKind.CONNECTED: Category.REPLICATION,
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.semantics import access, diagnostics, guardrails, network
+from providers.semantics import access, diagnostics, guardrails, lineage, network
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import resource_map, understood_without_hosting
@@ -43,6 +43,8 @@ def to_inventory(
         for flow in _guarded(source, context, record, problems)
     ]
     grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)]
+    # The net beneath the map: what a resource connected to DWP data names, that nothing above explains.
+    flows.extend(lineage.connected_flows(context, managed, flows))
     guards = [guard for record in records for guard in _guarded(guardrails.guardrails, context, record, problems)]
     # Stand-ins for subjects the flows and grants named but the scan does not hold (judged as possibly DWP).
     stand_ins = tuple(context.resource_by_address(a) for a in context.unidentified_addresses)

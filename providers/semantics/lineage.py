@@ -1,0 +1,332 @@
+"""The net under the resource map: what a resource connected to DWP data names is judged, whatever its type.
+
+The resource map models relations precisely (this setting copies that bucket's data to that region). What it
+does not list would otherwise be silence. The net closes that gap generically: a resource is *connected* to a
+DWP resource when it references it (an expression reference, a string that is its id, ARN, name or self-link,
+``parent_id``); the DWP resource is connected to itself. A connected resource that is placed outside the UK,
+or that names a place outside the UK or one that cannot be established (a region, location or zone value, an
+ARN whose region is abroad, a reference to a resource placed abroad, a URL the endpoint catalogue places
+abroad or cannot place), and whose relation no map entry or modelled flow explains, becomes a ``connected``
+flow whose target is *not established* (``uk=None``): an ``unknown`` on the DWP resource, declared by the
+connected resource, naming its type and argument, and saying what settles it (a resource map entry, or a
+waiver). A connected resource that names only UK places passes; a resource connected to nothing DWP is never
+judged here.
+
+Consulted after the map (``normalise.to_inventory``), so every input that becomes records (HCL, plans, state,
+``azapi_resource``, live AWS and Azure answers) gets it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, placed, setting
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.resource_map import identity_attributes, resource_map
+from scanner import endpoints, geography
+from scanner.model import Flow, FlowKind, Location, SourceRef
+from scanner.yaml_data import load_yaml
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """``resource_map/lineage.yaml``: what the net reads as a place, a name, an endpoint."""
+
+    place_key: re.Pattern[str]
+    naming_key: re.Pattern[str]
+    host_key: re.Pattern[str]
+    descriptive: frozenset[str]
+    own_placement: frozenset[str]
+    containers: frozenset[str]
+    arn_services_without_data: frozenset[str]
+    not_places: re.Pattern[str]
+
+
+@functools.cache
+def _rules() -> _Rules:
+    raw = load_yaml(_RULES_FILE.read_text(encoding="utf-8"))["lineage"]
+    return _Rules(
+        place_key=re.compile(raw["place_key"]),
+        naming_key=re.compile(raw["naming_key"]),
+        host_key=re.compile(raw["host_key"]),
+        descriptive=frozenset(raw["descriptive"]),
+        own_placement=frozenset(raw["own_placement"]),
+        containers=frozenset(raw["containers"]),
+        arn_services_without_data=frozenset(raw["arn_services_without_data"]),
+        not_places=re.compile(raw["not_places"]),
+    )
+
+
+_RULES_FILE = Path(__file__).with_name("resource_map") / "lineage.yaml"
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_HOSTNAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d+)?(/.*)?$", re.IGNORECASE)
+_AZAPI_PREFIX = "azapi_"
+
+WHAT_SETTLES = ("model the relation (a resource map entry for the type and argument) or, once DWP has approved "
+                "it, waive it")
+
+
+@dataclass(frozen=True)
+class _Named:
+    """One place a connected resource names."""
+
+    path: str
+    """The argument, dotted (``rule.destination.bucket``), or ``(placement)`` for the resource's own place."""
+    location: Location
+    """Where the argument puts it."""
+    target_id: str | None = None
+    """The resource the argument names, when the scan holds it."""
+    value: Any = None
+
+
+def connected_flows(
+    context: NormaliseContext,
+    managed: Sequence[ResourceRecord],
+    modelled: Sequence[Flow],
+) -> Iterator[Flow]:
+    """The net's flows: one per (DWP resource, connected resource, place named) that nothing else explains."""
+    dwp = {r.address: r for r in managed if _is_dwp_holder(context, r)}
+    if not dwp:
+        return
+    declared: dict[str, list[Flow]] = {}
+    of_subject: dict[str, list[Flow]] = {}
+    for flow in modelled:
+        declared.setdefault(flow.source.address, []).append(flow)
+        of_subject.setdefault(flow.resource_id, []).append(flow)
+    emitted: set[tuple[str, str, str, str | None]] = set()
+    for record in managed:
+        links = _links_to(context, record, dwp)
+        if record.address in dwp:
+            links.setdefault(record.address, set())  # a DWP resource is connected to itself
+        if not links:
+            continue
+        named = list(_places_named(context, record, links, dwp))
+        for subject_address, through in sorted(links.items()):
+            subject = dwp[subject_address]
+            for found in named:
+                if found.path in through or found.target_id == subject_address:
+                    continue  # the argument that names the subject is the connection, not a place
+                if not _worth_saying(context, subject, record, found):
+                    continue
+                if _explained(record, found, declared.get(record.address, ()), of_subject.get(subject_address, ())):
+                    continue
+                key = (subject_address, record.address, found.location.cloud, found.location.region or found.path)
+                if key in emitted:
+                    continue
+                emitted.add(key)
+                yield _flow(context, subject, record, found, through)
+
+
+def _is_dwp_holder(context: NormaliseContext, record: ResourceRecord) -> bool:
+    if record.type.split("_", 1)[0] not in CLOUD_OF_PREFIX:
+        return False
+    resource = context.resource(record)
+    return resource.classification.dwp and resource.holds_data
+
+
+# --- connections -------------------------------------------------------------------------------------------
+
+
+def _links_to(
+    context: NormaliseContext, record: ResourceRecord, dwp: Mapping[str, ResourceRecord],
+) -> dict[str, set[str]]:
+    """The DWP resources ``record`` references, each with the arguments that reference it."""
+    links: dict[str, set[str]] = {}
+    own = set(identity_attributes(record.type))
+    for path, value in leaves(record.values):
+        if path in own:
+            continue  # a record's own name or ARN names itself, even when another resource shares the name
+        other = _named_resource(context, path, value)
+        if other is not None and other is not record and other.address in dwp \
+                and other.type not in _rules().containers:
+            links.setdefault(other.address, set()).add(path)
+    parent = context.parent(record) if record.type.startswith(("azurerm_", "google_", _AZAPI_PREFIX)) else None
+    if parent is not None and parent[1].address in dwp and parent[1] is not record \
+            and parent[1].type not in _rules().containers:
+        links.setdefault(parent[1].address, set()).add(parent[0])
+    return links
+
+
+def _named_resource(context: NormaliseContext, path: str, value: Any) -> ResourceRecord | None:
+    """The record an argument's value points at: a reference always; a string by its shape (ARN, resource
+    id, self-link, ``s3://`` URL) or, under an argument that names resources, by name."""
+    if isinstance(value, Unknown):
+        return context.referenced(value) if value.ref else None
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        return None
+    if value.lower().startswith("s3://"):
+        return context.referenced(value[5:].split("/", 1)[0])
+    shaped = value.startswith(("arn:", "/subscriptions/", "projects/", "//", "https://www.googleapis.com/"))
+    if shaped or _rules().naming_key.search(path.rsplit(".", 1)[-1]):
+        return context.referenced(value)
+    return None
+
+
+def leaves(values: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every scalar (or unknown) inside a record's values with its dotted path; lists are walked, descriptive
+    subtrees (tags, labels, free text) skipped."""
+    if isinstance(values, Mapping):
+        for key, value in values.items():
+            if not isinstance(key, str) or key in _rules().descriptive:
+                continue
+            yield from leaves(value, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(values, list | tuple):
+        for item in values:
+            yield from leaves(item, prefix)
+    elif prefix:
+        yield prefix, values
+
+
+# --- places named ------------------------------------------------------------------------------------------
+
+
+def _places_named(
+    context: NormaliseContext, record: ResourceRecord, links: Mapping[str, set[str]],
+    dwp: Mapping[str, ResourceRecord],
+) -> Iterator[_Named]:
+    cloud = _cloud_of(record)
+    own = _own_location(context, record)
+    if own is not None and record.address not in dwp:
+        yield _Named("(placement)", own, record.address)
+    own = set(identity_attributes(record.type))
+    for path, value in leaves(record.values):
+        if "." not in path and (path in _rules().own_placement or path in own):
+            continue
+        found = _place_of_value(context, record, cloud, path, value)
+        if found is not None:
+            yield found
+
+
+def _own_location(context: NormaliseContext, record: ResourceRecord) -> Location | None:
+    if record.type.startswith(_AZAPI_PREFIX):
+        location = record.values.get("location")
+        if location is not None:
+            return placed("azure", location, (setting(record, "location", location),))
+        return None
+    if record.type.split("_", 1)[0] not in CLOUD_OF_PREFIX:
+        return None
+    location = context.location(record)
+    if location.region == "global":
+        return None
+    if location.uk is None and not any(isinstance(record.values.get(k), Unknown) for k in ("region", "location",
+                                                                                          "zone")):
+        # A type with no place of its own that nothing places (a role assignment, a setting) names no place;
+        # an unknown value of its own region or location does.
+        return None
+    return location
+
+
+def _place_of_value(
+    context: NormaliseContext, record: ResourceRecord, cloud: str, path: str, value: Any,
+) -> _Named | None:
+    key = path.rsplit(".", 1)[-1]
+    other = _named_resource(context, path, value)
+    if other is not None and other is not record and other.mode == "managed":
+        location = _own_location(context, other)
+        return _Named(path, location, other.address, value) if location is not None else None
+    if isinstance(value, Unknown):
+        if _rules().place_key.search(key) and not value.ref:
+            return _Named(path, placed(cloud, value, (setting(record, path, value),)), None, value)
+        return None
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        return None
+    if value.startswith("arn:"):
+        region = geography.aws_region_of_arn(value)
+        service = value.split(":", 3)[2] if value.count(":") >= 3 else ""
+        if region and service not in _rules().arn_services_without_data:
+            return _Named(path, placed("aws", region, (setting(record, path, value),)), None, value)
+        return None
+    if _URL.match(value) and not value.lower().startswith(("s3://", "file://")):
+        return _endpoint(context, record, path, value)
+    if _rules().host_key.search(key) and _HOSTNAME.match(value):
+        return _endpoint(context, record, path, value)
+    if _rules().place_key.search(key) and "/" not in value and cloud != "unknown" \
+            and not _rules().not_places.match(value):
+        return _Named(path, placed(cloud, value, (setting(record, path, value),)), None, value)
+    return None
+
+
+def _endpoint(context: NormaliseContext, record: ResourceRecord, path: str, value: str) -> _Named:
+    where = endpoints.place_endpoint(value, context.endpoints)
+    location = Location("external", where.host, where.country, where.uk, (setting(record, path, value),),
+                        where.note)
+    return _Named(path, location, None, value)
+
+
+def _cloud_of(record: ResourceRecord) -> str:
+    if record.type.startswith(_AZAPI_PREFIX):
+        return "azure"
+    return CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown")
+
+
+# --- judging -----------------------------------------------------------------------------------------------
+
+
+def _worth_saying(context: NormaliseContext, subject: ResourceRecord, record: ResourceRecord, found: _Named) -> bool:
+    """Abroad is always said; a place that cannot be established only where the subject's own place is
+    established in the UK (an unplaced subject is already an unknown of its own, for the same reason)."""
+    here = context.location(subject)
+    if (here.cloud, here.region) == (found.location.cloud, found.location.region) and here.region is not None:
+        return False  # where the subject itself is (often because it takes the subject's place): judged as hosting
+    if found.location.uk is False:
+        return True
+    if found.location.uk is None:
+        return context.location(subject).uk is True or found.location.cloud == "external"
+    return False
+
+
+def _explained(record: ResourceRecord, found: _Named, declared: Iterable[Flow], judged: Iterable[Flow]) -> bool:
+    """Whether the map or a modelled concern already judged this: the argument is a map flow path of the type;
+    the record declares a flow that read the argument (its provenance names it), or that goes to the same
+    resource or place; or a modelled flow of the subject already goes to that resource or place."""
+    spec = resource_map().get(record.type)
+    if spec is not None and found.path != "(placement)":
+        for flow_spec in spec.flows:
+            if _covers(flow_spec.path, found.path):
+                return True
+    said = f"{record.address} {found.path} = "
+    for flow in declared:
+        if any(step.startswith(said) or f" {said}" in step for step in flow.target.provenance):
+            return True
+        if _same_destination(flow, found):
+            return True
+    return any(_same_destination(flow, found) for flow in judged)
+
+
+def _same_destination(flow: Flow, found: _Named) -> bool:
+    if found.target_id is not None and flow.target_id == found.target_id:
+        return True
+    same_place = (flow.target.cloud, flow.target.region) == (found.location.cloud, found.location.region)
+    return same_place and (found.location.region is not None or flow.target.uk is None)
+
+
+def _covers(mapped: str, path: str) -> bool:
+    return path == mapped or path.startswith(f"{mapped}.") or mapped.startswith(f"{path}.")
+
+
+def _flow(
+    context: NormaliseContext, subject: ResourceRecord, record: ResourceRecord, found: _Named, through: set[str],
+) -> Flow:
+    where = found.location
+    named = f"{found.target_id} in " if found.target_id and found.target_id != record.address else ""
+    if found.path == "(placement)":
+        what = f"{record.type} {record.address}, connected by {', '.join(sorted(through))}, is placed in"
+    else:
+        what = f"{record.address} ({record.type}) {found.path} names {named}"
+        if record.address != subject.address:
+            what = f"{record.address} ({record.type}), connected by {', '.join(sorted(through))}, {found.path} names "\
+                   f"{named}"
+    state = "outside the UK" if where.uk is False else "a place that cannot be established"
+    detail = f": {where.note}" if where.note and where.uk is None else ""
+    note = (f"{what} {where.describe()}, {state}{detail}; offshore-scan does not model what this means for "
+            f"{subject.address}'s data: {WHAT_SETTLES}")
+    target = Location(where.cloud, where.region, where.country, None, where.provenance, note)
+    line = record.lines.get(found.path.split(".", 1)[0], record.source.line) if found.path != "(placement)" \
+        else record.source.line
+    source = SourceRef(record.source.path, line, record.source.address)
+    return Flow(subject.address, FlowKind.CONNECTED, target, f"{record.type} {found.path}", source, found.target_id)
