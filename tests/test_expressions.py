@@ -275,3 +275,33 @@ def test_a_nested_block_of_a_resource_can_be_referenced(tmp_path: Path) -> None:
 def test_a_template_past_the_string_budget_is_unknown() -> None:
     value = _eval('"${var.a}${var.a}"', a="x" * 600_000)
     assert isinstance(value, Unknown) and "1,200,000 characters" in value.reason
+
+
+def test_a_resource_switched_off_is_an_empty_collection_not_an_unknown(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+variable "create" { default = false }
+resource "aws_s3_bucket" "this" {
+  count  = var.create ? 1 : 0
+  bucket = "claims"
+}
+resource "aws_sqs_queue" "each" {
+  for_each = toset([])
+  name     = each.key
+}
+resource "aws_s3_bucket_policy" "this" {
+  count  = length(aws_s3_bucket.this)
+  bucket = aws_s3_bucket.this[0].id
+}
+resource "aws_sns_topic" "t" {
+  name    = "t"
+  tags = {
+    bucket = one(aws_s3_bucket.this[*].arn)
+    queues = length(aws_sqs_queue.each)
+    first  = try(aws_s3_bucket.this[0].arn, "none")
+  }
+}
+"""})
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    assert list(records) == ["aws_sns_topic.t"]
+    assert records["aws_sns_topic.t"].values["tags"] == {"bucket": None, "queues": 0, "first": "none"}
+

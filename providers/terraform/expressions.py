@@ -282,6 +282,12 @@ class _Failed(Unknown):
     difference."""
 
 
+def failed(reason: str) -> Unknown:
+    """An evaluation error raised outside this module (an instance that does not exist), which ``try`` and
+    ``can`` catch as they catch Terraform's errors."""
+    return _Failed(reason)
+
+
 class _OnlyBound:
     """A template given to ``templatestring`` sees only the variables passed with it."""
 

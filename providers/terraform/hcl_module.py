@@ -17,7 +17,7 @@ from typing import Any
 from providers.semantics.records import PLACEMENT_SETTINGS, Placement, Resolved, Unknown
 from providers.semantics.resource_map import computed_from_prefix
 from providers.terraform import hcl_syntax as syn
-from providers.terraform.expressions import Trace, evaluate
+from providers.terraform.expressions import Trace, evaluate, failed
 from providers.terraform.type_defaults import with_type_defaults
 from providers.terraform.values import ResourceObject
 from scanner.model import CoverageGap
@@ -211,11 +211,16 @@ class ModuleScope:
         consumed = 1
         bound: dict[str, Any] | None = None
         if "count" in block.attributes or "for_each" in block.attributes:
-            bound = self.instance_bound(block, steps[0])
+            instances = self.instances(block)
+            bound = next((b for suffix, b in instances if suffix == f"[{json.dumps(steps[0])}]"), None)
             if bound is not None:
                 address = f"{address}[{json.dumps(steps[0])}]"
                 steps = steps[1:]
                 consumed = 2
+            elif all(suffix for suffix, _ in instances):
+                # Known instances, none with this key (count = 0 and aws_s3_bucket.this[0]): Terraform's
+                # error, which try() and can() catch, not a value known only after apply.
+                return failed(f"{address} has no instance {json.dumps(steps[0])}"), 2
         if not steps:
             return self.resource_object(block, address, bound, trace), consumed
         attribute_name = str(steps[0])
@@ -263,7 +268,11 @@ class ModuleScope:
     def resource_instances(self, block: syn.Block, address: str, trace: Trace) -> Any:
         """A whole resource as a value: a map of instances (for_each), a list (count), or one object."""
         if "for_each" in block.attributes or "count" in block.attributes:
-            instances = {suffix: bound for suffix, bound in self.instances(block) if suffix}
+            listed = self.instances(block)
+            instances = {suffix: bound for suffix, bound in listed if suffix}
+            if not listed:
+                # count = 0 or for_each over nothing: no instances at all, as Terraform has it.
+                return [] if "count" in block.attributes else {}
             if not instances:
                 return Unknown(f"the instances of {address} are not known statically", ref=address)
             objects = {json.loads(suffix[1:-1]): self.resource_object(block, address + suffix, bound, trace)
