@@ -305,3 +305,22 @@ resource "aws_sns_topic" "t" {
     assert list(records) == ["aws_sns_topic.t"]
     assert records["aws_sns_topic.t"].values["tags"] == {"bucket": None, "queues": 0, "first": "none"}
 
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("length([aws_s3_bucket.a.arn, var.unset])", 2),
+        ("length(var.partly)", 3),
+        ("length({a = var.unset})", 1),
+        ("element(var.partly, 0)", "eu-west-2"),
+        ("reverse(var.partly)[2]", "eu-west-2"),
+    ],
+)
+def test_a_collection_of_unknown_elements_has_a_known_size(source: str, expected: Any) -> None:
+    partly = ["eu-west-2", Unknown("var.b has no value"), Unknown("var.c has no value")]
+    assert _eval(source, partly=partly) == expected
+
+
+@pytest.mark.parametrize("source", ["length(var.unset)", "flatten([var.unset])", "length(\"${var.unset}\")"])
+def test_a_collection_whose_shape_is_unknown_stays_unknown(source: str) -> None:
+    assert isinstance(_eval(source), Unknown)

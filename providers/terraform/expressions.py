@@ -184,7 +184,8 @@ class _Evaluation:
         if short not in _UNKNOWN_TOLERANT:
             # A function that only rearranges containers is known when they are, whatever is unknown
             # inside their elements (flatten([{bucket = aws_s3_bucket.r.arn}]) has one element).
-            look = _unknown_in_containers if short in _STRUCTURAL else first_unknown
+            look = _unknown_in_containers if short == "flatten" else _unknown_itself if short in _STRUCTURAL \
+                else first_unknown
             unknown = next((u for u in (look(a) for a in args) if u is not None), None)
             if unknown is not None:
                 return unknown if short in _PASS_THROUGH else _built_from(unknown)
@@ -320,8 +321,15 @@ _STRUCTURAL = {"flatten", "concat", "coalescelist", "element", "one", "keys", "l
                "tolist", "tomap", "chunklist", "values"}
 
 
+def _unknown_itself(value: Any) -> Unknown | None:
+    """An argument that is unknown as a whole: a list of unknown elements still has a known length and order
+    (length([aws_s3_bucket.a.arn, var.unset]) is 2)."""
+    return value if isinstance(value, Unknown) else None
+
+
 def _unknown_in_containers(value: Any) -> Unknown | None:
-    """An unknown that decides a container's shape: the value itself, or an element of a (nested) list."""
+    """An unknown that decides the shape flatten() builds: the value itself, or an element of a (nested) list,
+    which may be a list to splice in."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, list):
