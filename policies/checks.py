@@ -84,7 +84,7 @@ def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
 
 def _flows_outside_uk(inventory: Inventory, category: Category) -> Iterator[Verdict]:
     for flow, subject in _dwp_flows(inventory):
-        if flow.category is category and flow.target.uk is False:
+        if flow.category is category and flow.target.uk is False and flow.kind is not FlowKind.CONNECTED:
             yield Verdict(
                 Outcome.FAIL,
                 category,
@@ -118,6 +118,24 @@ def diagnostics_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
 def network_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
     """Network paths (peering, interconnects) from DWP resources to places outside the UK."""
     return _flows_outside_uk(inventory, Category.NETWORK)
+
+
+def connected_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
+    """Resources connected to DWP data, in a relation the resource map does not model, that name a place outside
+    the UK (the net beneath the map): what the relation does with the data is unknown, where it points is not."""
+    for flow, subject in _dwp_flows(inventory):
+        if flow.kind is FlowKind.CONNECTED and flow.target.uk is False:
+            yield Verdict(
+                Outcome.UNKNOWN,
+                flow.category,
+                subject,
+                flow.target,
+                f"{subject.label}: {flow.target.note}",
+                target=flow.target,
+                source=flow.source,
+                evidence=(f"DWP because {subject.classification.reason}", "connected resource, relation not modelled"),
+                judged=_flow_judged(flow),
+            )
 
 
 def access_from_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
@@ -261,6 +279,7 @@ CHECKS: dict[str, Check] = {
     "replication_outside_uk": replication_outside_uk,
     "diagnostics_outside_uk": diagnostics_outside_uk,
     "network_outside_uk": network_outside_uk,
+    "connected_outside_uk": connected_outside_uk,
     "access_from_outside_uk": access_from_outside_uk,
     "region_guardrail_missing": region_guardrail_missing,
     "location_unknown": location_unknown,

@@ -313,19 +313,19 @@ def _flow(
     context: NormaliseContext, subject: ResourceRecord, record: ResourceRecord, found: _Named, through: set[str],
 ) -> Flow:
     where = found.location
-    named = f"{found.target_id} in " if found.target_id and found.target_id != record.address else ""
+    connected = "" if record.address == subject.address else f", connected by {', '.join(sorted(through))},"
     if found.path == "(placement)":
-        what = f"{record.type} {record.address}, connected by {', '.join(sorted(through))}, is placed in"
+        what = f"{record.address} ({record.type}){connected} is placed in"
     else:
-        what = f"{record.address} ({record.type}) {found.path} names {named}"
-        if record.address != subject.address:
-            what = f"{record.address} ({record.type}), connected by {', '.join(sorted(through))}, {found.path} names "\
-                   f"{named}"
+        named = f" {found.target_id}, in" if found.target_id and found.target_id != record.address else ""
+        what = f"{record.address} ({record.type}){connected} {found.path} names{named}"
     state = "outside the UK" if where.uk is False else "a place that cannot be established"
-    detail = f": {where.note}" if where.note and where.uk is None else ""
-    note = (f"{what} {where.describe()}, {state}{detail}; offshore-scan does not model what this means for "
-            f"{subject.address}'s data: {WHAT_SETTLES}")
-    target = Location(where.cloud, where.region, where.country, None, where.provenance, note)
+    detail = f" ({where.note})" if where.note else ""
+    note = (f"{what} {where.describe()}, {state}{detail}; offshore-scan does not model what this relation does "
+            f"with {subject.address}'s data: {WHAT_SETTLES}")
+    # The place is stated as it is (abroad, or not established); the relation's meaning is what is unknown, so
+    # the policies judge a connected flow as an unknown either way (OFS-CONN-001 abroad, OFS-UNK-001 unplaced).
+    target = Location(where.cloud, where.region, where.country, where.uk, where.provenance, note)
     line = record.lines.get(found.path.split(".", 1)[0], record.source.line) if found.path != "(placement)" \
         else record.source.line
     source = SourceRef(record.source.path, line, record.source.address)
