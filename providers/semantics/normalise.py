@@ -88,12 +88,22 @@ def _not_understood(context: NormaliseContext, managed: Sequence[ResourceRecord]
                 kind="skipped",
             )
         else:
+            children = [r for r in found if _child_of_dwp(context, r)]
+            judged = (f"; {len(children)} of them belong to DWP resources ({', '.join(r.address for r in children[:3])}"
+                      f"{', ...' if len(children) > 3 else ''}), and the places they name were judged by the net"
+                      if children else "")
             yield CoverageGap(
                 first.source.path, first.source.line,
                 f"{len(found)} resource(s) of provider {provider} are of types offshore-scan does not understand "
-                f"({listed}); none is tagged as DWP, so none was judged",
+                f"({listed}); none is tagged as DWP, so none was judged for hosting{judged}",
                 kind="note",
             )
+
+
+def _child_of_dwp(context: NormaliseContext, record: ResourceRecord) -> bool:
+    """An untagged resource whose parent (``parent_id``, or the resource it is an extension of) is DWP."""
+    parent = context.referenced(record.values.get("parent_id"))
+    return parent is not None and parent is not record and context.classification(parent).dwp
 
 
 def qualified(inventory: Inventory, root: str) -> Inventory:
