@@ -11,7 +11,6 @@ from typing import Any
 
 from helpers import normalised
 
-from providers.interface import ScanOptions
 from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
 from scanner.engine import evaluate
 from scanner.model import Finding, FlowKind, SourceRef
