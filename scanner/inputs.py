@@ -56,16 +56,17 @@ def detect(argument: str) -> list[InputKind]:
         if manifest_files(path):
             kinds.append(InputKind.KUBERNETES_MANIFESTS)
         if not kinds:
-            raise InputError(argument, "no Terraform files (*.tf) or Kubernetes manifests (*.yaml) found here")
+            raise InputError(argument, "no Terraform files (*.tf, *.tf.json) or Kubernetes manifests (*.yaml) found "
+                                       "here")
         return kinds
+    if path.suffix == ".tf" or path.name.endswith(".tf.json"):
+        return [InputKind.TERRAFORM_CONFIGURATION]
     if path.suffix in (".json", ".tfstate") or path.name.endswith(".tfstate.backup"):
         return [InputKind.TERRAFORM_PLAN]
-    if path.suffix == ".tf":
-        return [InputKind.TERRAFORM_CONFIGURATION]
     if path.suffix in (".yaml", ".yml"):
         return [InputKind.KUBERNETES_MANIFESTS]
-    raise InputError(argument, "not a directory, a .tf file, a plan or state (.json, .tfstate) or manifests "
-                               "(.yaml); cannot read it")
+    raise InputError(argument, "not a directory, a .tf or .tf.json file, a plan or state (.json, .tfstate) or "
+                               "manifests (.yaml); cannot read it")
 
 
 def scan_input(argument: str, options: InputOptions) -> Inventory:
@@ -109,7 +110,7 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
 def _has_terraform(root: Path) -> bool:
     for _, subdirs, filenames in os.walk(root):
         subdirs[:] = [d for d in subdirs if d not in (".terraform", ".git", "node_modules")]
-        if any(name.endswith(".tf") for name in filenames):
+        if any(name.endswith((".tf", ".tf.json")) for name in filenames):
             return True
     return False
 

@@ -25,7 +25,7 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
     result = load_directory(path, HclOptions(terraform.var_files, dict(terraform.variables), options.max_file_bytes,
                                              terraform.cache_dir))
     if not result.files and not result.gaps:
-        raise InputError(str(path), "no Terraform files (*.tf) found here")
+        raise InputError(str(path), "no Terraform files (*.tf, *.tf.json) found here")
     cluster = kubernetes or KubernetesOptions()
     if len(result.roots) <= 1:
         read = Inventory(coverage=result.gaps, scanned=result.files)

@@ -1,8 +1,8 @@
 """Collect: read a directory tree of Terraform configuration into ``ResourceRecord`` records.
 
-I/O (finding and reading files) lives here; parsing is ``hcl_syntax.parse_hcl`` and name
-resolution is ``hcl_module``. One file that will not parse becomes a coverage gap with its path and
-line, and every other file is still read.
+I/O (finding and reading files) lives here; parsing is ``hcl_syntax.parse_hcl`` (``.tf``) and
+``json_syntax.parse_json_config`` (``.tf.json``), and name resolution is ``hcl_module``. One file that
+will not parse becomes a coverage gap with its path and line, and every other file is still read.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         resources.extend(found)
         roots.append((_relative(root, directory), tuple(found)))
     read = [Path(f.path) for m in modules.values() for f in m.files]
-    failed = [Path(g.path) for g in gaps if g.path.endswith(".tf")]
+    failed = [Path(g.path) for g in gaps if is_configuration(g.path)]
     files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
     return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots))
 
@@ -155,14 +155,15 @@ def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
 
     for directory, subdirs, filenames in os.walk(root, onerror=unreadable):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
-        tf_files = sorted(f for f in filenames if f.endswith(".tf"))
+        tf_files = sorted(f for f in filenames if is_configuration(f))
         if tf_files:
             by_directory[Path(directory)] = [Path(directory) / f for f in tf_files]
-        for name in sorted(f for f in filenames if f.endswith(".tf.json")):
-            gaps.append(CoverageGap(display(Path(directory) / name), None,
-                                    "Terraform JSON configuration (*.tf.json) is not read: its resources were not "
-                                    "scanned (scan a plan from `terraform show -json` instead)", kind="skipped"))
     return _parse_directories(by_directory, display, gaps, max_bytes, cache)
+
+
+def is_configuration(name: str) -> bool:
+    """Whether a file name is Terraform configuration: native syntax (``.tf``) or JSON syntax (``.tf.json``)."""
+    return name.endswith((".tf", ".tf.json"))
 
 
 def _parse_directories(
@@ -367,7 +368,7 @@ def _link_children(scope: ModuleScope, modules: dict[Path, ParsedModule], depth:
             directory = _installed_source(scope.module.directory, Path("/"), key)
         if directory is not None and directory not in modules and directory.is_dir():
             # A module outside the scanned tree (envs/prod calling ../../modules/queue): read it too.
-            files = sorted(directory.glob("*.tf"))
+            files = sorted(p for p in directory.iterdir() if is_configuration(p.name) and p.is_file())
             modules.update(_parse_directories({directory: files}, display, scope.gaps))
         if directory is not None and directory in _calling_directories(scope):
             scope.gaps.append(CoverageGap(

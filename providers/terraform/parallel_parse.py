@@ -20,6 +20,7 @@ from pathlib import Path
 
 from providers.interface import too_large
 from providers.terraform.hcl_syntax import HclFile, HclSyntaxError, parse_hcl
+from providers.terraform.json_syntax import parse_json_config
 from providers.terraform.parse_cache import ParseCache
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -54,13 +55,16 @@ def parse_files(paths: Sequence[Path], max_bytes: int | None = None, cache: Pars
     keys: dict[int, str] = {}
     if cache is not None:
         for index, text in texts.items():
+            if paths[index].name.endswith(".tf.json"):
+                continue  # keyed by text alone, a JSON file could be served an HCL file's parse; and it is quick
             keys[index] = cache.key(text)
             results[index] = cache.get(keys[index], str(paths[index]))
     todo = [index for index in texts if results[index] is None]
     parsed = _parse_texts([(texts[index], str(paths[index])) for index in todo])
     for index, result in zip(todo, parsed, strict=True):
         results[index] = result
-        if cache is not None and isinstance(result, HclFile | HclSyntaxError) and not isinstance(result, ParseAborted):
+        if cache is not None and index in keys and isinstance(result, HclFile | HclSyntaxError) \
+                and not isinstance(result, ParseAborted):
             cache.put(keys[index], result)
     if cache is not None:
         cache.prune()
@@ -76,6 +80,8 @@ def parse_file(path: Path) -> Parsed:
 def parse_text(text: str, path: str) -> HclFile | HclSyntaxError:
     """Parse one file's text; errors are returned, not raised, so they cross process boundaries."""
     try:
+        if path.endswith(".tf.json"):
+            return parse_json_config(text, path)
         return parse_hcl(text, path)
     except HclSyntaxError as error:
         return error
