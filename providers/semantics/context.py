@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
+from providers.semantics import backup_selection
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, identity_attributes, resource_map
 from scanner import geography
@@ -294,15 +295,13 @@ class NormaliseContext:
 
     def backup_subjects(self, plan: ResourceRecord) -> list[ResourceRecord]:
         """Resources an AWS Backup plan copies: those its selections name (and the plan itself)."""
-        subjects = []
+        subjects: list[ResourceRecord] = []
         for record in self.of_type("aws_backup_selection"):
             plan_id = record.values.get("plan_id")
             if self.referenced(plan_id) is not plan:
                 continue
-            for value in values_at(record.values, "resources"):
-                target = self.referenced(value)
-                if target is not None:
-                    subjects.append(target)
+            subjects.extend(backup_selection.selected(self.records, record, self.referenced,
+                                                      lambda r: self.location(r).region))
         # The plan itself may be tagged DWP; keep it so its own classification counts too.
         return [plan, *subjects] if subjects else []
 

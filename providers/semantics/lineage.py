@@ -286,9 +286,9 @@ def _explained(record: ResourceRecord, found: _Named, declared: Iterable[Flow], 
     resource or place; or a modelled flow of the subject already goes to that resource or place."""
     spec = resource_map().get(record.type)
     if spec is not None and found.path != "(placement)":
-        for flow_spec in spec.flows:
-            if _covers(flow_spec.path, found.path):
-                return True
+        modelled = (*(flow_spec.path for flow_spec in spec.flows), *spec.judged_elsewhere)
+        if any(_covers(path, found.path) for path in modelled):
+            return True
     said = f"{record.address} {found.path} = "
     for flow in declared:
         if any(step.startswith(said) or f" {said}" in step for step in flow.target.provenance):

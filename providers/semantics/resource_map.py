@@ -18,6 +18,8 @@ from scanner.model import FlowKind
 from scanner.yaml_data import load_yaml
 
 _MAP_DIRECTORY = Path(__file__).with_name("resource_map")
+_NOT_THE_MAP = frozenset({"arguments.yaml"})
+"""Files beside the map that are not the map: the catalogue generated from the providers' documentation."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class TypeSpec:
     location_from: str | None = None
     holds_data: bool = True
     labels_from: str | None = None
+    judged_elsewhere: tuple[str, ...] = ()
+    """Arguments a modelled relation reads from another resource's side (an AWS Backup selection's resources are
+    the subjects of its plan's copy actions): the net beneath the map does not judge them again."""
 
 
 @functools.cache
@@ -83,6 +88,11 @@ def identity_attributes(resource_type: str) -> tuple[str, ...]:
     return (*types.get(resource_type, ()), *default)
 
 
+def arn_template(resource_type: str) -> str | None:
+    """How a resource of this type's ARN is built from its attributes (``identity.yaml`` ``arn_templates``)."""
+    return (_identity_file().get("arn_templates") or {}).get(resource_type)
+
+
 @functools.cache
 def _without_hosting() -> frozenset[str]:
     raw = load_yaml((_MAP_DIRECTORY / "providers.yaml").read_text(encoding="utf-8"))["understood_without_hosting"]
@@ -99,6 +109,8 @@ def resource_map() -> Mapping[str, TypeSpec]:
     """The resource map, read once per process; a type may appear in several files."""
     specs: dict[str, TypeSpec] = {}
     for path in sorted(_MAP_DIRECTORY.glob("*.yaml")):
+        if path.name in _NOT_THE_MAP:
+            continue
         for type_name, entry in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("types", {}).items():
             specs[type_name] = _merge(specs.get(type_name), _type_spec(entry))
     return specs
@@ -117,7 +129,8 @@ def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
         )
         for flow in entry.get("flows", ())
     )
-    return TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from"))
+    return TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from"),
+                    _as_tuple(entry.get("judged_elsewhere")))
 
 
 def _merge(first: TypeSpec | None, second: TypeSpec) -> TypeSpec:
@@ -128,6 +141,7 @@ def _merge(first: TypeSpec | None, second: TypeSpec) -> TypeSpec:
         location_from=first.location_from or second.location_from,
         holds_data=first.holds_data and second.holds_data,
         labels_from=first.labels_from or second.labels_from,
+        judged_elsewhere=first.judged_elsewhere + second.judged_elsewhere,
     )
 
 
