@@ -108,12 +108,23 @@ class NormaliseContext:
             for value in values_at(record.values, labels_from):
                 if isinstance(value, dict):
                     tags.update(value)
-        scopes = [s for s in (self.scope_of(record),) if s]
+        scopes = self.scopes_of(record)
         if not (tags or scopes or unknown_tags or self.rules.scope_all):
             return NOT_DWP
         unknown_values = {str(k): v.reason for k, v in tags.items() if isinstance(v, Unknown)}
         known = {k: v for k, v in tags.items() if not isinstance(v, Unknown)}
         return self.rules.classify(known, scopes, unknown_tags=unknown_tags, unknown_values=unknown_values)
+
+    def scopes_of(self, record: ResourceRecord) -> list[str]:
+        """Every account, subscription or project the record may be in: its own, and those its provider deploys
+        to or as (azurerm ``subscription_id``, AWS ``allowed_account_ids`` or an assumed role's account), so a
+        config's ``dwp.subscriptions``/``accounts``/``projects`` apply through a provider too."""
+        scopes = [s for s in (self.scope_of(record),) if s]
+        for value in record.placement.own_accounts:
+            if isinstance(value, str) and value:
+                match = _ARN_ACCOUNT.match(value)
+                scopes.append(match.group(1) if match else value)
+        return scopes
 
     def scope_of(self, record: ResourceRecord) -> str | None:
         for key in ("project", "subscription_id", "account_id"):
