@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -51,7 +52,32 @@ Exit codes:
 """
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _GuardedGroup(click.Group):
+    """Every command, guarded: an internal error ends as one line and exit 2 (incomplete), never a traceback
+    that CI reads as exit 1 ("findings"). ``OFFSHORE_SCAN_DEBUG=1`` shows the traceback instead."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["offshore_scan.args"] = list(args)  # kept to name the input if the command breaks
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        given: list[str] = ctx.meta.get("offshore_scan.args", [])
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("OFFSHORE_SCAN_DEBUG"):
+                raise
+            command, *rest = given or ["offshore-scan"]
+            inputs = " ".join(a for a in rest if a == "-" or (not a.startswith("-") and os.path.exists(a)))[:300]
+            fail(f"internal error in {command}{f' reading {inputs}' if inputs else ''} ({type(error).__name__}: "
+                 f"{str(error)[:300]}); nothing was judged; set OFFSHORE_SCAN_DEBUG=1 for the traceback and "
+                 "please report it")
+
+
+@click.group(cls=_GuardedGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="offshore-scan")
 def main() -> None:
     """Find DWP data and systems hosted or copied outside the UK.

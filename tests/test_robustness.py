@@ -211,3 +211,20 @@ def test_a_list_literal_past_the_item_budget_is_an_unknown_with_the_reason(tmp_p
 
     [record] = load_directory(tmp_path).resources
     assert "over the 100,000 a literal may hold" in record.values["bucket"].reason
+
+
+def test_an_internal_error_is_one_line_and_exit_2_never_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI reads exit 1 as "findings": a bug must read as an incomplete scan, naming the command and its input.
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("scanner.inputs.scan_input", broken)
+    monkeypatch.delenv("OFFSHORE_SCAN_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["scan", "fixtures/demo", "--format", "json"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert "internal error in scan reading fixtures/demo (RuntimeError: boom)" in result.output
