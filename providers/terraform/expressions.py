@@ -2,17 +2,22 @@
 
 The evaluator is deliberately partial. Whatever it cannot compute becomes an ``Unknown`` that says
 what input is missing; it never guesses. References are answered by a ``ReferenceResolver`` (the
-module scope in ``hcl_module``), so this module knows nothing of files or modules.
+module scope in ``hcl_module``), so this module knows nothing of modules; the filesystem functions read
+through the resolver's ``file_access`` (the scanned tree), and without one they are unknown.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from providers.semantics.records import Unknown, first_unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.functions import FUNCTIONS, NOT_EVALUATED, FunctionError
+from providers.terraform.functions.filesystem import FUNCTIONS as FILESYSTEM
+from providers.terraform.functions.filesystem import FileAccess
+from providers.terraform.templates import For, If, Interpolation, Node, TemplateError, parse_template
 from providers.terraform.values import ResourceObject
 
 Trace = list[str]
@@ -168,9 +173,12 @@ class _Evaluation:
             return self.can_call(arg_exprs)
         if short == "templatestring":
             return self.templatestring(arg_exprs)
-        if short in NOT_EVALUATED:
+        access: FileAccess | None = getattr(self.resolver, "file_access", None)
+        if short == "templatefile" and access is not None:
+            return self.templatefile(arg_exprs, access)
+        if short in NOT_EVALUATED and (short not in FILESYSTEM or access is None):
             return Unknown(f"{name}() {NOT_EVALUATED[short]}")
-        function = FUNCTIONS.get(short)
+        function = functools.partial(FILESYSTEM[short], access) if short in FILESYSTEM else FUNCTIONS.get(short)
         if function is None:
             return _Failed(f"{name}() is not a Terraform function")
         args = [self.value(a) for a in arg_exprs]
@@ -190,7 +198,10 @@ class _Evaluation:
             if unknown is not None:
                 return unknown if short in _PASS_THROUGH else _built_from(unknown)
         try:
-            return function(*args)
+            result = function(*args)
+            if short in FILESYSTEM and isinstance(result, Unknown):
+                return Unknown(f"{name}(): {result.reason}")
+            return result
         except FunctionError as error:
             return _Failed(f"{name}(): {error}")
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as error:
@@ -225,13 +236,91 @@ class _Evaluation:
                 return value
         if not isinstance(template, str) or not isinstance(variables, dict):
             return _Failed("templatestring() takes a string and an object")
-        marker = "OFFSHORE_SCAN_TEMPLATE_END"
+        return self.render("templatestring()", template, variables)
+
+    def templatefile(self, arg_exprs: tuple[syn.Expr, ...], access: FileAccess) -> Any:
+        if isinstance(self.resolver, _OnlyBound):
+            return _Failed("templatefile() cannot be called from inside a template")
+        if len(arg_exprs) != 2:
+            return _Failed("templatefile() takes a path and an object of variables")
+        path, variables = (self.value(a) for a in arg_exprs)
+        for value in (path, variables):
+            if isinstance(value, Unknown):
+                return _built_from(value)
+        if not isinstance(path, str) or not isinstance(variables, dict):
+            return _Failed("templatefile() takes a path and an object")
         try:
-            parsed = syn.parse_hcl(f"x = <<{marker}\n{template}\n{marker}\n", "<templatestring>")
-        except syn.HclSyntaxError as error:
-            return _Failed(f"templatestring(): {error}")
-        result = _Evaluation(_OnlyBound(), self.trace, dict(variables)).value(parsed.attributes["x"].expr)
-        return result[:-1] if isinstance(result, str) and result.endswith("\n") else result
+            text = access.text(path)
+        except FunctionError as error:
+            return _Failed(f"templatefile(): {error}")
+        if isinstance(text, Unknown):
+            return Unknown(f"templatefile(): {text.reason}")
+        return self.render(f"templatefile({path!r})", text, variables)
+
+    def render(self, what: str, template: str, variables: dict[str, Any]) -> Any:
+        """A template's text with ``variables`` (and nothing else of the configuration) in scope."""
+        try:
+            nodes = parse_template(template)
+        except TemplateError as error:
+            return _Failed(f"{what}: {error}")
+        inner = _Evaluation(_OnlyBound(getattr(self.resolver, "file_access", None)), self.trace, dict(variables),
+                            self.budget)
+        pieces: list[str] = []
+        result = inner.render_nodes(nodes, pieces)
+        if result is not None:
+            return result
+        text = "".join(pieces)
+        if len(text) > MAX_STRING:
+            return Unknown(f"{what} builds {len(text):,} characters, more than the {MAX_STRING:,} offshore-scan keeps")
+        return text
+
+    def render_nodes(self, nodes: tuple[Node, ...], out: list[str]) -> Unknown | None:
+        """Append the rendering of ``nodes`` to ``out``; an unknown that stops it, or None."""
+        for node in nodes:
+            if isinstance(node, str):
+                out.append(node)
+            elif isinstance(node, Interpolation):
+                value = self.value(node.expr)
+                if isinstance(value, Unknown):
+                    return _built_from(value)
+                if isinstance(value, dict | list):
+                    return _Failed("a collection interpolated into a template (use jsonencode or yamlencode)")
+                out.append(_to_string(value))
+            elif isinstance(node, If):
+                chosen = self.value(node.condition)
+                if isinstance(chosen, Unknown):
+                    return Unknown(f"a template's %{{ if }} depends on {chosen.reason}")
+                stopped = self.render_nodes(node.then if chosen else node.otherwise, out)
+                if stopped is not None:
+                    return stopped
+            else:
+                stopped = self.render_for(node, out)
+                if stopped is not None:
+                    return stopped
+            if sum(len(piece) for piece in out) > MAX_STRING:
+                return Unknown(f"a template builds more than the {MAX_STRING:,} characters offshore-scan keeps")
+        return None
+
+    def render_for(self, node: For, out: list[str]) -> Unknown | None:
+        collection = self.value(node.collection)
+        if isinstance(collection, Unknown):
+            return Unknown(f"a template's %{{ for }} is over {collection.reason}")
+        if not isinstance(collection, dict | list):
+            return _Failed("a template's %{ for } is over a value that is not a collection")
+        self.budget[0] -= len(collection)
+        if self.budget[0] < 0:
+            return Unknown(f"a template's %{{ for }} takes this evaluation past the {MAX_STEPS:,} iterations "
+                           "offshore-scan evaluates")
+        pairs = collection.items() if isinstance(collection, dict) else enumerate(collection)
+        for key, item in pairs:
+            bound = dict(self.bound)
+            bound[node.value_var] = item
+            if node.key_var is not None:
+                bound[node.key_var] = key
+            stopped = _Evaluation(self.resolver, self.trace, bound, self.budget).render_nodes(node.body, out)
+            if stopped is not None:
+                return stopped
+        return None
 
     def for_expr(self, expr: syn.ForExpr) -> Any:
         if self.budget[0] <= 0:
@@ -290,10 +379,14 @@ def failed(reason: str) -> Unknown:
 
 
 class _OnlyBound:
-    """A template given to ``templatestring`` sees only the variables passed with it."""
+    """A template given to ``templatestring`` or ``templatefile`` sees only the variables passed with it (and
+    may read files, as the configuration around it may)."""
+
+    def __init__(self, file_access: FileAccess | None = None) -> None:
+        self.file_access = file_access
 
     def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
-        return _Failed(f"templatestring(): {root} is not among the template's variables"), len(steps)
+        return _Failed(f"a template refers to {root}, which is not among its variables"), len(steps)
 
 
 def _first_failure(value: Any) -> Unknown | None:

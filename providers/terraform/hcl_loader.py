@@ -18,6 +18,7 @@ from typing import Any
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
+from providers.terraform.functions.filesystem import FileAccess
 from providers.terraform.hcl_module import (
     META_ARGUMENTS,
     ModuleScope,
@@ -91,6 +92,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
+    scanned = (Path(os.path.realpath(root if root.is_dir() else root.parent)),)
     resources: list[ResourceRecord] = []
     roots: list[tuple[str, tuple[ResourceRecord, ...]]] = []
     for directory in sorted(modules):
@@ -99,7 +101,9 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         module = modules[directory]
         tfvars = [_read_tfvars(p, display, gaps) for p in _auto_tfvars(directory)]
         inputs = root_inputs(module, [t for t in tfvars + var_files if t], options.variables or {}, display)
-        scope = ModuleScope(module, "", inputs, {}, display, gaps)
+        # file() and its kin read inside the scanned tree only, relative paths from the root module as Terraform runs.
+        files = FileAccess(scanned, directory, options.max_file_bytes, display)
+        scope = ModuleScope(module, "", inputs, {}, display, gaps, files=files)
         scope.providers = provider_configs(scope, {})
         found: list[ResourceRecord] = []
         budget = _InstanceBudget()

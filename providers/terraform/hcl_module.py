@@ -18,6 +18,7 @@ from providers.semantics.records import PLACEMENT_SETTINGS, Placement, Resolved,
 from providers.semantics.resource_map import computed_from_prefix
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate, failed
+from providers.terraform.functions.filesystem import FileAccess, path_value
 from providers.terraform.type_defaults import with_type_defaults
 from providers.terraform.values import ResourceObject
 from scanner.model import CoverageGap
@@ -75,6 +76,8 @@ class ModuleScope:
     pending_inputs: Callable[[], dict[str, _VariableValue]] | None = None
     """For a child: computes ``inputs`` from the call's arguments on first use. Arguments may name another
     module's outputs (``module.replica.arn``), so they are evaluated only once every sibling is linked."""
+    files: FileAccess | None = None
+    """What ``file()`` and its kin may read; set on a root module, whose children read it through ``parent``."""
 
     def __post_init__(self) -> None:
         for hcl_file, block in self.module.blocks("locals"):
@@ -101,7 +104,7 @@ class ModuleScope:
         if root == "data" and len(steps) >= 2:
             return self.data_source(f"{steps[0]}.{steps[1]}", steps[2:], trace)
         if root == "path":
-            return str(self.module.directory), 1
+            return path_value(str(steps[0]) if steps else "", self.module.directory, self.root().module.directory), 1
         if root == "terraform":
             return Unknown("terraform.workspace is chosen at run time"), 1
         if root in ("count", "each", "self"):
@@ -349,6 +352,17 @@ class ModuleScope:
         )
 
     # --- helpers -------------------------------------------------------------------------------
+
+    @property
+    def file_access(self) -> FileAccess | None:
+        """The root module's file access: relative paths start where Terraform runs, for every module."""
+        return self.root().files
+
+    def root(self) -> ModuleScope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
 
     def prefix(self) -> str:
         return f"{self.address}." if self.address else ""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.terraform import hcl_syntax as syn
+from providers.terraform.templates import Interpolation, TemplateError, parse_template
 
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "check": 1}
 """Top-level block types and how many labels they take; others (``terraform``, ``moved``...) take none."""
@@ -292,73 +293,13 @@ def _template(text: str, line: int) -> syn.Expr:
     ``~`` strip markers. A directive (``%{ if }``) is not modelled, as in native quoted strings."""
     if "${" not in text and "%{" not in text:
         return syn.Template((text,)) if text else syn.Template(())
-    parts: list[str | syn.Expr] = []
-    position = 0
-    strip_next = False
-    while position < len(text):
-        start = _next_sequence(text, position)
-        if start is None:
-            parts.append(_stripped(text[position:], leading=strip_next))
-            break
-        if text.startswith(("$${", "%%{"), start):
-            parts.append(_stripped(text[position:start], leading=strip_next) + text[start + 1 : start + 3])
-            strip_next = False
-            position = start + 3
-            continue
-        if text[start] == "%":
-            return syn.Opaque("template directive in a JSON string")
-        end = _closing_brace(text, start + 2)
-        if end is None:
-            raise syn.HclSyntaxError(f"unterminated interpolation in {text[:80]!r}", line)
-        inner = text[start + 2 : end]
-        strip_before, strip_after = inner.startswith("~"), inner.endswith("~")
-        inner = inner[1 if strip_before else 0 : len(inner) - (1 if strip_after else 0)]
-        parts.append(_stripped(text[position:start], leading=strip_next, trailing=strip_before))
-        parts.append(_native(inner.strip(), line))
-        strip_next = strip_after
-        position = end + 1
-    return syn.join_text([p for p in parts if p != ""])
-
-
-def _next_sequence(text: str, position: int) -> int | None:
-    found = [i for i in (text.find("${", position), text.find("%{", position)) if i != -1]
-    if not found:
-        return None
-    start = min(found)
-    # "$${" and "%%{" escape a sequence: report the escape's start so the caller keeps it as text.
-    if start > position and text[start - 1] == text[start] and text[start - 1] in "$%":
-        return start - 1
-    return start
-
-
-def _stripped(text: str, *, leading: bool = False, trailing: bool = False) -> str:
-    if leading:
-        text = text.lstrip()
-    if trailing:
-        text = text.rstrip()
-    return text
-
-
-def _closing_brace(text: str, position: int) -> int | None:
-    depth = 1
-    in_string = False
-    while position < len(text):
-        char = text[position]
-        if in_string:
-            if char == "\\":
-                position += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return position
-        position += 1
-    return None
+    try:
+        nodes = parse_template(text)
+    except TemplateError as error:
+        raise syn.HclSyntaxError(str(error), line) from None
+    if not all(isinstance(node, str | Interpolation) for node in nodes):
+        return syn.Opaque("template directive in a JSON string")
+    return syn.join_text([node.expr if isinstance(node, Interpolation) else node for node in nodes])
 
 
 def _kind(value: Any) -> str:

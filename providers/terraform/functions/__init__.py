@@ -2,9 +2,11 @@
 
 ``FUNCTIONS`` holds every pure function of Terraform's standard library (collection, string, numeric,
 encoding, hash, IP network, type conversion, deterministic date/time, and the ``provider::terraform``
-functions). ``NOT_EVALUATED`` holds the rest, each with the reason a static scan cannot know its result:
-they read files, the clock or randomness, or were removed from the language. ``try``, ``can`` and
-``templatestring`` need the evaluator itself and live in ``expressions``.
+functions). ``filesystem.FUNCTIONS`` reads files of the scanned tree, for configuration read from a
+directory. ``NOT_EVALUATED`` holds the rest, each with the reason a static scan cannot know its result:
+they read the clock or randomness, or were removed from the language (and the file functions, where no
+scanned directory is behind the expression). ``try``, ``can``, ``templatestring`` and ``templatefile``
+need the evaluator itself and live in ``expressions``.
 
 Arguments arrive already evaluated and free of unknowns, except for the functions that
 ``expressions._UNKNOWN_TOLERANT`` lets handle them (``coalesce``, ``lookup``, ``merge``, ``jsonencode``).
@@ -20,7 +22,7 @@ from providers.terraform.functions import collection, dates, encoding, ipnet, nu
 from providers.terraform.functions.errors import FunctionError
 from providers.terraform.functions.tfvars import FUNCTIONS as TFVARS_FUNCTIONS
 
-_FILESYSTEM = "reads files where Terraform runs, which a static scan does not"
+_FILESYSTEM = "reads a file, which offshore-scan does only for configuration read from a scanned directory"
 _PLACE = "depends on the directory or home of the machine Terraform runs on"
 
 NOT_EVALUATED: dict[str, str] = {
