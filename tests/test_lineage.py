@@ -88,7 +88,8 @@ def test_a_relation_the_map_models_is_not_netted_again() -> None:
     replica = _hcl("aws_s3_bucket.replica", "aws_s3_bucket", {"bucket": "replica"}, region="us-east-1")
     config = _hcl("aws_s3_bucket_replication_configuration.claims", "aws_s3_bucket_replication_configuration", {
         "bucket": Unknown("computed", ref="aws_s3_bucket.claims", attribute="id"),
-        "rule": [{"destination": [{"bucket": Unknown("computed", ref="aws_s3_bucket.replica", attribute="arn")}]}],
+        "rule": [{"status": "Enabled",
+                  "destination": [{"bucket": Unknown("computed", ref="aws_s3_bucket.replica", attribute="arn")}]}],
     })
     findings = evaluate(normalised([bucket, replica, config]))
     assert [f.rule_id for f in findings if f.resource.id == "aws_s3_bucket.claims"] == ["OFS-REPL-001"]

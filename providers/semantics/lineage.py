@@ -38,6 +38,7 @@ class _Rules:
     """``resource_map/lineage.yaml``: what the net reads as a place, a name, an endpoint."""
 
     place_key: re.Pattern[str]
+    place_word: re.Pattern[str]
     naming_key: re.Pattern[str]
     host_key: re.Pattern[str]
     descriptive: frozenset[str]
@@ -49,9 +50,10 @@ class _Rules:
 
 @functools.cache
 def _rules() -> _Rules:
-    raw = load_yaml(_RULES_FILE.read_text(encoding="utf-8"))["lineage"]
+    raw = load_yaml(RULES_FILE.read_text(encoding="utf-8"))["lineage"]
     return _Rules(
         place_key=re.compile(raw["place_key"]),
+        place_word=re.compile(raw["place_word"]),
         naming_key=re.compile(raw["naming_key"]),
         host_key=re.compile(raw["host_key"]),
         descriptive=frozenset(raw["descriptive"]),
@@ -62,7 +64,14 @@ def _rules() -> _Rules:
     )
 
 
-_RULES_FILE = Path(__file__).with_name("resource_map") / "lineage.yaml"
+RULES_FILE = Path(__file__).with_name("resource_map") / "lineage.yaml"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@functools.lru_cache(maxsize=8192)
+def argument_key(path: str) -> str:
+    """The last segment of an argument path, in snake case, as the patterns of ``lineage.yaml`` match it."""
+    return _CAMEL.sub("_", path.rsplit(".", 1)[-1]).lower()
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _HOSTNAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d+)?(/.*)?$", re.IGNORECASE)
 _AZAPI_PREFIX = "azapi_"
@@ -161,9 +170,11 @@ def _named_resource(context: NormaliseContext, path: str, value: Any) -> Resourc
         return None
     if value.lower().startswith("s3://"):
         return context.referenced(value[5:].split("/", 1)[0])
-    shaped = value.startswith(("arn:", "/subscriptions/", "projects/", "//", "https://www.googleapis.com/"))
-    if shaped or _rules().naming_key.search(path.rsplit(".", 1)[-1]):
+    if value.startswith(("arn:", "/subscriptions/", "projects/", "//", "https://www.googleapis.com/")):
         return context.referenced(value)
+    if _rules().naming_key.search(argument_key(path)):
+        # A plain name is looked up exactly: a path or a sentence under such an argument names nothing.
+        return context.by_identity.get(value)
     return None
 
 
@@ -224,7 +235,7 @@ def _own_location(context: NormaliseContext, record: ResourceRecord) -> Location
 def _place_of_value(
     context: NormaliseContext, record: ResourceRecord, cloud: str, path: str, value: Any,
 ) -> _Named | None:
-    key = path.rsplit(".", 1)[-1]
+    key = argument_key(path)
     other = _named_resource(context, path, value)
     if other is not None and other is not record and other.mode == "managed":
         location = _own_location(context, other)
@@ -245,9 +256,14 @@ def _place_of_value(
         return _endpoint(context, record, path, value)
     if _rules().host_key.search(key) and _HOSTNAME.match(value):
         return _endpoint(context, record, path, value)
-    if _rules().place_key.search(key) and "/" not in value and cloud != "unknown" \
+    if _rules().place_word.search(key) and "/" not in value and cloud != "unknown" \
             and not _rules().not_places.match(value):
-        return _Named(path, placed(cloud, value, (setting(record, path, value),)), None, value)
+        where = placed(cloud, value, (setting(record, path, value),))
+        if geography.place_region(cloud, value).known:
+            return _Named(path, where, None, value)
+        if _rules().place_key.search(key):
+            note = f"{value!r} is not a {cloud} region offshore-scan knows"
+            return _Named(path, Location(cloud, value, None, None, where.provenance, note), None, value)
     return None
 
 
@@ -287,7 +303,7 @@ def _explained(record: ResourceRecord, found: _Named, declared: Iterable[Flow], 
     spec = resource_map().get(record.type)
     if spec is not None and found.path != "(placement)":
         modelled = (*(flow_spec.path for flow_spec in spec.flows), *spec.judged_elsewhere)
-        if any(_covers(path, found.path) for path in modelled):
+        if any(covers(path, found.path) for path in modelled):
             return True
     said = f"{record.address} {found.path} = "
     for flow in declared:
@@ -305,7 +321,15 @@ def _same_destination(flow: Flow, found: _Named) -> bool:
     return same_place and (found.location.region is not None or flow.target.uk is None)
 
 
-def _covers(mapped: str, path: str) -> bool:
+def reads(key: str) -> bool:
+    """Whether the net reads an argument of this (snake-case) name for a plain name, region or host; values of a
+    resource's shape (references, ARNs, resource ids, self-links, URLs) it reads under any name."""
+    rules = _rules()
+    return any(pattern.search(key) for pattern in (rules.place_word, rules.naming_key, rules.host_key))
+
+
+def covers(mapped: str, path: str) -> bool:
+    """Whether a map path and an argument path are the same argument, or one is inside the other."""
     return path == mapped or path.startswith(f"{mapped}.") or mapped.startswith(f"{path}.")
 
 
