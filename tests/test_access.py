@@ -10,6 +10,8 @@ import json
 import textwrap
 from pathlib import Path
 
+from helpers import normalised
+
 from providers.interface import ScanOptions
 from providers.semantics import access
 from providers.semantics.context import NormaliseContext
@@ -403,3 +405,32 @@ def test_data_sources_declare_no_grants_of_their_own(tmp_path: Path) -> None:
           }
         }
     """) == []
+
+
+def test_a_principal_built_from_the_caller_identity_is_the_estates_own(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("""
+provider "aws" { region = "eu-west-2" }
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+locals {
+  root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+}
+resource "aws_sqs_queue" "q" {
+  name = "claims"
+  tags = { Classification = "OFFICIAL" }
+}
+resource "aws_sqs_queue_policy" "q" {
+  queue_url = aws_sqs_queue.q.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = local.root }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.q.arn
+    }]
+  })
+}
+""")
+    inventory = normalised(load_directory(tmp_path).resources)
+    grants = [g for g in inventory.grants if g.resource_id == "aws_sqs_queue.q"]
+    assert grants and all(g.internal for g in grants), grants

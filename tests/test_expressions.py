@@ -324,3 +324,43 @@ def test_a_collection_of_unknown_elements_has_a_known_size(source: str, expected
 @pytest.mark.parametrize("source", ["length(var.unset)", "flatten([var.unset])", "length(\"${var.unset}\")"])
 def test_a_collection_whose_shape_is_unknown_stays_unknown(source: str) -> None:
     assert isinstance(_eval(source), Unknown)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "suffix"),
+    [("eu-west-2", "aws", "amazonaws.com"), ("cn-north-1", "aws-cn", "amazonaws.com.cn"),
+     ("us-gov-west-1", "aws-us-gov", "amazonaws.com")],
+)
+def test_provider_data_sources_answer_from_the_provider(tmp_path: Path, region: str, partition: str,
+                                                        suffix: str) -> None:
+    _write(tmp_path, {"main.tf": f"""
+provider "aws" {{ region = "{region}" }}
+data "aws_partition" "current" {{}}
+data "aws_region" "current" {{}}
+data "aws_caller_identity" "current" {{}}
+resource "aws_sns_topic" "t" {{
+  name = "alerts"
+  tags = {{
+    arn    = "arn:${{data.aws_partition.current.partition}}:sns:${{data.aws_region.current.region}}:1:x"
+    suffix = data.aws_partition.current.dns_suffix
+    root   = "arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:root"
+  }}
+}}
+"""})
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    tags = records["aws_sns_topic.t"].values["tags"]
+    assert tags["arn"] == f"arn:{partition}:sns:{region}:1:x" and tags["suffix"] == suffix
+    # The account is not known, but whose it is is: the access rules judge it the estate's own.
+    assert isinstance(tags["root"], Unknown) and tags["root"].ref == "data.aws_caller_identity.current"
+
+
+def test_the_partition_of_a_provider_with_no_known_region_is_unknown(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": """
+variable "region" {}
+provider "aws" { region = var.region }
+data "aws_partition" "current" {}
+resource "aws_sns_topic" "t" { name = data.aws_partition.current.partition }
+"""})
+    records = {r.address: r for r in load_directory(tmp_path).resources}
+    name = records["aws_sns_topic.t"].values["name"]
+    assert isinstance(name, Unknown) and "var.region" in name.reason

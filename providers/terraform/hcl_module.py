@@ -19,6 +19,7 @@ from providers.semantics.resource_map import computed_from_prefix
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate, failed
 from providers.terraform.functions.filesystem import FileAccess, path_value
+from providers.terraform.provider_data import provider_data
 from providers.terraform.type_defaults import with_type_defaults
 from providers.terraform.values import ResourceObject
 from scanner.model import CoverageGap
@@ -192,14 +193,14 @@ class ModuleScope:
         if found is None:
             return Unknown(f"data.{key} is not declared in {self.display_dir()}"), 2
         block, hcl_file = found
-        if block.labels[0] in ("aws_region", "google_client_config") and steps and steps[0] in (
-            "name", "region", "id",
-        ):
-            # The current region is the provider's: a common way to build ARNs and names.
+        if steps:
+            # The current region, partition and account are the provider's: a common way to build ARNs and names.
             provider = self.provider_for(block, block.labels[0])
-            trace.append(f"data.{key} ({self.where(hcl_file, block.line)}) -> provider {provider.key}")
-            trace.extend(provider.region.provenance)
-            return provider.region.value, 3
+            known = provider_data(block.labels[0], str(steps[0]), provider, f"{self.prefix()}data.{key}")
+            if known is not None:
+                trace.append(f"data.{key} ({self.where(hcl_file, block.line)}) -> provider {provider.key}")
+                trace.extend(provider.region.provenance)
+                return known, 3
         return Unknown(f"data.{key} is read from the cloud at plan time", ref=f"{self.prefix()}data.{key}",
                        attribute=str(steps[0]) if steps else None), 2 + (1 if steps else 0)
 
