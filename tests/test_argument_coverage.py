@@ -40,3 +40,8 @@ def test_the_coverage_figures_add_up() -> None:
     arguments = sum(n for (_, verdict), n in counts.items() if verdict in map_coverage.VERDICTS)
     assert arguments == sum(len(e.arguments) for e in argument_catalogue().values())
     assert counts[("aws", "modelled")] > 0 and counts[("azurerm", "netted")] > 0
+
+
+def test_the_parents_table_is_the_catalogues() -> None:
+    # parents.yaml is read on every scan (the catalogue is too large to be); it must say what the catalogue says.
+    assert map_coverage.PARENTS_FILE.read_text(encoding="utf-8") == map_coverage.parents_document()

@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 from providers.interface import ScanOptions
 from providers.semantics import backup_selection
 from providers.semantics.records import ResourceRecord, Unknown
-from providers.semantics.resource_map import FlowSpec, TypeSpec, holds_data, identity_attributes, resource_map
+from providers.semantics.resource_map import (
+    FlowSpec,
+    TypeSpec,
+    holds_data,
+    identity_attributes,
+    parent_argument,
+    resource_map,
+)
 from scanner import geography
 from scanner.model import NOT_DWP, Classification, Flow, FlowKind, Location, Resource
 
@@ -165,7 +172,8 @@ class NormaliseContext:
             inherited = self._parent_location(record)
             if inherited is not None:
                 return inherited
-            return unplaced("azure", f"{record.type} has no location of its own, and no parent of it is in the scan")
+            return self._parent_not_scanned(record, "azure") or unplaced(
+                "azure", f"{record.type} has no location of its own, and no parent of it is in the scan")
         if cloud == "gcp":
             for key in ("location", "region", "zone"):
                 if record.values.get(key) is not None:
@@ -173,6 +181,10 @@ class NormaliseContext:
             inherited = self._parent_location(record)
             if inherited is not None:
                 return inherited
+            # A type that takes its parent's location is never placed by the provider's default region.
+            not_scanned = self._parent_not_scanned(record, "gcp")
+            if not_scanned is not None:
+                return not_scanned
             for setting in (record.placement.region, record.placement.extra.get("zone")):
                 if setting is not None and setting.value is not None:
                     return placed("gcp", setting.value, setting.provenance)
@@ -189,6 +201,11 @@ class NormaliseContext:
         ``resource_group_name`` is the last resort (a resource group's location is only a default).
         """
         prefix = record.type.split("_", 1)[0] + "_"
+        documented = parent_argument(record.type)
+        if documented is not None:
+            other = self.referenced(record.values.get(documented))
+            if other is not None and other is not record and other.type.startswith(prefix):
+                return documented, other
         keys = sorted(record.values, key=lambda k: (k != "parent_id", k == "resource_group_name", k))
         for key in keys:
             value = record.values[key]
@@ -227,6 +244,18 @@ class NormaliseContext:
             return None  # a loop of children naming each other: no parent after all
         step = f"{record.address} {key} -> parent {other.address}"
         return with_provenance(located, (step, *located.provenance))
+
+    def _parent_not_scanned(self, record: ResourceRecord, cloud: str) -> Location | None:
+        """Unplaced, naming the parent, when the documentation says the type takes its location from a parent
+        that its argument names but the scan does not hold."""
+        argument = parent_argument(record.type)
+        value = record.values.get(argument) if argument else None
+        if argument is None or value is None:
+            return None
+        shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
+        return Location(cloud, None, None, None, (setting(record, argument, value),),
+                        f"{record.type} takes the location of the parent its {argument} names ({shown}), which is "
+                        "not in the scanned configuration (scan the configuration that creates it)")
 
     def _location_of_reference(self, record: ResourceRecord, path: str) -> Location:
         value = first(values_at(record.values, path))

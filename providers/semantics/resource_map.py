@@ -94,6 +94,18 @@ def arn_template(resource_type: str) -> str | None:
 
 
 @functools.cache
+def _parents() -> Mapping[str, str]:
+    raw = load_yaml((_MAP_DIRECTORY / "parents.yaml").read_text(encoding="utf-8"))
+    return dict(raw.get("parents") or {})
+
+
+def parent_argument(resource_type: str) -> str | None:
+    """The argument naming the parent whose location a type without one of its own takes (``parents.yaml``,
+    generated from the providers' documentation): ``server_id`` of an Azure SQL database."""
+    return _parents().get(resource_type)
+
+
+@functools.cache
 def _without_hosting() -> frozenset[str]:
     raw = load_yaml((_MAP_DIRECTORY / "providers.yaml").read_text(encoding="utf-8"))["understood_without_hosting"]
     return frozenset(name for names in raw.values() for name in names)
