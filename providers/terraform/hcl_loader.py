@@ -24,6 +24,7 @@ from providers.terraform.hcl_module import (
     ModuleScope,
     ParsedModule,
     child_inputs,
+    distinct,
     mapped_providers,
     provider_configs,
     root_inputs,
@@ -346,10 +347,15 @@ def _collect(
     budget: _InstanceBudget,
 ) -> None:
     _link_children(scope, modules, depth, display, budget)
+    scope.linked = True
+    start = len(out)
     for block_type in ("resource", "data"):
         for hcl_file, block in scope.module.blocks(block_type):
             if len(block.labels) == 2:
                 out.extend(_resources(scope, hcl_file, block, mode="managed" if block_type == "resource" else "data"))
+    if scope.over_budget:
+        # Its values are cut short: the scope's coverage gap says so, and no record claims to know them.
+        del out[start:]
     for child in scope.children.values():
         _collect(child, modules, out, depth + 1, display, budget)
 
@@ -465,9 +471,9 @@ def _body_values(
         values[name] = evaluate(attribute.expr, scope, trace, bound)
         lines.setdefault(prefix + name, attribute.line)
         if top_level is not None:
-            provenance[name] = (f"{name} ({scope.where(top_level, attribute.line)})", *trace)
+            provenance[name] = (f"{name} ({scope.where(top_level, attribute.line)})", *distinct(trace))
         elif trace:
-            provenance.setdefault(prefix + name, tuple(trace))
+            provenance.setdefault(prefix + name, distinct(trace))
     for nested in block.blocks:
         if top_level is not None and nested.type in META_ARGUMENTS:
             continue

@@ -8,7 +8,9 @@ this module decides what each name means.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,16 @@ MAX_INSTANCES = 10_000
 # Meta-arguments, which are not attributes of the resource.
 META_ARGUMENTS = frozenset({"provider", "count", "for_each", "depends_on", "lifecycle"})
 
+MAX_MODULE_STEPS = 1_000_000
+"""References one module instance may resolve while it is evaluated. A real module takes a few thousand (a
+null-label instance about 120); past it the module is a "skipped" coverage gap and its resources are not
+scanned, so a configuration that makes evaluation explode ends in a gap, never in a process killed for memory.
+Read when a scope is made, so a test can lower it."""
+
+MEMOISE = True
+"""Share the evaluation of module instances with the same directory, inputs and providers (see ``ModuleMemo``).
+Read when a root scope is made; off, every instance is evaluated on its own (the tests compare the two)."""
+
 
 @dataclass
 class ParsedModule:
@@ -49,6 +61,65 @@ class ParsedModule:
 class _VariableValue:
     value: Any
     provenance: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A provenance step kept symbolic while a scope evaluates its own locals and outputs, so the steps can be
+    rebuilt for another instance of the module: ``rel`` is a step of this instance (its address prefix left
+    off), ``var``, ``local`` and ``output`` stand for the whole provenance of that input, local or child output
+    (``child`` is the child's key, ``net`` or ``vpc["a"]``)."""
+
+    kind: str
+    name: str
+    child: str = ""
+
+
+class _OwnTrace(list[Any]):
+    """The trace of one scope's own local or output: holds ``_Mark``s besides step strings. Only the scope that
+    made it writes marks into it; any other scope handed it sees a list and writes plain steps."""
+
+    def __init__(self, scope: ModuleScope) -> None:
+        super().__init__()
+        self.scope = scope
+
+
+@dataclass
+class _MemoEntry:
+    """What one evaluation of a module (directory, inputs, providers) found, shared by its instances: per
+    ``local.NAME``/``output.NAME``, the value with the instance's address made relative and the symbolic
+    provenance."""
+
+    values: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+    exhausted: bool = False
+    """Some instance ran out of ``MAX_MODULE_STEPS`` evaluating it: every instance is then a gap."""
+
+
+class ModuleMemo:
+    """Module evaluations shared by the instances of one root, keyed by (directory, input values, providers).
+
+    cloudposse's modules call null-label (``module.this``) in every module and pass ``module.this.context``
+    down: a module called twice with the same context is the same evaluation. What is shared is values and
+    symbolic provenance; each instance rebuilds its own steps from its own inputs (which say which caller
+    passed them), so the records are the same as without the memo. Input provenance is not in the key: two
+    calls from different lines pass the same context, and keying on where would make a fan-out exponential.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.entries: dict[tuple[Any, ...], _MemoEntry] = {}
+        self.hits = 0
+        """Locals and outputs an instance took from another's evaluation."""
+
+    def entry(self, key: tuple[Any, ...]) -> _MemoEntry:
+        found = self.entries.get(key)
+        if found is None:
+            found = self.entries[key] = _MemoEntry()
+        return found
+
+
+_SELF = "\x00this-module\x00"
+"""Stands for the instance's own address in a memoised value (an unknown naming one of its resources)."""
 
 
 @dataclass
@@ -79,8 +150,27 @@ class ModuleScope:
     module's outputs (``module.replica.arn``), so they are evaluated only once every sibling is linked."""
     files: FileAccess | None = None
     """What ``file()`` and its kin may read; set on a root module, whose children read it through ``parent``."""
+    memo: ModuleMemo | None = None
+    """Shared by a root and all its descendants; a root makes one."""
+    linked: bool = False
+    """Set once the loader has linked this instance's child modules: only then are its values those of every
+    instance (before, a reference to a child is not resolved yet), so only then is the memo used, unless it
+    calls no module (null-label, which its callers read before it is reached)."""
+    steps_left: int = -1
+    over_budget: bool = False
+    """Its evaluation went past ``MAX_MODULE_STEPS``: its values are unknowns and its resources are not scanned."""
+    _outputs: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    _symbolic: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    _entry: _MemoEntry | None = None
+    _entry_known: bool = False
+    _computing_inputs: bool = False
+    _address_pattern: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
+        if self.memo is None:
+            self.memo = self.parent.memo if self.parent is not None else ModuleMemo(MEMOISE)
+        if self.steps_left < 0:
+            self.steps_left = MAX_MODULE_STEPS
         for hcl_file, block in self.module.blocks("locals"):
             for name, attribute in block.attributes.items():
                 self._locals[name] = (attribute, hcl_file)
@@ -96,6 +186,11 @@ class ModuleScope:
     def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         if root == "":
             return steps[0], 1
+        self.steps_left -= 1
+        if self.steps_left < 0 or self.over_budget:
+            self._exhaust()
+            return Unknown(f"{self.display_dir()} takes more than the {MAX_MODULE_STEPS:,} evaluation steps "
+                           "offshore-scan gives one module"), len(steps)
         if root == "var" and steps:
             return self.variable(str(steps[0]), trace), 1
         if root == "local" and steps:
@@ -116,36 +211,159 @@ class ModuleScope:
 
     # --- names ---------------------------------------------------------------------------------
 
-    def variable(self, name: str, trace: Trace) -> Any:
+    def ensure_inputs(self) -> None:
         if self.pending_inputs is not None:
             # Cleared first: two modules whose arguments name each other's outputs end here, not in a loop.
             compute, self.pending_inputs = self.pending_inputs, None
-            self.inputs = compute()
+            self._computing_inputs = True
+            try:
+                self.inputs = compute()
+            finally:
+                self._computing_inputs = False
+
+    def variable(self, name: str, trace: Trace) -> Any:
+        self.ensure_inputs()
         found = self.inputs.get(name)
         if found is None:
             return Unknown(f"var.{name} is not declared in {self.display_dir()}")
-        trace.extend(found.provenance)
+        self._tell(trace, _Mark("var", name), found.provenance)
         return found.value
 
     def local(self, name: str, trace: Trace) -> Any:
-        if name in self._local_values:
-            value, provenance = self._local_values[name]
+        found = self._local_values.get(name)
+        if found is None:
+            if name not in self._locals:
+                return Unknown(f"local.{name} is not defined in {self.display_dir()}")
+            attribute, hcl_file = self._locals[name]
+            found = self._memoised(f"local.{name}", attribute.expr,
+                                   f"local.{name} ({self.where(hcl_file, attribute.line)})")
+            if found is None:
+                return Unknown(f"local.{name} refers to itself")
+            self._local_values[name] = found
+        self._tell(trace, _Mark("local", name), found[1])
+        return found[0]
+
+    def output(self, name: str) -> tuple[Any, tuple[str, ...]] | None:
+        """An output's value and provenance (its own step first), evaluated once per instance; None when the
+        module has no such output."""
+        found = self._outputs.get(name)
+        if found is not None:
+            return found
+        for hcl_file, block in self.module.blocks("output"):
+            if block.labels == (name,) and "value" in block.attributes:
+                attribute = block.attributes["value"]
+                found = self._memoised(f"output.{name}", attribute.expr,
+                                       f"{name} ({self.where(hcl_file, attribute.line)})")
+                if found is None:
+                    return (Unknown(f"{self.address}.{name} refers to itself"), ())
+                self._outputs[name] = found
+                return found
+        return None
+
+    # --- evaluating once per module, not per instance ----------------------------------------------
+
+    def _memoised(self, key: str, expr: syn.Expr, head: str) -> tuple[Any, tuple[str, ...]] | None:
+        """The value and provenance of one local or output (``key``), from the memo when another instance
+        with the same inputs has evaluated it; None when it refers to itself. ``head`` is its own step,
+        without this instance's address."""
+        entry = self._memo_entry()
+        stored = entry.values.get(key) if entry is not None else None
+        if stored is not None:
+            self.memo.hits += 1  # type: ignore[union-attr]
+            relative, symbolic = stored
+            value = _rewrite(relative, _SELF, self.address)
+        else:
+            if key in self._resolving:
+                return None
+            self._resolving.add(key)
+            inner = _OwnTrace(self)
+            value = evaluate(expr, self, inner)
+            self._resolving.discard(key)
+            symbolic = (_Mark("rel", head), *inner)
+            if entry is not None and not self.over_budget:
+                entry.values[key] = (self._relative(value), symbolic)
+        self._symbolic[key] = symbolic
+        return value, self._expand(symbolic)
+
+    def _memo_entry(self) -> _MemoEntry | None:
+        if self._entry_known:
+            return self._entry
+        memo = self.memo
+        if memo is None or not memo.enabled or not self.address or self._computing_inputs or (
+                not self.linked and any(True for _ in self.module.blocks("module"))):
+            # A root is one of a kind. Before its child modules are linked (a module that calls none has
+            # nothing to link), or while its own arguments are being evaluated, an instance's values are not
+            # yet those every instance would have.
+            return None
+        self.ensure_inputs()
+        key = (self.module.directory, _canonical({n: v.value for n, v in self.inputs.items()}),
+               _canonical(self.providers))
+        self._entry, self._entry_known = memo.entry(key), True
+        if self._entry.exhausted:
+            self._exhaust()
+        return self._entry
+
+    def _tell(self, trace: Trace, mark: _Mark, provenance: tuple[str, ...]) -> None:
+        """Add a value's provenance to a trace: as a mark in this scope's own trace, else as its steps."""
+        if isinstance(trace, _OwnTrace) and trace.scope is self:
+            trace.append(mark)  # type: ignore[arg-type]
+        else:
             trace.extend(provenance)
-            return value
-        if name not in self._locals:
-            return Unknown(f"local.{name} is not defined in {self.display_dir()}")
-        key = f"local.{name}"
-        if key in self._resolving:
-            return Unknown(f"local.{name} refers to itself")
-        attribute, hcl_file = self._locals[name]
-        self._resolving.add(key)
-        inner: Trace = []
-        value = evaluate(attribute.expr, self, inner)
-        self._resolving.discard(key)
-        provenance = (f"{self.prefix()}local.{name} ({self.where(hcl_file, attribute.line)})", *inner)
-        self._local_values[name] = (value, provenance)
-        trace.extend(provenance)
-        return value
+
+    def _say(self, trace: Trace, relative: str) -> None:
+        """Add one step of this instance (``relative`` leaves off its address prefix)."""
+        if isinstance(trace, _OwnTrace) and trace.scope is self:
+            trace.append(_Mark("rel", relative))  # type: ignore[arg-type]
+        else:
+            trace.append(self.prefix() + relative)
+
+    def _expand(self, symbolic: tuple[Any, ...]) -> tuple[str, ...]:
+        """This instance's steps for a symbolic provenance, each once, in the order first met. A mark becomes
+        the whole (already distinct) provenance of its local, input or child output, of this instance."""
+        steps: list[str] = []
+        prefix = self.prefix()
+        for item in symbolic:
+            if isinstance(item, str):
+                steps.append(item)
+            elif item.kind == "rel":
+                steps.append(prefix + item.name)
+            elif item.kind == "local":
+                self.local(item.name, steps)
+            elif item.kind == "var":
+                self.variable(item.name, steps)
+            elif item.kind == "output":
+                child = self.children.get(item.child)
+                found = child.output(item.name) if child is not None else None
+                steps.extend(found[1] if found is not None else ())
+        return distinct(steps)
+
+    def _relative(self, value: Any) -> Any:
+        """A value with this instance's address (in the unknowns and resource objects it holds) made relative."""
+        if self._address_pattern is None:
+            # The address as a whole name: not ``module.a`` inside ``module.ab`` or ``module.x.module.a``.
+            self._address_pattern = re.compile(rf"(?<![\w.\-]){re.escape(self.address)}(?![\w\-\[])")
+        return _rewrite(value, self._address_pattern, _SELF)
+
+    def _exhaust(self) -> None:
+        if self.over_budget:
+            return
+        self.over_budget = True
+        if self._entry is not None:
+            self._entry.exhausted = True
+        path, line = self.call_site()
+        self.gaps.append(CoverageGap(
+            path, line,
+            f"{self.display_dir()}: evaluating this module took more than the {MAX_MODULE_STEPS:,} steps offshore-scan "
+            "gives one module; what it computes is unknown and its own resources were not scanned", kind="skipped"))
+
+    def call_site(self) -> tuple[str, int | None]:
+        """Where the user sees this instance: its ``module`` block in the caller, or a root's directory."""
+        if self.parent is not None:
+            name = self.address.rsplit("module.", 1)[-1].split("[", 1)[0]
+            for hcl_file, block in self.parent.module.blocks("module"):
+                if block.labels and block.labels[0] == name:
+                    return self.parent.display_path(hcl_file), block.line
+        return self.display(self.module.directory), None
 
     def module_reference(self, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         """``module.NAME.OUTPUT``, ``module.NAME[KEY].OUTPUT``, or a whole module (all its outputs)."""
@@ -175,12 +393,11 @@ class ModuleScope:
         return outputs, 1
 
     def module_output(self, child: ModuleScope, output: str, trace: Trace) -> Any:
-        for hcl_file, block in child.module.blocks("output"):
-            if block.labels == (output,) and "value" in block.attributes:
-                attribute = block.attributes["value"]
-                trace.append(f"{child.address}.{output} ({child.where(hcl_file, attribute.line)})")
-                return evaluate(attribute.expr, child, trace)
-        return Unknown(f"{child.address} has no output {output!r}")
+        found = child.output(output)
+        if found is None:
+            return Unknown(f"{child.address} has no output {output!r}")
+        self._tell(trace, _Mark("output", output, child.address[len(self.prefix()) + len("module."):]), found[1])
+        return found[0]
 
     def module_outputs(self, child: ModuleScope, trace: Trace) -> dict[str, Any]:
         return {
@@ -244,7 +461,7 @@ class ModuleScope:
             return Unknown(f"{address}.{attribute_name} is known only after apply", ref=address,
                            attribute=attribute_name), consumed + 1
         self._resolving.add(address + "." + attribute_name)
-        trace.append(f"{address}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
+        self._say(trace, f"{address[len(self.prefix()):]}.{attribute_name} ({self.where(hcl_file, attribute.line)})")
         value = evaluate(attribute.expr, self, trace, bound)
         self._resolving.discard(address + "." + attribute_name)
         prefix = computed_from_prefix(attribute_name)
@@ -379,6 +596,63 @@ class ModuleScope:
         return self.address or "the root module"
 
 
+def distinct(steps: Iterable[str]) -> tuple[str, ...]:
+    """Provenance steps, each once, in the order first met.
+
+    A value's steps name what decided it; a local read five times says the same five times. Kept
+    whole, every local or argument that reads others copies their steps again, so a chain of locals
+    that share inputs (null-label's ``tags`` reads ``tags_context``, ``id``, ``labels``..., each reading
+    ``input``) grows its provenance exponentially: millions of steps for one label, and out of memory
+    a few modules down a cloudposse chain."""
+    return tuple(dict.fromkeys(steps))
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable form of a value, for memo keys: the same for equal values only. Containers keep their
+    order (it decides the order of a ``for`` over them), unknowns say why and whose, types are told apart
+    (``1``, ``1.0``, ``true`` and ``"1"`` are different inputs)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return (type(value).__name__, value)
+    if isinstance(value, Unknown):
+        return (type(value).__name__, value.reason, value.ref, value.attribute, value.exact)
+    if isinstance(value, ResourceObject):
+        return ("resource", value.address, tuple((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, Mapping):
+        return ("map", tuple((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_canonical(v) for v in value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    return (type(value).__name__, repr(value))
+
+
+def _rewrite(value: Any, old: re.Pattern[str] | str, new: str) -> Any:
+    """``value`` with ``old`` (a pattern or a string) replaced by ``new`` in the unknowns and resource objects
+    inside it; the same object where nothing changes, so a memo hit copies only what names an instance."""
+    if isinstance(value, Unknown):
+        reason, ref = _swap(value.reason, old, new), _swap(value.ref, old, new)
+        if reason == value.reason and ref == value.ref:
+            return value
+        return dataclasses.replace(value, reason=reason, ref=ref)
+    if isinstance(value, dict):
+        items = {k: _rewrite(v, old, new) for k, v in value.items()}
+        if isinstance(value, ResourceObject):
+            return ResourceObject(_swap(value.address, old, new) or "", items)
+        return value if all(items[k] is v for k, v in value.items()) else items
+    if isinstance(value, list):
+        rewritten = [_rewrite(v, old, new) for v in value]
+        return value if all(a is b for a, b in zip(rewritten, value, strict=True)) else rewritten
+    return value
+
+
+def _swap(text: str | None, old: re.Pattern[str] | str, new: str) -> str | None:
+    if text is None:
+        return None
+    if isinstance(old, str):
+        return text.replace(old, new) if old in text else text
+    return old.sub(lambda _: new, text)
+
+
 def _provider_key(expr: syn.Expr) -> str | None:
     if isinstance(expr, syn.GetAttr) and isinstance(expr.obj, syn.Variable):
         return f"{expr.obj.name}.{expr.name}"
@@ -465,7 +739,7 @@ def child_inputs(
         value = evaluate(attribute.expr, parent, trace, bound)
         shown = "(sensitive)" if name in sensitive_variables(child) else _shown(value)
         step = f"var.{name} = {shown} (argument of {address}, {parent.where(call_file, attribute.line)})"
-        values[name] = _VariableValue(value, (step, *trace))
+        values[name] = _VariableValue(value, (step, *distinct(trace)))
     types = variable_types(child)
     return {name: _typed(found, types.get(name)) for name, found in values.items()}
 
