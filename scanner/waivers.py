@@ -3,9 +3,9 @@
 A waiver names a finding (its fingerprint, or a rule and resource and optionally a target region) and
 carries the DWP approval reference, who approved it, why, and when the approval expires. Waivers come
 from a file (``offshore-waivers.yaml`` beside the config, or ``--waivers FILE``), from comments in HCL
-(``# offshore-scan:waive OFS-REPL-001 approval=DWP-OFF-123 expires=2027-03-31`` inside a block or on
-the lines just above it) and from a Kubernetes object's annotation ``offshore-scan.dwp.gov.uk/waive``
-(the same words after the marker). A waived finding stays in every report, with its waiver; it no
+(``# offshore-scan:waive OFS-REPL-001 approval=DWP-OFF-123 expires=2027-03-31``, a comment token attached to the
+block it precedes or sits in: ``providers.terraform.hcl_comments``) and from a Kubernetes object's own annotation
+``offshore-scan.dwp.gov.uk/waive`` (the same words), both read from the parsed file, never by searching text. A waived finding stays in every report, with its waiver; it no
 longer fails the build. An expired waiver stops applying and a waiver that matches nothing is stale:
 both are said as notes. A malformed waivers file is an error, never an ignored file.
 """
@@ -24,7 +24,7 @@ from scanner.yaml_data import load_yaml
 
 WAIVERS_FILE = "offshore-waivers.yaml"
 ANNOTATION = "offshore-scan.dwp.gov.uk/waive"
-_INLINE = re.compile(r"(?:#|//)\s*offshore-scan:waive\s+(?P<words>.+)$")
+MARKER = "offshore-scan:waive"
 _REQUIRED = ("approval", "approver", "reason", "expires")
 MAX_SCANNED_BYTES = 20 * 1024 * 1024
 """Files larger than the default --max-file-size are not searched for inline waivers (the scan did not read them)."""
@@ -103,7 +103,8 @@ def load_waivers_file(path: Path) -> list[WaiverRule]:
 
 
 def inline_waivers(paths: Iterable[str]) -> tuple[list[WaiverRule], list[CoverageGap]]:
-    """Waivers written beside the code: HCL comments and manifest annotations in the files scanned."""
+    """Waivers written beside the code, read from the parsed structure: HCL comment tokens (attached to the
+    block they precede, or the top-level block they sit in) and a manifest object's own annotation."""
     rules: list[WaiverRule] = []
     gaps: list[CoverageGap] = []
     for shown in paths:
@@ -116,23 +117,56 @@ def inline_waivers(paths: Iterable[str]) -> tuple[list[WaiverRule], list[Coverag
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # the scan itself reported an unreadable file
-        if "offshore-scan:waive" not in text and ANNOTATION not in text:
-            continue
-        lines = text.splitlines()
-        for number, line in enumerate(lines, start=1):
-            found = _INLINE.search(line)
-            if found is None and ANNOTATION in line:
-                found = re.search(re.escape(ANNOTATION) + r"""\s*:\s*["']?(?P<words>[^"']+)""", line)
-            if found is None:
-                continue
-            try:
-                rule, waiver = _inline(found.group("words"), f"{shown}:{number}")
-            except WaiverError as error:
-                gaps.append(CoverageGap(shown, number, str(error), kind="error"))
-                continue
-            start, end = _covered_lines(lines, number, yaml=path.suffix != ".tf")
-            rules.append(WaiverRule(waiver, rule=rule, file=shown, lines=(start, end)))
+        # A cheap look first: most files hold no waiver; what is one is decided by the parsed structure below.
+        if path.suffix == ".tf" and MARKER in text:
+            _hcl_waivers(shown, text, rules, gaps)
+        elif path.suffix != ".tf" and ANNOTATION in text:
+            _manifest_waivers(shown, text, rules, gaps)
     return rules, gaps
+
+
+def _hcl_waivers(shown: str, text: str, rules: list[WaiverRule], gaps: list[CoverageGap]) -> None:
+    from providers.terraform.hcl_comments import comments
+
+    for comment in comments(text):
+        if not comment.text.startswith(MARKER):
+            continue  # a marker later in a comment is prose about waivers, not a waiver
+        where = f"{shown}:{comment.line}"
+        if comment.block is None:
+            gaps.append(CoverageGap(shown, comment.line, f"inline waiver at {where} is attached to no block (write "
+                                    "it on the lines just above the resource, or inside it); it was not applied"))
+            continue
+        try:
+            rule, waiver = _inline(comment.text.removeprefix(MARKER), where)
+        except WaiverError as error:
+            gaps.append(CoverageGap(shown, comment.line, str(error), kind="error"))
+            continue
+        rules.append(WaiverRule(waiver, rule=rule, file=shown, lines=comment.block))
+
+
+def _manifest_waivers(shown: str, text: str, rules: list[WaiverRule], gaps: list[CoverageGap]) -> None:
+    from providers.kubernetes.manifests import read_manifests
+    from providers.kubernetes.workloads import address
+
+    manifests, _ = read_manifests(text, shown)  # a document that does not parse was reported by the scan
+    for manifest in manifests:
+        metadata = manifest.data.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        words = annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
+        if words is None:
+            continue
+        where = f"{shown}:{manifest.line}"
+        if not isinstance(words, str):
+            gaps.append(CoverageGap(shown, manifest.line, f"waiver annotation at {where} is not a string; it was not "
+                                    "applied"))
+            continue
+        try:
+            rule, waiver = _inline(words, where)
+        except WaiverError as error:
+            gaps.append(CoverageGap(shown, manifest.line, str(error), kind="error"))
+            continue
+        # The object itself, whatever findings it is named in: as the resource concerned or as their declarer.
+        rules.append(WaiverRule(waiver, rule=rule, resource=address(manifest)))
 
 
 def apply_waivers(findings: Sequence[Finding], rules: Sequence[WaiverRule],
@@ -183,33 +217,6 @@ def _inline(words: str, where: str) -> tuple[str, Waiver]:
     reason = " ".join(p for p in parts[1:] if "=" not in p) or settings.get("reason", "inline waiver")
     return parts[0], Waiver(settings["approval"], settings.get("approver", "(not stated inline)"), reason,
                             expires.isoformat(), where)
-
-
-def _covered_lines(lines: list[str], number: int, yaml: bool) -> tuple[int, int]:
-    """The lines a waiver at line ``number`` covers. In a manifest: its YAML document. In HCL: the block
-    that starts just below a comment, or else the top-level block the comment sits in (found by braces; a
-    string holding a brace may widen the range, never move it to another block)."""
-    if yaml:
-        start = max((i + 1 for i in range(number) if lines[i].startswith("---")), default=1)
-        end = next((i for i in range(number, len(lines)) if lines[i].startswith("---")), len(lines))
-        return start, end
-    depths = [0]
-    for line in lines:
-        code = line.split("#", 1)[0].split("//", 1)[0]
-        depths.append(max(depths[-1] + code.count("{") - code.count("}"), 0))
-    # depths[k] is the depth before line k + 1.
-    below = number
-    while below < len(lines) and (not lines[below].strip() or lines[below].lstrip().startswith(("#", "//"))):
-        below += 1
-    if lines[number - 1].lstrip().startswith(("#", "//")) and below < len(lines) and "{" in lines[below] \
-            and depths[below] == depths[number - 1]:
-        start = below + 1
-    else:
-        # Findings point at a top-level block (the resource): a waiver anywhere inside one covers all of it.
-        start = next((k for k in range(number, 0, -1) if depths[k - 1] == 0 and "{" in lines[k - 1]), number)
-    level = depths[start - 1]
-    end = next((k for k in range(start, len(lines) + 1) if depths[k] <= level), len(lines))
-    return start, end
 
 
 def _date(value: Any, where: str) -> datetime.date:

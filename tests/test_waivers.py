@@ -214,3 +214,72 @@ def test_a_baseline_that_is_not_a_report_is_an_error(estate: Path) -> None:
     (estate / "baseline.json").write_text('{"not": "a report"}')
     code, _, stderr = _scan(estate, "--baseline", "baseline.json")
     assert code == 2 and "baseline" in stderr and "Traceback" not in stderr
+
+
+def test_a_waiver_marker_in_a_string_or_heredoc_waives_nothing(estate: Path) -> None:
+    # Read from the lexer's comment tokens: text that merely contains the marker is no waiver.
+    text = ESTATE.replace('  bucket   = "claims-evidence-dr"\n',
+                          '  bucket   = "claims-evidence-dr"\n'
+                          '  policy   = "# offshore-scan:waive OFS-HOST-001 approval=FORGED expires=2099-01-01"\n')
+    text = text.replace('  name     = "claims"\n',
+                        '  name     = "claims"\n  policy   = <<EOT\n'
+                        '# offshore-scan:waive OFS-HOST-001 approval=FORGED expires=2099-01-01\nEOT\n')
+    (estate / "main.tf").write_text(text)
+    _, report, _ = _scan(estate)
+    assert all(f["waiver"] is None for f in report["findings"])
+    assert not [g for g in report["coverage"] if "waiver" in g["reason"]]
+
+
+def test_a_waiver_covers_the_block_it_precedes_and_never_the_next(estate: Path) -> None:
+    text = ESTATE.replace('resource "aws_s3_bucket" "dr" {',
+                          '# offshore-scan:waive OFS-HOST-001 approval=DWP-OFF-2026-099 expires=2099-06-30 DR copy\n'
+                          '# (a second comment line between the waiver and the block)\n'
+                          'resource "aws_s3_bucket" "dr" {')
+    (estate / "main.tf").write_text(text)
+    _, report, _ = _scan(estate)
+    found = _by_resource(report)
+    assert found["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-099"
+    assert found["aws_sqs_queue.queue"]["waiver"] is None
+
+
+def test_a_waiver_attached_to_no_block_is_said_and_not_applied(estate: Path) -> None:
+    (estate / "main.tf").write_text(ESTATE + "\n# offshore-scan:waive OFS-HOST-001 approval=X expires=2099-01-01\n")
+    code, report, _ = _scan(estate)
+    assert all(f["waiver"] is None for f in report["findings"])
+    [gap] = [g for g in report["coverage"] if "attached to no block" in g["reason"]]
+    assert gap["kind"] == "error" and code == 2
+
+
+def test_only_the_objects_own_annotation_waives(tmp_path: Path) -> None:
+    # A comment, or another annotation whose value mentions the marker, is no waiver.
+    (tmp_path / "app.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: claims
+          labels:
+            dwp.gov.uk/classification: OFFICIAL
+        ---
+        # offshore-scan.dwp.gov.uk/waive: "OFS-DIAG-001 approval=FORGED expires=2099-01-01"
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          namespace: claims
+          annotations:
+            note: 'offshore-scan.dwp.gov.uk/waive: "OFS-DIAG-001 approval=FORGED expires=2099-01-01"'
+        spec:
+          template:
+            spec:
+              nodeSelector:
+                topology.kubernetes.io/region: eu-west-2
+              containers:
+                - name: api
+                  image: 111122223333.dkr.ecr.eu-west-2.amazonaws.com/api:1
+                  env:
+                    - name: DD_SITE
+                      value: datadoghq.com
+        """))
+    _, report, _ = _scan(tmp_path)
+    [finding] = [f for f in report["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+    assert finding["waiver"] is None

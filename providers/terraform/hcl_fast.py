@@ -48,7 +48,8 @@ class _NotConverted(Exception):
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Any:
+def parser() -> Any:
+    """tree-sitter's HCL parser (also the lexer of comments, ``hcl_comments``)."""
     import tree_sitter
     import tree_sitter_hcl
 
@@ -60,7 +61,7 @@ def parse(text: str, path: str) -> HclFile | None:
     unconverted construct); raises ``HclSyntaxError`` only for what both front ends refuse alike
     (an attribute defined twice, a number too long to read)."""
     source = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(source)
+    tree = parser().parse(source)
     root = tree.root_node
     if root.has_error:
         return None
