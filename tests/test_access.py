@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from helpers import normalised
 
 from providers.interface import ScanOptions
 from providers.semantics import access
+from providers.semantics.access.aws_conditions import confining_values
+from providers.semantics.access.tables import Narrowing, narrowing
 from providers.semantics.context import NormaliseContext
-from providers.semantics.policy_documents import from_document_data, read_policy
+from providers.semantics.policy_documents import Condition, Statement, from_document_data, read_policy
 from providers.semantics.records import Unknown
 from providers.terraform.hcl_loader import load_directory
 from scanner.classification import ClassificationRules
@@ -434,3 +437,159 @@ resource "aws_sqs_queue_policy" "q" {
     inventory = normalised(load_directory(tmp_path).resources)
     grants = [g for g in inventory.grants if g.resource_id == "aws_sqs_queue.q"]
     assert grants and all(g.internal for g in grants), grants
+
+
+# --- conditions that confine "Principal": "*" -------------------------------------------------------
+
+
+def _public_bucket_policy(condition: str) -> str:
+    # A DWP bucket whose policy lets in anyone under one Condition block (HCL, inside jsonencode).
+    return AWS + """
+        resource "aws_s3_bucket" "b" {
+          bucket = "dwp-b"
+          tags   = { Owner = "DWP" }
+        }
+        resource "aws_s3_bucket_policy" "b" {
+          bucket = aws_s3_bucket.b.id
+          policy = jsonencode({
+            Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject",
+                           Resource = "arn:aws:s3:::dwp-b/*", Condition = CONDITION }]
+          })
+        }
+    """.replace("CONDITION", condition)
+
+
+def test_only_operators_that_require_the_value_confine() -> None:
+    vpce = next(r for r in narrowing() if r.key == "aws:SourceVpce")
+    mount = next(r for r in narrowing() if r.key == "elasticfilesystem:AccessedViaMountTarget")
+
+    def values(rule: Narrowing, operator: str, *given: object) -> list[Any]:
+        return confining_values(Statement(conditions=(Condition(operator, rule.key.lower(), given),)), rule)
+
+    assert values(vpce, "StringEquals", "vpce-1") == ["vpce-1"]
+    assert values(vpce, "ForAnyValue:StringLike", "vpce-1", "vpce-2") == ["vpce-1", "vpce-2"]
+    # Everyone but the endpoint, or anyone whose request has no endpoint at all: not confined.
+    assert values(vpce, "StringNotEquals", "vpce-1") == []
+    assert values(vpce, "StringEqualsIfExists", "vpce-1") == []
+    assert values(mount, "Bool", "true") == ["true"] and values(mount, "Bool", True) == ["true"]
+    assert values(mount, "Bool", "false") == []
+
+
+def test_source_vpce_of_an_endpoint_created_here_is_internal(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:SourceVpce" = aws_vpc_endpoint.s3.id } }') + """
+        resource "aws_vpc" "main" {
+          cidr_block = "10.0.0.0/16"
+        }
+        resource "aws_vpc_endpoint" "s3" {
+          vpc_id       = aws_vpc.main.id
+          service_name = "com.amazonaws.eu-west-2.s3"
+        }
+    """)
+    (grant,) = grants
+    assert grant.internal and not grant.public and grant.principal == "aws_vpc_endpoint.s3.id"
+    assert "narrowed by aws:SourceVpce" in grant.description
+
+
+def test_source_vpc_looked_up_in_the_own_account_is_internal(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:SourceVpc" = data.aws_vpc.claims.id } }') + """
+        data "aws_vpc" "claims" {
+          tags = { Name = "claims" }
+        }
+    """)
+    (grant,) = grants
+    assert grant.internal and "existing VPC" in grant.description
+
+
+def test_source_vpc_not_created_here_is_unknown_and_named(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:SourceVpc" = "vpc-0a1b2c3d4e5f67890" } }'))
+    (grant,) = grants
+    assert grant.principal == "vpc-0a1b2c3d4e5f67890" and grant.country is None
+    assert not grant.internal and not grant.public
+    assert "scan the configuration that creates the VPC" in grant.description
+
+
+def test_the_estate_map_places_a_vpc_by_its_id(tmp_path: Path) -> None:
+    estate = EstateMap(principals={"vpc-0a1b2c3d4e5f67890": Party("Offshore Ltd", "IN", "estate map")})
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:SourceVpc" = "vpc-0a1b2c3d4e5f67890" } }'), estate=estate)
+    (grant,) = grants
+    assert grant.country == "IN" and grant.owner == "Offshore Ltd"
+
+
+def test_source_vpc_arn_in_an_account_of_the_estate_is_internal(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ ArnEquals = { "aws:SourceVpcArn" = "arn:aws:ec2:eu-west-2:111122223333:vpc/vpc-0a1b2c3d4e5f67890" } }'),
+        scopes=("111122223333",))
+    (grant,) = grants
+    assert grant.internal
+
+
+def test_a_negated_condition_leaves_the_statement_public(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringNotEquals = { "aws:SourceVpce" = "vpce-0123456789abcdef0" } }'))
+    (grant,) = grants
+    assert grant.public and grant.principal == "*"
+
+
+def test_each_value_of_a_condition_is_a_way_in(tmp_path: Path) -> None:
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:SourceVpce" = [aws_vpc_endpoint.s3.id, "vpce-0fedcba9876543210"] } }') + """
+        resource "aws_vpc_endpoint" "s3" {
+          vpc_id       = "vpc-0a1b2c3d4e5f67890"
+          service_name = "com.amazonaws.eu-west-2.s3"
+        }
+    """)
+    by = _by(grants, "aws_s3_bucket.b")
+    assert by["aws_vpc_endpoint.s3.id"].internal
+    foreign = by["vpce-0fedcba9876543210"]
+    assert not foreign.internal and foreign.country is None and "one of 2 values" in foreign.description
+
+
+def test_a_condition_confining_to_the_estate_is_enough_when_conditions_are_combined(tmp_path: Path) -> None:
+    # Every condition must hold: the organisation of the estate, from an address nobody has placed.
+    grants = _grants(tmp_path, _public_bucket_policy(
+        '{ StringEquals = { "aws:PrincipalOrgID" = "o-dwp1a2b3c4d" },'
+        ' IpAddress = { "aws:SourceIp" = "203.0.113.0/24" } }'),
+        scopes=("o-dwp1a2b3c4d",))
+    (grant,) = grants
+    assert grant.internal and "narrowed by aws:PrincipalOrgID" in grant.description
+
+
+def test_efs_access_through_mount_targets_only_is_internal(tmp_path: Path) -> None:
+    def efs(value: str) -> str:
+        return AWS + """
+            resource "aws_efs_file_system" "f" {
+              creation_token = "dwp-f"
+              tags           = { Owner = "DWP" }
+            }
+            resource "aws_efs_file_system_policy" "f" {
+              file_system_id = aws_efs_file_system.f.id
+              policy = jsonencode({
+                Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "elasticfilesystem:ClientMount",
+                               Condition = { Bool = { "elasticfilesystem:AccessedViaMountTarget" = "VALUE" } } }]
+              })
+            }
+        """.replace("VALUE", value)
+
+    (through_mount_targets,) = _grants(tmp_path, efs("true"))
+    assert through_mount_targets.internal and through_mount_targets.resource_id == "aws_efs_file_system.f"
+    (not_required,) = _grants(tmp_path, efs("false"))
+    assert not_required.public
+
+
+def test_the_in_vpc_fixture_grants_are_judged_not_merely_absent() -> None:
+    # The fixture's passes must come from internal grants, not from policies the scan failed to read.
+    case = Path(__file__).resolve().parent.parent / "fixtures" / "access-aws-policy-in-vpc-conditions"
+    records = load_directory(case).resources
+    context = NormaliseContext(records, ScanOptions(rules=ClassificationRules(), estate=EstateMap()))
+    grants = [grant for record in records for grant in access.grants(context, record)]
+    exports = _by(grants, "module.exports_bucket.aws_s3_bucket.this")
+    assert [g.internal for g in exports.values()] == [True]
+    notes = _by(grants, "module.case_notes.aws_efs_file_system.this")
+    assert [g.internal for g in notes.values()] == [True]
+    queue = _by(grants, "module.notifications.aws_sqs_queue.this")
+    assert list(queue) == ["vpc-0f1e2d3c4b5a69788"] and queue["vpc-0f1e2d3c4b5a69788"].country is None
+    assert [g.public for g in _by(grants, "module.letters_bucket.aws_s3_bucket.this").values()] == [True]

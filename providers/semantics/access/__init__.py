@@ -13,7 +13,9 @@ role's attached policies name, that a KMS key encrypts, that a RAM share holds, 
 scope contains.
 
 One module per cloud (``aws``, ``azure``) over what they share (``common``); AWS principals and the
-conditions that narrow ``Principal: "*"`` have their own modules.
+conditions that narrow ``Principal: "*"`` have their own modules. The names they read (which attribute
+of which type holds a resource policy, which condition keys confine a statement, which data sources
+answer from the estate's own account) are data: ``resource_map/access.yaml``, loaded by ``tables``.
 """
 
 from __future__ import annotations

@@ -19,6 +19,12 @@ from providers.semantics.access.aws_principals import (
     own_account,
 )
 from providers.semantics.access.common import PUBLIC, Target, Who, is_dwp, listed, placed, shown
+from providers.semantics.access.tables import (
+    ResourcePolicy,
+    lake_formation_reach,
+    lambda_permission_conditions,
+    resource_policies,
+)
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
 from providers.semantics.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
 from providers.semantics.records import ResourceRecord, Unknown
@@ -26,32 +32,10 @@ from scanner.model import Grant
 
 Handler = Callable[[NormaliseContext, ResourceRecord], Iterator[Grant]]
 
-# Resource policies: type -> (attribute naming the resource, or None for the record itself; policy attribute; words).
-RESOURCE_POLICIES: dict[str, tuple[str | None, str, str]] = {
-    "aws_s3_bucket_policy": ("bucket", "policy", "bucket policy"),
-    "aws_s3_bucket": (None, "policy", "bucket policy (inline) of"),
-    "aws_kms_key": (None, "policy", "key policy of"),
-    "aws_kms_key_policy": ("key_id", "policy", "key policy"),
-    "aws_cloudwatch_log_destination_policy": ("destination_name", "access_policy", "log destination policy"),
-    "aws_sqs_queue_policy": ("queue_url", "policy", "queue policy"),
-    "aws_sqs_queue": (None, "policy", "queue policy (inline) of"),
-    "aws_sns_topic_policy": ("arn", "policy", "topic policy"),
-    "aws_sns_topic": (None, "policy", "topic policy (inline) of"),
-    "aws_ecr_repository_policy": ("repository", "policy", "repository policy"),
-    "aws_secretsmanager_secret_policy": ("secret_arn", "policy", "secret policy"),
-    "aws_secretsmanager_secret": (None, "policy", "secret policy (inline) of"),
-    "aws_backup_vault_policy": ("backup_vault_name", "policy", "backup vault policy"),
-    "aws_efs_file_system_policy": ("file_system_id", "policy", "file system policy"),
-    "aws_dynamodb_resource_policy": ("resource_arn", "policy", "resource policy"),
-    "aws_opensearch_domain_policy": ("domain_name", "access_policies", "domain access policy"),
-    "aws_glacier_vault": (None, "access_policy", "vault access policy of"),
-}
-
-
 def handler(resource_type: str) -> Handler | None:
     """How the grants of one AWS type are read, if it declares any."""
     found = _HANDLERS.get(resource_type)
-    if found is None and resource_type in RESOURCE_POLICIES:
+    if found is None and resource_type in resource_policies():
         return resource_policy_grants
     return found
 
@@ -113,9 +97,10 @@ class Index:
         for record in managed:
             self._attachments(record)
             self._encryption(record)
-            if record.type in RESOURCE_POLICIES:
-                self._naming(record)
-                subject_path = RESOURCE_POLICIES[record.type][0]
+            where = resource_policies().get(record.type)
+            if where is not None:
+                self._naming(record, where)
+                subject_path = where.subject
                 subject = context.referenced(first(values_at(record.values, subject_path))) if subject_path else None
                 if subject is not None:
                     self.separately.add(subject.address)
@@ -169,10 +154,9 @@ class Index:
                 self._attach(self.role_named(role), f"{policy.address} (attached by {record.address})",
                              policy.values.get("policy"))
 
-    def _naming(self, record: ResourceRecord) -> None:
-        _, attribute, _ = RESOURCE_POLICIES[record.type]
+    def _naming(self, record: ResourceRecord, where: ResourcePolicy) -> None:
         named: set[str] = set()
-        for statement in self.document(record.values.get(attribute)).statements:
+        for statement in self.document(record.values.get(where.policy)).statements:
             if statement.allows:
                 for principal in statement.principals:
                     role = self.role_named(principal.value, record)
@@ -202,23 +186,23 @@ class Index:
 
 def resource_policy_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """Principals of a resource policy (bucket, key, queue, ...) against the resource and what it guards."""
-    subject_path, attribute, _ = RESOURCE_POLICIES[record.type]
-    if subject_path is None and record.address in Index.of(context).separately:
+    where = resource_policies()[record.type]
+    if where.subject is None and record.address in Index.of(context).separately:
         # A separate policy resource manages this one (a plan may still show its text inline): read it once.
         return
     targets = policy_targets(context, record)
     subject = context.by_address.get(targets[0][0], record)
-    document = Index.of(context).document(record.values.get(attribute))
+    document = Index.of(context).document(record.values.get(where.policy))
     yield from document_grants(context, record, subject, document, targets)
 
 
 def policy_targets(context: NormaliseContext, record: ResourceRecord) -> list[Target]:
     """What a resource policy guards: its resource and, for a KMS key, the DWP resources the key encrypts."""
-    subject_path, _, words = RESOURCE_POLICIES[record.type]
+    where = resource_policies()[record.type]
     subject = record
-    if subject_path is not None:
-        subject = context.referenced(first(values_at(record.values, subject_path))) or record
-    what = f"{words} {subject.address}" if subject is record else f"{words} {record.address}"
+    if where.subject is not None:
+        subject = context.referenced(first(values_at(record.values, where.subject))) or record
+    what = f"{where.words} {subject.address}" if subject is record else f"{where.words} {record.address}"
     targets = [(subject.address, what)]
     if subject.type == "aws_kms_key":
         targets.extend(
@@ -255,11 +239,7 @@ def lambda_permission_grants(context: NormaliseContext, record: ResourceRecord) 
     kind = "Service" if service else "AWS"
     conditions = tuple(
         _condition(key, record.values.get(attribute))
-        for key, attribute in (
-            ("aws:SourceAccount", "source_account"),
-            ("aws:SourceArn", "source_arn"),
-            ("aws:PrincipalOrgID", "principal_org_id"),
-        )
+        for attribute, key in lambda_permission_conditions()
         if record.values.get(attribute) is not None
     )
     statement = Statement(principals=(Principal(kind, principal),), conditions=conditions)
@@ -308,8 +288,7 @@ def ram_principal(context: NormaliseContext, subject: ResourceRecord, value: Any
 def lakeformation_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
     """An ``aws_lakeformation_permissions``: the principal reaches the database, table or location named."""
     reached: list[ResourceRecord] = []
-    for path in ("database.name", "table.name", "table.database_name", "table_with_columns.name",
-                 "table_with_columns.database_name", "data_location.arn"):
+    for path in lake_formation_reach():
         named = context.referenced(first(values_at(record.values, path)))
         if named is not None and named.mode == "managed" and named not in reached:
             reached.append(named)
@@ -358,7 +337,7 @@ def statement_principals(context: NormaliseContext, subject: ResourceRecord, sta
         elif kind == "federated":
             yield federated_principal(context, principal.value, statement)
         elif kind == "aws" and principal.value == "*":
-            yield anyone(context, subject, statement)
+            yield from anyone(context, subject, statement)
         elif kind == "aws":
             yield aws_principal(context, subject, principal.value)
         else:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from providers.semantics.access.tables import lookup_names, own_data
 from providers.semantics.context import NormaliseContext
 from providers.semantics.records import ResourceRecord, Unknown
 from scanner.estate import Party
@@ -21,22 +22,6 @@ Target = tuple[str, str]
 
 PUBLIC = Party("anyone (public)", None, "policy document",
                "Principal \"*\" with no condition narrowing it to an account, organisation or network")
-
-# Data sources that answer from the configuration's own account or tenant: what they name is the estate's.
-_OWN_DATA = {
-    "aws_caller_identity": "the account this configuration deploys to",
-    "aws_iam_role": "an existing role of the account this configuration deploys to",
-    "aws_iam_user": "an existing user of the account this configuration deploys to",
-    "aws_iam_group": "an existing group of the account this configuration deploys to",
-    "aws_iam_session_context": "the identity running Terraform",
-    "aws_organizations_organization": "the organisation this configuration deploys to",
-    "aws_organizations_organizational_unit": "an organisational unit of this configuration's organisation",
-    "azurerm_client_config": "the identity and tenant running Terraform",
-    "azuread_client_config": "the identity and tenant running Terraform",
-    "azurerm_subscription": "the subscription this configuration deploys to",
-    "azurerm_user_assigned_identity": "an existing managed identity of this configuration's subscription",
-    "azuread_group": "an existing group of this configuration's own tenant",
-}
 
 
 @dataclass(frozen=True)
@@ -76,11 +61,10 @@ def referenced_principal(context: NormaliseContext, value: Unknown) -> Who:
         return Who(shown_value, note=f"not known statically: {value.reason}")
     if record.mode == "managed":
         return Who(shown_value, internal=True, note=f"created by this configuration ({record.type})")
-    own = _OWN_DATA.get(record.type)
+    own = own_data().get(record.type)
     if own is not None:
         return Who(shown_value, internal=True, note=own)
-    names = [v for k in ("display_name", "client_id", "application_id", "object_id", "arn", "name")
-             if isinstance(v := record.values.get(k), str)]
+    names = [v for k in lookup_names() if isinstance(v := record.values.get(k), str)]
     party = next((p for p in (context.estate.principal(n) for n in names) if p is not None), None)
     return Who(shown_value, party=party, note=f"looked up by {record.address}" + (f" ({names[0]})" if names else ""))
 

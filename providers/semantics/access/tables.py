@@ -1,0 +1,92 @@
+"""The names access reads, loaded from ``resource_map/access.yaml`` (its header documents each key)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.yaml_data import load_yaml
+
+_FILE = Path(__file__).parent.parent / "resource_map" / "access.yaml"
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """Where one type keeps a resource policy."""
+
+    subject: str | None
+    """The attribute naming the resource the policy guards; None when the policy is inline in it."""
+    policy: str
+    """The attribute holding the document."""
+    words: str
+    """How a description names the policy."""
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A condition key that confines ``Principal: "*"``, and how its values are judged."""
+
+    key: str
+    operators: frozenset[str]
+    """Operators (lower case) under which the condition confines."""
+    judged_as: str
+    equals: str | None = None
+    """For a Bool key, the value that confines."""
+
+
+@functools.cache
+def _raw() -> Mapping[str, Any]:
+    return load_yaml(_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def own_data() -> Mapping[str, str]:
+    """Data source type -> what it names: data sources that answer from the configuration's own account."""
+    return dict(_raw()["own_data"])
+
+
+@functools.cache
+def lookup_names() -> tuple[str, ...]:
+    """Attributes by which the estate map may place what a data source looks up."""
+    return tuple(_raw()["lookup_names"])
+
+
+@functools.cache
+def resource_policies() -> Mapping[str, ResourcePolicy]:
+    """Resource type -> where its resource policy is."""
+    return {
+        name: ResourcePolicy(entry.get("subject"), entry["policy"], entry["words"])
+        for name, entry in _raw()["resource_policies"].items()
+    }
+
+
+@functools.cache
+def lambda_permission_conditions() -> tuple[tuple[str, str], ...]:
+    """(attribute of ``aws_lambda_permission``, condition key it stands for)."""
+    return tuple(_raw()["lambda_permission_conditions"].items())
+
+
+@functools.cache
+def lake_formation_reach() -> tuple[str, ...]:
+    """Paths of ``aws_lakeformation_permissions`` naming what the principal reaches."""
+    return tuple(_raw()["lake_formation_reach"])
+
+
+@functools.cache
+def narrowing() -> tuple[Narrowing, ...]:
+    """The condition keys that confine ``Principal: "*"``, most specific first."""
+    groups = {name: frozenset(op.lower() for op in ops) for name, ops in _raw()["condition_operators"].items()}
+    return tuple(
+        Narrowing(entry["key"], groups[entry["operators"]], entry["judged_as"], _text(entry.get("equals")))
+        for entry in _raw()["narrowing"]
+    )
+
+
+def _text(value: Any) -> str | None:
+    # YAML reads a bare true as a bool; a policy's Bool value is compared as the text AWS reads.
+    if value is None:
+        return None
+    return str(value).lower()
