@@ -33,6 +33,7 @@ Keys are normalised as tags are (case, prefixes and separators ignored).
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ import yaml
 from scanner.classification import ClassificationRules, normalise_key
 from scanner.estate import EstateMap, Party
 from scanner.patterns import PatternError, compile_linear
-from scanner.yaml_data import load_yaml
+from scanner.user_files import UserFileError, read_user_text
+from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
 _TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images"}
@@ -91,7 +93,9 @@ def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
     for path in scanned:
         directory = path if path.is_dir() else path.parent
         candidate = directory / CONFIG_FILENAME
-        if candidate.is_file():
+        # Anything by that name is the config: a directory, a dangling symlink or a FIFO is an error when read,
+        # never a silent fall back to the defaults.
+        if os.path.lexists(candidate):
             return candidate
     return None
 
@@ -101,11 +105,13 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: cannot read config file: it is not UTF-8 text") from None
+        raw = load_user_yaml(read_user_text(path, "config file")) or {}
+    except UserFileError as error:
+        raise ConfigError(str(error)) from None
+    except YamlValueError as error:
+        raise ConfigError(f"{path}:{error.line}: {error.key}: YAML cannot read this value ({error.problem})") from None
+    except YamlRefused as error:
+        raise ConfigError(f"{path}:{error.line}: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -237,6 +243,9 @@ def _rules(path: Path, dwp: Any) -> ClassificationRules:
 def _strings(path: Path, key: str, value: Any) -> list[str]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
         raise ConfigError(f"{path}: {key} must be a list of strings")
+    if any(not str(v).strip() for v in value):
+        # An empty prefix or pattern matches everything: one stray "" would widen or narrow the scope silently.
+        raise ConfigError(f"{path}: {key} holds an empty string, which would match everything; remove it")
     return [str(v) for v in value]

@@ -1,13 +1,14 @@
 """Waivers: offshoring DWP has approved is recorded, not hidden, and not a defect.
 
-A waiver names a finding (its fingerprint, or a rule and resource and optionally a target region) and
-carries the DWP approval reference, who approved it, why, and when the approval expires. Waivers come
-from a file (``offshore-waivers.yaml`` beside the config, or ``--waivers FILE``), from comments in HCL
-(``# offshore-scan:waive OFS-REPL-001 approval=DWP-OFF-123 expires=2027-03-31``, a comment token attached to the
-block it precedes or sits in: ``providers.terraform.hcl_comments``) and from a Kubernetes object's own annotation
-``offshore-scan.dwp.gov.uk/waive`` (the same words), both read from the parsed file, never by searching text. A waived finding stays in every report, with its waiver; it no
-longer fails the build. An expired waiver stops applying and a waiver that matches nothing is stale:
-both are said as notes. A malformed waivers file is an error, never an ignored file.
+A waiver names a finding (its fingerprint, or a resource, with a rule and optionally a target region; a rule
+everywhere only with ``scope: all``, reported as a blanket waiver) and carries the DWP approval reference, who
+approved it, why, and when the approval expires. Waivers come from a file (``offshore-waivers.yaml`` beside the
+config, or ``--waivers FILE``), from comments in HCL (``# offshore-scan:waive OFS-REPL-001 approval=DWP-OFF-123
+expires=2027-03-31``, a comment token attached to the block it precedes or sits in: ``hcl_comments``) and from a
+Kubernetes object's own annotation ``offshore-scan.dwp.gov.uk/waive`` (the same words), both read from the
+parsed file, never by searching text. A waived finding stays in every report, with its waiver; it no longer
+fails the build. An expired waiver stops applying and a waiver that matches nothing is stale: both are said as
+notes. A malformed waivers file is an error, never an ignored file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import CoverageGap, Finding, Waiver
-from scanner.yaml_data import load_yaml
+from scanner.user_files import UserFileError, read_user_text
+from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 
 WAIVERS_FILE = "offshore-waivers.yaml"
 ANNOTATION = "offshore-scan.dwp.gov.uk/waive"
@@ -71,9 +73,13 @@ def load_waivers_file(path: Path) -> list[WaiverRule]:
     import yaml
 
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise WaiverError(f"{path}: cannot read waivers file: {error}") from None
+        data = load_user_yaml(read_user_text(path, "waivers file"))
+    except UserFileError as error:
+        raise WaiverError(str(error)) from None
+    except YamlValueError as error:
+        raise WaiverError(f"{path}:{error.line}: {error.key}: YAML cannot read this value ({error.problem})") from None
+    except YamlRefused as error:
+        raise WaiverError(f"{path}:{error.line}: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -89,14 +95,23 @@ def load_waivers_file(path: Path) -> list[WaiverRule]:
         if missing:
             raise WaiverError(f"{where}: {', '.join(missing)} required (the DWP approval reference, who approved "
                               "it, why, and the ISO date it expires)")
-        if not entry.get("fingerprint") and not entry.get("rule"):
-            raise WaiverError(f"{where}: says neither which finding (fingerprint) nor which rule it waives")
+        scope = _text(entry.get("scope")) or None
+        if scope not in (None, "all"):
+            raise WaiverError(f"{where}: scope {entry['scope']!r} is not understood (the only scope is 'all')")
+        if not entry.get("fingerprint") and not entry.get("resource") and scope != "all":
+            # A rule alone would waive that rule everywhere, for resources nobody looked at: say so, or name one.
+            raise WaiverError(f"{where}: names neither a finding (fingerprint) nor a resource; a waiver of a rule "
+                              "everywhere must say 'scope: all', and is then reported as a blanket waiver")
         if entry.get("fingerprint") and not re.fullmatch(r"[0-9a-f]{16}", str(entry["fingerprint"])):
             raise WaiverError(f"{where}: fingerprint {entry['fingerprint']!r} is not 16 hex digits (copy it from a "
                               "report)")
         expires = _date(entry["expires"], where)
-        waiver = Waiver(_text(entry["approval"]), _text(entry["approver"]), _text(entry["reason"]),
-                        expires.isoformat(), f"{path}#{position}")
+        reason = _text(entry["reason"])
+        if scope == "all" and not entry.get("fingerprint") and not entry.get("resource"):
+            # Said in every format through the reason every format prints beside the approval.
+            reason = f"blanket waiver (scope: all) of every {_text(entry.get('rule')) or 'finding'}: {reason}"
+        waiver = Waiver(_text(entry["approval"]), _text(entry["approver"]), reason, expires.isoformat(),
+                        f"{path}#{position}")
         rules.append(WaiverRule(waiver, _text(entry.get("fingerprint")) or None, _text(entry.get("rule")) or None,
                                 _text(entry.get("resource")) or None, _text(entry.get("target")) or None))
     return rules
@@ -220,12 +235,20 @@ def _inline(words: str, where: str) -> tuple[str, Waiver]:
 
 
 def _date(value: Any, where: str) -> datetime.date:
+    """The day a waiver expires: an ISO 8601 date or date-time (the date-time's own day, in its own zone)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
     if isinstance(value, datetime.date):
         return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise WaiverError(f"{where}: expires {value!r} is not an ISO date (YYYY-MM-DD)") from None
+    text = str(value).strip()
+    for parse in (datetime.date.fromisoformat, datetime.datetime.fromisoformat):
+        try:
+            parsed = parse(text)
+        except ValueError:
+            continue
+        return parsed.date() if isinstance(parsed, datetime.datetime) else parsed
+    raise WaiverError(f"{where}: expires {value!r} is not an ISO 8601 date or date-time (YYYY-MM-DD), or is a "
+                      "day that does not exist") from None
 
 
 def _text(value: Any) -> str:

@@ -242,3 +242,50 @@ def load_guarded(text: str) -> Any:
 def load_yaml(text: str) -> Any:
     """Parse YAML text with the safe loader (never constructs arbitrary objects)."""
     return yaml.load(text, Loader=_Loader)
+
+
+class YamlValueError(Exception):
+    """A user's YAML file that parses but holds a value YAML cannot build (``2027-02-30``, ``!!float 'abc'``)."""
+
+    def __init__(self, key: str, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {key}: {problem}")
+        self.key = key
+        """The dotted key of the value (``waivers[2].expires``)."""
+        self.line = line
+        """1-based line of the value."""
+        self.problem = problem
+
+
+def load_user_yaml(text: str) -> Any:
+    """A user's file (config, waivers, baseline written as YAML): the first document, read with the guards of
+    untrusted input (aliases bounded, nesting bounded, a key defined twice refused: ``YamlRefused``), and a value
+    YAML cannot build said with its key and line (``YamlValueError``), never a bare ``ValueError``."""
+    try:
+        return load_guarded(text)
+    except (ValueError, TypeError, OverflowError) as error:
+        if isinstance(error, YamlRefused):
+            raise
+        failing = _failing_value(text)
+        if failing is None:
+            raise YamlValueError("(document)", 1, str(error)) from None
+        raise YamlValueError(*failing) from None
+
+
+def _failing_value(text: str) -> tuple[str, int, str] | None:
+    """The first scalar YAML cannot build: its dotted key, line and the constructor's complaint."""
+    root = yaml.compose(text, Loader=_Loader)
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                _Loader("").construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError) as error:
+                return path or "(document)", node.start_mark.line + 1, str(error)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                stack.append((value, f"{path}.{name}" if path else str(name)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(node.value))))
+    return None

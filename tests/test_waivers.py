@@ -138,8 +138,19 @@ def test_an_expired_waiver_stops_applying_and_a_stale_one_is_said(estate: Path) 
 
 @pytest.mark.parametrize("entries, said", [
     ("- rule: OFS-HOST-001\n  approval: DWP-1\n  approver: DWP\n  expires: 2099-01-01\n", "reason required"),
-    ("- rule: OFS-HOST-001\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: next year\n", "ISO date"),
-    ("- approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "neither which finding"),
+    ("- rule: OFS-HOST-001\n  resource: aws_s3_bucket.dr\n  approval: DWP-1\n  approver: DWP\n  reason: r\n"
+     "  expires: next year\n", "ISO 8601 date"),
+    ("- approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "names neither a finding"),
+    # A rule alone would waive it everywhere: refused unless it says so.
+    ("- rule: OFS-HOST-001\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n",
+     "must say 'scope: all'"),
+    ("- fingerprint: 0123456789abcdef\n  scope: some\n  approval: DWP-1\n  approver: DWP\n  reason: r\n"
+     "  expires: 2099-01-01\n", "only scope is 'all'"),
+    # A day that does not exist: one line naming the entry's key and line.
+    ("- fingerprint: 0123456789abcdef\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2027-02-30\n",
+     "offshore-waivers.yaml:6: waivers[0].expires"),
+    ("- &a {fingerprint: 0123456789abcdef}\n- *a\n- fingerprint: 0123456789abcdef\n  fingerprint: 0123456789abcdee\n",
+     "defined twice"),
     ("- fingerprint: nothex\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "16 hex"),
     ("- [unclosed\n", "not valid YAML"),
 ])
@@ -283,3 +294,28 @@ def test_only_the_objects_own_annotation_waives(tmp_path: Path) -> None:
     _, report, _ = _scan(tmp_path)
     [finding] = [f for f in report["findings"] if f["rule_id"] == "OFS-DIAG-001"]
     assert finding["waiver"] is None
+
+
+def test_a_blanket_waiver_says_so_in_the_report(estate: Path) -> None:
+    _write_waivers(estate, """\
+        - rule: OFS-HOST-001
+          scope: all
+          approval: DWP-OFF-2026-200
+          approver: DWP Security and Resilience
+          reason: DR region approved for the whole estate
+          expires: 2099-01-01T12:00:00Z
+        """)
+    _, report, _ = _scan(estate)
+    waived = [f for f in report["findings"] if f["rule_id"] == "OFS-HOST-001"]
+    assert waived and all(f["waiver"]["reason"].startswith("blanket waiver (scope: all) of every OFS-HOST-001")
+                          for f in waived)
+    assert all(f["waiver"]["expires"] == "2099-01-01" for f in waived)
+
+
+def test_a_waivers_path_that_is_a_fifo_is_refused_not_read(estate: Path) -> None:
+    import os
+
+    fifo = estate / "waivers.fifo"
+    os.mkfifo(fifo)
+    code, _, stderr = _scan(estate, "--waivers", str(fifo))
+    assert code == 2 and "not a regular file" in stderr and "Traceback" not in stderr
