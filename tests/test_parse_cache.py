@@ -171,3 +171,35 @@ def test_a_worker_that_dies_costs_only_its_own_file(tmp_path: Path, monkeypatch:
     results = parse_files(paths)
     assert isinstance(results[3], ParseAborted) and "parser process died" in str(results[3])
     assert all(isinstance(r, syn.HclFile) for i, r in enumerate(results) if i != 3)
+
+
+def test_an_entry_moved_under_another_files_key_is_refused(tmp_path: Path) -> None:
+    # An entry names the content it was parsed from: renamed to another file's key, it parses nothing.
+    from providers.terraform.hcl_syntax import parse_hcl
+    from providers.terraform.parse_cache import ParseCache
+
+    cache = ParseCache(tmp_path / "cache")
+    one, other = 'resource "aws_s3_bucket" "a" {}\n', 'resource "aws_s3_bucket" "b" {}\n'
+    cache.put(cache.key(one), parse_hcl(one, "one.tf"))
+    planted = cache._entry(cache.key(other))
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_bytes(cache._entry(cache.key(one)).read_bytes())
+    assert cache.get(cache.key(other), "other.tf") is None
+    assert not planted.exists()  # deleted, so the next run parses and stores the real one
+    assert cache.get(cache.key(one), "one.tf") is not None
+
+
+def test_the_cache_directory_is_created_private_and_one_others_can_write_is_not_used(tmp_path: Path) -> None:
+    from providers.terraform.hcl_syntax import parse_hcl
+    from providers.terraform.parse_cache import ParseCache
+
+    private = ParseCache(tmp_path / "new")
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700 and private.distrusted is None
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    cache = ParseCache(shared)
+    assert cache.distrusted is not None and "written by other users" in cache.distrusted
+    text = 'resource "aws_s3_bucket" "a" {}\n'
+    cache.put(cache.key(text), parse_hcl(text, "a.tf"))
+    assert cache.get(cache.key(text), "a.tf") is None and not any(shared.iterdir())

@@ -90,6 +90,9 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     display = _Display(root)
     gaps: list[CoverageGap] = []
     cache = ParseCache(options.cache_dir) if options.cache_dir is not None else None
+    if cache is not None and cache.distrusted is not None:
+        gaps.append(CoverageGap(str(options.cache_dir), None, f"the parse cache was not used: {cache.distrusted}; "
+                                "every file was parsed afresh", kind="note"))
     modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]

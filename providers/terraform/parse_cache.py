@@ -4,8 +4,10 @@ An entry's key is the SHA-256 of the parser version and the file's bytes, so a c
 offshore-scan or a new front end misses by construction, and two checkouts of the same module share
 entries. Entries are written to a temporary file and renamed into place (atomic on POSIX and
 Windows), so concurrent runs never see half an entry. Every read is verified: an entry that is
-truncated, corrupt or holds anything but syntax nodes is deleted and the file re-parsed; an entry
-is never trusted. The directory is kept under a size bound by deleting the oldest entries.
+truncated, corrupt, holds anything but syntax nodes or was made for another file's content (each entry names
+its key) is deleted and the file re-parsed; an entry is never trusted. The directory is created private (0700);
+one that another user owns or can write to is not used at all. The directory is kept under a size bound by
+deleting the oldest entries.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class ParseCache:
         self.directory = directory / f"hcl-{syn.PARSER_VERSION}"
         self.max_bytes = max_bytes
         self.written = 0
+        self.distrusted: str | None = _distrust(directory)
+        """Why the cache is not used at all (a directory another user could write to), or None."""
 
     @staticmethod
     def key(text: str) -> str:
@@ -50,12 +54,14 @@ class ParseCache:
 
     def get(self, key: str, path: str) -> syn.HclFile | syn.HclSyntaxError | None:
         """The entry for ``key`` as the file at ``path``, or None (absent, or bad and now deleted)."""
+        if self.distrusted is not None:
+            return None
         entry = self._entry(key)
         try:
             blob = entry.read_bytes()
         except OSError:
             return None
-        value = _decode(blob)
+        value = _decode(blob, key)
         if value is None:
             entry.unlink(missing_ok=True)
             return None
@@ -63,12 +69,17 @@ class ParseCache:
 
     def put(self, key: str, value: syn.HclFile | syn.HclSyntaxError) -> None:
         """Store a result; a cache that cannot be written costs speed, never the scan."""
+        if self.distrusted is not None:
+            return
         try:
             payload = pickle.dumps(replace(value, path="") if isinstance(value, syn.HclFile) else value,
                                    protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, RecursionError, TypeError):
             return
-        blob = _MAGIC + hashlib.sha256(payload).digest() + payload
+        # The entry names the content it was parsed from: an entry copied or renamed under another file's key is
+        # refused on read, never used to parse one file as another.
+        bound = key.encode("ascii")
+        blob = _MAGIC + bound + hashlib.sha256(bound + payload).digest() + payload
         entry = self._entry(key)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -107,12 +118,30 @@ class ParseCache:
         return self.directory / key[:2] / key[2:]
 
 
-def _decode(blob: bytes) -> syn.HclFile | syn.HclSyntaxError | None:
-    header = len(_MAGIC) + _DIGEST
-    if not blob.startswith(_MAGIC) or len(blob) < header:
+def _distrust(directory: Path) -> str | None:
+    """Why a cache directory must not be believed, or None: it is created private (0700); one that exists must be
+    the user's own and writable by nobody else, or another user could plant entries."""
+    try:
+        if not directory.exists():
+            directory.mkdir(parents=True, mode=0o700)
+            return None
+        info = directory.stat()
+    except OSError as error:
+        return f"{directory}: {error.strerror or error}"
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return f"{directory} belongs to another user"
+    if info.st_mode & 0o022:
+        return f"{directory} can be written by other users (chmod 700 it, or remove it)"
+    return None
+
+
+def _decode(blob: bytes, key: str) -> syn.HclFile | syn.HclSyntaxError | None:
+    bound = key.encode("ascii")
+    header = len(_MAGIC) + len(bound) + _DIGEST
+    if not blob.startswith(_MAGIC + bound) or len(blob) < header:
         return None
-    digest, payload = blob[len(_MAGIC) : header], blob[header:]
-    if hashlib.sha256(payload).digest() != digest:
+    digest, payload = blob[header - _DIGEST : header], blob[header:]
+    if hashlib.sha256(bound + payload).digest() != digest:
         return None
     try:
         value = _NodesOnly(io.BytesIO(payload)).load()
