@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from scanner.cli import common_options, fail
-from scanner.live_command import live_settings, progress_line, quiet_option, report_live, show_progress
+from scanner.live_command import (
+    live_settings,
+    progress_line,
+    quiet_option,
+    report_live,
+    show_progress,
+    timeout_option,
+)
 
 _AWS_EPILOG = """
 \b
@@ -64,12 +71,13 @@ Exit codes:
                    "Join the shards' JSON results with `offshore-scan merge`. Default: every account.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent API calls per account and region.")
+@timeout_option
 @quiet_option
 @common_options
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
         accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_files: tuple[Path, ...],
         shards: tuple[str, ...],
-        max_workers: int, quiet: bool,
+        max_workers: int, timeout: float, quiet: bool,
         output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
         scope: str | None, waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live AWS accounts (and an Organization's member accounts) for DWP resources outside the UK.
@@ -89,7 +97,8 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
         listed = None if not account_files else tuple(
             account for path in account_files for account in read_account_file(_read(path), str(path)))
         options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,
-                                               exclude_accounts, max_workers, shards[0] if shards else None, listed)
+                                               exclude_accounts, max_workers, shards[0] if shards else None, listed,
+                                               timeout=timeout)
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
@@ -107,11 +116,12 @@ def _scan(options: Any, common: Any, show_progress: bool) -> Any:
     from providers.aws.adapter import scan_aws
     from providers.aws.session import CredentialsError, WriteRefused
     from providers.interface import OptionError
+    from providers.live.errors import ConfigurationError
 
     try:
         with progress_line(show_progress, "scanning AWS", _describe) as report:
             return scan_aws(options, common, progress=report)
-    except (CredentialsError, OptionError) as error:
+    except (CredentialsError, OptionError, ConfigurationError) as error:
         fail(str(error))
     except WriteRefused as error:
         fail(f"{error} (a bug: please report it)")

@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from scanner.cli import common_options, fail
-from scanner.live_command import live_settings, progress_line, quiet_option, report_live, show_progress
+from scanner.live_command import (
+    live_settings,
+    progress_line,
+    quiet_option,
+    report_live,
+    show_progress,
+    timeout_option,
+)
 
 _AZURE_EPILOG = """
 \b
@@ -57,12 +64,13 @@ Exit codes:
                    "Default: https://management.azure.com.")
 @click.option("--max-workers", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Concurrent ARM calls per subscription.")
+@timeout_option
 @quiet_option
 @common_options
 def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str | None, management_group: str | None,
-          arm_endpoint: str | None, max_workers: int, quiet: bool, output_format: str, output: Path | None,
-          fail_on: str | None, config_path: Path | None, scope: str | None, waivers_path: Path | None,
-          baseline_path: Path | None, allow_partial: bool) -> None:
+          arm_endpoint: str | None, max_workers: int, timeout: float, quiet: bool, output_format: str,
+          output: Path | None, fail_on: str | None, config_path: Path | None, scope: str | None,
+          waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live Azure subscriptions for DWP resources outside the UK.
 
     Lists every resource (with its tags and location) of each subscription, reads closely the DWP
@@ -80,7 +88,7 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
     try:
         options = AzureOptions.from_command_line(subscriptions, all_subscriptions, tenant, management_group,
                                                  max_workers, arm_endpoint, os.environ.get(TOKEN_VARIABLE),
-                                                 settings.config.resource_group_tags)
+                                                 settings.config.resource_group_tags, timeout)
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
@@ -90,11 +98,12 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:
     from providers.azure.adapter import scan_azure
     from providers.azure.session import CredentialsError, WriteRefused
+    from providers.live.errors import ConfigurationError
 
     try:
         with progress_line(show_progress, "scanning Azure", _describe) as report:
             return scan_azure(options, common, progress=report)
-    except CredentialsError as error:
+    except (CredentialsError, ConfigurationError) as error:
         fail(str(error))
     except WriteRefused as error:
         fail(f"{error} (a bug: please report it)")

@@ -22,6 +22,12 @@ quiet_option = click.option(
     help="No progress display on standard error. Default: progress when standard error is a terminal.")
 """``--quiet``: the same words on every live command."""
 
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=0.5, max=3600), default=30.0, show_default=True, metavar="SECONDS",
+    help="Seconds one API call may take, its retries included; a call still unanswered then is a coverage gap "
+         "naming it, and a scope whose call timed out makes no further calls.")
+"""``--timeout``: the same words on every live command (``providers.live.answers.DEFAULT_TIMEOUT``)."""
+
 
 @dataclass(frozen=True)
 class LiveSettings:

@@ -13,6 +13,7 @@ from providers.aws.calls import Clients, Failed, transport_errors
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.options import AwsOptions
 from providers.aws.session import HOME_REGION, assume
+from providers.live.answers import DamagedAnswer, DeadlinePassed
 from scanner.model import Audit, Shard
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Accounts:
 def organisation_accounts(management: Clients, caller: str) -> list[Mapping[str, Any]] | Failed:
     """Every active account of the organisation (read from the management or a delegated account)."""
     found = management.get(caller, HOME_REGION, "organizations", scope_region="global").pages("list_accounts",
-                                                                                           "Accounts")
+                                                                                           "Accounts", expect=("Id",))
     if isinstance(found, Failed):
         return found
     return [a for a in found or [] if a.get("Status", "ACTIVE") == "ACTIVE"]
@@ -60,7 +61,7 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
 
     listed: list[Mapping[str, Any]] = []
     if options.org:
-        found = organisation_accounts(management or Clients({caller: base}, recorder), caller)
+        found = organisation_accounts(management or Clients({caller: base}, recorder, options.timeout), caller)
         if isinstance(found, Failed):
             return Accounts({})  # the denied ListAccounts is the coverage gap
         listed = list(found)
@@ -85,12 +86,12 @@ def sessions_for(base: boto3.Session, caller: str, options: AwsOptions, recorder
         recorder.touch(account, "global", "sts")
         try:
             recorder.count(account, "global", "sts")
-            sessions[account] = assume(base, account, options.role_name or "")
+            sessions[account] = assume(base, account, options.role_name or "", options.timeout)
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", "error"))
             recorder.problem(account, "global", "sts", status_of_code(code),
                              f"AssumeRole {options.role_name}: {code}: the account was not scanned")
-        except (*transport_errors(), NotImplementedError) as error:
+        except (*transport_errors(), NotImplementedError, DamagedAnswer, DeadlinePassed) as error:
             recorder.problem(account, "global", "sts", status_of_code("error"),
                              f"AssumeRole {options.role_name}: {error}: the account was not scanned")
     others = tuple(a for a in wanted if a not in share)

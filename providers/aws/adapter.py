@@ -88,7 +88,7 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     """The inventory of the live accounts; raises ``CredentialsError`` when the credentials cannot be used, and
     ``OptionError`` for a ``--region`` the account does not have or an ``--account`` that needs ``--role-name``."""
     base = session if session is not None else base_session(options.profile)
-    caller = caller_account(base)
+    caller = caller_account(base, options.timeout)
     others = [a for a in options.accounts if a != caller]
     if others and not (options.org or options.role_name):
         raise OptionError(f"--account {', '.join(others)} needs --role-name: other accounts than the caller's "
@@ -99,9 +99,9 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
     recorder = Recorder()
     tally = _Tally(recorder, progress)
     # Organizations is read with the caller's credentials, even when --account leaves the caller unscanned.
-    management = Clients({caller: base}, recorder)
+    management = Clients({caller: base}, recorder, options.timeout)
     found = sessions_for(base, caller, options, recorder, management)
-    clients = Clients(found.sessions, recorder)
+    clients = Clients(found.sessions, recorder, options.timeout)
     tally.tick(accounts=len(found.sessions))
     records: list[ResourceRecord] = []
     notes: list[CoverageGap] = list(_left_out(found))

@@ -9,11 +9,13 @@ read as a clean answer.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from providers.aws.coverage import Recorder, status_of_code
-from providers.aws.session import WriteRefused, client_config
+from providers.aws.session import WriteRefused, attempts_of, client_config
+from providers.live.answers import DEFAULT_TIMEOUT, MAX_PAGES, SCOPE_BUDGET, DamagedAnswer, DeadlinePassed
 from providers.live.failed import Failed
 from scanner.model import ScopeStatus
 
@@ -37,9 +39,19 @@ def transport_errors() -> tuple[type[Exception], ...]:
 
 
 def _transport_detail(error: Exception) -> str:
-    if type(error).__name__ == "ResponseParserError":
+    name = type(error).__name__
+    if name == "ResponseParserError":
         return "the endpoint's answer is not an AWS API answer (ResponseParserError)"
-    return f"{type(error).__name__}: {error}"
+    if name == "PaginationError":
+        return f"endless pagination ({str(error).split(':', 1)[0]})"
+    return f"{name}: {error}"
+
+
+def _stalled(error: Exception) -> bool:
+    """Whether the call failed for want of an answer in time (the scope's endpoint is stalling)."""
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+    return isinstance(error, DeadlinePassed | ConnectTimeoutError | ReadTimeoutError)
 
 
 def _operation_name(client: Any, method: str) -> str:
@@ -49,15 +61,45 @@ def _operation_name(client: Any, method: str) -> str:
         return method
 
 
-class ScopedClient:
-    """A boto3 client bound to one (account, region, service), counting and classifying its calls."""
+def _at(page: Mapping[str, Any], key: str) -> Any:
+    """The member at a dotted ``key`` of a page (``DistributionList.Items``); None where a step is absent."""
+    value: Any = page
+    for step in key.split("."):
+        value = value.get(step) if isinstance(value, Mapping) else None
+    return value
 
-    def __init__(self, client: Any, account: str, region: str, service: str, recorder: Recorder) -> None:
+
+def _items_problem(items: Any, key: str, expect: tuple[str, ...]) -> str | None:
+    """What is wrong with a listing's items (not a list, an item without a member the caller indexes), or None."""
+    if items is None:
+        return None  # services leave an empty list out
+    if not isinstance(items, list):
+        return f"{key} is a {type(items).__name__}, not a list"
+    if expect:
+        for item in items:
+            missing = [k for k in expect if not isinstance(item, Mapping) or item.get(k) is None]
+            if missing:
+                return f"an item of {key} lacks {', '.join(missing)}"
+    return None
+
+
+class ScopedClient:
+    """A boto3 client bound to one (account, region, service), counting and classifying its calls.
+
+    Every answer has passed ``answers.check_answer`` (botocore's ``after-call``) before it reaches here; the
+    members a collector indexes are checked here (``expect``, a listing's ``key``). The scope has a deadline:
+    once a call has gone unanswered past ``--timeout``, or the scope's calls have waited ``SCOPE_BUDGET``
+    times ``--timeout`` in all, its remaining calls are not made, each a ``Failed`` naming it.
+    """
+
+    def __init__(self, client: Any, account: str, region: str, service: str, recorder: Recorder,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self.client = client
         self.account = account
         self.region = region
         self.service = service
         self.recorder = recorder
+        self.timeout = timeout
         recorder.touch(account, region, service)
 
     def _failed(self, method: str, status: ScopeStatus, detail: str) -> Failed:
@@ -65,12 +107,34 @@ class ScopedClient:
         self.recorder.problem(self.account, self.region, self.service, status, f"{operation}: {detail}")
         return Failed(self.service, operation, status, detail)
 
-    def call(self, method: str, absent: Iterable[str] = (), **params: Any) -> Response:
-        """One call; ``absent`` error codes mean "nothing configured" and give ``None``."""
+    def _closed(self, method: str) -> Failed | None:
+        """A ``Failed`` for a call not made because the scope's deadline has passed, else None."""
+        scope = (self.account, self.region, self.service)
+        why = self.recorder.closed(*scope)
+        if why is None and self.recorder.spent(*scope) > SCOPE_BUDGET * self.timeout:
+            why = f"the scope's calls waited over {SCOPE_BUDGET * self.timeout:g} s in all ({SCOPE_BUDGET} x --timeout)"
+            self.recorder.close(*scope, why)
+        return None if why is None else self._failed(method, ScopeStatus.FAILED, f"not called: {why}")
+
+    def _transport_failed(self, method: str, error: Exception) -> Failed:
+        if _stalled(error):
+            self.recorder.close(self.account, self.region, self.service,
+                                f"{_operation_name(self.client, method)} went unanswered past --timeout")
+        return self._failed(method, ScopeStatus.FAILED, _transport_detail(error))
+
+    def _timed(self, started: float) -> None:
+        self.recorder.spend(self.account, self.region, self.service, time.monotonic() - started)
+
+    def call(self, method: str, absent: Iterable[str] = (), expect: Iterable[str] = (), **params: Any) -> Response:
+        """One call; ``absent`` error codes mean "nothing configured" and give ``None``; ``expect`` names the
+        members the caller indexes, whose absence makes the answer damaged."""
         from botocore.exceptions import ClientError
 
+        if (closed := self._closed(method)) is not None:
+            return closed
+        started = time.monotonic()
         try:
-            return dict(getattr(self.client, method)(**params))
+            answer = dict(getattr(self.client, method)(**params))
         except ClientError as error:
             return self._client_error(method, error, frozenset(absent))
         except WriteRefused:
@@ -78,29 +142,64 @@ class ScopedClient:
         except NotImplementedError:
             # In-process moto: the endpoint does not implement the call.
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
-        except transport_errors() as error:
-            return self._failed(method, ScopeStatus.FAILED, _transport_detail(error))
+        except DamagedAnswer as error:
+            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {error}")
+        except (*transport_errors(), DeadlinePassed) as error:
+            return self._transport_failed(method, error)
+        finally:
+            self._timed(started)
+        missing = [key for key in expect if _at(answer, key) is None]
+        if missing:
+            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: it lacks {', '.join(missing)}")
+        return answer
 
-    def pages(self, method: str, key: str, absent: Iterable[str] = (), **params: Any) -> list[Any] | Failed | None:
-        """Every item under ``key`` of every page (paginated when botocore can, else one call)."""
+    def pages(self, method: str, key: str, absent: Iterable[str] = (), expect: Iterable[str] = (),
+              **params: Any) -> list[Any] | Failed | None:
+        """Every item under ``key`` (dotted for a nested list) of every page, paginated when botocore can, else
+        one call. A page whose ``key`` is not a list, or an item without a member ``expect`` names (one the
+        caller indexes), is damaged; more than ``MAX_PAGES`` pages, or a token seen twice (botocore's
+        ``PaginationError``), is endless pagination: each is a ``Failed``, never a short list."""
         from botocore.exceptions import ClientError
 
+        wanted = tuple(expect)
         if not self.client.can_paginate(method):
             answer = self.call(method, absent, **params)
-            return answer if not isinstance(answer, Mapping) else list(answer.get(key) or [])
-        items: list[Any] = []
+            if not isinstance(answer, Mapping):
+                return answer
+            items = _at(answer, key)
+            if (problem := _items_problem(items, key, wanted)) is not None:
+                return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {problem}")
+            return list(items or [])
+        if (closed := self._closed(method)) is not None:
+            return closed
+        found: list[Any] = []
+        started = time.monotonic()
         try:
-            for page in self.client.get_paginator(method).paginate(**params):
-                items.extend(page.get(key) or [])
+            for number, page in enumerate(self.client.get_paginator(method).paginate(**params), start=1):
+                items = _at(page, key)
+                if (problem := _items_problem(items, key, wanted)) is not None:
+                    return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: page {number}: {problem}")
+                found.extend(items or [])
+                if number >= MAX_PAGES:
+                    return self._failed(method, ScopeStatus.FAILED, f"endless pagination (more than {MAX_PAGES:,} "
+                                        "pages)")
+                self._timed(started)
+                started = time.monotonic()
+                if (closed := self._closed(method)) is not None:
+                    return closed
         except ClientError as error:
             return self._client_error(method, error, frozenset(absent))
         except WriteRefused:
             raise
         except NotImplementedError:
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
-        except transport_errors() as error:
-            return self._failed(method, ScopeStatus.FAILED, _transport_detail(error))
-        return items
+        except DamagedAnswer as error:
+            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {error}")
+        except (*transport_errors(), DeadlinePassed) as error:
+            return self._transport_failed(method, error)
+        finally:
+            self._timed(started)
+        return found
 
     def _client_error(self, method: str, error: Any, absent: frozenset[str]) -> Failed | None:
         info = error.response.get("Error", {})
@@ -117,9 +216,11 @@ class ScopedClient:
 class Clients:
     """The client pool of a scan: one client per (account, region, service), made once, shared by threads."""
 
-    def __init__(self, sessions: Mapping[str, boto3.Session], recorder: Recorder) -> None:
+    def __init__(self, sessions: Mapping[str, boto3.Session], recorder: Recorder,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self.sessions = dict(sessions)
         self.recorder = recorder
+        self.timeout = timeout
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, str], ScopedClient] = {}
 
@@ -137,13 +238,15 @@ class Clients:
             found = self._clients.get(key)
             if found is None:
                 # boto3 sessions are not thread-safe when making clients: made under the lock.
-                client = self.sessions[account].client(service, region_name=region, config=client_config())
+                session = self.sessions[account]
+                client = session.client(service, region_name=region,
+                                        config=client_config(self.timeout, attempts_of(session)))
                 recorder = self.recorder
 
                 def count(**_: Any) -> None:
                     recorder.count(account, counted, service)
 
                 client.meta.events.register("before-call.*.*", count)
-                found = ScopedClient(client, account, counted, service, recorder)
+                found = ScopedClient(client, account, counted, service, recorder, self.timeout)
                 self._clients[key] = found
         return found

@@ -30,7 +30,7 @@ class Regions:
 
 def enabled_regions(ec2: ScopedClient) -> Regions | Failed:
     """Enabled and not-enabled regions of the account."""
-    answer = ec2.call("describe_regions", AllRegions=True)
+    answer = ec2.call("describe_regions", expect=("Regions",), AllRegions=True)
     if isinstance(answer, Failed):
         return answer
     return regions_of(answer or {})
@@ -47,7 +47,7 @@ def regions_of(answer: Mapping[str, Any]) -> Regions:
 
 def tagged_resources(tagging: ScopedClient) -> dict[str, dict[str, str]] | Failed:
     """ARN -> tags of every tagged resource the Tagging API lists in one region."""
-    found = tagging.pages("get_resources", "ResourceTagMappingList", ResourcesPerPage=100)
+    found = tagging.pages("get_resources", "ResourceTagMappingList", expect=("ResourceARN",), ResourcesPerPage=100)
     if isinstance(found, Failed):
         return found
     return {item["ResourceARN"]: tag_map(item.get("Tags")) for item in found or []}
@@ -104,7 +104,7 @@ def listed_in_region(clients: Clients, account: str, region: str) -> list[str]:
 
 def listed_buckets(s3: ScopedClient) -> list[str] | Failed:
     """Every bucket of the account, as ARNs (S3 lists buckets once, for every region)."""
-    found = s3.pages("list_buckets", "Buckets")
+    found = s3.pages("list_buckets", "Buckets", expect=("Name",))
     if isinstance(found, Failed):
         return found
     return [f"arn:aws:s3:::{item['Name']}" for item in found or []]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from providers.interface import OptionError
+from providers.live.answers import DEFAULT_TIMEOUT
 
 SHARD_INDEX_VARIABLES = (
     ("JOB_COMPLETION_INDEX", 0, "a Kubernetes Indexed Job"),
@@ -44,12 +45,15 @@ class AwsOptions:
     account_list: tuple[str, ...] = ()
     """The accounts ``--account-file`` lists (the audit, which ``--account`` narrows and ``--exclude-account``
     trims); the result records the whole list, so shards of it can be merged and checked."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one API call may take, its retries included (``--timeout``)."""
 
     @classmethod
     def from_command_line(cls, profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool,
                           role_name: str | None, accounts: tuple[str, ...], exclude_accounts: tuple[str, ...],
                           max_workers: int, shard: str | None = None, account_file: tuple[str, ...] | None = None,
-                          environ: Mapping[str, str] | None = None) -> AwsOptions:
+                          environ: Mapping[str, str] | None = None,
+                          timeout: float = DEFAULT_TIMEOUT) -> AwsOptions:
         """Validated options; ``OptionError`` says what is wrong. ``account_file`` is the accounts ``--account-file``
         listed; ``environ`` is where ``--shard auto/N`` finds K (the process environment when None)."""
         if regions and all_regions:
@@ -70,7 +74,7 @@ class AwsOptions:
                                   "--account) between runs: give one of them")
             split = parse_shard(shard, environ)
         return cls(profile, tuple(regions), org, role_name, tuple(dict.fromkeys(accounts)), tuple(exclude_accounts),
-                   max_workers, split, tuple(dict.fromkeys(account_file or ())))
+                   max_workers, split, tuple(dict.fromkeys(account_file or ())), timeout)
 
 
 def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[int, int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from providers.aws import answers
+from providers.live.answers import DEFAULT_TIMEOUT, DamagedAnswer, DeadlinePassed
 from providers.live.errors import CredentialsError, WriteRefused
 
 if TYPE_CHECKING:
@@ -35,30 +37,49 @@ def refuse_writes(model: Any, **_: Any) -> None:
 
 
 def guarded(session: boto3.Session) -> boto3.Session:
-    """The session with the read-only guard registered (clients copy the hooks when they are made)."""
+    """The session with the read-only guard, the answer check and the deadline registered (clients copy the
+    hooks when they are made)."""
     session.events.register("before-call.*.*", refuse_writes, unique_id="offshore-scan-read-only")
+    answers.register(session.events)
     return session
 
 
-def client_config() -> Any:
-    """Adaptive retries (client-side rate limiting on throttling); attempts from the standard AWS settings."""
+DEFAULT_ATTEMPTS = 3
+"""Attempts per call (the first and its retries) when neither AWS_MAX_ATTEMPTS nor the profile says."""
+
+
+def client_config(timeout: float = DEFAULT_TIMEOUT, attempts: int = DEFAULT_ATTEMPTS) -> Any:
+    """Adaptive retries (client-side rate limiting on throttling), ``attempts`` in all; each attempt's connection
+    and read bounded by ``timeout``, which ``answers.refuse_late_retry`` also holds the whole call to."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "adaptive"}, user_agent_extra="offshore-scan", max_pool_connections=32)
+    return Config(retries={"mode": "adaptive", "total_max_attempts": attempts}, connect_timeout=timeout,
+                  read_timeout=timeout, user_agent_extra="offshore-scan", max_pool_connections=32)
+
+
+def attempts_of(session: boto3.Session) -> int:
+    """Attempts per call from the standard AWS settings (``AWS_MAX_ATTEMPTS``, the profile's ``max_attempts``),
+    which ``environment.check`` has found usable."""
+    found = session._session.get_config_variable("max_attempts")
+    return int(found) if found else DEFAULT_ATTEMPTS
 
 
 def base_session(profile: str | None) -> boto3.Session:
-    """A guarded session from the standard credential chain (``AWS_ENDPOINT_URL`` is honoured by botocore)."""
+    """A guarded session from the standard credential chain (``AWS_ENDPOINT_URL`` is honoured by botocore);
+    ``ConfigurationError`` when the SDK's environment or config files cannot be used."""
     import boto3
     from botocore.exceptions import ProfileNotFound
 
+    from providers.aws import environment
+
+    environment.check(profile)
     try:
         return guarded(boto3.Session(profile_name=profile))
     except ProfileNotFound as error:
         raise CredentialsError(str(error)) from None
 
 
-def caller_account(session: boto3.Session) -> str:
+def caller_account(session: boto3.Session, timeout: float = DEFAULT_TIMEOUT) -> str:
     """The account the credentials belong to; ``CredentialsError`` (one line) when they cannot be used."""
     from botocore.exceptions import (
         BotoCoreError,
@@ -72,7 +93,8 @@ def caller_account(session: boto3.Session) -> str:
 
     region = session.region_name or HOME_REGION
     try:
-        identity = session.client("sts", region_name=region, config=client_config()).get_caller_identity()
+        config = client_config(timeout, attempts_of(session))
+        identity = session.client("sts", region_name=region, config=config).get_caller_identity()
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "error")
         if str(code).isdigit():
@@ -83,7 +105,9 @@ def caller_account(session: boto3.Session) -> str:
     except (ConnectionError, HTTPClientError) as error:
         # Not a credentials problem: nothing answered (a closed port, DNS, a proxy).
         raise CredentialsError(f"cannot connect to the AWS endpoint: {error}") from None
-    except ResponseParserError:
+    except DeadlinePassed as error:
+        raise CredentialsError(f"the STS endpoint did not answer: {error}") from None
+    except (ResponseParserError, DamagedAnswer):
         raise CredentialsError("the STS endpoint's answer is not an AWS API answer: check AWS_ENDPOINT_URL or the "
                                "proxy, and try again") from None
     except (NoCredentialsError, PartialCredentialsError, BotoCoreError) as error:
@@ -91,12 +115,12 @@ def caller_account(session: boto3.Session) -> str:
     return str(identity["Account"])
 
 
-def assume(session: boto3.Session, account: str, role_name: str) -> boto3.Session:
+def assume(session: boto3.Session, account: str, role_name: str, timeout: float = DEFAULT_TIMEOUT) -> boto3.Session:
     """A guarded session in ``account`` through ``role_name``; botocore errors propagate to the caller."""
     import boto3
 
     region = session.region_name or HOME_REGION
-    sts = session.client("sts", region_name=region, config=client_config())
+    sts = session.client("sts", region_name=region, config=client_config(timeout, attempts_of(session)))
     answer = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role_name}",
                              RoleSessionName="offshore-scan")["Credentials"]
     return guarded(boto3.Session(aws_access_key_id=answer["AccessKeyId"],

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from providers.interface import OptionError
+from providers.live.answers import DEFAULT_TIMEOUT
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ENDPOINT_VARIABLE = "AZURE_ARM_ENDPOINT"
@@ -34,11 +35,14 @@ class AzureOptions:
     """A static bearer token (``OFFSHORE_SCAN_AZURE_TOKEN``), honoured only with ``arm_endpoint``."""
     resource_group_tags: bool = False
     """A resource group's tags count for the resources in it (the config's ``dwp.resource_group_tags``)."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one ARM call may take, its retries included (``--timeout``)."""
 
     @classmethod
     def from_command_line(cls, subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str | None,
                           management_group: str | None, max_workers: int, arm_endpoint: str | None,
-                          token: str | None, resource_group_tags: bool = False) -> AzureOptions:
+                          token: str | None, resource_group_tags: bool = False,
+                          timeout: float = DEFAULT_TIMEOUT) -> AzureOptions:
         """Validated options; ``OptionError`` says what is wrong."""
         if subscriptions and all_subscriptions:
             raise OptionError("give --subscription or --all-subscriptions, not both")
@@ -53,4 +57,4 @@ class AzureOptions:
         if endpoint is not None and not endpoint.startswith(("http://", "https://")):
             raise OptionError(f"--arm-endpoint {arm_endpoint}: not an http(s) URL")
         return cls(tuple(s.lower() for s in subscriptions), all_subscriptions, tenant, management_group, max_workers,
-                   endpoint, token if endpoint is not None and token else None, resource_group_tags)
+                   endpoint, token if endpoint is not None and token else None, resource_group_tags, timeout)

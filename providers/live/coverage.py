@@ -23,6 +23,8 @@ class _Entry:
     status: ScopeStatus = ScopeStatus.SCANNED
     calls: int = 0
     details: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    closed: str | None = None
 
 
 class Recorder:
@@ -58,6 +60,27 @@ class Recorder:
                 entry.status = status
             if detail not in entry.details and len(entry.details) < _DETAILS_KEPT:
                 entry.details.append(detail)
+
+    def spend(self, account: str, region: str, service: str, seconds: float) -> None:
+        """The scope's calls waited ``seconds`` more on its endpoint."""
+        with self._lock:
+            self._entry(account, region, service).seconds += seconds
+
+    def spent(self, account: str, region: str, service: str) -> float:
+        """Seconds the scope's calls have waited on its endpoint so far."""
+        with self._lock:
+            return self._entry(account, region, service).seconds
+
+    def close(self, account: str, region: str, service: str, why: str) -> None:
+        """No further call of the scope is made (its deadline passed); the first reason is kept."""
+        with self._lock:
+            entry = self._entry(account, region, service)
+            entry.closed = entry.closed or why
+
+    def closed(self, account: str, region: str, service: str) -> str | None:
+        """Why the scope's calls are no longer made, or None while they are."""
+        with self._lock:
+            return self._entry(account, region, service).closed
 
     def calls(self) -> int:
         """API calls made so far (for progress)."""

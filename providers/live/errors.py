@@ -12,3 +12,8 @@ class WriteRefused(ProviderError):
 
 class CredentialsError(ProviderError):
     """No usable credentials (missing, expired, refused), or no endpoint answering: one line for the user."""
+
+
+class ConfigurationError(ProviderError):
+    """The SDK's settings (an environment variable, a config file) cannot be used: one line naming the variable
+    or file, before any call is made."""

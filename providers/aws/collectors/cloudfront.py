@@ -17,18 +17,8 @@ SERVICE = "cloudfront"
 def fetch_distributions(clients: Clients, account: str) -> list[Any] | Failed | None:
     """ListDistributions (every page)."""
     client = clients.get(account, HOME_REGION, SERVICE, scope_region="global")
-    items: list[Any] = []
-    marker: str | None = None
-    while True:
-        # ListDistributions nests its list (DistributionList.Items), so its pages are walked here.
-        answer = client.call("list_distributions", **({"Marker": marker} if marker else {}))
-        if not isinstance(answer, Mapping):
-            return answer
-        page = answer.get("DistributionList") or {}
-        items.extend(page.get("Items") or [])
-        marker = page.get("NextMarker")
-        if not page.get("IsTruncated") or not marker:
-            return items
+    # botocore's paginator follows NextMarker; a marker seen twice or endless pages are a Failed, never a loop.
+    return client.pages("list_distributions", "DistributionList.Items", expect=("Id", "ARN"))
 
 
 def translate_distributions(account: str, items: Iterable[Mapping[str, Any]],

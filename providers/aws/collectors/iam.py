@@ -28,6 +28,7 @@ _ACCOUNT = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 def fetch_roles(clients: Clients, account: str) -> list[Any] | Failed | None:
     """Every role of the account, with its trust policy."""
     return clients.get(account, HOME_REGION, SERVICE, scope_region="global").pages("list_roles", "Roles",
+                                                                                  expect=("RoleName", "Arn"),
                                                                                   MaxItems=1000)
 
 

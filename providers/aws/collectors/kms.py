@@ -34,7 +34,7 @@ class KeyResponses:
 def fetch_key(work: Work, arn: str) -> KeyResponses:
     """DescribeKey, then (customer keys only) GetKeyPolicy and ListGrants."""
     kms = work.client(SERVICE)
-    description = kms.call("describe_key", KeyId=arn)
+    description = kms.call("describe_key", expect=("KeyMetadata.KeyId",), KeyId=arn)
     if isinstance(description, Mapping) and description.get("KeyMetadata", {}).get("KeyManager") == "AWS":
         return KeyResponses(arn, description)
     return KeyResponses(arn, description, kms.call("get_key_policy", KeyId=arn, PolicyName="default"),

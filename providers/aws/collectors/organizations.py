@@ -39,7 +39,7 @@ def _path(org: ScopedClient, account: str, parents: dict[str, list[Any] | Failed
     for _ in range(_MAX_DEPTH):
         if child not in parents:
             # Accounts of one OU share its path above them: each step is asked once.
-            parents[child] = org.pages("list_parents", "Parents", ChildId=child)
+            parents[child] = org.pages("list_parents", "Parents", expect=("Id",), ChildId=child)
         found = parents[child]
         if not isinstance(found, list) or not found:
             break  # a failed ListParents is coverage (and an unknown parent below), never a shorter path
@@ -57,10 +57,12 @@ def fetch_policies(clients: Clients, caller: str, accounts: Iterable[str]) -> Po
     targets: dict[str, None] = {}
     for account in accounts:
         targets.update(dict.fromkeys(_path(org, account, parents)))
-    attached = {t: org.pages("list_policies_for_target", "Policies", TargetId=t, Filter="SERVICE_CONTROL_POLICY")
+    attached = {t: org.pages("list_policies_for_target", "Policies", expect=("Id",), TargetId=t,
+                             Filter="SERVICE_CONTROL_POLICY")
                 for t in targets}
     ids = {p["Id"] for found in attached.values() if isinstance(found, list) for p in found}
-    return PolicyResponses(parents, attached, {i: org.call("describe_policy", PolicyId=i) for i in sorted(ids)})
+    return PolicyResponses(parents, attached, {i: org.call("describe_policy", expect=("Policy",), PolicyId=i)
+                                               for i in sorted(ids)})
 
 
 def translate_policies(caller: str, answers: PolicyResponses,

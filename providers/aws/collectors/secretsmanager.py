@@ -28,7 +28,7 @@ def fetch_secret(work: Work, arn: str) -> SecretResponses:
     """DescribeSecret (its replicas) and, for a primary, GetResourcePolicy (a replica's policy is its primary's,
     and AWS answers that call only in the primary's region)."""
     client = work.client(SERVICE)
-    described = client.call("describe_secret", SecretId=arn)
+    described = client.call("describe_secret", expect=("ARN",), SecretId=arn)
     if isinstance(described, Mapping) and described.get("PrimaryRegion", work.scope.region) != work.scope.region:
         return SecretResponses(arn, described, None)
     return SecretResponses(arn, described, client.call("get_resource_policy", SecretId=arn))
