@@ -346,9 +346,31 @@ class NormaliseContext:
         return [plan, *subjects] if subjects else []
 
     def registry_subjects(self, config: ResourceRecord) -> list[ResourceRecord]:
-        """Repositories an ECR registry replication copies: every repository in the same region."""
+        """Repositories an ECR registry replication copies: those in the same region that a rule selects.
+
+        A rule without a repository_filter selects every repository; a PREFIX_MATCH filter those whose name
+        starts with it. A filter or name not known, or a filter type not understood, may select it, so it
+        counts. The subjects are those of any rule (the resolver is asked per destination, not per rule): a
+        repository one rule copies to Ireland and another to Virginia is judged for both, never for neither.
+        """
         here = self.location(config).region
-        return [r for r in self.records if r.type == "aws_ecr_repository" and self.location(r).region == here]
+        rules = list(values_at(config.values, "replication_configuration.rule"))
+        prefixes: list[Any] = []
+        for rule in rules:
+            filters = [f for f in values_at(rule, "repository_filter") if f is not None]
+            if not isinstance(rule, Mapping) or not filters:
+                return [r for r in self.of_type("aws_ecr_repository") if self.location(r).region == here]
+            for found in filters:
+                understood = isinstance(found, Mapping) and found.get("filter_type") == "PREFIX_MATCH"
+                prefixes.append(found.get("filter") if understood else None)
+
+        def selected(name: Any) -> bool:
+            if not isinstance(name, str):
+                return True
+            return any(not isinstance(prefix, str) or name.startswith(prefix) for prefix in prefixes)
+
+        return [r for r in self.of_type("aws_ecr_repository")
+                if self.location(r).region == here and selected(r.values.get("name"))]
 
     def global_cluster_peers(self, member: ResourceRecord) -> list[ResourceRecord]:
         """An Aurora global database copies every member's data to every other member."""

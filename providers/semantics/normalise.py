@@ -15,7 +15,7 @@ from providers.interface import ScanOptions
 from providers.semantics import access, diagnostics, guardrails, lineage, network
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord, Unknown
-from providers.semantics.resource_map import resource_map, understood_without_hosting
+from providers.semantics.resource_map import FlowSpec, resource_map, understood_without_hosting
 from providers.semantics.targets import TARGETS, TargetResolver
 from scanner.model import CoverageGap, Flow, Inventory, Location
 
@@ -165,24 +165,43 @@ def flows_of(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow
     if spec is None:
         return
     for flow_spec in spec.flows:
-        holds = condition_holds(record.values, flow_spec.when) if flow_spec.when is not None else True
-        if holds is False:
+        for scope, rest in _scopes(record.values, flow_spec):
+            yield from _flows_in(context, record, flow_spec, scope, rest)
+
+
+def _scopes(values: Mapping[str, Any], flow_spec: FlowSpec) -> Iterator[tuple[Any, str]]:
+    """Where a flow's ``when`` and the rest of its ``path`` are read: the record, or each block of ``each``
+    (a rule's own status decides for its own destinations; an unknown block stays unknown)."""
+    if flow_spec.each is None:
+        yield values, flow_spec.path
+        return
+    rest = flow_spec.path.removeprefix(f"{flow_spec.each}.")
+    for block in values_at(values, flow_spec.each):
+        if isinstance(block, Mapping | Unknown):
+            yield block, rest
+
+
+def _flows_in(context: NormaliseContext, record: ResourceRecord, flow_spec: FlowSpec, scope: Any,
+              rest: str) -> Iterator[Flow]:
+    """The flows of one flow spec read in one scope (the record, or one block of ``each``)."""
+    holds = condition_holds(scope, flow_spec.when) if flow_spec.when is not None else True
+    if holds is False:
+        return
+    values = list(values_at(scope, rest))
+    if not values and flow_spec.default is not None:
+        values = [flow_spec.default]
+    for value in values:
+        if value is None:
             continue
-        values = list(values_at(record.values, flow_spec.path))
-        if not values and flow_spec.default is not None:
-            values = [flow_spec.default]
-        for value in values:
-            if value is None:
-                continue
-            target = RESOLVERS[flow_spec.target](context, record, value, flow_spec.path)
-            if target is None:
-                continue
-            if isinstance(holds, Unknown):
-                target = (_only_if(target[0], flow_spec.when or {}, holds), target[1])
-            subjects = [
-                # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its
-                # own) is no flow: its own location is judged by the hosting policy.
-                s for s in context.subjects(record, flow_spec) if not _same_place(context.location(s), target[0])
-            ]
-            yield from flows_of_subjects(record, subjects, flow_spec.kind, f"{flow_spec.what} ({record.address})",
-                                         *target)
+        target = RESOLVERS[flow_spec.target](context, record, value, flow_spec.path)
+        if target is None:
+            continue
+        if isinstance(holds, Unknown):
+            target = (_only_if(target[0], flow_spec.when or {}, holds), target[1])
+        subjects = [
+            # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its
+            # own) is no flow: its own location is judged by the hosting policy.
+            s for s in context.subjects(record, flow_spec) if not _same_place(context.location(s), target[0])
+        ]
+        yield from flows_of_subjects(record, subjects, flow_spec.kind, f"{flow_spec.what} ({record.address})",
+                                     *target)

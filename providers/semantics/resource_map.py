@@ -33,6 +33,9 @@ class FlowSpec:
     subject: tuple[str, ...] = ()
     when: Mapping[str, Any] | None = None
     default: Any = None
+    each: str | None = None
+    """A prefix of ``path`` naming a list of blocks (rules): ``when`` and the rest of the path are read inside
+    each block, one at a time."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,13 @@ def computed_from_prefix(attribute: str) -> str | None:
 def identity_attributes(resource_type: str) -> tuple[str, ...]:
     """The attributes whose values name a resource of this type (``identity.yaml``): its own, then the default."""
     default, types = _identity()
-    return (*types.get(resource_type, ()), *default)
+    others = _not_default().get(resource_type, ())
+    return (*types.get(resource_type, ()), *(key for key in default if key not in others))
+
+
+@functools.cache
+def _not_default() -> Mapping[str, tuple[str, ...]]:
+    return {name: tuple(keys) for name, keys in (_identity_file()["identity"].get("not_default") or {}).items()}
 
 
 def arn_template(resource_type: str) -> str | None:
@@ -138,9 +147,13 @@ def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
             subject=_as_tuple(flow.get("subject")),
             when=flow.get("when"),
             default=flow.get("default"),
+            each=flow.get("each"),
         )
         for flow in entry.get("flows", ())
     )
+    for flow_spec in flows:
+        if flow_spec.each is not None and not flow_spec.path.startswith(f"{flow_spec.each}."):
+            raise ValueError(f"resource map: each {flow_spec.each!r} is not a prefix of path {flow_spec.path!r}")
     return TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from"),
                     _as_tuple(entry.get("judged_elsewhere")))
 

@@ -93,6 +93,43 @@ def _target_gcp_location(context: NormaliseContext, record: ResourceRecord, valu
     return placed("gcp", value, (setting(record, path, value),)), None
 
 
+def _target_gcp_resource(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
+    other = context.referenced(value)
+    if other is not None:
+        placed = context.location(other)
+        return with_provenance(placed, (setting(record, path, value), other.address, *placed.provenance)), other.address
+    return unresolved_value("gcp", value, f"{value!r} names no resource in the scanned configuration "
+                            "(scan the configuration that creates it)"), None
+
+
+# A BigQuery table id as Pub/Sub and the APIs write it: project:dataset.table (legacy SQL), project.dataset.table,
+# or the resource path projects/p/datasets/d/tables/t.
+_BIGQUERY_TABLE = re.compile(
+    r"^projects/(?P<path_project>[^/]+)/datasets/(?P<path_dataset>[^/]+)/tables/[^/]+$"
+    r"|^(?P<project>.+)[:.](?P<dataset>[^.:/]+)\.[^.:/]+$")
+
+
+def _target_gcp_bigquery_table(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
+    """A table is where its dataset is: a reference is placed through the table (which inherits the dataset's
+    location); an id written as a string through the dataset of that dataset_id in the scan."""
+    if not isinstance(value, str):
+        return _target_gcp_resource(context, record, value, path)
+    match = _BIGQUERY_TABLE.match(value)
+    if match is None:
+        return unplaced("gcp", f"{value!r} is not a BigQuery table id (project.dataset.table)"), None
+    project = match.group("path_project") or match.group("project")
+    dataset_id = match.group("path_dataset") or match.group("dataset")
+    for dataset in context.of_type("google_bigquery_dataset"):
+        own_project = dataset.values.get("project")
+        if dataset.values.get("dataset_id") == dataset_id and (not isinstance(own_project, str)
+                                                                or own_project == project):
+            placed = context.location(dataset)
+            step = f"{setting(record, path, value)}: dataset {dataset_id} is {dataset.address}"
+            return with_provenance(placed, (step, *placed.provenance)), dataset.address
+    return unplaced("gcp", f"BigQuery table {value} is in dataset {dataset_id} of project {project}, which is not in "
+                    "the scanned configuration (scan the configuration that creates it)"), None
+
+
 def _target_self(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
     return context.location(record), record.address
 
@@ -109,6 +146,8 @@ TARGETS: dict[str, TargetResolver] = {
     "azure_resource": _target_azure_resource,
     "azure_pair": _target_azure_pair,
     "gcp_location": _target_gcp_location,
+    "gcp_resource": _target_gcp_resource,
+    "gcp_bigquery_table": _target_gcp_bigquery_table,
     "self": _target_self,
     "global_edge": _target_global_edge,
 }

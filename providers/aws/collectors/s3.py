@@ -101,8 +101,9 @@ def _replication(scope: Scope, arn: str, name: str, answer: Response, region: An
     if answer is None:
         return []
     if isinstance(answer, Failed):
-        # Whether and where the bucket replicates is not known: one rule whose destination is unknown.
-        rule: list[Any] = [{"destination": [{"bucket": answer.unknown(f"the replication of bucket {name}")}]}]
+        # Whether and where the bucket replicates is not known: one rule whose status and destination are unknown.
+        unknown = answer.unknown(f"the replication of bucket {name}")
+        rule: list[Any] = [{"status": unknown, "destination": [{"bucket": unknown}]}]
         role: Any = Unknown(f"the replication of bucket {name} could not be read")
     else:
         configuration = answer.get("ReplicationConfiguration") or {}
