@@ -189,8 +189,10 @@ def scan(
 
     inventory = merge_all(scan_input(p, options) for p in paths)
     waivers = waivers_path or default_waivers(config.path, [Path(p) for p in paths if p != "-"])
+    # Every file read, as well as the paths given: `scan infra -o infra/main.tf` must not overwrite main.tf.
+    read = [Path(p) for p in (*paths, *var_files, *inventory.scanned)]
     report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
-                    waivers=waivers, baseline=baseline_path)
+                    waivers=waivers, baseline=baseline_path, inputs=read)
 
 
 def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None:
@@ -198,7 +200,8 @@ def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None
     from scanner.waivers import WAIVERS_FILE
 
     places = ([Path(config_path).parent] if config_path else []) + [p if p.is_dir() else p.parent for p in scanned]
-    return next((place / WAIVERS_FILE for place in places if (place / WAIVERS_FILE).is_file()), None)
+    # Anything by that name is the waivers file (read, and refused if it is no regular file), never skipped.
+    return next((place / WAIVERS_FILE for place in places if os.path.lexists(place / WAIVERS_FILE)), None)
 
 
 def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -> tuple[tuple[Finding, ...], Inventory]:
@@ -238,12 +241,15 @@ def _baseline_fingerprints(path: Path) -> set[str]:
 
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
                     config_path: str | None, allow_partial: bool, *, waivers: Path | None = None,
-                    baseline: Path | None = None) -> NoReturn:
-    """Judge an inventory, write the report, print the gaps, and exit with the documented code."""
-    from scanner.printable import escape, escaped
+                    baseline: Path | None = None, inputs: Sequence[Path] = ()) -> NoReturn:
+    """Judge an inventory, write the report, print the gaps, and exit with the documented code. ``inputs`` are
+    the files the command read besides the config, waivers and baseline: the report never overwrites one."""
+    from scanner.printable import encodable, escape, escaped
     from scanner.redaction import redact_findings, redact_inventory
     from scanner.reporters import ScanReport, reporter_for
 
+    if output is not None:
+        refuse_overwrite(output, [*inputs, *(Path(p) for p in (config_path, waivers, baseline) if p is not None)])
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
         judged, inventory = _judged(inventory, waivers, baseline)
@@ -251,9 +257,10 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()))
-        if output_format == "text":
-            # Values from the estate may hold line breaks and terminal escapes: never printed raw.
-            report = replace(report, findings=escaped(findings), inventory=escaped(inventory))
+        # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and lone
+        # surrogates, which no format can write as UTF-8.
+        walk = escaped if output_format == "text" else encodable
+        report = replace(report, findings=walk(findings), inventory=walk(inventory))
         colour = output is None and output_format == "text" and sys.stdout.isatty()
         rendered = reporter_for(output_format, colour=colour).render(report)
     except Exception as error:
@@ -276,76 +283,6 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
     if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)
-
-
-@main.command()
-@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                metavar="RESULT.json...")
-@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
-              show_default=True, help="markdown (the diagram as Mermaid) or html (one self-contained file, the "
-                                      "diagram drawn by Graphviz when `dot` is installed).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the pack to this file instead of standard output.")
-def evidence(results: tuple[Path, ...], output_format: str, output: Path | None) -> None:
-    """Make the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
-
-    Merges one or more results of `--format json` (Terraform, plans, Kubernetes, live accounts) and
-    pre-fills what infrastructure can answer: section 2 (DWP information and systems, with quantities),
-    2.1 (permanent, temporary and transient storage, with locations), 2.2 (every path of DWP information
-    outside the UK, with a network diagram grouped by country and region), 2.3 and 3.1 (offshore regions
-    and principals outside the UK), guardrails, waived findings with their approval references and
-    coverage gaps. The questions infrastructure cannot answer are left as marked blanks.
-
-    The shards of a sharded audit must be given together: an account no result covers, or two do, is
-    said in the pack and exits 2 (as `offshore-scan merge` does; merging first gives one judgement).
-    """
-    import json
-
-    from scanner.evidence.html import render_html
-    from scanner.evidence.markdown import render_markdown
-    from scanner.evidence.pack import build_pack
-
-    documents = []
-    for path in results:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            fail(f"{path}: cannot read a JSON result: {error}")
-        except RecursionError:
-            fail(f"{path}: cannot read a JSON result: it is nested too deeply to be one")
-        if not isinstance(document, dict) or document.get("schema_version") != 1 or "inventory" not in document:
-            fail(f"{path}: not a JSON result of offshore-scan (make one with --format json)")
-        documents.append(document)
-    # Shards of an audit must add up to it here too: a missing or doubled shard is a gap the pack shows.
-    from scanner.merge import join_audits
-    from scanner.results import ResultError, audit_of
-
-    try:
-        _, audit_gaps = join_audits([(audit_of(d, str(p)), str(p)) for d, p in zip(documents, results, strict=True)])
-    except ResultError as error:
-        fail(str(error))
-    if audit_gaps:
-        documents[0] = {**documents[0], "coverage": [
-            *documents[0].get("coverage", ()),
-            *({"path": g.path, "line": g.line, "reason": g.reason, "kind": g.kind} for g in audit_gaps)]}
-    try:
-        pack = build_pack(documents)
-        rendered = render_markdown(pack) if output_format == "markdown" else render_html(pack)
-    except (KeyError, TypeError, AttributeError) as error:
-        fail(f"a result is not in the documented JSON shape ({type(error).__name__}: {error})")
-    try:
-        if output is not None:
-            output.write_text(rendered, encoding="utf-8")
-        else:
-            click.echo(rendered, nl=False)
-    except OSError as error:
-        fail(f"{output or 'standard output'}: cannot write the evidence pack: {error.strerror or error}")
-    for gap in audit_gaps:
-        click.echo(f"offshore-scan: error: {gap.path}: {gap.reason}", err=True)
-    if audit_gaps:
-        sys.exit(EXIT_INCOMPLETE)  # a smaller audit than the one asked for is never a finished pack
-    if not pack.complete:
-        click.echo("offshore-scan: note: the results had coverage gaps; the pack says so at the top", err=True)
 
 
 @main.command()
@@ -392,6 +329,16 @@ def _over_threshold(findings: tuple[Finding, ...], threshold: str) -> bool:
     return any(f.severity.rank >= floor for f in findings if f.waiver is None)
 
 
+def refuse_overwrite(output: Path, inputs: Sequence[Path]) -> None:
+    """Exit 2 when writing ``output`` would overwrite one of ``inputs`` (same path, symlink or hard link)."""
+    from scanner.output_guard import overwritten_input
+    from scanner.printable import escape
+
+    clash = overwritten_input(output, inputs)
+    if clash is not None:
+        fail(escape(f"--output {output} is the input {clash} (the same file): write the report to another file"))
+
+
 def fail(message: str) -> NoReturn:
     """Print one line of error and exit 2: the scan could not be done."""
     click.echo(f"offshore-scan: error: {message}", err=True)
@@ -403,11 +350,13 @@ def _register_commands() -> None:
     # when run).
     from scanner.aws_command import aws
     from scanner.azure_command import azure
+    from scanner.evidence_command import evidence
     from scanner.merge_command import merge
 
     main.add_command(aws)
     main.add_command(azure)
     main.add_command(merge)
+    main.add_command(evidence)
 
 
 if __name__ == "__main__":

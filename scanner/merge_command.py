@@ -6,12 +6,29 @@ an estate-wide verdict sees the whole estate.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, report_and_exit
+from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, refuse_overwrite, report_and_exit
+from scanner.printable import escape
 from scanner.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from scanner.model import Inventory
+
+MAX_RESULT_MB = 256
+"""The largest result file read by default: a 50-account organisation writes a few megabytes."""
+
+
+def max_result_size_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--max-result-size MB``, as merge and evidence share it."""
+    return click.option("--max-result-size", type=click.IntRange(min=1), default=MAX_RESULT_MB, show_default=True,
+                        metavar="MB", help="Refuse a result file larger than this many megabytes before reading "
+                                           "it (exit 2).")(command)
+
 
 _MERGE_EPILOG = """
 \b
@@ -52,35 +69,32 @@ Exit codes:
               help="A previous JSON report: report only findings that are not in it. Default: none.")
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what the results hold even if they have gaps (still reported).")
+@max_result_size_option
 def merge(results: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-          waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
+          waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool, max_result_size: int) -> None:
     """Join JSON results (shards of an audit, or static and live results) into one report.
 
     Findings are judged again on the joined inventory, so they are de-duplicated and an estate-wide
     finding (a missing region guardrail) names every account. Coverage is the union of the results'.
     """
-    import json
+    merged = load_results(results, output, max_result_size)
+    report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
+                    waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path,
+                    inputs=results)
 
+
+def load_results(results: Sequence[Path], output: Path | None, max_result_size: int) -> Inventory:
+    """Every result read back and checked, joined into one inventory; a result that cannot be read, or an
+    output that would overwrite one, ends the command (one line, exit 2) before anything is judged."""
     from scanner.merge import merge_results
-    from scanner.results import ResultError, inventory_of
+    from scanner.results import ResultError, read_result
 
-    if output is not None and output.resolve() in {path.resolve() for path in results}:
-        fail(f"--output {output} is one of the results being merged: write the merged report to another file")
+    if output is not None:
+        refuse_overwrite(output, results)
     inventories = []
     for path in results:
         try:
-            text = path.read_bytes()
-            document = json.loads(text) if text.strip() else None
-        except (OSError, ValueError) as error:
-            fail(f"{path}: cannot read a JSON result: {error}")
-        except RecursionError:
-            fail(f"{path}: cannot read a JSON result: it is nested too deeply to be one")
-        if document is None:
-            fail(f"{path}: the file is empty, not a JSON result (was the scan that writes it stopped?)")
-        try:
-            inventories.append(inventory_of(document, str(path)))
+            inventories.append(read_result(path, max_result_size * 1024 * 1024))
         except ResultError as error:
-            fail(str(error))
-    merged = merge_results(inventories, [str(p) for p in results])
-    report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
-                    waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path)
+            fail(escape(str(error)))
+    return merge_results(inventories, [str(p) for p in results])

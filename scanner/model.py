@@ -473,7 +473,8 @@ class Finding:
         place = self.target or self.location
         key = "|".join((self.rule_id, self.resource.id, self.declared_by, place.cloud, str(place.region),
                         self.judged))
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        # surrogatepass: a lone surrogate (an undecodable file name, a JSON escape) must not stop the judging.
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     @property
     def where(self) -> SourceRef:

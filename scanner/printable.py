@@ -3,6 +3,10 @@
 A tag value, a file name or a manifest field is the scanned estate's, not ours: printed raw, a newline in one
 would add a line to the report (``Summary: 0 fail``), and an escape sequence would drive the terminal. The text
 report is built from values passed through here, whether or not standard output is a terminal.
+
+Every format (not only text) passes its values through ``encodable``: a lone surrogate (from a JSON ``\\ud800``
+escape, an undecodable file name, a plan's tag) cannot be written as UTF-8 at all, so it is written as its escape
+and the rest of the report is kept, where it would otherwise stop the whole report.
 """
 
 from __future__ import annotations
@@ -12,25 +16,36 @@ import re
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNENCODABLE = re.compile(r"[\ud800-\udfff]")
 
 
 def escape(text: str) -> str:
     """``text`` with every control, line-separator and bidirectional character written as an escape."""
-    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return _escape(text, _UNPRINTABLE)
 
 
 def escaped(value: _T) -> _T:
     """A frozen value (a finding, an inventory) with every string inside it escaped."""
-    return _walk(value)  # type: ignore[no-any-return]
+    return _walk(value, _UNPRINTABLE)  # type: ignore[no-any-return]
 
 
-def _walk(value: Any) -> Any:
+def encodable(value: _T) -> _T:
+    """A frozen value with every lone surrogate in its strings written as its escape (``\\udc80``), the rest as
+    it was: what every format needs to be written as UTF-8."""
+    return _walk(value, _UNENCODABLE)  # type: ignore[no-any-return]
+
+
+def _walk(value: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(value, str):
-        return escape(value) if _UNPRINTABLE.search(value) else value
+        return _escape(value, pattern) if pattern.search(value) else value
     if isinstance(value, tuple):
-        return tuple(_walk(v) for v in value)
+        return tuple(_walk(v, pattern) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _walk(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        changes = {f.name: _walk(getattr(value, f.name), pattern) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
     return value
+
+
+def _escape(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)

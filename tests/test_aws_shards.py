@@ -121,9 +121,9 @@ def test_the_evidence_pack_makes_the_same_checks_as_merge(runs: tuple[Path, int,
     pack = (where / "partial.md").read_text(encoding="utf-8")
     assert all(account in pack for account in missing)  # the pack itself says which accounts it lacks
     whole = subprocess.run([sys.executable, "-m", "scanner.cli", "evidence",
-                            *(f"shard-{k}.json" for k in range(SHARDS)), "-o", "whole.md"], cwd=where,
-                           capture_output=True, text=True, timeout=120)
-    assert whole.returncode == 0, whole.stderr
+                            *(f"shard-{k}.json" for k in range(SHARDS)), "-o", "whole.md", "--fail-on", "never"],
+                           cwd=where, capture_output=True, text=True, timeout=120)
+    assert whole.returncode == 0, whole.stderr  # complete; the findings' exit code (1) is merge's and scan's
 
 
 def test_a_shard_merged_twice_makes_merge_exit_2(runs: tuple[Path, int, list[int]]) -> None:

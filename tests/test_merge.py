@@ -177,7 +177,8 @@ def test_a_resource_two_results_hold_differently_keeps_its_dwp_reading() -> None
 @pytest.mark.parametrize(("document", "says"), [
     ([], "not an offshore-scan JSON result"),
     ({"tool": {"name": "offshore-scan"}, "schema_version": 2}, "schema_version 2"),
-    ({"tool": {"name": "offshore-scan"}, "schema_version": 1, "inventory": {"resources": []}}, "not a complete"),
+    ({"tool": {"name": "offshore-scan"}, "schema_version": 1, "inventory": {"resources": []}},
+     "tool.version is missing"),
 ])
 def test_a_file_that_is_not_a_result_is_said_in_words(document: Any, says: str) -> None:
     with pytest.raises(ResultError, match=says):
@@ -226,12 +227,14 @@ def test_the_settings_fingerprint_is_the_same_in_every_process() -> None:
 
 
 @pytest.mark.parametrize(("edit", "says"), [
-    (lambda d: d["inventory"]["resources"][0].__setitem__("dwp", "false"), "classification.dwp is 'false', not bool"),
+    (lambda d: d["inventory"]["resources"][0].__setitem__("dwp", "false"),
+     "inventory.resources[0].dwp is 'false', not bool"),
     (lambda d: d["coverage"].append({"path": "a", "line": 10**30, "reason": "r", "kind": "error"}), "out of range"),
     (lambda d: d["inventory"]["resources"][0].__setitem__("id", 7), "resources[0].id is 7, not str"),
-    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": [1, 2], "shard": None}),
+    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": [1, 2], "shard": None, "regions": None,
+                                       "settings": ""}),
      "audit.accounts[0] is 1, not str"),
-    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": ["1"],
+    (lambda d: d.__setitem__("audit", {"organisation": "o-x", "accounts": ["1"], "regions": None, "settings": "",
                                        "shard": {"index": 0, "count": "3", "accounts": ["1"]}}),
      "audit.shard.count is '3', not int"),
 ])
@@ -263,7 +266,7 @@ def test_merge_never_overwrites_one_of_its_inputs(tmp_path: Path) -> None:
     saved.write_text((Path(__file__).resolve().parent / "golden" / "demo.json").read_text(encoding="utf-8"))
     before = saved.read_bytes()
     result = CliRunner().invoke(main, ["merge", str(saved), "--format", "sarif", "-o", str(saved)])
-    assert result.exit_code == 2 and "is one of the results being merged" in result.stderr
+    assert result.exit_code == 2 and f"--output {saved} is the input {saved}" in result.stderr
     assert saved.read_bytes() == before
 
 

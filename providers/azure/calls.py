@@ -8,10 +8,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from providers.azure.answers import EndlessPages, pages, resource_problem
 from providers.azure.session import CredentialsError, RegistrationRefused, WriteRefused
+from providers.live.answers import DEFAULT_TIMEOUT, MAX_PAGES, SCOPE_BUDGET, DamagedAnswer
 from providers.live.coverage import Recorder
 from providers.live.failed import Failed
 from scanner.model import ScopeStatus
@@ -47,29 +50,72 @@ def status_of_http(code: int | None) -> ScopeStatus:
 
 
 class Calls:
-    """Runs ARM calls for the collectors, recording each against its scope."""
+    """Runs ARM calls for the collectors, recording each against its scope.
+
+    Every answer has passed ``answers.AnswerCheck`` in the pipeline; a resource answered by id must name
+    itself, and a listing is bounded (``answers.pages``, ``MAX_PAGES``). A scope (subscription, resource
+    provider) has a deadline: once one of its calls has gone unanswered past ``--timeout`` (azure-core's
+    retry ``timeout``), or its calls have waited ``SCOPE_BUDGET`` times ``--timeout`` in all, its remaining
+    calls are not made, each a ``Failed`` naming it.
+    """
 
     def __init__(self, clients: Any, recorder: Recorder) -> None:
         self.clients = clients
         self.recorder = recorder
+        options = getattr(clients, "options", None)
+        self.timeout = float(getattr(options, "timeout", DEFAULT_TIMEOUT))
+
+    def _closed(self, subscription: str, provider: str, operation: str) -> Failed | None:
+        why = self.recorder.closed(subscription, GLOBAL, provider)
+        if why is None and self.recorder.spent(subscription, GLOBAL, provider) > SCOPE_BUDGET * self.timeout:
+            why = f"the scope's calls waited over {SCOPE_BUDGET * self.timeout:g} s in all ({SCOPE_BUDGET} x --timeout)"
+            self.recorder.close(subscription, GLOBAL, provider, why)
+        return None if why is None else self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                                     f"not called: {why}")
 
     def read(self, subscription: str, provider: str, operation: str, call: Callable[[], Any],
              absent: tuple[int, ...] = (404,)) -> Answer:
         """One call (a listing is read to its last page); its answer as ARM JSON, ``None`` when ARM answers
         one of the ``absent`` statuses (nothing there), or ``Failed``."""
+        if (closed := self._closed(subscription, provider, operation)) is not None:
+            return closed
+        self.recorder.count(subscription, GLOBAL, provider)
+        started = time.monotonic()
+        try:
+            return self._read(subscription, provider, operation, call, absent)
+        finally:
+            self.recorder.spend(subscription, GLOBAL, provider, time.monotonic() - started)
+
+    def _read(self, subscription: str, provider: str, operation: str, call: Callable[[], Any],
+              absent: tuple[int, ...]) -> Answer:
         from azure.core.exceptions import (
             ClientAuthenticationError,
             HttpResponseError,
             ServiceRequestError,
+            ServiceRequestTimeoutError,
             ServiceResponseError,
+            ServiceResponseTimeoutError,
         )
 
-        self.recorder.count(subscription, GLOBAL, provider)
         try:
             answer = call()
             if isinstance(answer, Iterable) and not isinstance(answer, Mapping | str | bytes):
+                if callable(getattr(answer, "by_page", None)):
+                    return [arm_json(item) for item in pages(answer)]
                 return [arm_json(item) for item in answer]
-            return arm_json(answer) if answer is not None else None
+            if answer is None:
+                return None
+            found = arm_json(answer)
+            problem = None if isinstance(answer, _Page) else (
+                resource_problem(found) if isinstance(found, Mapping) else "the answer is not a JSON object")
+            if problem is not None:
+                return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                    f"a damaged answer: {problem}")
+            return found
+        except DamagedAnswer as error:
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED, f"a damaged answer: {error}")
+        except EndlessPages as error:
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED, str(error))
         except RegistrationRefused as error:
             # ARM answered 409 MissingSubscriptionRegistration and the SDK tried to register the provider.
             return self._failed(subscription, provider, operation, ScopeStatus.FAILED, str(error))
@@ -88,6 +134,11 @@ class Calls:
             # ("Code - message": a colon after AuthorizationFailed reads as a secret to the report's redaction.)
             detail = f"HTTP {error.status_code}{f' {code}' if code else ''}{f' - {message}' if message else ''}"
             return self._failed(subscription, provider, operation, status_of_http(error.status_code), detail)
+        except (ServiceRequestTimeoutError, ServiceResponseTimeoutError) as error:
+            self.recorder.close(subscription, GLOBAL, provider, f"{operation} went unanswered past --timeout")
+            return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                f"no answer from the endpoint within --timeout {self.timeout:g} s, retries included "
+                                f"({type(error).__name__})")
         except (ServiceRequestError, ServiceResponseError) as error:
             return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
                                 f"no answer from the endpoint ({type(error).__name__})")
@@ -113,8 +164,10 @@ class Calls:
         separator = "&" if "?" in path else "?"
         url: str | None = f"{path}{separator}api-version={api_version}"
         items: list[Any] = []
+        followed: set[str] = set()
         while url is not None:
-            answer = self.read(subscription, provider, operation, lambda u=url: _send_request(client, u), absent)
+            answer = self.read(subscription, provider, operation, lambda u=url: _send_request(client, u, listing),
+                               absent)
             if not isinstance(answer, dict):
                 return answer if isinstance(answer, Failed) or answer is None or not listing else items
             if not listing:
@@ -126,6 +179,12 @@ class Calls:
                                     "the answer is not an ARM listing (no list under value)")
             items.extend(v for v in value if isinstance(v, dict))
             url = answer.get("nextLink") if isinstance(answer.get("nextLink"), str) else None
+            if url is not None and (url in followed or len(followed) + 1 >= MAX_PAGES):
+                why = "nextLink repeated" if url in followed else f"more than {MAX_PAGES:,} pages"
+                return self._failed(subscription, provider, operation, ScopeStatus.FAILED,
+                                    f"endless pagination ({why} after {len(followed) + 1} pages)")
+            if url is not None:
+                followed.add(url)
         return items
 
     def _failed(self, subscription: str, provider: str, operation: str, status: ScopeStatus, detail: str) -> Failed:
@@ -133,12 +192,19 @@ class Calls:
         return Failed(provider, operation, status, detail)
 
 
-def _send_request(client: Any, url: str) -> Any:
+def _send_request(client: Any, url: str, listing: bool = False) -> Any:
+    """One GET; its JSON (a listing page as it is: its ``value`` is checked by the caller)."""
     from azure.core.rest import HttpRequest
 
     response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
     response.raise_for_status()
-    return response.json()
+    answer = response.json()
+    # A listing page names no resource: ``read`` checks ``id`` only on what is not a page.
+    return _Page(answer) if listing and isinstance(answer, dict) else answer
+
+
+class _Page(dict):  # type: ignore[type-arg]
+    """A listing page's JSON, marked so that ``Calls.read`` does not ask it for an ``id``."""
 
 
 def _shape(path: str) -> str:

@@ -9,7 +9,11 @@ Every client gets the same pipeline additions:
 * With ``--arm-endpoint``: ``base_url`` is that endpoint, and with ``OFFSHORE_SCAN_AZURE_TOKEN`` a
   ``StaticBearer`` policy sets the ``Authorization`` header (azure-core's bearer policy refuses plain
   http, which a local replay uses).
-* Retries: azure-core's ``RetryPolicy`` (429 and 5xx retried, ``Retry-After`` honoured).
+* ``AnswerCheck`` in the same slot (``answers.py``): a successful GET whose body is not a JSON object
+  raises ``DamagedAnswer``.
+* Retries: azure-core's ``RetryPolicy`` (429 and 5xx retried, ``Retry-After`` honoured), the whole call
+  (its retries included) bounded by ``--timeout`` (the policy's ``timeout``), and each connection and read
+  by the same (the transport's ``connection_timeout``, ``read_timeout``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit
 
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
+from providers.azure.answers import AnswerCheck
 from providers.azure.options import AzureOptions
 from providers.live.errors import CredentialsError, WriteRefused
 
@@ -70,6 +75,20 @@ class BoundedRetry(RetryPolicy):
     def get_retry_after(self, response: Any) -> float | None:
         asked = super().get_retry_after(response)
         return None if asked is None else min(asked, MAX_RETRY_AFTER)
+
+
+class Boundary(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """The one ``custom_hook_policy`` slot holds both: the read-only guard on the way out, the answer check on
+    the way back."""
+
+    def __init__(self) -> None:
+        self.guard, self.check = ReadOnlyGuard(), AnswerCheck()
+
+    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+        self.guard.on_request(request)
+
+    def on_response(self, request: PipelineRequest, response: Any) -> None:  # type: ignore[type-arg]
+        self.check.on_response(request, response)
 
 
 class StaticBearer(SansIOHTTPPolicy):  # type: ignore[type-arg]
@@ -122,6 +141,9 @@ class AzureClients:
     """
 
     def __init__(self, options: AzureOptions, extra: dict[str, Any] | None = None) -> None:
+        from providers.azure import environment
+
+        environment.check()
         self.options = options
         self.credential = credential(options)
         self._extra = dict(extra or {})
@@ -130,9 +152,11 @@ class AzureClients:
 
     def settings(self) -> dict[str, Any]:
         """The keyword arguments every management client is built with."""
-        settings: dict[str, Any] = {"custom_hook_policy": ReadOnlyGuard(), "retry_total": RETRIES,
-                                    "retry_policy": BoundedRetry(retry_total=RETRIES), "user_agent": "offshore-scan",
-                                    **self._extra}
+        timeout = self.options.timeout
+        settings: dict[str, Any] = {"custom_hook_policy": Boundary(), "retry_total": RETRIES,
+                                    "retry_policy": BoundedRetry(retry_total=RETRIES, timeout=timeout),
+                                    "connection_timeout": timeout, "read_timeout": timeout,
+                                    "user_agent": "offshore-scan", **self._extra}
         if self.options.arm_endpoint is not None:
             settings["base_url"] = self.options.arm_endpoint
             # A sovereign cloud's ARM issues tokens for its own audience (management.usgovcloudapi.net).

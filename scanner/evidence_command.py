@@ -1,0 +1,67 @@
+"""``offshore-scan evidence``: the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
+
+The pack is ``merge``'s answer laid out for the questionnaire: the results' inventories are read back (every field
+checked), joined and judged again, and waivers come only from the waivers file and inline markers of this run. A
+result's own ``findings`` and ``waiver`` blocks are never read, so a result whose findings were deleted or whose
+waivers were forged cannot make a pack that contradicts its inventory. Exit codes are ``scan``'s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.cli import FAIL_ON_CHOICES, default_waivers, report_and_exit
+from scanner.merge_command import load_results, max_result_size_option
+
+_EVIDENCE_EPILOG = """
+\b
+Examples:
+  offshore-scan evidence result.json --format html -o evidence.html
+  offshore-scan evidence terraform.json shard-*.json --fail-on never -o evidence.md
+
+\b
+Exit codes (as scan's):
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on (the pack is written)
+  2  a result cannot be read, a shard is missing or doubled, a result had
+     coverage gaps (unless --allow-partial), or the pack cannot be written
+"""
+
+
+@click.command(epilog=_EVIDENCE_EPILOG)
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                metavar="RESULT.json...")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
+              show_default=True, help="markdown (the diagram as Mermaid) or html (one self-contained file, the "
+                                      "diagram drawn by Graphviz when `dot` is installed).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the pack to this file instead of standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
+              help="Exit 1 when a finding is at or above this severity. 'never' always exits 0 unless the results "
+                   "are incomplete.")
+@click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Waivers file (default: offshore-waivers.yaml in the current directory, if there is one). The "
+                   "pack lists the findings it waives; waivers recorded in the results are not read.")
+@click.option("--allow-partial", is_flag=True,
+              help="Judge the exit code on what the results hold even if they have gaps (the pack still says so).")
+@max_result_size_option
+def evidence(results: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
+             waivers_path: Path | None, allow_partial: bool, max_result_size: int) -> None:
+    """Make the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
+
+    Merges one or more results of `--format json` (Terraform, plans, Kubernetes, live accounts) and
+    pre-fills what infrastructure can answer: section 2 (DWP information and systems, with quantities),
+    2.1 (permanent, temporary and transient storage, with locations), 2.2 (every path of DWP information
+    outside the UK, with a network diagram grouped by country and region), 2.3 and 3.1 (offshore regions
+    and principals outside the UK), guardrails, waived findings with their approval references and
+    coverage gaps. The questions infrastructure cannot answer are left as marked blanks.
+
+    Findings are judged again from the results' inventories, as `offshore-scan merge` judges them. The
+    shards of a sharded audit must be given together: an account no result covers, or two do, is said
+    in the pack and exits 2.
+    """
+    merged = load_results(results, output, max_result_size)
+    report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
+                    waivers=waivers_path or default_waivers(None, [Path.cwd()]), inputs=results)
