@@ -364,3 +364,13 @@ resource "aws_sns_topic" "t" { name = data.aws_partition.current.partition }
     records = {r.address: r for r in load_directory(tmp_path).resources}
     name = records["aws_sns_topic.t"].values["name"]
     assert isinstance(name, Unknown) and "var.region" in name.reason
+
+
+def test_compact_keeps_the_known_elements_beside_an_unknown_one() -> None:
+    # The s3-bucket module merges policy documents with compact([...]): one unknown document must not hide the
+    # others (a public statement among them is still judged).
+    from providers.semantics.records import Unknown
+
+    value = evaluated('compact([var.unset, "{\\"Statement\\": []}", "", null])')
+    assert isinstance(value, list) and len(value) == 2
+    assert isinstance(value[0], Unknown) and value[1] == '{"Statement": []}'

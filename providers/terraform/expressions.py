@@ -411,7 +411,10 @@ def _built_from(unknown: Unknown) -> Unknown:
 
 # Functions whose result depends on the shape of their containers, not on the values in them.
 _STRUCTURAL = {"flatten", "concat", "coalescelist", "element", "one", "keys", "length", "slice", "reverse",
-               "tolist", "tomap", "chunklist", "values"}
+               "tolist", "tomap", "chunklist", "values",
+               # compact() drops nulls and empty strings: an unknown element stays (it may be neither), and the
+               # known ones beside it are kept (a module merging policy documents keeps every one).
+               "compact"}
 
 
 def _unknown_itself(value: Any) -> Unknown | None:
