@@ -100,9 +100,11 @@ def telemetry_destinations(
             found.append((name, _place(name, value, extra)))
     key = env.get("NEW_RELIC_LICENSE_KEY")
     if isinstance(key, str) and key.strip() and not any(n in env for n in ("NEW_RELIC_REGION", "NEW_RELIC_HOST")):
-        # EU licence keys start with "eu01"; any other key reports to the US region.
+        # EU licence keys start with "eu01"; any other key reports to the US region. A key read from a secret
+        # could be either: its region cannot be said, not assumed to be the US.
         region = "EU" if key.lower().startswith("eu01") else "US"
-        found.append(("NEW_RELIC_LICENSE_KEY", place_newrelic_region(region)))
+        found.append(("NEW_RELIC_LICENSE_KEY", _place("NEW_RELIC_LICENSE_KEY", key, extra) if key.startswith(_OPAQUE)
+                      else place_newrelic_region(region)))
     for name in _DATADOG_ADDITIONAL:
         value = env.get(name)
         if isinstance(value, str):

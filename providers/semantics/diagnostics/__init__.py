@@ -3,9 +3,9 @@
 Two hooks, both used by ``normalise``:
 - ``TARGETS``: target resolvers the resource map (``resource_map/diagnostics.yaml``) may name, for
   values such as a vendor URL, an AWS delivery ARN or an Azure diagnostics destination;
-- ``extra_flows``: flows that a path in the map cannot express (environment variables of a Lambda
-  function or an ECS task definition, log groups named by a string, account-wide policies, vendor
-  cloud integrations).
+- ``extra_flows``: flows that a path in the map cannot express (the environment variables of every
+  compute type ``resource_map/compute_environments.yaml`` lists, ECS log drivers, log groups named by
+  a string, account-wide policies, vendor cloud integrations).
 
 Agent and SDK settings in environment variables are read by ``scanner.telemetry_settings``, which
 Kubernetes shares.
@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from providers.semantics.compute_environments import compute_environment
 from providers.semantics.context import NormaliseContext
 from providers.semantics.diagnostics.aws_delivery import (
     account_policy_flows,
@@ -37,12 +38,7 @@ from providers.semantics.diagnostics.azure_destinations import (
     dcr_association_flows,
     partner_hop,
 )
-from providers.semantics.diagnostics.compute_settings import (
-    azure_app_flows,
-    container_app_flows,
-    ecs_task_definition_flows,
-    lambda_function_flows,
-)
+from providers.semantics.diagnostics.compute_settings import ecs_task_definition_flows, environment_flows
 from providers.semantics.diagnostics.following import aws_hops, onward
 from providers.semantics.diagnostics.hops import Hop, decisive, endpoint_hop, said
 from providers.semantics.diagnostics.vendors import INTEGRATIONS, integration_flows
@@ -95,9 +91,7 @@ _HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]
     "aws_cloudwatch_metric_stream": metric_stream_flows,
     "aws_config_delivery_channel": config_channel_flows,
     "aws_cloudwatch_metric_alarm": metric_alarm_flows,
-    "aws_lambda_function": lambda_function_flows,
     "aws_ecs_task_definition": ecs_task_definition_flows,
-    "azurerm_container_app": container_app_flows,
     "azurerm_monitor_data_collection_rule_association": dcr_association_flows,
     **dict.fromkeys(ALERT_ACTIONS, azure_alert_flows),
     **dict.fromkeys(INTEGRATIONS, integration_flows),
@@ -109,6 +103,6 @@ def extra_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[F
     handler = _HANDLERS.get(record.type)
     if handler is not None:
         return handler(context, record)
-    if record.type.startswith("azurerm_") and ("app_settings" in record.values or "site_config" in record.values):
-        return azure_app_flows(context, record)
+    if compute_environment(record.type) is not None:
+        return environment_flows(context, record)
     return iter(())

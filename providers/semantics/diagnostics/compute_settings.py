@@ -1,28 +1,28 @@
-"""Telemetry settings of compute: Lambda environments, ECS container definitions (environment and log
-drivers, FireLens outputs), Azure app settings and Container Apps.
+"""Telemetry settings of compute: the environment variables and app settings of every type
+``resource_map/compute_environments.yaml`` lists (Lambda, ECS, Batch, App Runner, Cloud Run, Cloud
+Functions, App Service, Container Apps ...), and ECS log drivers and FireLens outputs.
 
 Unreadable settings are an unknown destination, never silence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from providers.semantics.compute_environments import compute_environment, read_environments
 from providers.semantics.context import (
     NormaliseContext,
-    first,
     json_document,
     placed,
     setting,
-    values_at,
     with_provenance,
 )
 from providers.semantics.diagnostics.following import beside_local, env_hops, has_datadog_layer, onward
 from providers.semantics.diagnostics.hops import (
     Hop,
-    as_list,
     decisive,
     endpoint_hop,
     endpoint_label,
@@ -46,46 +46,69 @@ from scanner.telemetry_settings import (
 )
 
 
-def lambda_function_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
-    env = first(values_at(record.values, "environment.variables"))
-    if isinstance(env, Unknown):
-        yield from unreadable_settings(record, "environment.variables", env, "Lambda settings")
-    env = env if isinstance(env, Mapping) else {}
-    datadog = has_datadog_layer(record)
-    for name, hop in beside_local(list(env_hops(context, record, env, "environment.variables", datadog))):
-        yield from flows(record, [record], FlowKind.TELEMETRY, f"Lambda setting {name}", hop)
+def environment_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    """Telemetry flows of any compute type ``resource_map/compute_environments.yaml`` lists."""
+    for what, hop in beside_local(list(environment_hops(context, record))):
+        yield from flows(record, [record], FlowKind.TELEMETRY, what, hop)
 
 
-def unreadable_settings(record: ResourceRecord, path: str, value: Any, what: str) -> Iterator[Flow]:
+def environment_hops(context: NormaliseContext, record: ResourceRecord) -> Iterator[tuple[str, Hop]]:
+    """``(what, hop)`` for every telemetry destination in a resource's environments, and for each place its
+    variables are set that cannot be read."""
+    spec = compute_environment(record.type)
+    if spec is None:
+        return
+    environments, unreadable = read_environments(record.values, spec)
+    for item in unreadable:
+        yield f"{spec.label} settings", _unreadable_hop(record, item.path, item.value)
+    layer = spec.datadog_layers is not None and has_datadog_layer(record, spec.datadog_layers)
+    for environment in environments:
+        datadog = _is_datadog_agent(environment.image) or (layer and environment.container is None)
+        what = (f"{spec.label} container {environment.container} setting" if environment.container is not None
+                else f"{spec.label} setting")
+        steps = {name: _hidden(record, environment.paths[name], words) for name, words in environment.hidden.items()}
+        for variable, hop in env_hops(context, record, environment.variables, environment.path, datadog,
+                                      paths=environment.paths, steps=steps):
+            yield f"{what} {variable}", hop
+
+
+# Datadog's agent images: docker.io/datadog/agent, public.ecr.aws/datadog/agent, gcr.io/datadoghq/agent,
+# and serverless-init, the sidecar Cloud Run and Container Apps use.
+_DATADOG_IMAGE = re.compile(r"(?:^|/)datadog(?:hq)?/")
+
+
+def _is_datadog_agent(image: Any) -> bool:
+    return isinstance(image, str) and _DATADOG_IMAGE.search(image) is not None
+
+
+def _hidden(record: ResourceRecord, path: str, words: str) -> str:
+    """A provenance step for a variable whose value is not shown (a sensitive value, a secret's reference)."""
+    where = f" ({record.source.path}:{record.source.line})" if record.source.line else ""
+    # "is", not "=" or ":", which the report's redaction would read as a secret's assignment.
+    return f"{record.address} {path} is {words}{where}"
+
+
+def _unreadable_hop(record: ResourceRecord, path: str, value: Any) -> Hop:
     """Settings that cannot be read are an unknown destination, never silence."""
     reason = value.reason if isinstance(value, Unknown) else f"{path} is not a readable document"
     step = (setting(record, path, value),)
-    yield from flows(record, [record], FlowKind.TELEMETRY, what,
-                      unknown_hop("external", step, f"{path} cannot be read statically ({reason}): where its "
-                                   "telemetry settings send is not known", "unreadable settings"))
+    return unknown_hop("external", step, f"{path} cannot be read statically ({reason}): where its telemetry "
+                       "settings send is not known", "unreadable settings")
 
 
 def ecs_task_definition_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
-    raw = record.values.get("container_definitions")
-    containers = json_document(raw)
-    if not isinstance(containers, list):
-        if raw is not None:
-            yield from unreadable_settings(record, "container_definitions", raw, "ECS container settings")
-        return
+    """Container environments (through the table) and log drivers; the ECS services that run the task
+    definition are subjects too."""
     subjects = unique([record, *(r for r in context.of_type("aws_ecs_service")
                                   if context.referenced(r.values.get("task_definition")) is record)])
-    found: list[tuple[FlowKind, str, Hop]] = []
-    for index, container in enumerate(containers):
+    found: list[tuple[FlowKind, str, Hop]] = [(FlowKind.TELEMETRY, what, hop)
+                                              for what, hop in environment_hops(context, record)]
+    containers = json_document(record.values.get("container_definitions"))
+    for index, container in enumerate(containers if isinstance(containers, list) else ()):
         if not isinstance(container, dict):
             continue
         name = container.get("name") if isinstance(container.get("name"), str) else str(index)
         path = f"container_definitions[{name}]"
-        env = {e.get("name"): e.get("value") for e in as_list(container.get("environment"))
-               if isinstance(e, dict) and isinstance(e.get("name"), str)}
-        image = container.get("image")
-        datadog = isinstance(image, str) and "datadog/" in image
-        found.extend((FlowKind.TELEMETRY, f"ECS container {name} setting {variable}", hop)
-                     for variable, hop in env_hops(context, record, env, f"{path}.environment", datadog))
         found.extend((FlowKind.LOG_EXPORT, f"ECS container {name} {what}", hop)
                      for what, hop in _log_driver_hops(context, record, container.get("logConfiguration"), path))
     kinds = {what: kind for kind, what, _ in found}
@@ -165,35 +188,3 @@ def _firelens_hop(context: NormaliseContext, record: ResourceRecord, options: Ma
     return unknown_hop("external", (said(record, f"{where}.Name", plugin),),
                         f"FireLens output {plugin or '(no Name)'} is not one offshore-scan reads: check where it sends",
                         f"FireLens output {plugin}")
-
-
-# Azure app settings: the settings themselves, plus site_config's Application Insights settings.
-_SITE_CONFIG_INSIGHTS = {
-    "application_insights_connection_string": "APPLICATIONINSIGHTS_CONNECTION_STRING",
-    "application_insights_key": "APPINSIGHTS_INSTRUMENTATIONKEY",
-}
-
-
-def azure_app_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
-    settings = record.values.get("app_settings")
-    if isinstance(settings, Unknown):
-        yield from unreadable_settings(record, "app_settings", settings, "app settings")
-    env: dict[str, Any] = dict(settings) if isinstance(settings, Mapping) else {}
-    paths: dict[str, str] = {}
-    for attribute, name in _SITE_CONFIG_INSIGHTS.items():
-        value = first(values_at(record.values, f"site_config.{attribute}"))
-        if value is not None and name not in env:
-            env[name], paths[name] = value, f"site_config.{attribute}"
-    for name, hop in env_hops(context, record, env, "app_settings", paths=paths):
-        yield from flows(record, [record], FlowKind.TELEMETRY, f"app setting {name}", hop)
-
-
-def container_app_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
-    for container in values_at(record.values, "template.container"):
-        if not isinstance(container, Mapping):
-            continue
-        env = {e.get("name"): e.get("value") for e in as_list(container.get("env"))
-               if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
-        name = container.get("name")
-        for variable, hop in env_hops(context, record, env, f"template.container[{name}].env"):
-            yield from flows(record, [record], FlowKind.TELEMETRY, f"container {name} setting {variable}", hop)

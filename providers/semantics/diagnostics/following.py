@@ -227,16 +227,17 @@ _DATADOG_LAYER = re.compile(r"arn:aws[\w-]*:lambda:[^:]*:464622532012:layer:Data
 
 def env_hops(context: NormaliseContext, record: ResourceRecord, env: Mapping[str, Any], path: str,
               datadog: bool = False, paths: Mapping[str, str] | None = None,
-              seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Hop]]:
+              seen: frozenset[str] = frozenset(), steps: Mapping[str, str] | None = None) -> Iterator[tuple[str, Hop]]:
     """``(variable, hop)`` for every telemetry destination in an environment, known or not.
 
     ``path`` is where the environment is in the record; ``paths`` names variables read from elsewhere;
-    ``seen`` holds the records already on the way here, so references in circles end.
+    ``seen`` holds the records already on the way here, so references in circles end; ``steps`` are the
+    provenance of variables whose value is not to be shown as written (a sensitive value, a secret's reference).
     """
     shown = {name: f"{path}.{name}" for name in env} | dict(paths or {})
     for name, endpoint in telemetry_destinations(env, context.endpoints, datadog=datadog):
         if name in env:
-            step = said(record, shown[name], env[name])
+            step = (steps or {}).get(name) or said(record, shown[name], env[name])
         else:
             step = f"{record.address} {path}: {name} not set" + (" (Datadog in use)" if datadog else "")
         yield name, Hop(endpoint_location(endpoint, (step,)), None, endpoint_label(endpoint))
@@ -260,8 +261,8 @@ def env_hops(context: NormaliseContext, record: ResourceRecord, env: Mapping[str
                 yield name, unknown_hop("external", step, value.reason, "an unresolved endpoint")
 
 
-def has_datadog_layer(record: ResourceRecord) -> bool:
-    layers = record.values.get("layers")
+def has_datadog_layer(record: ResourceRecord, attribute: str = "layers") -> bool:
+    layers = record.values.get(attribute)
     return isinstance(layers, list) and any(isinstance(a, str) and _DATADOG_LAYER.match(a) for a in layers)
 
 
