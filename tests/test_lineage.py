@@ -127,3 +127,16 @@ def test_a_resource_sharing_a_name_with_another_is_not_connected_by_its_own_name
     queue = _hcl("aws_sqs_queue.decisions", "aws_sqs_queue", {"name": "decisions", "tags": DWP})
     topic = _hcl("aws_sns_topic.decisions", "aws_sns_topic", {"name": "decisions"}, region="us-east-1")
     assert _connected([queue, topic]) == []
+
+
+def _azure(address: str, resource_type: str, values: dict[str, Any]) -> ResourceRecord:
+    return ResourceRecord(address, resource_type, values, Placement("azurerm"), SourceRef("main.tf", 1, address))
+
+
+def test_a_resource_group_abroad_is_no_place_the_data_goes() -> None:
+    # A resource group's location is metadata: a DWP server in it, in uksouth, is in the UK (azapi's parent_id).
+    group = _azure("azapi_resource.rg", "azurerm_resource_group", {"name": "rg", "location": "westeurope"})
+    server = _azure("azapi_resource.db", "azurerm_postgresql_flexible_server", {
+        "name": "db", "location": "uksouth", "tags": DWP,
+        "parent_id": Unknown("computed", ref="azapi_resource.rg", attribute="id")})
+    assert _connected([group, server]) == []

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from providers.semantics.compute_environments import compute_environment
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, placed, setting
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import identity_attributes, resource_map
@@ -238,6 +239,8 @@ def _place_of_value(
     key = argument_key(path)
     other = _named_resource(context, path, value)
     if other is not None and other is not record and other.mode == "managed":
+        if other.type in _rules().containers:
+            return None  # a resource group's or project's location is only metadata: no data is placed there
         location = _own_location(context, other)
         return _Named(path, location, other.address, value) if location is not None else None
     if isinstance(value, Unknown):
@@ -300,11 +303,8 @@ def _explained(record: ResourceRecord, found: _Named, declared: Iterable[Flow], 
     """Whether the map or a modelled concern already judged this: the argument is a map flow path of the type;
     the record declares a flow that read the argument (its provenance names it), or that goes to the same
     resource or place; or a modelled flow of the subject already goes to that resource or place."""
-    spec = resource_map().get(record.type)
-    if spec is not None and found.path != "(placement)":
-        modelled = (*(flow_spec.path for flow_spec in spec.flows), *spec.judged_elsewhere)
-        if any(covers(path, found.path) for path in modelled):
-            return True
+    if found.path != "(placement)" and any(covers(path, found.path) for path in modelled_paths(record.type)):
+        return True
     said = f"{record.address} {found.path} = "
     for flow in declared:
         if any(step.startswith(said) or f" {said}" in step for step in flow.target.provenance):
@@ -319,6 +319,19 @@ def _same_destination(flow: Flow, found: _Named) -> bool:
         return True
     same_place = (flow.target.cloud, flow.target.region) == (found.location.cloud, found.location.region)
     return same_place and (found.location.region is not None or flow.target.uk is None)
+
+
+@functools.lru_cache(maxsize=4096)
+def modelled_paths(resource_type: str) -> tuple[str, ...]:
+    """The arguments of a type something above the net already judges: the map's flow paths, its
+    ``judged_elsewhere``, and where the type keeps the environment the telemetry concern reads."""
+    spec = resource_map().get(resource_type)
+    paths: list[str] = [*(f.path for f in spec.flows), *spec.judged_elsewhere] if spec is not None else []
+    environment = compute_environment(resource_type)
+    for read in environment.reads if environment is not None else ():
+        paths.append((read.document or read.path).split(".", 1)[0] if (read.document or read.path) else "")
+        paths.extend(read.attributes)
+    return tuple(p for p in paths if p)
 
 
 def reads(key: str) -> bool:

@@ -34,9 +34,7 @@ def reviewed() -> Mapping[str, str]:
 
 def judged(resource_type: str, path: str, role: str) -> str:
     """``modelled``, ``netted``, ``reviewed`` or ``unjudged`` for one catalogued argument."""
-    spec = resource_map().get(resource_type)
-    modelled = (*(f.path for f in spec.flows), *spec.judged_elsewhere) if spec is not None else ()
-    if any(lineage.covers(m, path) for m in modelled):
+    if any(lineage.covers(m, path) for m in lineage.modelled_paths(resource_type)):
         return "modelled"
     key = lineage.argument_key(path)
     # A create mode names no place: the source it copies (catalogued beside it) is what the net reads.
