@@ -47,6 +47,7 @@ class _Rules:
     containers: frozenset[str]
     arn_services_without_data: frozenset[str]
     not_places: re.Pattern[str]
+    bucket_urls: tuple[str, ...]
 
 
 @functools.cache
@@ -62,6 +63,7 @@ def _rules() -> _Rules:
         containers=frozenset(raw["containers"]),
         arn_services_without_data=frozenset(raw["arn_services_without_data"]),
         not_places=re.compile(raw["not_places"]),
+        bucket_urls=tuple(str(p).lower() for p in raw["bucket_urls"]),
     )
 
 
@@ -164,18 +166,29 @@ def _links_to(
 
 def _named_resource(context: NormaliseContext, path: str, value: Any) -> ResourceRecord | None:
     """The record an argument's value points at: a reference always; a string by its shape (ARN, resource
-    id, self-link, ``s3://`` URL) or, under an argument that names resources, by name."""
+    id, self-link, object-storage URL) or, under an argument that names resources, by name."""
     if isinstance(value, Unknown):
         return context.referenced(value) if value.ref else None
     if not isinstance(value, str) or not value or len(value) > 2048:
         return None
-    if value.lower().startswith("s3://"):
-        return context.referenced(value[5:].split("/", 1)[0])
+    bucket = _bucket_of_url(value)
+    if bucket is not None:
+        return context.by_identity.get(bucket)
     if value.startswith(("arn:", "/subscriptions/", "projects/", "//", "https://www.googleapis.com/")):
         return context.referenced(value)
     if _rules().naming_key.search(argument_key(path)):
         # A plain name is looked up exactly: a path or a sentence under such an argument names nothing.
         return context.by_identity.get(value)
+    return None
+
+
+def _bucket_of_url(value: str) -> str | None:
+    """The bucket an object-storage URL names (``s3://b/k``, ``gs://b/k``, ``https://storage.googleapis.com/b/k``),
+    or None. Such a URL places nothing by its host: the bucket is looked up among the scanned resources."""
+    lowered = value.lower()
+    for prefix in _rules().bucket_urls:
+        if lowered.startswith(prefix):
+            return value[len(prefix):].split("/", 1)[0] or None
     return None
 
 
@@ -255,7 +268,7 @@ def _place_of_value(
         if region and service not in _rules().arn_services_without_data:
             return _Named(path, placed("aws", region, (setting(record, path, value),)), None, value)
         return None
-    if _URL.match(value) and not value.lower().startswith(("s3://", "file://")):
+    if _URL.match(value) and _bucket_of_url(value) is None and not value.lower().startswith("file://"):
         return _endpoint(context, record, path, value)
     if _rules().host_key.search(key) and _HOSTNAME.match(value):
         return _endpoint(context, record, path, value)
