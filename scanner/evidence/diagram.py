@@ -7,6 +7,7 @@ to SVG for the HTML pack when ``dot`` is installed). Paths across the boundary a
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -61,9 +62,37 @@ def _groups(graph: Graph) -> dict[str, dict[str, dict[str, list[_Node]]]]:
     return dict(sorted(grouped.items(), key=lambda kv: order[kv[0]]))
 
 
+MAX_LABEL = 120
+"""Characters of a label drawn: a name longer than this is shortened with an ellipsis (the tables keep it whole),
+so no value from the estate can make a diagram Graphviz or Mermaid will not draw."""
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+_DIRECTIVE = re.compile(r"%%\{.*?\}%%|%%", re.DOTALL)
+
+
+def _label(value: str) -> str:
+    """A value from the estate as one line of plain label text: line breaks, control and bidirectional characters
+    as spaces, Mermaid directives (``%%{init: ...}%%``) and comments removed, and at most ``MAX_LABEL`` long."""
+    text = _DIRECTIVE.sub("", value)
+    while "%%" in text:  # removing one directive may join two halves of another
+        text = text.replace("%%", "%")
+    text = _BREAKS.sub(" ", text).strip()
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "\u2026"
+
+
 def _text(value: str) -> str:
-    # Mermaid and DOT labels: quotes and angle brackets would end the label or open markup.
-    return value.replace('"', "'").replace("<", "(").replace(">", ")").replace("\n", " ")
+    """A Mermaid label, written inside double quotes: a quote or a backtick would end the label (or the Markdown
+    fence around the diagram), angle brackets open markup, ``#`` starts an entity code and ``;`` a statement."""
+    label = _label(value)
+    for character, replacement in (('"', "'"), ("`", "'"), ("<", "("), (">", ")"), ("#", "\uff03"), (";", ",")):
+        label = label.replace(character, replacement)
+    return label
+
+
+def _dot_text(value: str) -> str:
+    """A DOT label, written inside double quotes: a backslash starts an escape (``\\N``, ``\\l``, or one that eats the
+    closing quote), so backslashes and quotes are escaped."""
+    return _label(value).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def mermaid(graph: Graph) -> str:
@@ -101,33 +130,48 @@ def dot(graph: Graph) -> str:
         lines.append(f'  subgraph cluster_{cluster} {{ label="{side}"; style=filled; fillcolor="{colours[side]}";')
         for country, regions in sorted(countries.items()):
             cluster += 1
-            lines.append(f'    subgraph cluster_{cluster} {{ label="{_text(country)}"; style=dashed;')
+            lines.append(f'    subgraph cluster_{cluster} {{ label="{_dot_text(country)}"; style=dashed;')
             for region, members in sorted(regions.items()):
                 cluster += 1
-                lines.append(f'      subgraph cluster_{cluster} {{ label="{_text(region)}"; style=solid;')
-                lines.extend(f'        {m.id} [label="{_text(m.label)}"];' for m in members)
+                lines.append(f'      subgraph cluster_{cluster} {{ label="{_dot_text(region)}"; style=solid;')
+                lines.extend(f'        {m.id} [label="{_dot_text(m.label)}"];' for m in members)
                 lines.append("      }")
             lines.append("    }")
         lines.append("  }")
     for start, end, label, crosses in graph.edges:
         colour = ', color="#cc0000", fontcolor="#cc0000", penwidth=2' if crosses else ""
-        lines.append(f'  {start} -> {end} [label="{_text(label)}"{colour}];')
+        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}"{colour}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def svg(graph: Graph, use_graphviz: bool = True) -> str | None:
-    """The diagram as SVG drawn by Graphviz's ``dot``, or None when ``dot`` is not installed (or fails)."""
+@dataclass(frozen=True)
+class Drawing:
+    """The diagram as SVG, or why not: Graphviz is not installed, or it could not draw this graph."""
+
+    svg: str | None
+    missing: bool = False
+    """True when ``dot`` is not installed (or not to be used); False when it ran and failed."""
+    problem: str = ""
+
+
+def svg(graph: Graph, use_graphviz: bool = True) -> Drawing:
+    """The diagram drawn by Graphviz's ``dot``; when it cannot be, whether ``dot`` is missing or failed."""
     executable = shutil.which("dot") if use_graphviz else None
-    if executable is None or not graph.nodes:
-        return None
+    if executable is None:
+        return Drawing(None, missing=True)
+    if not graph.nodes:
+        return Drawing(None)
     try:
         done = subprocess.run([executable, "-Tsvg"], input=dot(graph), capture_output=True, text=True, timeout=60,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    drawn = done.stdout
-    start = drawn.find("<svg")
-    return drawn[start:] if start != -1 else None
+                              check=False, encoding="utf-8", errors="replace")
+    except subprocess.TimeoutExpired:
+        return Drawing(None, problem="Graphviz took over a minute to draw it")
+    except OSError as error:
+        return Drawing(None, problem=f"Graphviz could not be run ({error.strerror or error})")
+    start = done.stdout.find("<svg")
+    if done.returncode != 0 or start == -1:
+        first = (done.stderr.strip().splitlines() or [""])[0][:200]
+        return Drawing(None, problem=f"Graphviz could not draw it (exit {done.returncode}{': ' if first else ''}"
+                                     f"{first})")
+    return Drawing(done.stdout[start:])

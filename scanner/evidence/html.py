@@ -75,8 +75,11 @@ def _diagram(pack: EvidencePack, use_graphviz: bool) -> str:
     note = (f'<p class="empty">{graph.left_out} further path(s) are in the table above but not drawn.</p>'
             if graph.left_out else "")
     drawn = svg(graph, use_graphviz)
-    if drawn is not None:
-        return f'<div class="diagram" id="network-diagram">{drawn}</div>{note}'
-    return ('<p class="empty">Graphviz (<code>dot</code>) is not installed, so the diagram is not drawn here; '
-            "its Mermaid source follows (paste it into any Mermaid viewer, or install Graphviz and make the pack "
-            f'again).</p><pre id="network-diagram-source">{escape(mermaid(graph))}</pre>{note}')
+    if drawn.svg is not None:
+        return f'<div class="diagram" id="network-diagram">{drawn.svg}</div>{note}'
+    # Said as it is: a missing Graphviz is never blamed for a graph it could not draw.
+    why = ("Graphviz (<code>dot</code>) is not installed, so the diagram is not drawn here; its Mermaid source "
+           "follows (paste it into any Mermaid viewer, or install Graphviz and make the pack again)."
+           if drawn.missing else f"{escape(drawn.problem)}, so the diagram is not drawn here; its Mermaid source "
+           "follows (paste it into any Mermaid viewer).")
+    return (f'<p class="empty">{why}</p><pre id="network-diagram-source">{escape(mermaid(graph))}</pre>{note}')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scanner.evidence.diagram import build_graph, mermaid
 from scanner.evidence.document import Blank, Diagram, Heading, Paragraph, Table, blocks
 from scanner.evidence.pack import EvidencePack
@@ -37,6 +39,16 @@ def render_markdown(pack: EvidencePack) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+_MARKUP = re.compile(r"[\\`*~\[\]|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _cell(value: str) -> str:
-    # A pipe ends a cell and a line break ends the row; values come from the estate.
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    """A value from the estate or a result as the text of one table cell, and nothing else: a pipe would end the
+    cell and a line break the row; ``<`` opens HTML, ``[`` a link or an image (``![``), a backtick a code span or
+    a fence, ``*``, ``_`` and ``~`` emphasis. Each is escaped (entities for HTML's characters), so the cell shows
+    the value as it is."""
+    text = _BREAK.sub(" ", value)
+    text = "".join(_ENTITIES.get(character, character) for character in text)
+    return _MARKUP.sub(lambda match: "\\" + match.group(0), text)

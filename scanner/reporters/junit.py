@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from scanner.model import Finding
 from scanner.reporters.interface import RuleInfo, ScanReport
-from scanner.reporters.paths import relative_path
+from scanner.reporters.paths import outside_base, relative_path
 
 
 class JunitReporter:
@@ -51,7 +51,8 @@ class JunitReporter:
             if path is not None:
                 case.set("file", path)
             error = ElementTree.SubElement(case, "error", message=gap.reason, type=gap.kind)
-            error.text = f"{where}: {gap.reason}\nThe scan is incomplete: this input was not (wholly) read."
+            error.text = (f"{where}: {gap.reason}\nThe scan is incomplete: this input was not (wholly) read."
+                          f"{_outside(gap.path, report.base)}")
         if not gaps:
             ElementTree.SubElement(coverage, "testcase", classname="coverage", name="every input was read")
         coverage.set("tests", str(max(1, len(gaps))))
@@ -87,4 +88,9 @@ def _failing_case(suite: ElementTree.Element, finding: Finding, base: str | None
              f"severity {finding.severity.value}, fingerprint {finding.fingerprint}"]
     if finding.remediation:
         lines.append(f"remediation: {finding.remediation}")
-    failure.text = "\n".join(lines)
+    failure.text = "\n".join(lines) + _outside(finding.where.path, base)
+
+
+def _outside(path: str, base: str | None) -> str:
+    # A file outside the directory the report is relative to gets no `file` attribute (never ../ or absolute).
+    return f"\n{path} is outside the scanned roots: not linked." if outside_base(path, base) else ""

@@ -16,7 +16,7 @@ from typing import Any
 from scanner.model import Finding, Severity
 from scanner.reporters.interface import RuleInfo, ScanReport
 from scanner.reporters.json_report import dump
-from scanner.reporters.paths import relative_path
+from scanner.reporters.paths import outside_base, relative_path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "offshoreScan/v1"
@@ -128,7 +128,14 @@ def _location(finding: Finding, base: str | None) -> dict[str, Any]:
         if where.line:
             physical["region"] = {"startLine": where.line}
         location["physicalLocation"] = physical
+    elif outside_base(where.path, base):
+        location.update(_outside(where.path))
     return location
+
+
+def _outside(path: str) -> dict[str, Any]:
+    """A file outside the directory the report is relative to: named, never linked (no ``../``, no absolute URI)."""
+    return {"message": {"text": f"outside the scanned roots: {path}"}, "properties": {"outsideScannedRoots": True}}
 
 
 def _invocation(report: ScanReport) -> dict[str, Any]:
@@ -146,7 +153,8 @@ def _invocation(report: ScanReport) -> dict[str, Any]:
                 physical["region"] = {"startLine": gap.line}
             notification["locations"] = [{"physicalLocation": physical}]
         else:
-            notification["locations"] = [{"logicalLocations": [{"fullyQualifiedName": gap.path}]}]
+            notification["locations"] = [{"logicalLocations": [{"fullyQualifiedName": gap.path}],
+                                          **(_outside(gap.path) if outside_base(gap.path, report.base) else {})}]
         notifications.append(notification)
     complete = not any(gap.incomplete for gap in report.inventory.coverage)
     return {"executionSuccessful": complete, "toolExecutionNotifications": notifications}
