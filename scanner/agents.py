@@ -108,6 +108,8 @@ class CustomResource:
     absent: str | None
     logs: str | None
     namespace_selectors: tuple[str, ...]
+    collects: str
+    """What the agents it deploys carry of every workload they watch, in words (``metrics and traces``)."""
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ def _agent(row: Any, index: int) -> Agent:
             {signal: tuple(body.get("exclude") or ()) for signal, body in filters.items() if isinstance(body, dict)},
         ) if isinstance(filters, dict) else None,
         resources=tuple(CustomResource(str(r["kind"]), str(r["field"]), _gives(r, where), r.get("family"),
-                                       r.get("absent"), r.get("logs"), tuple(r.get("namespace_selectors") or ()))
+                                       r.get("absent"), r.get("logs"), tuple(r.get("namespace_selectors") or ()),
+                                       str(r.get("collects") or "metrics"))
                         for r in row.get("resources") or ()),
     )
 

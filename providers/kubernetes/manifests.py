@@ -38,6 +38,9 @@ class Manifest:
     first line. (Shared by the objects of one document: a ``List``'s items.)"""
     first_line: int = 0
     """The 0-based line in the file where the object's YAML document starts: ``lines`` count from it."""
+    chart_template: str | None = field(default=None, compare=False)
+    """The Helm chart template that rendered the object (``datadog/templates/daemonset.yaml``), from the
+    ``# Source:`` comment ``helm template`` writes at the start of its document; None when there is none."""
 
     def line_of(self, value: Any) -> int:
         """The line where a mapping or list of this object starts (the object's line if unknown)."""
@@ -76,12 +79,13 @@ def read_manifests(text: str, path: str) -> tuple[list[Manifest], list[CoverageG
     for offset, chunk in _documents(text):
         if not chunk.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in chunk.splitlines()):
             continue
+        template = chart_template(chunk)
         try:
             lines: dict[int, int] = {}
             for node, data in load_documents_guarded(chunk, lines):
                 if id(data) not in lines:  # built by PyYAML's constructor: its lines are found by a walk
                     _line_index(node, data, lines)
-                manifests.extend(_objects(data, node, path, offset, lines))
+                manifests.extend(_objects(data, node, path, offset, lines, template))
         except YamlRefused as error:
             gaps.append(CoverageGap(path, offset + error.line, str(error)))
         except yaml.YAMLError as error:
@@ -128,17 +132,37 @@ def _documents(text: str) -> Iterator[tuple[int, str]]:
         yield line, text[start:end]
 
 
-def _objects(data: Any, node: yaml.Node, path: str, offset: int, lines: dict[int, int]) -> Iterator[Manifest]:
+def _objects(data: Any, node: yaml.Node, path: str, offset: int, lines: dict[int, int],
+             template: str | None = None) -> Iterator[Manifest]:
     if not isinstance(data, dict):
         return
     if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
         item_nodes = _items_node(node)
         for index, item in enumerate(data["items"]):
             item_node = item_nodes[index] if index < len(item_nodes) else node
-            yield from _objects(item, item_node, path, offset, lines)
+            yield from _objects(item, item_node, path, offset, lines, template)
         return
     if "kind" in data and "apiVersion" in data:
-        yield Manifest(data, path, offset + node.start_mark.line + 1, lines, offset)
+        yield Manifest(data, path, offset + node.start_mark.line + 1, lines, offset, template)
+
+
+_SOURCE_COMMENT = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$")
+
+
+def chart_template(document: str) -> str | None:
+    """The chart template named by a ``# Source:`` comment among the comment lines that open a document, before
+    its first key; a ``# Source:`` anywhere else (inside a block scalar, after a key) names nothing."""
+    found = None
+    for line in document.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _SOURCE_COMMENT.match(stripped)
+        if match:
+            found = match.group(1)
+    return found
 
 
 def _line_index(root: yaml.Node, data: Any, lines: dict[int, int]) -> None:

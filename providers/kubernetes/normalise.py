@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers.interface import ScanOptions
-from providers.kubernetes import placement, registries, telemetry
+from providers.kubernetes import node_agents, placement, registries, telemetry
 from providers.kubernetes.graph import ClusterGraph
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import (
     WORKLOAD_KINDS,
     address,
+    chart_provenance,
     containers,
     labels_and_annotations,
     namespace,
@@ -69,6 +70,14 @@ class _Scan:
         """Whether an object is DWP: its own labels, its pod template's, or its namespace's."""
         return _classify(self, manifest)
 
+    def namespace_labels(self, name: str) -> dict[str, str] | None:
+        """A namespace's labels, or None when its Namespace object is not in the input."""
+        found = self.namespaces.get(name)
+        if found is None:
+            return None
+        labels = found.metadata.get("labels")
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
 
 def to_inventory(
     manifests: Sequence[Manifest],
@@ -92,12 +101,17 @@ def to_inventory(
         readable.append(manifest)
     sources = telemetry.sources_of(readable)
     graph = ClusterGraph(readable, scan.extra)
+    collectors = node_agents.carriers(readable, graph, sources, scan.extra) if dwp_workloads else []
+    carried = node_agents.carried_configs(collectors)
     for manifest in readable:
         try:
             scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, sources, graph))
-            scan.resources.extend(telemetry.collector_resources([manifest], scan.classify, dwp_workloads))
+            scan.resources.extend(telemetry.collector_resources([manifest], scan.classify, dwp_workloads, carried))
         except _SHAPE_ERRORS as error:
             scan.notes.append(_shape_gap(manifest, error))
+    by_id = {address(m): m for m in readable if m.kind in WORKLOAD_KINDS}
+    dwp = [(w, by_id[w.id]) for w in dwp_workloads if w.id in by_id]
+    scan.flows.extend(node_agents.flows(collectors, dwp, scan.namespace_labels))
     if unplaced:
         shown = ", ".join(unplaced[:5]) + (f" and {len(unplaced) - 5} more" if len(unplaced) > 5 else "")
         scan.notes.append(CoverageGap(
@@ -177,6 +191,7 @@ def _workload(scan: _Scan, manifest: Manifest) -> Resource:
     classification = _classify(scan, manifest)
     spec = pod_spec(manifest)
     location, judged = _placement(scan, manifest, spec)
+    location = replace(location, provenance=(*location.provenance, *chart_provenance(manifest)))
     workload = Resource(
         id=address(manifest),
         type=manifest.kind,
@@ -380,8 +395,8 @@ def _egress(scan: _Scan, manifest: Manifest) -> None:
         scan.flows.append(Flow(
             resource_id=resource.id,
             kind=FlowKind.EGRESS,
-            target=Location("external", endpoint.host, endpoint.country, endpoint.uk, (f"{what} {host}",),
-                            endpoint.note),
+            target=Location("external", endpoint.host, endpoint.country, endpoint.uk,
+                            (f"{what} {host}", *chart_provenance(manifest)), endpoint.note),
             description=f"{what} to {host}",
             source=_source(manifest),
         ))

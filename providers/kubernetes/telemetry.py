@@ -12,12 +12,15 @@ import base64
 import fnmatch
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
+from providers.kubernetes.env_hosts import is_telemetry, outside_hosts
 from providers.kubernetes.graph import ClusterGraph, not_in_input
 from providers.kubernetes.manifests import Manifest
-from providers.kubernetes.workloads import WORKLOAD_KINDS, address, containers, namespace, pod_spec
-from scanner.endpoints import Endpoint, place_datadog_site
+from providers.kubernetes.workloads import WORKLOAD_KINDS, address, chart_provenance, containers, namespace, pod_spec
+from scanner import agents
+from scanner.endpoints import Endpoint, place_datadog_site, place_endpoint
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
 from scanner.telemetry_settings import (
     DATADOG_DEFAULT_SITE,
@@ -54,6 +57,8 @@ def flows(
     for manifest in manifests:
         if manifest.kind in WORKLOAD_KINDS:
             yield from _workload_flows(manifest, sources, extra, graph)
+            if classify(manifest).dwp:
+                yield from _outside_hosts(manifest, sources, extra, graph)
         elif manifest.kind == "ConfigMap":
             yield from _collector_flows(manifest, extra, graph)
         elif manifest.kind == "DatadogAgent":
@@ -77,14 +82,20 @@ def _operator_collector_settings(manifest: Manifest, extra: dict[str, str] | Non
 
 
 def collector_resources(
-    manifests: Sequence[Manifest], classify: Classify, dwp_workloads: Sequence[Resource]
+    manifests: Sequence[Manifest], classify: Classify, dwp_workloads: Sequence[Resource],
+    carried: frozenset[str] = frozenset(),
 ) -> Iterator[Resource]:
-    """A resource per collector configuration, so its flows have a subject the policies can judge."""
+    """A resource per collector configuration, so its flows have a subject the policies can judge.
+
+    A configuration in ``carried`` (mounted by a node collector of the input, or an operator resource read as
+    one) is DWP only by its own labels or namespace: the DWP workloads it collects are the subjects of their own
+    flows, declared by the collector (``node_agents``).
+    """
     for manifest in manifests:
         if (manifest.kind in ("DatadogAgent", "OpenTelemetryCollector")
                 or (manifest.kind == "ConfigMap" and _collector_settings(manifest))):
             classification = classify(manifest)
-            collected = _collected(manifest, dwp_workloads)
+            collected = [] if address(manifest) in carried else _collected(manifest, dwp_workloads)
             if not classification.dwp and collected:
                 names = ", ".join(w.id for w in collected[:3]) + (" ..." if len(collected) > 3 else "")
                 classification = Classification(True, f"collects diagnostics of DWP workloads in this input ({names})")
@@ -113,11 +124,9 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
     configs = [c for c in graph.mounted_configs(manifest) if graph.collector_destinations_of_config(c)]
     read = "\n".join(str(v) for c in configs for v in (c.data.get("data") or {}).values())
     for container in containers(pod_spec(manifest)):
-        env = _environment(container, namespace(manifest), sources)
-        image = str(container.get("image") or "")
-        datadog_image = "datadog/agent" in image or "datadog/cluster-agent" in image
+        env = environment(container, namespace(manifest), sources)
         lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
-        for setting, endpoint in telemetry_destinations(env, extra, datadog=datadog_image):
+        for setting, endpoint in container_destinations(container, env, extra):
             name = setting.split(" ", 1)[0]
             if configs and not re.search(r"\$\{(?:env:)?" + re.escape(name) + r"\}", read):
                 continue
@@ -136,10 +145,44 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
                     yield _flow(address(manifest), where, destination, manifest, line, via=(*hop.via, onward))
 
 
+def container_destinations(container: dict[str, Any], env: dict[str, str],
+                           extra: dict[str, str]) -> list[Destination]:
+    """Where a container's settings send: the telemetry variables, then those the agents table adds for the
+    agent the container runs (recognised by its image or name) and for the SDKs of any container."""
+    agent = agents.recognise(str(container.get("image") or ""), str(container.get("name") or ""))
+    found = telemetry_destinations(env, extra, datadog=agent is not None and agent.vendor == "Datadog")
+    names = {setting.split(" ", 1)[0] for setting, _ in found}
+    if agent is not None:
+        for setting, endpoint in agents.destinations(agent, env, extra):
+            if setting not in names:
+                names.add(setting)
+                found.append((setting, endpoint))
+    found.extend(agents.sdk_destinations(env, extra, skip=frozenset(names)))
+    return found
+
+
+def _outside_hosts(manifest: Manifest, sources: _Sources, extra: dict[str, str],
+                   graph: ClusterGraph) -> Iterator[Flow]:
+    """The generic rule for a DWP workload: any other URL or host outside the cluster in its environment."""
+    namespaces = frozenset(ns for ns, _ in graph.services) | {namespace(manifest)}
+    for container in containers(pod_spec(manifest)):
+        env = environment(container, namespace(manifest), sources)
+        read = frozenset(setting.split(" ", 1)[0] for setting, _ in container_destinations(container, env, extra))
+        lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
+        for name, value in outside_hosts(env, namespaces, read):
+            endpoint = place_endpoint(value, extra)
+            where = f"container {container.get('name', '?')} {name}"
+            flow = _flow(address(manifest), where, endpoint, manifest, lines.get(name, manifest.line_of(container)))
+            if not is_telemetry(name):
+                # Not a diagnostics setting by its name: a connection to the host, judged as egress.
+                flow = replace(flow, kind=FlowKind.EGRESS, description=f"{where} connects to {value}")
+            yield flow
+
+
 _VARIABLE_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
-def _environment(container: dict[str, Any], ns: str, sources: _Sources) -> dict[str, str]:
+def environment(container: dict[str, Any], ns: str, sources: _Sources) -> dict[str, str]:
     """A container's environment as Kubernetes builds it: envFrom first, then env, with $(VAR) expanded."""
     env: dict[str, str] = {}
     for source in container.get("envFrom") or []:
@@ -234,7 +277,7 @@ def _flow(subject: str, setting: str, endpoint: Endpoint, manifest: Manifest, li
     return Flow(
         resource_id=subject,
         kind=FlowKind.TELEMETRY,
-        target=endpoint_location(endpoint, (f"{address(manifest)} {setting}", *via)),
+        target=endpoint_location(endpoint, (f"{address(manifest)} {setting}", *via, *chart_provenance(manifest))),
         description=f"{vendor}telemetry from {setting}{passed}",
         source=SourceRef(manifest.path, line or manifest.line, address(manifest)),
     )

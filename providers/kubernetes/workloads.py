@@ -68,3 +68,9 @@ def labels_and_annotations(metadata: Any) -> dict[str, Any]:
 def as_dict(value: Any) -> dict[str, Any]:
     """The value if it is a mapping, else an empty one (manifests are untrusted)."""
     return value if isinstance(value, dict) else {}
+
+
+def chart_provenance(manifest: Manifest) -> tuple[str, ...]:
+    """``from chart template <chart>/templates/<file>`` when ``helm template`` rendered the object, so a finding
+    says which chart, and so which chart value, to change."""
+    return (f"from chart template {manifest.chart_template}",) if manifest.chart_template else ()

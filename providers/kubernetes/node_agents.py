@@ -1,0 +1,311 @@
+"""Node collectors: agents that carry the logs and metrics of other workloads, whatever namespace they run in.
+
+A pod that mounts the node's container logs (a ``hostPath`` of ``/var/log/pods``, ``/var/log/containers``,
+``/var/lib/docker/containers`` or ``/var/log``) carries the logs of every workload on its nodes, unless its
+configuration narrows which (``narrowing``). A node agent of the agents table run as a DaemonSet (the Datadog
+Agent, New Relic infrastructure, ...) carries every container's metrics. A Prometheus carries the metrics of
+the namespaces it scrapes, when it writes them out (``prometheus``). An operator's resource (``DatadogAgent``,
+``DynaKube``, ``Prometheus``) stands for the agents it deploys.
+
+Each DWP workload a collector carries gets a flow of its own to each of the collector's destinations, declared
+by the collector: the finding names the DWP workload whose data leaves, and the collector and setting that send
+it. No DWP workload in the input, or a narrowing that reads none of them, means no flow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from providers.kubernetes import prometheus
+from providers.kubernetes.env_hosts import outside_hosts
+from providers.kubernetes.graph import ClusterGraph, not_in_input
+from providers.kubernetes.manifests import Manifest
+from providers.kubernetes.narrowing import (
+    Labels,
+    Reads,
+    both,
+    by_namespace_selector,
+    config_log_scope,
+    datadog_filters,
+    everyone,
+)
+from providers.kubernetes.telemetry import container_destinations, environment
+from providers.kubernetes.workloads import (
+    WORKLOAD_KINDS,
+    address,
+    as_dict,
+    chart_provenance,
+    containers,
+    namespace,
+    pod_spec,
+    pod_template,
+)
+from scanner import agents
+from scanner.endpoints import Endpoint, place_endpoint
+from scanner.model import Flow, FlowKind, Resource, SourceRef
+from scanner.telemetry_settings import collector_config_destinations, endpoint_location
+
+_LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")
+_ENV_REFERENCE = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Carriage:
+    """One kind of data a collector carries, and whose."""
+
+    signal: str
+    reads: Reads
+
+
+@dataclass(frozen=True)
+class Route:
+    """One destination of a collector: the setting naming it, where it is, the in-cluster hops on the way."""
+
+    setting: str
+    endpoint: Endpoint
+    via: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass
+class Carrier:
+    """A collector that carries other workloads' data, what it carries and where it sends it."""
+
+    agent: Manifest
+    vendor: str | None
+    carriages: list[Carriage]
+    routes: list[Route]
+    configs: list[Manifest] = field(default_factory=list)
+    """The collector configurations it mounts: judged through it, not on their own."""
+
+
+def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[tuple[str, str, str], Manifest],
+             extra: dict[str, str]) -> list[Carrier]:
+    """Every collector of the input that carries other workloads' logs or metrics out of the cluster."""
+    monitors = prometheus.monitors_of(manifests)
+    namespaces = frozenset(namespace(m) for m in manifests) | {m.name for m in manifests if m.kind == "Namespace"}
+    found = []
+    for manifest in manifests:
+        if manifest.kind in WORKLOAD_KINDS:
+            carrier = _workload(manifest, graph, sources, extra, namespaces)
+        elif manifest.kind in prometheus.OPERATOR_KINDS:
+            carrier = _prometheus_resource(manifest, monitors, graph, extra)
+        elif agents.resource_kind(manifest.kind) is not None:
+            carrier = _agent_resource(manifest, extra)
+        else:
+            carrier = None
+        if carrier is not None and carrier.carriages:
+            found.append(carrier)
+    return found
+
+
+def carried_configs(found: Sequence[Carrier]) -> frozenset[str]:
+    """Addresses of the configurations and resources judged through their collectors."""
+    return frozenset(address(c) for carrier in found for c in (*carrier.configs, carrier.agent))
+
+
+def flows(found: Sequence[Carrier], dwp: Sequence[tuple[Resource, Manifest]], labels: Labels) -> Iterator[Flow]:
+    """A flow from each DWP workload a collector carries to each of the collector's destinations."""
+    for carrier in found:
+        agent = carrier.agent
+        for resource, workload in dwp:
+            if resource.id == address(agent):
+                continue  # its own settings are flows of its own (telemetry.py)
+            carried = [c for c in carrier.carriages if c.reads.test(workload, labels)]
+            if not carried:
+                continue
+            signals = " and ".join(dict.fromkeys(c.signal for c in carried))
+            how = f"{address(agent)} carries {signals} of {resource.id}: " + "; ".join(c.reads.how for c in carried)
+            for route in carrier.routes:
+                vendor = route.endpoint.vendor or carrier.vendor
+                yield Flow(
+                    resource_id=resource.id,
+                    kind=FlowKind.LOG_EXPORT if "logs" in signals else FlowKind.TELEMETRY,
+                    target=endpoint_location(route.endpoint, (how, f"{address(agent)} {route.setting}", *route.via,
+                                                              *chart_provenance(agent))),
+                    description=f"{vendor + ' ' if vendor else ''}{signals} collection by {address(agent)} "
+                                f"({route.setting})",
+                    source=SourceRef(agent.path, route.line or agent.line, address(agent)),
+                )
+
+
+# --- workloads ------------------------------------------------------------------------------------
+
+
+def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, str, str], Manifest],
+              extra: dict[str, str], namespaces: frozenset[str]) -> Carrier | None:
+    spec = pod_spec(manifest)
+    mounts = [str(as_dict(as_dict(v).get("hostPath")).get("path") or "").rstrip("/") for v in spec.get("volumes") or []]
+    log_mounts = [p for p in mounts if p in _LOG_PATHS or p.startswith(tuple(f"{d}/" for d in _LOG_PATHS[:3]))]
+    ns = namespace(manifest)
+    envs = [(c, environment(c, ns, sources)) for c in containers(spec)]
+    merged = {k: v for _, env in envs for k, v in env.items()}
+    recognised = [(c, env, a) for c, env in envs
+                  if (a := agents.recognise(str(c.get("image") or ""), str(c.get("name") or ""))) is not None]
+    configs = graph.mounted_configs(manifest)
+    texts = {f"{address(c)} {key}": _substitute(str(value), merged)
+             for c in configs for key, value in as_dict(c.data.get("data")).items() if isinstance(value, str)}
+
+    carriages: list[Carriage] = []
+    if log_mounts:
+        reads = _log_reads(log_mounts, recognised, texts)
+        if reads is not None:
+            carriages.append(Carriage("logs", reads))
+    node_agent = next(((env, a) for _, env, a in recognised if a.node), None)
+    if node_agent is not None and manifest.kind == "DaemonSet":
+        env, agent = node_agent
+        reads = everyone(f"a {agent.name} on every node collects every container's metrics")
+        narrowed = _filters(agent, env, "metrics")
+        carriages.append(Carriage("metrics", both(reads, narrowed) if narrowed else reads))
+    routes: list[Route] = []
+    for key, reads, urls in prometheus.remote_write_texts(texts):
+        carriages.append(Carriage("metrics", Reads(reads.test, f"Prometheus {reads.how}")))
+        routes += [Route(f"{key} remote_write", e, via) for url in urls
+                   for e, via in _followed(place_endpoint(url, extra), ns, graph)]
+    if not carriages:
+        return None
+
+    read_by_config: set[str] = set()
+    for key, text in texts.items():
+        read_by_config.update(_ENV_REFERENCE.findall(str(_raw_text(configs, key))))
+        for label, endpoint in collector_config_destinations(key.split(" ", 1)[1], text, extra):
+            config_address = key.split(" ", 1)[0]
+            routes += [Route(f"{config_address} {label}", e, via) for e, via in _followed(endpoint, ns, graph)]
+    decided = bool(routes)  # the configuration decides: the environment counts only where it reads it
+    for container, env in envs:
+        lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
+        settings = container_destinations(container, env, extra)
+        read = frozenset(s.split(" ", 1)[0] for s, _ in settings) | read_by_config
+        for setting, endpoint in settings:
+            name = setting.split(" ", 1)[0]
+            if decided and name not in read_by_config:
+                continue
+            routes += [Route(f"container {container.get('name', '?')} {setting}", e, via, lines.get(name))
+                       for e, via in _followed(endpoint, ns, graph)]
+        for name, value in outside_hosts(env, namespaces, read):
+            routes.append(Route(f"container {container.get('name', '?')} {name}", place_endpoint(value, extra), (),
+                                lines.get(name)))
+    if not routes:
+        missing = _missing_configs(manifest, graph)
+        if not missing and not recognised:
+            return None  # nothing says it sends anywhere (node-problem-detector reads /var/log for the API server)
+        what = f"the ConfigMap {', '.join(missing)} it mounts is not in the scanned input" if missing else \
+            "no destination is set in the scanned input"
+        routes.append(Route("configuration", Endpoint(address(manifest), None, None, None, None,
+                                                      f"{address(manifest)} collects from the node, but {what}: "
+                                                      "where it sends cannot be read (scan its configuration)")))
+    vendor = recognised[0][2].vendor if recognised else None
+    return Carrier(manifest, vendor, carriages, _unique(routes), configs)
+
+
+def _log_reads(mounts: list[str], recognised: list[tuple[dict, dict[str, str], agents.Agent]],
+               texts: dict[str, str]) -> Reads | None:
+    """Whose logs a pod that mounts the node's logs reads: by its agent's own switches and filters, else by
+    the inputs of its configuration, else everyone's."""
+    mounted = f"mounts the node's container logs (hostPath {', '.join(mounts)})"
+    for _, env, agent in recognised:
+        if agent.logs_enabled is None:
+            continue
+        if not agent.logs_enabled.on(env):
+            return None  # log collection is off: the mount is unused
+        if agent.logs_all is not None and not agent.logs_all.on(env):
+            reads = _opted_in(agent, f"{mounted}; {agent.logs_all.variable} is off")
+        else:
+            reads = everyone(f"{mounted} and collects every container's logs")
+        narrowed = _filters(agent, env, "logs")
+        return both(reads, narrowed) if narrowed else reads
+    scope = config_log_scope(texts)
+    if scope is not None:
+        return Reads(scope.test, f"{mounted}; reads {scope.how}")
+    return everyone(f"{mounted}; its configuration does not say whose (none in the input, or none readable): "
+                    "taken to read every workload's")
+
+
+def _opted_in(agent: agents.Agent, how: str) -> Reads:
+    pattern = agent.opt_in_annotation
+
+    def test(workload: Manifest, _labels: Labels) -> bool:
+        annotations = as_dict(as_dict((pod_template(workload) or {}).get("metadata")).get("annotations"))
+        return pattern is not None and any(pattern.search(str(k)) for k in annotations)
+    return Reads(test, f"{how}: only pods opted in by annotation")
+
+
+def _filters(agent: agents.Agent, env: dict[str, str], signal: str) -> Reads | None:
+    if agent.filters is None:
+        return None
+    include = [env[n] for s in ("both", signal) for n in agent.filters.include.get(s, ()) if env.get(n)]
+    exclude = [env[n] for s in ("both", signal) for n in agent.filters.exclude.get(s, ()) if env.get(n)]
+    return datadog_filters(include, exclude, "filtered by")
+
+
+def _substitute(text: str, env: dict[str, str]) -> str:
+    """A configuration with the ``${VAR}`` / ``${env:VAR}`` references its collector expands from its environment."""
+    return _ENV_REFERENCE.sub(lambda m: env[m.group(1)] if not str(env.get(m.group(1), "\x00")).startswith("\x00")
+                              else m.group(0), text)
+
+
+def _raw_text(configs: list[Manifest], key: str) -> str:
+    config_address, _, data_key = key.partition(" ")
+    for config in configs:
+        if address(config) == config_address:
+            return str(as_dict(config.data.get("data")).get(data_key, ""))
+    return ""
+
+
+def _missing_configs(manifest: Manifest, graph: ClusterGraph) -> list[str]:
+    ns = namespace(manifest)
+    names = [str(as_dict(as_dict(v).get("configMap")).get("name")) for v in pod_spec(manifest).get("volumes") or []
+             if as_dict(as_dict(v).get("configMap")).get("name")]
+    return [f"{ns}/{n}" for n in names if (ns, n) not in graph.config_maps]
+
+
+def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph) -> list[tuple[Endpoint, tuple[str, ...]]]:
+    """An endpoint, followed through the in-cluster collectors it names to where they send."""
+    hop = graph.follow(endpoint.host, ns) if endpoint.uk is None and endpoint.host else None
+    if hop is None:
+        return [(not_in_input(endpoint, ns), ())]
+    if hop.missing is not None:
+        return [(Endpoint(endpoint.host, None, None, None, None, f"{endpoint.host} is {hop.via[0]}: {hop.missing}"),
+                 hop.via)]
+    return [(destination, (*hop.via, onward)) for onward, destination in hop.destinations]
+
+
+def _unique(routes: list[Route]) -> list[Route]:
+    seen: dict[tuple[str, str], Route] = {}
+    for route in routes:
+        seen.setdefault((route.setting, route.endpoint.host), route)
+    return list(seen.values())
+
+
+# --- operator resources ---------------------------------------------------------------------------
+
+
+def _agent_resource(manifest: Manifest, extra: dict[str, str]) -> Carrier | None:
+    match = agents.resource_kind(manifest.kind)
+    if match is None:
+        return None
+    agent, resource = match
+    selectors = [agents.dotted(manifest.data, path) for path in resource.namespace_selectors]
+    chosen = [s for s in selectors if isinstance(s, dict)]
+    reads = by_namespace_selector(chosen[0], namespace(manifest), "its namespaceSelector") if chosen else \
+        everyone(f"{manifest.kind} runs the {agent.name} on every node")
+    carriages = [Carriage(resource.collects, reads)]
+    if resource.logs and agents.dotted(manifest.data, resource.logs) is True:
+        carriages.append(Carriage("logs", everyone(f"{resource.logs} is true")))
+    routes = [Route(setting, endpoint) for setting, endpoint in agents.resource_destinations(
+        manifest.kind, manifest.data, extra)]
+    return Carrier(manifest, agent.vendor, carriages, routes)
+
+
+def _prometheus_resource(manifest: Manifest, monitors: Sequence[Manifest], graph: ClusterGraph,
+                         extra: dict[str, str]) -> Carrier | None:
+    writes = prometheus.operator_remote_writes(manifest)
+    if not writes:
+        return None  # keeps its metrics in the cluster
+    reads = prometheus.operator_scrapes(manifest, monitors)
+    routes = [Route(setting, e, via) for setting, url in writes
+              for e, via in _followed(place_endpoint(url, extra), namespace(manifest), graph)]
+    return Carrier(manifest, None, [Carriage("metrics", Reads(reads.test, f"{manifest.kind} scrapes {reads.how}"))],
+                   routes)
