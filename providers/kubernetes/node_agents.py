@@ -156,7 +156,7 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
     node_agent = next(((env, a) for _, env, a in recognised if a.node), None)
     if node_agent is not None and manifest.kind == "DaemonSet":
         env, agent = node_agent
-        reads = everyone(f"a {agent.name} on every node collects every container's metrics")
+        reads = everyone(f"{agent.name} runs on every node (a DaemonSet) and collects every container's metrics")
         narrowed = _filters(agent, env, "metrics")
         carriages.append(Carriage("metrics", both(reads, narrowed) if narrowed else reads))
     routes: list[Route] = []

@@ -175,7 +175,7 @@ def _outside_hosts(manifest: Manifest, sources: _Sources, extra: dict[str, str],
             flow = _flow(address(manifest), where, endpoint, manifest, lines.get(name, manifest.line_of(container)))
             if not is_telemetry(name):
                 # Not a diagnostics setting by its name: a connection to the host, judged as egress.
-                flow = replace(flow, kind=FlowKind.EGRESS, description=f"{where} connects to {value}")
+                flow = replace(flow, kind=FlowKind.EGRESS, description=f"{where} ({value})")
             yield flow
 
 
