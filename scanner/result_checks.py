@@ -25,7 +25,7 @@ MAX_ACCOUNTS = 100_000
 
 def contradiction(document: Mapping[str, Any]) -> str | None:
     """The first field of a shape-checked result that contradicts another or the catalogue, or None."""
-    for check in (_locations, _grants, _guardrails, _accounts, _audit, _objects):
+    for check in (_locations, _grants, _guardrails, _accounts, _audit, _objects, _ids):
         found = next(check(document), None)
         if found is not None:
             return found
@@ -117,6 +117,17 @@ def _objects(document: Mapping[str, Any]) -> Iterator[str]:
         expected = resource["source"]["address"] if resource["part"] else resource["id"]
         if resource["object"] != expected:
             yield f"inventory.resources[{index}].object is {resource['object']!r:.60}, not {expected!r:.60}"
+
+
+def _ids(document: Mapping[str, Any]) -> Iterator[str]:
+    """A resource id is one resource: two entries of one id that say different things were not written by the
+    scanner, and keeping either would silently judge something the other denies (identical entries are one)."""
+    seen: dict[str, tuple[int, Any]] = {}
+    for index, resource in enumerate(document["inventory"]["resources"]):
+        first = seen.setdefault(resource["id"], (index, resource))
+        if first[1] != resource:
+            yield (f"inventory.resources[{index}].id {resource['id']!r:.60} is also inventory.resources[{first[0]}]'s,"
+                   " which says otherwise")
 
 
 def _aws_accounts(accounts: Sequence[str], where: str) -> Iterator[str]:
