@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from providers.kubernetes import prometheus
+from providers.kubernetes import alloy, prometheus
 from providers.kubernetes.env_hosts import outside_hosts
 from providers.kubernetes.graph import ClusterGraph, not_in_input
 from providers.kubernetes.manifests import Manifest
@@ -92,6 +92,8 @@ def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[t
             carrier = _workload(manifest, graph, sources, extra, namespaces)
         elif manifest.kind in prometheus.OPERATOR_KINDS:
             carrier = _prometheus_resource(manifest, monitors, graph, extra)
+        elif manifest.kind == alloy.KIND:
+            carrier = _alloy_resource(manifest, graph, extra)
         elif agents.resource_kind(manifest.kind) is not None:
             carrier = _agent_resource(manifest, extra)
         else:
@@ -170,8 +172,10 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
     read_by_config: set[str] = set()
     for key, text in texts.items():
         read_by_config.update(_ENV_REFERENCE.findall(str(_raw_text(configs, key))))
-        for label, endpoint in collector_config_destinations(key.split(" ", 1)[1], text, extra):
-            config_address = key.split(" ", 1)[0]
+        config_address, data_key = key.split(" ", 1)
+        found = alloy.destinations(data_key, text, extra) if alloy.is_alloy(data_key, text) else \
+            collector_config_destinations(data_key, text, extra)
+        for label, endpoint in found:
             routes += [Route(f"{config_address} {label}", e, via) for e, via in _followed(endpoint, ns, graph)]
     decided = bool(routes)  # the configuration decides: the environment counts only where it reads it
     for container, env in envs:
@@ -309,3 +313,32 @@ def _prometheus_resource(manifest: Manifest, monitors: Sequence[Manifest], graph
               for e, via in _followed(place_endpoint(url, extra), namespace(manifest), graph)]
     return Carrier(manifest, None, [Carriage("metrics", Reads(reads.test, f"{manifest.kind} scrapes {reads.how}"))],
                    routes)
+
+
+def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, str]) -> Carrier | None:
+    """The Alloy Operator's resource: the collector it runs mounts the node's logs when ``spec.alloy.mounts`` says
+    so, and scrapes metrics when its configuration does; Alloy's own narrowing (relabel rules) is not read."""
+    config = alloy.resource_config(manifest, graph.config_maps)
+    texts = {str(k): str(v) for k, v in as_dict(config.data.get("data")).items()} if config is not None else {}
+    carriages = []
+    mounts = alloy.resource_mounts_logs(manifest)
+    if mounts:
+        carriages.append(Carriage("logs", everyone(
+            f"spec.alloy.mounts mounts the node's container logs ({', '.join(mounts)}); its configuration's "
+            "narrowing (relabel rules) is not read: taken to read every workload's")))
+    if any("prometheus.scrape" in t or "discovery.kubernetes" in t for t in texts.values()):
+        carriages.append(Carriage("metrics", everyone(
+            "its configuration scrapes with discovery.kubernetes; its relabel rules are not read: taken to read "
+            "every workload's")))
+    if not carriages:
+        return None
+    ns = namespace(manifest)
+    routes = [Route(f"{address(config)} {label}", e, via) for key, text in texts.items()
+              for label, endpoint in alloy.destinations(key, text, extra)
+              for e, via in _followed(endpoint, ns, graph)] if config is not None else []
+    if config is None:
+        routes.append(Route("configuration", Endpoint(address(manifest), "Grafana", None, None, None,
+                                                      f"the ConfigMap {ns}/{manifest.name} with the configuration of "
+                                                      f"{address(manifest)} is not in the scanned input: where it "
+                                                      "sends cannot be read (scan it)")))
+    return Carrier(manifest, "Grafana", carriages, _unique(routes), [config] if config is not None else [])
