@@ -521,3 +521,181 @@ def test_node_affinity_ands_expressions_and_ors_terms() -> None:
     ored = possible_places(spec([(zone, ["eu-west-2a"])], [(zone, ["eu-west-1a"])]))
     assert {p.region for p in ored} == {"eu-west-2", "eu-west-1"}
     assert possible_places({"nodeSelector": {"kubernetes.io/os": "linux"}}) == []
+
+
+# --- node collectors, the agents table and chart provenance ----------------------------------------
+
+DWP_WORKLOAD = dedent("""\
+    apiVersion: v1
+    kind: Namespace
+    metadata:
+      name: claims
+      labels: {dwp.gov.uk/classification: OFFICIAL}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: claims-api, namespace: claims}
+    spec:
+      selector: {matchLabels: {app: claims-api}}
+      template:
+        metadata:
+          labels: {app: claims-api}
+          annotations: {}
+        spec:
+          containers:
+            - {name: api, image: "111122223333.dkr.ecr.eu-west-2.amazonaws.com/claims/api:1"}
+    """)
+
+
+def _scan(text: str) -> dict:
+    result = CliRunner().invoke(main, ["scan", "-", "--format", "json", "--cluster-region", "eu-west-2"], input=text,
+                                catch_exceptions=False)
+    return json.loads(result.stdout)
+
+
+def test_chart_template_is_read_from_the_comment_that_opens_the_document() -> None:
+    stream = dedent("""\
+        ---
+        # Source: shipper/templates/configmap.yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: a}
+        data:
+          note: |
+            # Source: not/a/template.yaml
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: b
+        # Source: after/the/first/key.yaml
+        """)
+    manifests, _ = read_manifests(stream, "<stdin>")
+    assert [m.chart_template for m in manifests] == ["shipper/templates/configmap.yaml", None]
+
+
+def _datadog(env: str, annotations: str = "{}") -> str:
+    return DWP_WORKLOAD.replace("annotations: {}", f"annotations: {annotations}") + dedent(f"""\
+        ---
+        # Source: datadog/templates/daemonset.yaml
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {{name: datadog, namespace: datadog}}
+        spec:
+          selector: {{matchLabels: {{app: datadog}}}}
+          template:
+            metadata: {{labels: {{app: datadog}}}}
+            spec:
+              containers:
+                - name: agent
+                  image: gcr.io/datadoghq/agent:7
+                  env: {env}
+              volumes:
+                - {{name: logpodpath, hostPath: {{path: /var/log/pods}}}}
+        """)
+
+
+def test_node_agent_flow_names_the_workload_the_agent_and_the_chart_template() -> None:
+    report = _scan(_datadog('[{name: DD_SITE, value: datadoghq.eu}]'))
+    [finding] = [f for f in report["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+    assert finding["resource"] == "Deployment/claims/claims-api"
+    assert finding["declared_by"] == "DaemonSet/datadog/datadog"
+    assert "from chart template datadog/templates/daemonset.yaml" in finding["provenance"]
+
+
+def test_datadog_agent_metrics_excluded_by_namespace_carry_nothing() -> None:
+    env = '[{name: DD_SITE, value: datadoghq.eu}, {name: DD_CONTAINER_EXCLUDE, value: "kube_namespace:^claims$"}]'
+    assert not [f for f in _scan(_datadog(env))["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+
+
+def test_datadog_logs_without_collect_all_read_only_opted_in_pods() -> None:
+    env = ('[{name: DD_SITE, value: datadoghq.eu}, {name: DD_LOGS_ENABLED, value: "true"}, '
+           '{name: DD_CONTAINER_EXCLUDE_METRICS, value: "kube_namespace:.*"}]')
+    assert not [f for f in _scan(_datadog(env))["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+    opted = _scan(_datadog(env, '{ad.datadoghq.com/api.logs: \'[{"source": "java"}]\'}'))
+    assert [f["target"]["region"] for f in opted["findings"] if f["rule_id"] == "OFS-DIAG-001"] == ["datadoghq.eu"]
+
+
+def test_vector_selector_that_picks_the_dwp_namespace_carries_its_logs() -> None:
+    text = DWP_WORKLOAD + dedent("""\
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: vector, namespace: vector}
+        data:
+          agent.yaml: |
+            sources:
+              k8s: {type: kubernetes_logs, extra_namespace_label_selector: "kubernetes.io/metadata.name in (claims)"}
+            sinks:
+              nr: {type: new_relic, inputs: [k8s], region: eu}
+        ---
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: vector, namespace: vector}
+        spec:
+          selector: {matchLabels: {app: vector}}
+          template:
+            metadata: {labels: {app: vector}}
+            spec:
+              containers: [{name: vector, image: timberio/vector:0.40.0}]
+              volumes:
+                - {name: config, configMap: {name: vector}}
+                - {name: var-log, hostPath: {path: /var/log}}
+        """)
+    findings = [f for f in _scan(text)["findings"] if f["rule_id"] == "OFS-DIAG-001"]
+    assert [(f["resource"], f["declared_by"]) for f in findings] == [("Deployment/claims/claims-api",
+                                                                      "DaemonSet/vector/vector")]
+
+
+def test_log_collector_without_configuration_in_the_input_is_unknown() -> None:
+    text = DWP_WORKLOAD + dedent("""\
+        ---
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: fluent-bit, namespace: logging}
+        spec:
+          selector: {matchLabels: {app: fluent-bit}}
+          template:
+            metadata: {labels: {app: fluent-bit}}
+            spec:
+              containers: [{name: fluent-bit, image: cr.fluentbit.io/fluent/fluent-bit:3.1}]
+              volumes:
+                - {name: config, configMap: {name: fluent-bit}}
+                - {name: pods, hostPath: {path: /var/log/pods}}
+        """)
+    [finding] = [f for f in _scan(text)["findings"] if f["rule_id"] == "OFS-UNK-001"]
+    assert finding["resource"] == "Deployment/claims/claims-api"
+    assert "logging/fluent-bit it mounts is not in the scanned input" in finding["message"]
+
+
+def test_alloy_destinations_are_read_inside_sending_components_only() -> None:
+    from providers.kubernetes.alloy import destinations
+    text = dedent("""\
+        otelcol.receiver.otlp "in" {
+          http { endpoint = "0.0.0.0:4318" }
+        }
+        prometheus.remote_write "cloud" {
+          endpoint {
+            url = "https://prometheus-prod-13-prod-us-east-0.grafana.net/api/prom/push"
+          }
+        }
+        loki.write "cloud" {
+          endpoint { url = sys.env("LOKI_URL") }
+        }
+        """)
+    found = destinations("config.alloy", text)
+    assert [(label, e.uk) for label, e in found] == [
+        ("config.alloy prometheus.remote_write url", False), ("config.alloy loki.write url", None)]
+
+
+def test_agents_table_recognises_images_from_any_registry_and_reads_defaults() -> None:
+    from scanner import agents
+    agent = agents.recognise("registry.datadoghq.com/agent:7.81.1")
+    assert agent is not None and agent.vendor == "Datadog" and agent.node
+    [(setting, endpoint)] = agents.destinations(agent, {})
+    assert (setting, endpoint.host, endpoint.uk) == ("DD_SITE", "datadoghq.com", False)
+    newrelic = agents.recognise("newrelic/infrastructure-bundle:3")
+    assert newrelic is not None
+    [(_, eu)] = agents.destinations(newrelic, {"NRIA_LICENSE_KEY": "eu01xxdeadbeef"})
+    assert eu.site == "EU"
+    assert agents.recognise("nginx:1.27") is None

@@ -16,7 +16,7 @@ from providers.kubernetes.workloads import as_dict, namespace
 from scanner.endpoints import Endpoint, place_endpoint
 
 KIND = "Alloy"
-_DESTINATION = re.compile(r"^\s*(url|endpoint)\s*=\s*(?:\"([^\"]*)\"|(\S.*))$", re.MULTILINE)
+_DESTINATION = re.compile(r"\b(url|endpoint)\s*=\s*(?:\"([^\"]*)\"|([^\n}]*[^\s}]))")
 _SENDING_BLOCK = re.compile(
     r"\b(loki\.write|prometheus\.remote_write|otelcol\.exporter\.[a-z_]+|pyroscope\.write)\s+\"")
 
