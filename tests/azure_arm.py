@@ -5,7 +5,9 @@ the match) to an answer: a JSON body; ``{"$status": code, "$body": ..., "$header
 ``{"$sequence": [answer, ...]}``, given in order, the last one repeated. Like ARM it refuses a request
 without ``api-version`` (400) or without the expected bearer token (401), answers any api-version, and
 gives an empty ``value`` for a child collection the estate does not list. It records every request, and
-answers every method other than GET with 405 (so a test sees any that got through).
+answers every method other than GET with 405 (so a test sees any that got through), except the read-only
+POSTs: an action listing (``.../config/appsettings/list``) the estate answers, and, with ``resource_graph=True``,
+a Resource Graph query, answered from the estate's listings and resources (``resource_graph.py``).
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def load_routes(estate: str | Path) -> dict[str, Any]:
 class ArmEndpoint:
     """The endpoint: ``url`` while running; ``seen`` lists the requests."""
 
-    def __init__(self, routes: dict[str, Any], token: str | None = TOKEN) -> None:
+    def __init__(self, routes: dict[str, Any], token: str | None = TOKEN, resource_graph: bool = False) -> None:
         self.routes = routes
         self.token = token
+        self.resource_graph = resource_graph
         self.seen: list[Seen] = []
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -69,7 +72,11 @@ class ArmEndpoint:
                 endpoint._record(self, 405)
                 self._send(405, {"error": {"code": "MethodNotAllowed", "message": "read-only test endpoint"}}, {})
 
-            do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse
+            def do_POST(self) -> None:
+                if not endpoint._post(self):
+                    self._refuse()
+
+            do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse
 
             def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(body).encode()
@@ -103,6 +110,26 @@ class ArmEndpoint:
         with self._lock:
             self.seen.append(Seen(handler.command, parts.path, parse_qs(parts.query), status))
 
+    def _post(self, handler: Any) -> bool:
+        """Answers a read-only POST the estate serves; False for any other (refused)."""
+        from resource_graph import GRAPH_PATH, graph_answer
+
+        parts = urlsplit(handler.path)
+        path = parts.path.lower().rstrip("/")
+        length = int(handler.headers.get("Content-Length") or 0)
+        request = json.loads(handler.rfile.read(length) or b"{}") if length else {}
+        if path == GRAPH_PATH and self.resource_graph:
+            status, body, headers = self._route(path, handler.headers.get("Authorization"), parse_qs(parts.query),
+                                                answer=graph_answer(self.routes, request))
+        elif path.endswith("/list") and path in self.routes:
+            status, body, headers = self._route(path, handler.headers.get("Authorization"), parse_qs(parts.query))
+        else:
+            return False
+        body = json.loads(json.dumps(body).replace("{endpoint}", self.url))
+        self._record(handler, status)
+        handler._send(status, body, headers)
+        return True
+
     def _answer(self, handler: Any) -> None:
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query)
@@ -111,14 +138,16 @@ class ArmEndpoint:
         self._record(handler, status)
         handler._send(status, body, headers)
 
-    def _route(self, path: str, authorization: str | None, query: dict[str, list[str]]) -> tuple[int, Any, dict]:
+    def _route(self, path: str, authorization: str | None, query: dict[str, list[str]],
+               answer: Any = None) -> tuple[int, Any, dict]:
         if self.token is not None and authorization != f"Bearer {self.token}":
             return 401, {"error": {"code": "InvalidAuthenticationToken", "message": "The access token is invalid."}}, {}
         if "api-version" not in query:
             return 400, {"error": {"code": "MissingApiVersionParameter",
                                    "message": "The api-version query parameter (?api-version=) is required."}}, {}
         page = query.get("$skiptoken")
-        answer = self.routes.get(f"{path}?$skiptoken={page[0].lower()}") if page else self.routes.get(path)
+        if answer is None:
+            answer = self.routes.get(f"{path}?$skiptoken={page[0].lower()}") if page else self.routes.get(path)
         if answer is None:
             if path.endswith(_EMPTY_COLLECTIONS):
                 return 200, {"value": []}, {}
@@ -135,9 +164,10 @@ class ArmEndpoint:
 
 
 @contextmanager
-def arm_endpoint(estate: str | Path = "claims", token: str | None = TOKEN) -> Iterator[ArmEndpoint]:
+def arm_endpoint(estate: str | Path = "claims", token: str | None = TOKEN,
+                 resource_graph: bool = False) -> Iterator[ArmEndpoint]:
     """A running endpoint serving an estate; shut down on exit."""
-    endpoint = ArmEndpoint(load_routes(estate), token).start()
+    endpoint = ArmEndpoint(load_routes(estate), token, resource_graph).start()
     try:
         yield endpoint
     finally:

@@ -16,11 +16,22 @@ from providers.interface import ScanOptions
 ROLE = Path(__file__).resolve().parent.parent / "docs" / "azure-readonly-role.json"
 
 
+READ_ACTIONS = {"Microsoft.Web/sites/config/list/action"}
+"""The one action that is not ``*/read`` the role grants: an app's settings, read with a POST (``appsettings/list``),
+which the Reader role does not grant. It reads (``session.is_read_only`` lets exactly that POST through)."""
+
+
 def action_of(method: str, path: str) -> str:
     """The Azure RBAC action an ARM request needs (``GET .../Microsoft.Sql/servers/s/failoverGroups`` ->
     ``Microsoft.Sql/servers/failoverGroups/read``)."""
-    assert method == "GET"
     parts = [p for p in path.split("/") if p]
+    if method == "POST" and path.lower().rstrip("/") == "/providers/microsoft.resourcegraph/resources":
+        return "Microsoft.ResourceGraph/resources/read"
+    if method == "POST" and path.lower().endswith("/config/appsettings/list"):
+        return "Microsoft.Web/sites/config/list/action"
+    assert method == "GET"
+    if len(parts) == 4 and parts[0].lower() == "subscriptions" and parts[2].lower() == "providers":
+        return "Microsoft.Resources/subscriptions/providers/read"  # a resource provider's api-versions
     if "providers" not in [p.lower() for p in parts]:
         # /subscriptions, /subscriptions/S, /subscriptions/S/resources, /subscriptions/S/resourcegroups
         types = parts[0::2]
@@ -36,8 +47,8 @@ def _granted(action: str, patterns: list[str]) -> bool:
 
 def _seen_in_scans() -> list[Seen]:
     seen: list[Seen] = []
-    for options in ({}, {"management_group": "dwp-root"}):
-        with arm_endpoint() as endpoint:
+    for options, graph in (({}, False), ({}, True), ({"management_group": "dwp-root"}, False)):
+        with arm_endpoint(resource_graph=graph) as endpoint:
             scan_azure(AzureOptions(arm_endpoint=endpoint.url, token=TOKEN, **options), ScanOptions())
         seen.extend(endpoint.seen)
     return seen
@@ -67,5 +78,6 @@ def test_the_role_grants_every_operation_the_scan_performs() -> None:
 
 def test_the_role_only_reads() -> None:
     role = json.loads(ROLE.read_text(encoding="utf-8"))
-    assert role["Actions"] and all(a.endswith("/read") and "*" not in a for a in role["Actions"])
+    assert role["Actions"] and all((a.endswith("/read") or a in READ_ACTIONS) and "*" not in a
+                                   for a in role["Actions"])
     assert role["DataActions"] == [] and role["NotActions"] == []

@@ -17,11 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from providers.azure import discovery
+from providers.azure import discovery, graph
+from providers.azure.api_versions import ApiVersions
 from providers.azure.calls import GLOBAL, Calls
-from providers.azure.collectors import Work, collectors
+from providers.azure.collectors import API_VERSIONS, Work, collectors
 from providers.azure.collectors.access import collect_lighthouse, collect_role_assignments
 from providers.azure.collectors.diagnostics import collect_settings
+from providers.azure.collectors.generic import collect_resource
 from providers.azure.collectors.policy import collect_policy_assignments
 from providers.azure.follow import follow
 from providers.azure.ids import subscription_path
@@ -73,9 +75,14 @@ def scan_azure(options: AzureOptions, scan: ScanOptions, clients: Any = None,
         # Nothing judged is not "no offshoring": the scan is incomplete, whatever the reason.
         notes.append(CoverageGap("azure", None, "no subscription was scanned (none was readable, or every one asked "
                                  "for was left out): nothing was judged", kind="skipped"))
+    inventory_graph = graph.query(calls, found.found) if found.found else None
+    if isinstance(inventory_graph, Failed):
+        notes.append(graph.note(inventory_graph))
+        inventory_graph = None
+    versions = ApiVersions(calls, API_VERSIONS)
     for done, subscription in enumerate(sorted(found.found), start=1):
-        subscription_records, subscription_notes, policies_read = _scan_subscription(calls, subscription, options,
-                                                                                     scan)
+        subscription_records, subscription_notes, policies_read = _scan_subscription(
+            calls, subscription, options, scan, Listed.of(calls, subscription, inventory_graph), versions)
         records.extend(subscription_records)
         notes.extend(subscription_notes)
         if not policies_read:
@@ -96,13 +103,30 @@ def _policies_not_read(subscription: str) -> Guardrail:
                      SourceRef(f"{subscription}/global", None, subscription_path(subscription)), False, read=False)
 
 
-def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
-                       scan: ScanOptions) -> tuple[list[ResourceRecord], list[CoverageGap], bool]:
+@dataclass(frozen=True)
+class Listed:
+    """One subscription's resources and resource groups, from Resource Graph or the listings."""
+
+    resources: list[dict[str, Any]] | Failed
+    """Every resource (with ``properties`` when Resource Graph gave them), or why they could not be listed."""
+    groups: list[dict[str, Any]] | Failed
+    """Every resource group, or why they could not be listed."""
+
+    @classmethod
+    def of(cls, calls: Calls, subscription: str, inventory: graph.GraphInventory | None) -> Listed:
+        """Resource Graph's answer where it covered the subscription; else ``resources.list`` and
+        ``resource_groups.list``."""
+        if inventory is not None and inventory.covers(subscription):
+            return cls(list(inventory.resources[subscription]), list(inventory.groups[subscription]))
+        return cls(discovery.resources(calls, subscription), discovery.resource_groups(calls, subscription))
+
+
+def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions, scan: ScanOptions,
+                       found: Listed, versions: ApiVersions) -> tuple[list[ResourceRecord], list[CoverageGap], bool]:
     """The records of one subscription, its notes, and whether its policy assignments were read."""
     for provider in ("Microsoft.Resources", "Microsoft.Insights", "Microsoft.Authorization"):
         calls.recorder.touch(subscription, GLOBAL, provider)
-    listed = discovery.resources(calls, subscription)
-    groups = discovery.resource_groups(calls, subscription)
+    listed, groups = found.resources, found.groups
     notes: list[CoverageGap] = []
     if isinstance(listed, Failed):
         return [], notes, False  # the recorder's gap says the subscription's resources were not read
@@ -129,9 +153,8 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions,
     registry = collectors()
 
     def read(resource: Mapping[str, Any]) -> list[ResourceRecord]:
-        collect = registry.get(str(resource["type"]).lower())
-        work = Work(calls, subscription, resource)
-        own = collect(work) if collect is not None else [arm_record(subscription, resource, "resources.list")]
+        collect = registry.get(str(resource["type"]).lower(), collect_resource)
+        own = collect(Work(calls, subscription, resource, versions))
         return own + collect_settings(calls, subscription, str(resource["id"]))
 
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:

@@ -187,6 +187,18 @@ class Calls:
                 followed.add(url)
         return items
 
+    def post(self, subscription: str, provider: str, path: str, api_version: str,
+             body: Mapping[str, Any] | None = None) -> Answer:
+        """``POST path`` through the generic resources client: one of the read-only POSTs the guard lets through
+        (a Resource Graph query, an app's settings list); its JSON object, ``None`` for 404, or ``Failed``."""
+        client = self.clients.get("resources", subscription if subscription != TENANT else "")
+        operation = f"POST {_shape(path)}"
+        url = f"{path}{'&' if '?' in path else '?'}api-version={api_version}"
+        answer = self.read(subscription, provider, operation, lambda: _post_request(client, url, body))
+        if answer is None or isinstance(answer, Failed | dict):
+            return answer
+        return self._failed(subscription, provider, operation, ScopeStatus.FAILED, "the answer is not a JSON object")
+
     def _failed(self, subscription: str, provider: str, operation: str, status: ScopeStatus, detail: str) -> Failed:
         self.recorder.problem(subscription, GLOBAL, provider, status, f"{operation}: {detail}")
         return Failed(provider, operation, status, detail)
@@ -201,6 +213,17 @@ def _send_request(client: Any, url: str, listing: bool = False) -> Any:
     answer = response.json()
     # A listing page names no resource: ``read`` checks ``id`` only on what is not a page.
     return _Page(answer) if listing and isinstance(answer, dict) else answer
+
+
+def _post_request(client: Any, url: str, body: Mapping[str, Any] | None) -> Any:
+    """One read-only POST; its JSON, marked like a page (an action's answer names no resource)."""
+    from azure.core.rest import HttpRequest
+
+    response = client.send_request(HttpRequest("POST", url, json=dict(body) if body is not None else None,
+                                               headers={"Accept": "application/json"}))
+    response.raise_for_status()
+    answer = response.json()
+    return _Page(answer) if isinstance(answer, dict) else answer
 
 
 class _Page(dict):  # type: ignore[type-arg]

@@ -37,6 +37,12 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
     if values is None:
         values = {key: resource[key] for key in ("name", "location", "tags", "parent_id")
                   if resource.get(key) is not None}
+        # azapi_resource's shape: the net reads the body (ids of other resources, places, endpoints) whatever the
+        # type; ``type`` says the ARM type and, once read by id, the api-version it was read with.
+        values["type"] = arm_type
+        body = generic_body(resource)
+        if body:
+            values["body"] = body
     parsed = parse_id(resource_id)
     values["id"] = resource_id
     values["arm_type"] = arm_type
@@ -55,6 +61,33 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
         source=SourceRef(f"{subscription}/{where}", None, resource_id),
         provenance={key: (f"{key} from {said}",) for key in values},
     )
+
+
+_BODY_KEYS = ("properties", "sku", "kind", "identity", "zones", "managedBy", "extendedLocation")
+"""What an ARM resource holds beside its name, location and tags: the body the net reads."""
+
+
+def generic_body(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of a resource of an unmapped type, without the endpoints that are the resource's own (a host
+    named after it, ``claims-portal.azurewebsites.net``): those are where the resource is, judged as hosting,
+    not a place it sends data to."""
+    name = str(resource.get("name") or "").rsplit("/", 1)[-1].lower()
+
+    def kept(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: kept(v) for k, v in value.items() if not _own_endpoint(v, name)}
+        if isinstance(value, list):
+            return [kept(v) for v in value if not _own_endpoint(v, name)]
+        return value
+
+    return {key: kept(resource[key]) for key in _BODY_KEYS if resource.get(key) not in (None, "", {}, [])}
+
+
+def _own_endpoint(value: Any, name: str) -> bool:
+    if not isinstance(value, str) or not name or "/subscriptions/" in value.lower():
+        return False
+    host = value.lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return "." in host and host.split(".", 1)[0] == name
 
 
 def with_values(record: ResourceRecord, extra: Mapping[str, Any], call: str) -> ResourceRecord:

@@ -47,8 +47,16 @@ def azurerm_values(arm_type: str, resource: Mapping[str, Any]) -> dict[str, Any]
     for attribute, spec in (entry.get("values") or {}).items():
         found = _value(resource, spec)
         if found is not None:
-            values[attribute] = found
+            _put(values, attribute, found)
     return values
+
+
+def _put(values: dict[str, Any], attribute: str, found: Any) -> None:
+    """Set ``attribute``; a dotted one (``destinations.log_analytics``) is a nested block of the schema."""
+    *blocks, last = attribute.split(".")
+    for block in blocks:
+        values = values.setdefault(block, {})
+    values[last] = found
 
 
 def _value(resource: Mapping[str, Any], spec: Any) -> Any:
@@ -58,9 +66,14 @@ def _value(resource: Mapping[str, Any], spec: Any) -> Any:
         items = _at(resource, spec["list"])
         if isinstance(items, Unknown) or not isinstance(items, list):
             return items if isinstance(items, Unknown) else None
+        if isinstance(spec["each"], str):
+            return [_at(item, spec["each"]) for item in items if isinstance(item, Mapping)]
         return [{name: _at(item, path) for name, path in spec["each"].items()} for item in items
                 if isinstance(item, Mapping)]
     found = _at(resource, spec["path"])
+    if "equals" in spec and found is not None and not isinstance(found, Unknown):
+        # ARM's "Enabled"/"Disabled" strings are the schema's booleans.
+        return str(found).lower() == str(spec["equals"]).lower()
     if isinstance(found, str) and "after" in spec:
         return found.rsplit(spec["after"], 1)[-1]
     return found

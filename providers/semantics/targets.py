@@ -74,6 +74,8 @@ _GEO_REDUNDANT = re.compile(r"^(RA)?G(Z)?RS$|^GeoRedundant$", re.IGNORECASE)
 def _target_azure_pair(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target | None:
     if isinstance(value, Unknown):
         return unresolved_value("azure", value), None
+    if value is True:
+        value = "GeoRedundant"  # a geo_redundant_backup_enabled flag: the backups' copy is in the pair
     if not isinstance(value, str) or not _GEO_REDUNDANT.match(value):
         return None
     declared = record.values.get("secondary_location")

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers.azure.calls import Calls
 from providers.semantics.records import ResourceRecord
+
+if TYPE_CHECKING:
+    from providers.azure.api_versions import ApiVersions
 
 API_VERSIONS: Mapping[str, str] = {
     "microsoft.storage/storageaccounts": "2023-05-01",
@@ -40,7 +43,10 @@ class Work:
     subscription: str
     """The subscription it was listed in."""
     listed: Mapping[str, Any]
-    """The resource as ``resources.list`` gave it (``id``, ``type``, ``name``, ``location``, ``tags``, ``sku``)."""
+    """The resource as ``resources.list`` gave it (``id``, ``type``, ``name``, ``location``, ``tags``, ``sku``);
+    with ``properties`` too when Resource Graph gave the inventory."""
+    versions: ApiVersions | None = None
+    """The api-version of any ARM type (asked of its provider), for reading a resource by id."""
 
     @property
     def id(self) -> str:

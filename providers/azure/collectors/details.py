@@ -33,6 +33,9 @@ def unread_settings(record: ResourceRecord, failed: Failed) -> ResourceRecord:
 
 
 def read_by_id(work: Work) -> dict | Failed | None:
-    """``GET {id}`` of the work's resource, at its type's api-version."""
+    """``GET {id}`` of the work's resource, at its type's api-version; the listing itself when Resource Graph
+    gave it whole (with ``properties``)."""
+    if isinstance(work.listed.get("properties"), dict):
+        return dict(work.listed)
     version = API_VERSIONS[str(work.listed["type"]).lower()]
     return work.calls.get(work.subscription, provider_of(work.id), work.id, version)
