@@ -1,8 +1,10 @@
 """Live AWS scan cost: API calls and wall time against a moto server, for estates of growing size.
 
-Builds 10 regions x 200 resources (20 DWP per region), scans them with ``offshore-scan aws``, and prints
-the API calls per service and the wall time; then the same with twice the non-DWP resources, and with
-twice the DWP ones, to show that calls grow with DWP resources and regions, not with total resources.
+Builds 10 regions x 200 resources (20 DWP per region: secrets, log groups, SQS queues, SNS topics and EBS
+volumes, the last two kinds read by collectors only since the generic reader and the SNS collector came), scans
+them with ``offshore-scan aws``, and prints the API calls per service, the requests per DWP resource and the
+wall time; then the same with twice the non-DWP resources, and with twice the DWP ones, to show that calls grow
+with DWP resources and regions, not with total resources.
 
     python bench/bench_aws.py
 """
@@ -34,11 +36,20 @@ def _build(endpoint: str, per_region: int, dwp_per_region: int) -> None:
         args: dict[str, Any] = {"region_name": region, "endpoint_url": endpoint, "aws_access_key_id": "testing",
                                 "aws_secret_access_key": "testing"}
         logs, secrets = boto3.client("logs", **args), boto3.client("secretsmanager", **args)
+        sqs, sns, ec2 = boto3.client("sqs", **args), boto3.client("sns", **args), boto3.client("ec2", **args)
+        tag_list = [{"Key": k, "Value": v} for k, v in DWP.items()]
         for index in range(per_region):
             dwp = index < dwp_per_region
-            if dwp and index % 2:
-                secrets.create_secret(Name=f"dwp-{index}", SecretString="x",
-                                      Tags=[{"Key": k, "Value": v} for k, v in DWP.items()])
+            kind = index % 5 if dwp else 0
+            if kind == 1:
+                secrets.create_secret(Name=f"dwp-{index}", SecretString="x", Tags=tag_list)
+            elif kind == 2:
+                sqs.create_queue(QueueName=f"dwp-{index}", tags=DWP)
+            elif kind == 3:
+                sns.create_topic(Name=f"dwp-{index}", Tags=tag_list)
+            elif kind == 4:
+                ec2.create_volume(AvailabilityZone=f"{region}a", Size=1,
+                                  TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list}])
             else:
                 logs.create_log_group(logGroupName=f"/{'dwp' if dwp else 'other'}/{index}", tags=DWP if dwp else OTHER)
 
@@ -65,8 +76,9 @@ def _run(per_region: int, dwp_per_region: int) -> None:
         calls, elapsed, dwp = _scan(endpoint)
     total = len(REGIONS) * per_region
     listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
-    print(f"{len(REGIONS)} regions x {per_region} resources = {total} ({len(REGIONS) * dwp_per_region} DWP, "
-          f"{dwp} DWP records): {sum(calls.values())} API calls in {elapsed:.2f} s  [{listed}]")
+    requests, built = sum(calls.values()), len(REGIONS) * dwp_per_region
+    print(f"{len(REGIONS)} regions x {per_region} resources = {total} ({built} DWP, {dwp} DWP records): "
+          f"{requests} API calls ({requests / built:.2f} per DWP resource) in {elapsed:.2f} s  [{listed}]")
 
 
 def main() -> None:

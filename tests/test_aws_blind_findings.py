@@ -162,7 +162,9 @@ def test_a_wholly_dwp_account_lists_its_queues_and_topics_but_not_empty_default_
     queue_arn = f"arn:aws:sqs:eu-west-2:{ACCOUNT}:{queue.rsplit('/', 1)[-1]}"
     assert {queue_arn, topic, f"arn:aws:dynamodb:eu-west-2:{ACCOUNT}:table/{table}", "arn:aws:s3:::claims"} <= dwp
     assert not [r for r in inventory.resources if r.type == "aws_vpc"]  # moto's default VPC holds nothing DWP
-    assert [g for g in inventory.coverage if g.incomplete] == []
+    # The queue is read by Cloud Control API, which moto does not implement: a gap naming the call, never a pass.
+    assert [g.reason.split(" ", 1)[0] for g in inventory.coverage if g.incomplete] == ["cloudcontrol"]
+    assert any(queue_arn in g.reason for g in inventory.coverage if g.kind == "note")
 
 
 def test_the_callers_own_account_needs_no_role(moto: boto3.Session) -> None:

@@ -14,17 +14,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from providers.aws import discovery
+from providers.aws import discovery, located
 from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
-from providers.aws.collectors import Work, every_region, regional
+from providers.aws.collectors import Work, every_region, generic, regional
 from providers.aws.collectors.iam import collect_roles
 from providers.aws.collectors.s3 import collect_buckets
 from providers.aws.coverage import Recorder
 from providers.aws.follow import wanted_buckets, wanted_regional
 from providers.aws.options import AwsOptions
-from providers.aws.records import Scope, live_record
+from providers.aws.records import Scope
 from providers.aws.session import HOME_REGION, base_session, caller_account
 from providers.interface import OptionError, ScanOptions
 from providers.semantics.normalise import to_inventory
@@ -219,15 +219,20 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         for service, collect in every_region().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
             found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+        # What no collector read, the generic reader reads: the net then judges what its properties name.
+        read = {r.address for r in found}
+        unread = tuple(sorted(a for a in dwp if a not in read and _in(a, None, region)))
+        if unread:
+            found.extend(generic()(Work(Scope(account, region), clients, unread, tags)))
         tally.tick(regions_done=1)
         return found
 
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
         for found in pool.map(read_region, regions):
             records.extend(found)
-    records.extend(_tagged_only(account, tags, dwp, records))
-    records.extend(_listed_only(account, dwp, records))
-    return records, _unread(account, dwp, records)
+    records.extend(located.tagged_only(account, tags, records))
+    records.extend(located.listed_only(account, dwp, records))
+    return records, located.coverage_notes(account, dwp, records)
 
 
 def _tagged_dwp(scan: ScanOptions, tags: Mapping[str, str], account: str) -> bool:
@@ -240,58 +245,10 @@ def _bucket(arn: str) -> str | None:
     return parsed.name if parsed is not None and parsed.service == "s3" and "/" not in parsed.name else None
 
 
-def _in(arn: str, service: str, region: str) -> bool:
+def _in(arn: str, service: str | None, region: str) -> bool:
+    """Whether ``arn`` is of ``service`` (any, for None) in ``region``."""
     parsed = parse_arn(arn)
-    return parsed is not None and parsed.service == service and parsed.region == region
-
-
-def _tagged_only(account: str, tags: Mapping[str, Mapping[str, str]], dwp: set[str],
-                 records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
-    """Tagged resources no collector read: placed by the region in their ARN, with their tags.
-
-    They are judged for hosting (DWP ones) or listed as passing (the rest); S3 buckets are left out
-    unless read, since their ARNs carry no region and a non-DWP bucket is not worth a call.
-    """
-    seen = {r.address for r in records}
-    extra = []
-    for arn, resource_tags in sorted(tags.items()):
-        parsed = parse_arn(arn)
-        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
-            continue
-        values = {"id": parsed.name, "name": parsed.name.rsplit("/", 1)[-1], "tags": dict(resource_tags)}
-        extra.append(live_record(Scope(account, parsed.region), arn, parsed.terraform_type, values,
-                                 "tag:GetResources"))
-    return extra
-
-
-_LISTED_BY = {"sqs": "sqs:ListQueues", "sns": "sns:ListTopics"}
-
-
-def _listed_only(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
-    """Untagged data stores of a wholly DWP account that no collector reads (SQS queues, SNS topics): placed by
-    the region in their ARN, like the tagged ones ``_tagged_only`` places."""
-    seen = {r.address for r in records}
-    extra = []
-    for arn in sorted(dwp):
-        parsed = parse_arn(arn)
-        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
-            continue
-        values = {"id": parsed.name, "name": parsed.name.rsplit("/", 1)[-1], "tags": {}}
-        extra.append(live_record(Scope(account, parsed.region), arn, parsed.terraform_type, values,
-                                 _LISTED_BY.get(parsed.service, f"{parsed.service} listing")))
-    return extra
-
-
-def _unread(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[CoverageGap]:
-    """DWP resources of kinds offshore-scan does not read live: where they keep DWP data is not judged."""
-    seen = {r.address for r in records}
-    missing = sorted(a for a in dwp if a not in seen and not (a.startswith("arn:aws:s3:::") and "/" in a))
-    if not missing:
-        return []
-    shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
-    return [CoverageGap(f"{account}/global", None,
-                        f"{len(missing)} DWP resource(s) of kinds offshore-scan does not read live ({shown}): where "
-                        "they keep DWP data is not judged", kind="skipped")]
+    return parsed is not None and service in (None, parsed.service) and parsed.region == region
 
 
 def _followed(clients: Clients, records: list[ResourceRecord], options: AwsOptions) -> list[ResourceRecord]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[\w-]*):(?P<service>[^:]+):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.+)$"
@@ -11,40 +13,28 @@ _ARN = re.compile(
 _NO_KIND = {"s3": "bucket", "sqs": "queue", "sns": "topic"}
 """Services whose ARNs name the resource with no type segment."""
 
-TERRAFORM_TYPES: dict[tuple[str, str], str] = {
-    ("s3", "bucket"): "aws_s3_bucket",
-    ("rds", "db"): "aws_db_instance",
-    ("rds", "cluster"): "aws_rds_cluster",
-    ("rds", "global-cluster"): "aws_rds_global_cluster",
-    ("dynamodb", "table"): "aws_dynamodb_table",
-    ("kms", "key"): "aws_kms_key",
-    ("secretsmanager", "secret"): "aws_secretsmanager_secret",
-    ("logs", "log-group"): "aws_cloudwatch_log_group",
-    ("firehose", "deliverystream"): "aws_kinesis_firehose_delivery_stream",
-    ("ec2", "vpc"): "aws_vpc",
-    ("ec2", "vpc-peering-connection"): "aws_vpc_peering_connection",
-    ("ec2", "transit-gateway"): "aws_ec2_transit_gateway",
-    ("ec2", "instance"): "aws_instance",
-    ("ec2", "volume"): "aws_ebs_volume",
-    ("ec2", "snapshot"): "aws_ebs_snapshot",
-    ("lambda", "function"): "aws_lambda_function",
-    ("ecr", "repository"): "aws_ecr_repository",
-    ("ecs", "cluster"): "aws_ecs_cluster",
-    ("ecs", "service"): "aws_ecs_service",
-    ("ecs", "task-definition"): "aws_ecs_task_definition",
-    ("backup", "backup-plan"): "aws_backup_plan",
-    ("backup", "backup-vault"): "aws_backup_vault",
-    ("cloudfront", "distribution"): "aws_cloudfront_distribution",
-    ("iam", "role"): "aws_iam_role",
-    ("sqs", "queue"): "aws_sqs_queue",
-    ("sns", "topic"): "aws_sns_topic",
-    ("kinesis", "stream"): "aws_kinesis_stream",
-    ("elasticfilesystem", "file-system"): "aws_efs_file_system",
-    ("elasticache", "cluster"): "aws_elasticache_cluster",
-    ("es", "domain"): "aws_opensearch_domain",
-    ("redshift", "cluster"): "aws_redshift_cluster",
-}
-"""(service, resource kind) -> the Terraform type a resource of that kind has."""
+KINDS_FILE = Path(__file__).with_name("collectors") / "arn_types.yaml"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the scan knows of one ARN kind (a row of ``collectors/arn_types.yaml``)."""
+
+    terraform: str
+    """The Terraform type a resource of this kind has."""
+    cloudformation: str | None = None
+    """The CloudFormation type Cloud Control API reads it as, where no collector reads it closely."""
+    identifier: str | None = None
+    """The template of its Cloud Control primary identifier, written from the ARN."""
+
+
+@functools.cache
+def kinds() -> dict[tuple[str, str], Kind]:
+    """(service, resource kind) -> what the scan knows of it."""
+    from scanner.yaml_data import load_yaml
+
+    raw = load_yaml(KINDS_FILE.read_text(encoding="utf-8"))["kinds"]
+    return {tuple(key.split("/", 1)): Kind(**row) for key, row in raw.items()}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -65,7 +55,8 @@ class Arn:
     @property
     def terraform_type(self) -> str | None:
         """The Terraform type of the resource, if offshore-scan knows it."""
-        return TERRAFORM_TYPES.get((self.service, self.kind))
+        kind = kinds().get((self.service, self.kind))
+        return kind.terraform if kind is not None else None
 
 
 def parse_arn(value: str) -> Arn | None:

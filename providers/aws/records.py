@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
@@ -51,6 +51,32 @@ def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str,
         source=SourceRef(scope.path, None, where),
         provenance={key: (f"{key} from {said}",) for key in merged},
     )
+
+
+LOCATED_ONLY = "placed by the region in its ARN only"
+"""The provenance mark of a record no call read closely: where it is, and nothing it names, is known."""
+
+
+def located_record(scope: Scope, arn: str, resource_type: str, tags: Mapping[str, Any], call: str,
+                   why: Any = None) -> ResourceRecord:
+    """A resource known only by its ARN (and tags): placed by the ARN's region, named by its last segment.
+
+    ``why`` (an ``Unknown``) says why no closer read was possible; it stays in the provenance, and the
+    adapter lists every such resource by name in the coverage notes."""
+    from providers.aws.arns import parse_arn
+
+    parsed = parse_arn(arn)
+    name = parsed.name if parsed is not None else arn
+    values = {"id": name, "name": name.rsplit("/", 1)[-1], "tags": dict(tags)}
+    record = live_record(scope, arn, resource_type, values, call)
+    reason = f"; {why.reason}" if isinstance(why, Unknown) else ""
+    provenance = {**record.provenance, "arn": (*record.provenance["arn"], f"{LOCATED_ONLY}{reason}")}
+    return replace(record, provenance=provenance)
+
+
+def located_only(record: ResourceRecord) -> str | None:
+    """Why ``record`` is known only by its ARN (``LOCATED_ONLY`` and the reason), or None when it was read."""
+    return next((step for step in record.provenance.get("arn", ()) if step.startswith(LOCATED_ONLY)), None)
 
 
 def tag_map(tags: Any, key: str = "Key", value: str = "Value") -> dict[str, str]:

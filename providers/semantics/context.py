@@ -18,6 +18,7 @@ from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import (
     FlowSpec,
     TypeSpec,
+    copy_sources,
     holds_data,
     identity_attributes,
     parent_argument,
@@ -57,6 +58,7 @@ class NormaliseContext:
         self._memos: dict[str, Any] = {}
         self._locations: dict[str, Location] = {}
         self._resources: dict[str, Resource] = {}
+        self._classifying: set[str] = set()
         self.unidentified_addresses: list[str] = []
         """Stand-ins for subjects that could not be identified, in the order they were met."""
 
@@ -117,10 +119,29 @@ class NormaliseContext:
                     tags.update(value)
         scopes = self.scopes_of(record)
         if not (tags or scopes or unknown_tags or self.rules.scope_all):
-            return NOT_DWP
+            return self._copy_classification(record)
         unknown_values = {str(k): v.reason for k, v in tags.items() if isinstance(v, Unknown)}
         known = {k: v for k, v in tags.items() if not isinstance(v, Unknown)}
-        return self.rules.classify(known, scopes, unknown_tags=unknown_tags, unknown_values=unknown_values)
+        own = self.rules.classify(known, scopes, unknown_tags=unknown_tags, unknown_values=unknown_values)
+        return own if own.dwp else self._copy_classification(record)
+
+    def _copy_classification(self, record: ResourceRecord) -> Classification:
+        """A copy (``resource_map/copies.yaml``) holds the data of what it copies: DWP as a copy of a DWP source."""
+        if record.address in self._classifying:
+            return NOT_DWP  # a copy of a copy of itself: data no source makes DWP
+        self._classifying.add(record.address)
+        try:
+            for path in copy_sources(record.type):
+                for value in values_at(record.values, path):
+                    source = self.referenced(value)
+                    if source is None or source is record:
+                        continue
+                    found = self.classification(source)
+                    if found.dwp:
+                        return Classification(True, f"copy of {source.address}", found.marking, found.certain)
+        finally:
+            self._classifying.discard(record.address)
+        return NOT_DWP
 
     def scopes_of(self, record: ResourceRecord) -> list[str]:
         """Every account, subscription or project the record may be in: its own, and those its provider deploys

@@ -175,3 +175,14 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+@functools.cache
+def _copies() -> Mapping[str, tuple[str, ...]]:
+    raw = load_yaml((_MAP_DIRECTORY / "copies.yaml").read_text(encoding="utf-8"))["copies"]
+    return {type_name: tuple(paths) for type_name, paths in raw.items()}
+
+
+def copy_sources(resource_type: str) -> tuple[str, ...]:
+    """The arguments naming what a resource of this type is a copy of (``copies.yaml``); none for other types."""
+    return _copies().get(resource_type, ())

@@ -38,16 +38,41 @@ Collector = Callable[[Work], list[ResourceRecord]]
 
 def regional() -> Mapping[str, Collector]:
     """Collectors of regional services, by the service name in their resources' ARNs."""
-    from providers.aws.collectors import backup, dynamodb, ecs, firehose, kms, lambda_, logs, rds, secretsmanager
+    from providers.aws.collectors import (
+        backup,
+        dynamodb,
+        ecs,
+        events,
+        firehose,
+        kms,
+        lambda_,
+        logs,
+        rds,
+        secretsmanager,
+        sns,
+    )
 
     return {"rds": rds.collect, "kms": kms.collect, "secretsmanager": secretsmanager.collect, "logs": logs.collect,
             "firehose": firehose.collect, "dynamodb": dynamodb.collect, "backup": backup.collect,
-            "lambda": lambda_.collect, "ecs": ecs.collect}
+            "lambda": lambda_.collect, "ecs": ecs.collect, "sns": sns.collect, "events": events.collect}
 
 
 def every_region() -> Mapping[str, Collector]:
     """Collectors that run in every enabled region whatever the Tagging API found: VPC and transit gateway
-    peerings (a handful of calls per region), and ECR (repositories are not in the Tagging API, even on AWS)."""
-    from providers.aws.collectors import ec2, ecr
+    peerings (a handful of calls per region), EBS snapshot and AMI copies (copies carry no tag of what they
+    copy), and ECR (repositories are not in the Tagging API, even on AWS)."""
+    from providers.aws.collectors import ec2, ecr, snapshots
 
-    return {"ec2": ec2.collect, "ecr": ecr.collect}
+    return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect}
+
+
+def _together(*collectors: Collector) -> Collector:
+    """Several collectors of one service's resources, run one after the other on the same work."""
+    return lambda work: [record for collect in collectors for record in collect(work)]
+
+
+def generic() -> Collector:
+    """The reader of what no collector above reads: Cloud Control API's GetResource, judged by the net."""
+    from providers.aws.collectors import cloudcontrol
+
+    return cloudcontrol.collect

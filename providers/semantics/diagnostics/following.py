@@ -120,6 +120,10 @@ def onward(context: NormaliseContext, record: ResourceRecord, steps: tuple[str, 
                 for _, hop in beside_local(list(found))]
     if record.type == "aws_cloudformation_stack":
         return _forwarder_stack_hops(context, record, steps)
+    if record.type == "aws_cloudwatch_event_api_destination":
+        # An EventBridge API destination posts each event to its endpoint: the endpoint is where the data goes.
+        endpoint = record.values.get("invocation_endpoint")
+        return [endpoint_hop(context, endpoint, (*steps, said(record, "invocation_endpoint", endpoint)))]
     if record.type == "azurerm_application_insights":
         workspace = record.values.get("workspace_id")
         if workspace is None:

@@ -1,0 +1,71 @@
+"""Resources no collector read closely: placed by the region in their ARN, and each DWP one named in the coverage.
+
+The Tagging API (and, in wholly DWP accounts, the listings) find resources that neither a collector nor the
+generic reader could read: a kind Cloud Control does not model, a read that was denied. They are still judged
+for where they are; what they name is not known, so every DWP one is listed by ARN, one note per type (never
+a count with the rest elided), and a DWP resource of a kind the scan has no type for is a gap listing each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from providers.aws.arns import parse_arn
+from providers.aws.records import Scope, located_only, located_record
+from providers.semantics.records import ResourceRecord
+from scanner.model import CoverageGap
+
+_LISTED_BY = {"sqs": "sqs:ListQueues", "sns": "sns:ListTopics"}
+
+
+def tagged_only(account: str, tags: Mapping[str, Mapping[str, str]],
+                records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
+    """Tagged resources no collector read: placed by the region in their ARN, with their tags.
+
+    They are judged for hosting (DWP ones) or listed as passing (the rest); S3 buckets are left out
+    unless read, since their ARNs carry no region and a non-DWP bucket is not worth a call.
+    """
+    seen = {r.address for r in records}
+    extra = []
+    for arn, resource_tags in sorted(tags.items()):
+        parsed = parse_arn(arn)
+        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
+            continue
+        extra.append(located_record(Scope(account, parsed.region), arn, parsed.terraform_type, resource_tags,
+                                    "tag:GetResources"))
+    return extra
+
+
+def listed_only(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
+    """Untagged resources of a wholly DWP account that no collector read: placed like the tagged ones."""
+    seen = {r.address for r in records}
+    extra = []
+    for arn in sorted(dwp):
+        parsed = parse_arn(arn)
+        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
+            continue
+        extra.append(located_record(Scope(account, parsed.region), arn, parsed.terraform_type, {},
+                                    _LISTED_BY.get(parsed.service, f"{parsed.service} listing")))
+    return extra
+
+
+def coverage_notes(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[CoverageGap]:
+    """Every DWP resource read only by location, by ARN, one note per type; every DWP resource of a kind the
+    scan has no type for, by ARN, in one gap (where it keeps DWP data is not judged at all)."""
+    by_address = {r.address: r for r in records}
+    wanted = set(dwp)
+    by_type: dict[str, list[str]] = {}
+    for address, record in sorted(by_address.items()):
+        if address in wanted and located_only(record) is not None:
+            by_type.setdefault(record.type, []).append(address)
+    notes = [CoverageGap(f"{account}/global", None,
+                         f"{len(arns)} DWP {resource_type} resource(s) placed by the region in their ARN only (no "
+                         f"collector reads the type, or its read failed: see the scopes), so what they name is not "
+                         f"judged: {', '.join(arns)}", kind="note")
+             for resource_type, arns in sorted(by_type.items())]
+    missing = sorted(a for a in wanted if a not in by_address and not (a.startswith("arn:aws:s3:::") and "/" in a))
+    if missing:
+        notes.append(CoverageGap(f"{account}/global", None,
+                                 f"{len(missing)} DWP resource(s) of kinds offshore-scan does not read live "
+                                 f"({', '.join(missing)}): where they keep DWP data is not judged", kind="skipped"))
+    return notes
