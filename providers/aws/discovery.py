@@ -85,6 +85,8 @@ LISTINGS: dict[str, tuple[Lister, ...]] = {
     "backup": (("list_backup_plans", "BackupPlansList", lambda i, r, a: i["BackupPlanArn"]),),
     "sqs": (("list_queues", "QueueUrls", _queue_arn),),
     "sns": (("list_topics", "Topics", lambda i, r, a: i["TopicArn"]),),
+    # Every event of a DWP account's buses (its default bus too) is DWP data: their rules' targets are read.
+    "events": (("list_event_buses", "EventBuses", lambda i, r, a: i["Arn"]),),
     "ec2": (("describe_vpcs", "Vpcs", _vpc_arn),),
 }
 """Per service, how an account wholly DWP lists its resources in one region."""

@@ -1,0 +1,116 @@
+"""Where data leaves, end to end on a moto server on 127.0.0.1: an estate built with boto3, scanned with
+``scan_aws`` over real HTTP, judged by the policies.
+
+moto 5.2.6 implements SNS subscriptions, EventBridge rules and targets, EBS snapshots, snapshot copies and AMIs;
+it does not implement Cloud Control API (a gap, never a pass). Its ``DescribeSnapshots`` ignores
+``OwnerIds=self`` (the collector keeps only the account's own), and its Tagging API does not list EventBridge
+buses or rules (the bus here is found by a wholly DWP account's listing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+
+from providers.aws.adapter import scan_aws
+from providers.aws.options import AwsOptions
+from providers.interface import ScanOptions
+from scanner.engine import evaluate
+from scanner.model import Finding, Inventory
+from tests.helpers import moto_server
+
+ACCOUNT = "123456789012"  # moto's default account
+DWP = [{"Key": "Classification", "Value": "OFFICIAL-SENSITIVE"}]
+REGIONS = ("eu-west-2", "us-east-1")
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def _client(endpoint: str, service: str, region: str = "eu-west-2") -> Any:
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def _scan(endpoint: str, monkeypatch: pytest.MonkeyPatch, scan: ScanOptions | None = None) -> Inventory:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
+    options = AwsOptions.from_command_line(None, REGIONS, False, False, None, (), (), 4)
+    return scan_aws(options, scan or ScanOptions(), session=session)
+
+
+def _fails(inventory: Inventory) -> dict[tuple[str, str], Finding]:
+    return {(f.rule_id, f.resource.id): f for f in evaluate(inventory)
+            if f.outcome.value in ("fail", "unknown") and f.rule_id != "OFS-GRD-001"}
+
+
+@pytest.fixture(scope="module")
+def estate(endpoint: str) -> dict[str, str]:
+    built: dict[str, str] = {}
+    sns = _client(endpoint, "sns")
+    topic = sns.create_topic(Name="claims-events", Tags=DWP)["TopicArn"]
+    _client(endpoint, "sqs", "us-east-1").create_queue(QueueName="claims-copy")
+    built["queue_us"] = f"arn:aws:sqs:us-east-1:{ACCOUNT}:claims-copy"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=built["queue_us"])
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://hooks.example-vendor.in/claims")
+    built["topic"] = topic
+
+    ec2 = _client(endpoint, "ec2")
+    volume = ec2.create_volume(AvailabilityZone="eu-west-2a", Size=1,
+                               TagSpecifications=[{"ResourceType": "volume", "Tags": DWP}])["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume, Description="nightly")["SnapshotId"]  # untagged
+    copy = _client(endpoint, "ec2", "us-east-1").copy_snapshot(
+        SourceSnapshotId=snapshot, SourceRegion="eu-west-2",
+        Description=f"[Copied {snapshot} from eu-west-2]")["SnapshotId"]
+    built.update(volume=f"arn:aws:ec2:eu-west-2:{ACCOUNT}:volume/{volume}",
+                 snapshot=f"arn:aws:ec2:eu-west-2:{ACCOUNT}:snapshot/{snapshot}",
+                 copy=f"arn:aws:ec2:us-east-1:{ACCOUNT}:snapshot/{copy}")
+    return built
+
+
+def test_an_sns_subscription_abroad_and_an_https_endpoint_are_judged(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _fails(_scan(endpoint, monkeypatch))
+    replication = found[("OFS-REPL-001", estate["topic"])]
+    assert replication.outcome.value == "fail" and (replication.target or replication.location).region == "us-east-1"
+    assert any(rule == "OFS-DIAG-001" or "hooks.example-vendor.in" in f.message
+               for (rule, resource), f in found.items() if resource == estate["topic"] and rule != "OFS-REPL-001")
+
+
+def test_an_untagged_snapshot_of_a_dwp_volume_and_its_copy_abroad_are_dwp(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    inventory = _scan(endpoint, monkeypatch)
+    resources = {r.id: r for r in inventory.resources}
+    snapshot, copy = resources[estate["snapshot"]], resources[estate["copy"]]
+    assert (snapshot.type, copy.type) == ("aws_ebs_snapshot", "aws_ebs_snapshot_copy")
+    assert snapshot.classification.reason == f"copy of {estate['volume']}"
+    assert copy.classification.reason == f"copy of {estate['snapshot']}"
+    found = _fails(inventory)
+    assert found[("OFS-HOST-001", estate["copy"])].outcome.value == "fail"
+    assert (found[("OFS-REPL-001", estate["snapshot"])].target or copy.location).region == "us-east-1"
+    # Other owners' public snapshots that moto answers are not this account's: never read as its copies.
+    assert not [r for r in inventory.resources if r.type.startswith("aws_ebs_snapshot")
+                and r.account not in (None, ACCOUNT)]
+
+
+def test_an_event_bus_rule_sending_to_another_regions_bus_is_replication(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    events = _client(endpoint, "events")
+    events.create_event_bus(Name="claims-bus")
+    events.put_rule(Name="forward", EventBusName="claims-bus", EventPattern=json.dumps({"source": ["claims"]}))
+    us_bus = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"
+    events.put_targets(Rule="forward", EventBusName="claims-bus", Targets=[{"Id": "us", "Arn": us_bus}])
+    # Every resource of a wholly DWP account is DWP: the bus is found by listing, not by tags.
+    scan = ScanOptions(rules=replace(ScanOptions().rules, dwp_scopes=frozenset({ACCOUNT})))
+    bus = f"arn:aws:events:eu-west-2:{ACCOUNT}:event-bus/claims-bus"
+    found = _fails(_scan(endpoint, monkeypatch, scan))
+    assert (found[("OFS-REPL-001", bus)].target or found[("OFS-REPL-001", bus)].location).region == "us-east-1"
