@@ -68,10 +68,19 @@ def _flow_judged(flow: Flow) -> str:
     return f"{flow.kind.value} to {flow.target_id or 'an unnamed destination'}"
 
 
+def _said_as_copies(inventory: Inventory) -> set[str]:
+    """Copies DWP only as copies of a DWP source, on which a copy flow of that source lands: the replication
+    finding already says where the data went, so hosting the copy there is not said again (one place, once)."""
+    landing = {f.target_id for f, _ in _dwp_flows(inventory) if f.target_id and f.category is Category.REPLICATION}
+    return {r.id for r in inventory.resources
+            if r.id in landing and r.classification.reason.startswith("copy of ")}
+
+
 def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
     """DWP resources whose own location is established and outside the UK."""
+    said = _said_as_copies(inventory)
     for resource in _dwp_hosts(inventory):
-        if resource.location.uk is False:
+        if resource.location.uk is False and resource.id not in said:
             yield Verdict(
                 Outcome.FAIL,
                 Category.HOSTING,

@@ -22,6 +22,7 @@ from providers.semantics.resource_map import (
     holds_data,
     identity_attributes,
     parent_argument,
+    resource_hosts,
     resource_map,
 )
 from scanner import geography
@@ -301,8 +302,25 @@ class NormaliseContext:
             return found
         if value.startswith("arn:aws:s3:::"):
             return self.by_identity.get(value.removeprefix("arn:aws:s3:::").split("/")[0])
+        hosted = self.hosted(value)
+        if hosted is not None:
+            return hosted
         tail = value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
         return self.by_identity.get(tail)
+
+    def hosted(self, value: str) -> ResourceRecord | None:
+        """The resource a service host or URL names (``identity.yaml`` ``resource_hosts``), when the scan has it."""
+        text = value.split("://", 1)[1] if "://" in value else value
+        host = re.split(r"[/:?#]", text, maxsplit=1)[0].lower()
+        if "." not in host:
+            return None
+        for pattern, resource_type in resource_hosts():
+            match = pattern.fullmatch(host)
+            if match is not None:
+                found = self.by_identity.get(match.group("name"))
+                if found is not None and found.type == resource_type:
+                    return found
+        return None
 
     # --- flows ---------------------------------------------------------------------------------
 

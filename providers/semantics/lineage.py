@@ -18,6 +18,7 @@ Consulted after the map (``normalise.to_inventory``), so every input that become
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.semantics.compute_environments import compute_environment
-from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, placed, setting
+from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, json_document, placed, setting
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import identity_attributes, resource_map
 from scanner import endpoints, geography
@@ -42,6 +43,10 @@ class _Rules:
     place_word: re.Pattern[str]
     naming_key: re.Pattern[str]
     host_key: re.Pattern[str]
+    host_word: re.Pattern[str]
+    not_destinations: re.Pattern[str]
+    inert_types: tuple[str, ...]
+    not_subjects: tuple[str, ...]
     descriptive: frozenset[str]
     own_placement: frozenset[str]
     containers: frozenset[str]
@@ -58,6 +63,10 @@ def _rules() -> _Rules:
         place_word=re.compile(raw["place_word"]),
         naming_key=re.compile(raw["naming_key"]),
         host_key=re.compile(raw["host_key"]),
+        host_word=re.compile(raw["host_word"]),
+        not_destinations=re.compile(raw["not_destinations"]),
+        inert_types=tuple(raw["inert_types"]),
+        not_subjects=tuple(raw["not_subjects"]),
         descriptive=frozenset(raw["descriptive"]),
         own_placement=frozenset(raw["own_placement"]),
         containers=frozenset(raw["containers"]),
@@ -68,6 +77,8 @@ def _rules() -> _Rules:
 
 
 RULES_FILE = Path(__file__).with_name("resource_map") / "lineage.yaml"
+_MAX_DOCUMENT = 1_000_000
+"""A JSON document held as text is read up to this size; a larger one is a plain value."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -110,19 +121,22 @@ def connected_flows(
     for flow in modelled:
         declared.setdefault(flow.source.address, []).append(flow)
         of_subject.setdefault(flow.resource_id, []).append(flow)
+    index = _Index(context)
     emitted: set[tuple[str, str, str, str | None]] = set()
     for record in managed:
-        links = _links_to(context, record, dwp)
+        if _matches(record.type, _rules().inert_types):
+            continue  # a lock or an IAM binding moves no data, wherever what it names is
+        links = _links_to(index, record, dwp)
         if record.address in dwp:
             links.setdefault(record.address, set())  # a DWP resource is connected to itself
         if not links:
             continue
-        named = list(_places_named(context, record, links, dwp))
+        named = list(_places_named(index, record, dwp, follow_conduits=record.address not in declared))
         for subject_address, through in sorted(links.items()):
             subject = dwp[subject_address]
             for found in named:
-                if found.path in through or found.target_id == subject_address:
-                    continue  # the argument that names the subject is the connection, not a place
+                if found.target_id == subject_address:
+                    continue  # naming the subject is the connection, not a place
                 if not _worth_saying(context, subject, record, found):
                     continue
                 if _explained(record, found, declared.get(record.address, ()), of_subject.get(subject_address, ())):
@@ -134,8 +148,66 @@ def connected_flows(
                 yield _flow(context, subject, record, found, through)
 
 
+class _Index:
+    """What each record references (by argument), computed once per input."""
+
+    def __init__(self, context: NormaliseContext) -> None:
+        self.context = context
+        self._edges: dict[str, list[tuple[str, ResourceRecord]]] = {}
+
+    def edges(self, record: ResourceRecord) -> list[tuple[str, ResourceRecord]]:
+        """(argument, record it names) for every other managed resource ``record`` references: by value, by an
+        expression reference the evaluator traced (``provenance``), or as its parent."""
+        cached = self._edges.get(record.address)
+        if cached is not None:
+            return cached
+        found: dict[tuple[str, str], ResourceRecord] = {}
+        own = set(identity_attributes(record.type))
+        for path, value in leaves(record.values):
+            if path in own:
+                continue  # a record's own name or ARN names itself, even when another resource shares the name
+            other = _named_resource(self.context, path, value)
+            if other is not None:
+                found.setdefault((path, other.address), other)
+        for path, other in _provenance_references(self.context, record):
+            found.setdefault((path, other.address), other)
+        parent = self.context.parent(record) if record.type.startswith(("azurerm_", "google_", _AZAPI_PREFIX)) \
+            else None
+        if parent is not None:
+            found.setdefault((parent[0], parent[1].address), parent[1])
+        edges = [(path, other) for (path, _), other in found.items()
+                 if other is not record and other.mode == "managed" and other.type not in _rules().containers]
+        self._edges[record.address] = edges
+        return edges
+
+
+def _provenance_references(context: NormaliseContext, record: ResourceRecord) -> Iterator[tuple[str, ResourceRecord]]:
+    """Resources an argument's value was read from (``google_storage_bucket.claims.name``), as the evaluator
+    traced it: a reference connects whatever attribute it reads, even one whose value is a plain name."""
+    for path, steps in record.provenance.items():
+        for step in steps:
+            head = step.split(" ", 1)[0]
+            if "." not in head or head.startswith(("var.", "local.", "path.", "each.", "count.")):
+                continue
+            parts = head.split(".")
+            for end in range(len(parts) - 1, 1, -1):
+                candidate = ".".join(parts[:end])
+                for address in (f"{record.module_path}.{candidate}" if record.module_path else None, candidate):
+                    other = context.by_address.get(address) if address else None
+                    if other is not None:
+                        yield path, other
+                        break
+                else:
+                    continue
+                break
+
+
+def _matches(resource_type: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in patterns)
+
+
 def _is_dwp_holder(context: NormaliseContext, record: ResourceRecord) -> bool:
-    if record.type.split("_", 1)[0] not in CLOUD_OF_PREFIX:
+    if record.type.split("_", 1)[0] not in CLOUD_OF_PREFIX or _matches(record.type, _rules().not_subjects):
         return False
     resource = context.resource(record)
     return resource.classification.dwp and resource.holds_data
@@ -144,23 +216,17 @@ def _is_dwp_holder(context: NormaliseContext, record: ResourceRecord) -> bool:
 # --- connections -------------------------------------------------------------------------------------------
 
 
-def _links_to(
-    context: NormaliseContext, record: ResourceRecord, dwp: Mapping[str, ResourceRecord],
-) -> dict[str, set[str]]:
-    """The DWP resources ``record`` references, each with the arguments that reference it."""
+def _links_to(index: _Index, record: ResourceRecord, dwp: Mapping[str, ResourceRecord]) -> dict[str, set[str]]:
+    """The DWP resources ``record`` references, each with the arguments that reference it: directly, or through
+    one resource that is not DWP itself (a DMS task's source endpoint names the DWP database)."""
     links: dict[str, set[str]] = {}
-    own = set(identity_attributes(record.type))
-    for path, value in leaves(record.values):
-        if path in own:
-            continue  # a record's own name or ARN names itself, even when another resource shares the name
-        other = _named_resource(context, path, value)
-        if other is not None and other is not record and other.address in dwp \
-                and other.type not in _rules().containers:
+    for path, other in index.edges(record):
+        if other.address in dwp:
             links.setdefault(other.address, set()).add(path)
-    parent = context.parent(record) if record.type.startswith(("azurerm_", "google_", _AZAPI_PREFIX)) else None
-    if parent is not None and parent[1].address in dwp and parent[1] is not record \
-            and parent[1].type not in _rules().containers:
-        links.setdefault(parent[1].address, set()).add(parent[0])
+        else:
+            for hop, beyond in index.edges(other):
+                if beyond.address in dwp and beyond is not record:
+                    links.setdefault(beyond.address, set()).add(f"{path} -> {other.address} {hop}")
     return links
 
 
@@ -176,10 +242,23 @@ def _named_resource(context: NormaliseContext, path: str, value: Any) -> Resourc
         return context.by_identity.get(bucket)
     if value.startswith(("arn:", "/subscriptions/", "projects/", "//", "https://www.googleapis.com/")):
         return context.referenced(value)
-    if _rules().naming_key.search(argument_key(path)):
-        # A plain name is looked up exactly: a path or a sentence under such an argument names nothing.
-        return context.by_identity.get(value)
+    if "." in value and ("://" in value or value == value.lower()) and _host(value) is not None:
+        # A host or URL names a resource only by its host (never by the last part of its path).
+        hosted = context.hosted(value)
+        if hosted is not None:
+            return hosted
+        if "://" in value:
+            return None
+    if _rules().naming_key.search(argument_key(path)) and " " not in value and not value.startswith("/"):
+        # A plain name, or a qualified one (project:dataset, project.dataset): its last part names the resource.
+        return context.by_identity.get(value) or context.by_identity.get(re.split(r"[:.]", value)[-1])
     return None
+
+
+def _host(value: str) -> str | None:
+    text = value.split("://", 1)[1] if "://" in value else value
+    host = re.split(r"[/:?#]", text, maxsplit=1)[0].lower()
+    return host if "." in host and _HOSTNAME.match(host) else None
 
 
 def _bucket_of_url(value: str) -> str | None:
@@ -203,6 +282,13 @@ def leaves(values: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     elif isinstance(values, list | tuple):
         for item in values:
             yield from leaves(item, prefix)
+    elif isinstance(values, str) and values[:1] in ("{", "[") and len(values) <= _MAX_DOCUMENT:
+        # A JSON document held as text (a redrive policy, a state machine definition): its values are arguments.
+        document = json_document(values)
+        if isinstance(document, dict | list):
+            yield from leaves(document, prefix)
+        elif prefix:
+            yield prefix, values
     elif prefix:
         yield prefix, values
 
@@ -210,17 +296,34 @@ def leaves(values: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 # --- places named ------------------------------------------------------------------------------------------
 
 
-def _places_named(
-    context: NormaliseContext, record: ResourceRecord, links: Mapping[str, set[str]],
-    dwp: Mapping[str, ResourceRecord],
-) -> Iterator[_Named]:
-    cloud = _cloud_of(record)
+def _places_named(index: _Index, record: ResourceRecord, dwp: Mapping[str, ResourceRecord],
+                  follow_conduits: bool = True) -> Iterator[_Named]:
+    """Every place ``record`` names: its own placement, its arguments, and the arguments of the resources it
+    references that are not DWP themselves (a DMS task's target endpoint names the host abroad)."""
+    context = index.context
     own = _own_location(context, record)
     if own is not None and record.address not in dwp:
         yield _Named("(placement)", own, record.address)
+    yield from _values_named(context, record)
+    if follow_conduits is False:
+        return  # a concern models this record's relations, and follows its destinations itself
+    followed = modelled_paths(record.type)
+    for path, other in index.edges(record):
+        if other.address in dwp or any(covers(m, path) for m in followed):
+            continue  # a relation the map models is followed there (a log subscription's destination)
+        beyond = modelled_paths(other.type)
+        for found in _values_named(context, other):
+            if found.target_id != record.address and not any(covers(m, found.path) for m in beyond):
+                yield _Named(f"{path} -> {other.address} {found.path}", found.location, found.target_id, found.value)
+
+
+def _values_named(context: NormaliseContext, record: ResourceRecord) -> Iterator[_Named]:
+    cloud = _cloud_of(record)
     own = set(identity_attributes(record.type))
     for path, value in leaves(record.values):
         if "." not in path and (path in _rules().own_placement or path in own):
+            continue
+        if any(_rules().not_destinations.search(argument_key(step)) for step in path.split(".")):
             continue
         found = _place_of_value(context, record, cloud, path, value)
         if found is not None:
@@ -230,9 +333,9 @@ def _places_named(
 def _own_location(context: NormaliseContext, record: ResourceRecord) -> Location | None:
     if record.type.startswith(_AZAPI_PREFIX):
         location = record.values.get("location")
-        if location is not None:
-            return placed("azure", location, (setting(record, "location", location),))
-        return None
+        if location is None or (isinstance(location, str) and location.lower() == "global"):
+            return None  # a global resource (a DNS zone link, Front Door) has no region of its own
+        return placed("azure", location, (setting(record, "location", location),))
     if record.type.split("_", 1)[0] not in CLOUD_OF_PREFIX:
         return None
     location = context.location(record)
@@ -262,6 +365,14 @@ def _place_of_value(
         return None
     if not isinstance(value, str) or not value or len(value) > 2048:
         return None
+    bucket = _bucket_of_url(value) or (value[len("arn:aws:s3:::"):].split("/", 1)[0]
+                                       if value.startswith("arn:aws:s3:::") else None)
+    if bucket:
+        # A bucket the scan does not hold (one it holds was named above): its URL or ARN carries no region.
+        note = (f"bucket {bucket!r} is not in the scanned configuration, and its name carries no region (scan the "
+                "configuration that creates it)")
+        return _Named(path, Location(cloud if cloud != "unknown" else "aws", None, None, None,
+                                     (setting(record, path, value),), note), None, value)
     if value.startswith("arn:"):
         region = geography.aws_region_of_arn(value)
         service = value.split(":", 3)[2] if value.count(":") >= 3 else ""
@@ -270,7 +381,7 @@ def _place_of_value(
         return None
     if _URL.match(value) and _bucket_of_url(value) is None and not value.lower().startswith("file://"):
         return _endpoint(context, record, path, value)
-    if _rules().host_key.search(key) and _HOSTNAME.match(value):
+    if _rules().host_key.search(key) and _HOSTNAME.match(value) and value == value.lower():
         return _endpoint(context, record, path, value)
     if _rules().place_word.search(key) and "/" not in value and cloud != "unknown" \
             and not _rules().not_places.match(value):
@@ -351,7 +462,7 @@ def reads(key: str) -> bool:
     """Whether the net reads an argument of this (snake-case) name for a plain name, region or host; values of a
     resource's shape (references, ARNs, resource ids, self-links, URLs) it reads under any name."""
     rules = _rules()
-    return any(pattern.search(key) for pattern in (rules.place_word, rules.naming_key, rules.host_key))
+    return any(pattern.search(key) for pattern in (rules.place_word, rules.naming_key, rules.host_word))
 
 
 def covers(mapped: str, path: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,12 @@ def _identity_file() -> Mapping[str, Any]:
 def _identity() -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
     raw = _identity_file()["identity"]
     return tuple(raw["default"]), {name: tuple(keys) for name, keys in (raw.get("types") or {}).items()}
+
+
+@functools.cache
+def resource_hosts() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(host pattern with a ``name`` group, resource type) of ``identity.yaml``: hosts that name a resource."""
+    return tuple((re.compile(entry["host"]), entry["type"]) for entry in _identity_file().get("resource_hosts") or ())
 
 
 def computed_from_prefix(attribute: str) -> str | None:

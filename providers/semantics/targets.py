@@ -137,7 +137,12 @@ def _target_self(context: NormaliseContext, record: ResourceRecord, value: Any, 
 
 
 def _target_global_edge(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
-    return global_aws(record.type, "global-edge"), record.address
+    if record.type.startswith("aws_"):
+        return global_aws(record.type, "global-edge"), record.address
+    # Azure Front Door, Azure CDN and Google's CDN cache at edge locations worldwide, whatever the profile's region.
+    cloud = {"azurerm": "azure", "google": "gcp"}.get(record.type.split("_", 1)[0], "unknown")
+    return Location(cloud, "global", None, False, (f"{record.type} is served from edge locations worldwide",),
+                    "global service: served from edge locations worldwide, not from the UK"), record.address
 
 
 TARGETS: dict[str, TargetResolver] = {
