@@ -196,6 +196,12 @@ class NormaliseContext:
                 return inherited
             return self._parent_not_scanned(record, "azure") or unplaced(
                 "azure", f"{record.type} has no location of its own, and no parent of it is in the scan")
+        if spec.location_at is not None:
+            value = first(values_at(record.values, spec.location_at))
+            if value is not None:
+                if isinstance(value, str) and spec.location_prefix:
+                    value = value.removeprefix(spec.location_prefix)
+                return placed(cloud, value, (setting(record, spec.location_at, value),))
         if cloud == "gcp":
             for key in ("location", "region", "zone"):
                 if record.values.get(key) is not None:
@@ -207,9 +213,9 @@ class NormaliseContext:
             not_scanned = self._parent_not_scanned(record, "gcp")
             if not_scanned is not None:
                 return not_scanned
-            for setting in (record.placement.region, record.placement.extra.get("zone")):
-                if setting is not None and setting.value is not None:
-                    return placed("gcp", setting.value, setting.provenance)
+            for configured in (record.placement.region, record.placement.extra.get("zone")):
+                if configured is not None and configured.value is not None:
+                    return placed("gcp", configured.value, configured.provenance)
             return placed("gcp", Unknown("neither the resource nor its provider sets a region"), ())
         return unplaced(cloud, f"{record.type} is not a cloud resource")
 

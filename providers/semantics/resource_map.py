@@ -50,6 +50,11 @@ class TypeSpec:
     judged_elsewhere: tuple[str, ...] = ()
     """Arguments a modelled relation reads from another resource's side (an AWS Backup selection's resources are
     the subjects of its plan's copy actions): the net beneath the map does not judge them again."""
+    location_at: str | None = None
+    """Path of the value that places the resource when it is not ``location``/``region``/``zone`` (a Bigtable
+    instance's first cluster zone, a Spanner instance's config)."""
+    location_prefix: str | None = None
+    """A prefix to drop from the ``location_at`` value (``regional-`` of Spanner's ``regional-us-central1``)."""
 
 
 @functools.cache
@@ -162,7 +167,7 @@ def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
         if flow_spec.each is not None and not flow_spec.path.startswith(f"{flow_spec.each}."):
             raise ValueError(f"resource map: each {flow_spec.each!r} is not a prefix of path {flow_spec.path!r}")
     return TypeSpec(flows, entry.get("location_from"), entry.get("holds_data", True), entry.get("labels_from"),
-                    _as_tuple(entry.get("judged_elsewhere")))
+                    _as_tuple(entry.get("judged_elsewhere")), entry.get("location_at"), entry.get("location_prefix"))
 
 
 def _merge(first: TypeSpec | None, second: TypeSpec) -> TypeSpec:
@@ -174,6 +179,8 @@ def _merge(first: TypeSpec | None, second: TypeSpec) -> TypeSpec:
         holds_data=first.holds_data and second.holds_data,
         labels_from=first.labels_from or second.labels_from,
         judged_elsewhere=first.judged_elsewhere + second.judged_elsewhere,
+        location_at=first.location_at or second.location_at,
+        location_prefix=first.location_prefix or second.location_prefix,
     )
 
 
