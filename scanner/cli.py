@@ -66,6 +66,11 @@ class _GuardedGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader stopped reading (`offshore-scan policies | head`): nothing went wrong here. Python would
+            # complain again flushing stdout at exit, so it is pointed at nowhere first.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_CLEAN)
         except Exception as error:
             if os.environ.get("OFFSHORE_SCAN_DEBUG"):
                 raise
