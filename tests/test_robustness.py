@@ -228,3 +228,15 @@ def test_an_internal_error_is_one_line_and_exit_2_never_a_traceback(monkeypatch:
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert "internal error in scan reading fixtures/demo (RuntimeError: boom)" in result.output
+
+
+def test_instances_past_the_budget_are_an_incomplete_scan_naming_the_resource(tmp_path: Path) -> None:
+    # 10,001 queues judged as one would hide the one whose region differs: the scan says it is incomplete.
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-2"\n}\n\n'
+        'resource "aws_sqs_queue" "many" {\n  for_each = toset([for i in range(10001) : "q${i}"])\n'
+        '  name     = each.key\n  tags     = { Classification = "OFFICIAL" }\n}\n')
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 2
+    [gap] = json.loads(result.stdout)["coverage"]
+    assert gap["kind"] == "skipped" and gap["line"] == 5 and "aws_sqs_queue.many" in gap["reason"]

@@ -139,6 +139,7 @@ class ModuleScope:
     _locals: dict[str, tuple[syn.Attribute, syn.HclFile]] = field(default_factory=dict)
     _local_values: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
+    _reported_blocks: set[int] = field(default_factory=set)
     _resources: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
     _data: dict[str, tuple[syn.Block, syn.HclFile]] = field(default_factory=dict)
     children: dict[str, ModuleScope] = field(default_factory=dict)
@@ -524,14 +525,18 @@ class ModuleScope:
         if count is not None:
             value = evaluate(count.expr, self)
             if isinstance(value, int) and not isinstance(value, bool) and value > MAX_INSTANCES:
+                self._too_many(block, f"count = {value:,}")
                 value = Unknown(f"count = {value:,} is more instances than the {MAX_INSTANCES:,} offshore-scan expands")
             if isinstance(value, Unknown) or not isinstance(value, int):
+                if _over_budget(value):
+                    self._judged_as_one(block, f"count is unknown ({_reason(value)})", kind="skipped")
                 return [("", {"count": {"index": Unknown(f"count is unknown: {_reason(value)}")}})]
             return [(f"[{i}]", {"count": {"index": i}}) for i in range(value)]
         for_each = block.attributes.get("for_each")
         if for_each is not None:
             value = evaluate(for_each.expr, self)
             if isinstance(value, dict | list) and len(value) > MAX_INSTANCES:
+                self._too_many(block, f"for_each over {len(value):,} keys")
                 value = Unknown(f"for_each over {len(value):,} keys is more instances than the {MAX_INSTANCES:,} "
                                 "offshore-scan expands")
             if isinstance(value, dict):
@@ -539,8 +544,28 @@ class ModuleScope:
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 return [(f"[{json.dumps(k)}]", {"each": {"key": k, "value": k}}) for k in value]
             unknown = Unknown(f"for_each is unknown: {_reason(value)}")
+            if _over_budget(value):
+                self._judged_as_one(block, f"for_each is unknown ({_reason(value)})", kind="skipped")
             return [("", {"each": {"key": unknown, "value": unknown}})]
         return [("", {})]
+
+    def _too_many(self, block: syn.Block, what: str) -> None:
+        """A scan that stood 20,000 instances in for one (whose key, and whatever depends on it, is unknown) is
+        incomplete, never quietly smaller."""
+        self._judged_as_one(block, f"{what} is more instances than the {MAX_INSTANCES:,} offshore-scan expands",
+                            kind="skipped")
+
+    def _judged_as_one(self, block: syn.Block, why: str, kind: str) -> None:
+        """Say once that a block's instances were judged as one instance whose key is unknown."""
+        if id(block) in self._reported_blocks or block.type != "resource":
+            return
+        self._reported_blocks.add(id(block))
+        where = next((hcl_file for hcl_file in self.module.files if block in hcl_file.blocks), None)
+        path = self.display_path(where) if where is not None else self.display_dir()
+        name = ".".join(block.labels)
+        self.gaps.append(CoverageGap(
+            path, block.line, f"{self.address + '.' if self.address else ''}{name}: {why}; its instances were "
+            "judged as one, whose key (and whatever depends on it) is unknown", kind=kind))
 
     def instance_bound(self, block: syn.Block, key: Any) -> dict[str, Any] | None:
         """The names bound for one instance key (``[0]`` or ``["a"]``), if the block has that instance."""
@@ -829,6 +854,12 @@ class _NoReferences:
 
     def reference(self, root: str, steps: list[Any], trace: Trace) -> tuple[Any, int]:
         return Unknown(f"a variable default refers to {root}"), len(steps)
+
+
+def _over_budget(value: Any) -> bool:
+    """Whether an unknown count or for_each is one a budget of ours made (the budgets' messages all say so), not
+    an input the configuration leaves unset (that is an ordinary unknown, judged as such)."""
+    return isinstance(value, Unknown) and "offshore-scan" in value.reason and "more than the" in value.reason
 
 
 def _reason(value: Any) -> str:
