@@ -33,6 +33,15 @@ def _clients(endpoint: ArmEndpoint, token: str | None = TOKEN) -> AzureClients:
     ("DELETE", "/subscriptions/x/resourcegroups/rg", False),
     ("POST", "/subscriptions/x/providers/Microsoft.Storage/storageAccounts/a/listKeys", False),
     ("POST", "/providers/Microsoft.ResourceGraph/resources", True),
+    ("POST", "/subscriptions/x/resourceGroups/g/providers/Microsoft.Web/sites/app/config/appsettings/list", True),
+    ("POST", "/subscriptions/x/resourceGroups/g/providers/Microsoft.Web/sites/app/slots/s/config/appsettings/list",
+     True),
+    ("POST", "/subscriptions/x/resourceGroups/g/providers/Microsoft.Web/sites/app/config/publishingcredentials/list",
+     False),
+    ("POST", "/subscriptions/x/resourceGroups/g/providers/Microsoft.Web/sites/app/config/connectionstrings/list",
+     False),
+    ("PUT", "/subscriptions/x/resourceGroups/g/providers/Microsoft.Web/sites/app/config/appsettings/list", False),
+    ("POST", "/subscriptions/x/providers/Microsoft.Web/sites/app/config/appsettings/list/x", False),
 ])
 def test_only_reads_and_the_resource_graph_query_are_allowed(method: str, path: str, allowed: bool) -> None:
     assert is_read_only(method, f"https://management.azure.com{path}?api-version=1") is allowed

@@ -181,13 +181,23 @@ def test_policy_assignments_on_a_resource_group_are_that_groups_only() -> None:
 
 
 def test_an_arm_type_the_table_does_not_know_is_still_placed_and_judged() -> None:
-    record = arm_record(S1, listed("claims-portal"), "resources.list")
-    assert record.type == GENERIC_TYPE and record.values["arm_type"] == "Microsoft.Web/sites"
+    # (Microsoft.Web/sites is mapped now, by its kind; a type no table row names is still judged.)
+    record = arm_record(S1, {**listed("claims-portal"), "type": "Microsoft.Foo/portals"}, "resources.list")
+    assert record.type == GENERIC_TYPE and record.values["arm_type"] == "Microsoft.Foo/portals"
     inventory = to_inventory([record], ScanOptions())
     (resource,) = inventory.resources
     assert resource.location.region == "eastus" and resource.classification.dwp
     # (OFS-GRD-001 also fails: no Allowed-locations policy is in this input.)
     assert [f.rule_id for f in evaluate(inventory) if f.rule_id != "OFS-GRD-001"] == ["OFS-HOST-001"]
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("app,linux", "azurerm_linux_web_app"), ("app", "azurerm_windows_web_app"),
+    ("functionapp,linux", "azurerm_linux_function_app"), ("functionapp", "azurerm_windows_function_app"),
+    (None, "azurerm_windows_web_app"),
+])
+def test_an_app_service_app_is_the_azurerm_type_of_its_kind(kind: str | None, expected: str) -> None:
+    assert arm_record(S1, {**listed("claims-portal"), "kind": kind}, "resources.list").type == expected
 
 
 @pytest.mark.parametrize("spelling", ["UK South", "uksouth", "UKSOUTH"])

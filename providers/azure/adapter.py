@@ -20,8 +20,9 @@ from typing import Any
 from providers.azure import discovery, graph
 from providers.azure.api_versions import ApiVersions
 from providers.azure.calls import GLOBAL, Calls
-from providers.azure.collectors import API_VERSIONS, Work, collectors
+from providers.azure.collectors import API_VERSIONS, NEIGHBOURS, Work, collectors
 from providers.azure.collectors.access import collect_lighthouse, collect_role_assignments
+from providers.azure.collectors.activity_log import collect_activity_log
 from providers.azure.collectors.diagnostics import collect_settings
 from providers.azure.collectors.generic import collect_resource
 from providers.azure.collectors.policy import collect_policy_assignments
@@ -148,8 +149,11 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions, s
     dwp_ids = {str(r["id"]).lower() for r in dwp}
     read_groups = groups if isinstance(groups, list) else []
     records = [arm_record(subscription, g, "resource_groups.list") for g in read_groups]
+    neighbours = [r for r in resources if str(r["id"]).lower() not in dwp_ids
+                  and str(r["type"]).lower() in NEIGHBOURS]
+    neighbour_ids = {str(r["id"]).lower() for r in neighbours}
     records.extend(arm_record(subscription, r, "resources.list") for r in resources
-                   if str(r["id"]).lower() not in dwp_ids)
+                   if str(r["id"]).lower() not in dwp_ids | neighbour_ids)
     registry = collectors()
 
     def read(resource: Mapping[str, Any]) -> list[ResourceRecord]:
@@ -157,9 +161,16 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions, s
         own = collect(Work(calls, subscription, resource, versions))
         return own + collect_settings(calls, subscription, str(resource["id"]))
 
+    def read_neighbour(resource: Mapping[str, Any]) -> list[ResourceRecord]:
+        return registry.get(str(resource["type"]).lower(), collect_resource)(
+            Work(calls, subscription, resource, versions))
+
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
         for found in pool.map(read, dwp):
             records.extend(found)
+        for found in pool.map(read_neighbour, neighbours):
+            records.extend(found)
+    records.extend(collect_activity_log(calls, subscription))
     assignments, assignment_notes = collect_role_assignments(calls, subscription, scan.estate)
     records.extend(assignments)
     notes.extend(assignment_notes)
@@ -203,15 +214,14 @@ def _is_dwp(scan: ScanOptions, subscription: str, resource: Mapping[str, Any]) -
 
 
 def _placed_only(subscription: str, dwp: Iterable[ResourceRecord]) -> list[CoverageGap]:
-    """DWP resources of ARM types the table does not map: placed by their location and judged for hosting,
-    but what their own settings copy elsewhere is not read."""
-    generic = sorted({str(r.values.get("arm_type")) for r in dwp if r.type == GENERIC_TYPE})
-    if not generic:
-        return []
-    return [CoverageGap(f"{subscription}/global", None, f"DWP resources of {len(generic)} ARM type(s) are placed by "
-                        f"their location only ({', '.join(generic[:5])}{', ...' if len(generic) > 5 else ''}): "
-                        "their diagnostic settings were read, but any replication settings of their own were not",
-                        kind="note")]
+    """One note per DWP resource of an ARM type the table does not map, naming it and its type (never a count):
+    it is placed by its location and its body judged by the net, but no setting of its own type is modelled."""
+    return [CoverageGap(f"{subscription}/global", None, f"DWP resource {r.values.get('name') or r.address} "
+                        f"({r.values.get('arm_type')}, {r.address}) is of a type offshore-scan does not model: it is "
+                        "placed by its location and the places, endpoints and resource ids in its ARM body are "
+                        "judged by the net, but what its own settings copy elsewhere is not modelled",
+                        kind="note")
+            for r in sorted(dwp, key=lambda r: r.address.lower()) if r.type == GENERIC_TYPE]
 
 
 def _deduplicated(records: Iterable[ResourceRecord]) -> list[ResourceRecord]:

@@ -22,6 +22,16 @@ FOLLOWED: dict[str, tuple[str, ...]] = {
                                            "eventhub_authorization_rule_id"),
     "azurerm_virtual_network_peering": ("remote_virtual_network_id",),
     "azurerm_storage_object_replication": ("destination_storage_account_id",),
+    "azurerm_monitor_data_collection_rule": ("destinations.log_analytics.workspace_resource_id",
+                                             "destinations.storage_blob.storage_account_id",
+                                             "destinations.storage_blob_direct.storage_account_id"),
+    "azurerm_log_analytics_data_export_rule": ("destination_resource_id",),
+    "azurerm_log_analytics_linked_storage_account": ("storage_account_ids",),
+    "azurerm_eventhub_namespace_disaster_recovery_config": ("partner_namespace_id",),
+    "azurerm_servicebus_namespace_disaster_recovery_config": ("partner_namespace_id",),
+    "azurerm_redis_linked_server": ("linked_redis_cache_id",),
+    "azurerm_postgresql_flexible_server": ("source_server_id",),
+    "azurerm_mysql_flexible_server": ("source_server_id",),
 }
 """Record type -> the attributes that name a receiver by resource id."""
 _RULE = "/authorizationrules/"

@@ -32,7 +32,7 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
     ``extra`` adds attributes read by other calls (a registry's replications)."""
     arm_type = str(resource["type"])
     resource_id = str(resource["id"])
-    resource_type = azurerm_type(arm_type) or GENERIC_TYPE
+    resource_type = azurerm_type(arm_type, resource.get("kind")) or GENERIC_TYPE
     values = azurerm_values(arm_type, resource) if resource_type != GENERIC_TYPE else None
     if values is None:
         values = {key: resource[key] for key in ("name", "location", "tags", "parent_id")

@@ -3,9 +3,10 @@
 Every client gets the same pipeline additions:
 
 * ``ReadOnlyGuard`` in the ``custom_hook_policy`` slot, after the retry and authentication policies and
-  before the transport: a request that is not a GET (nor the Resource Graph query POST) raises
-  ``WriteRefused`` before it is sent. It also stops the automatic resource-provider registration POST
-  azure-mgmt-core would send on a ``MissingSubscriptionRegistration`` answer.
+  before the transport: a request that is not a GET (nor one of the two read-only POSTs: the Resource Graph
+  query, and an App Service app's settings list) raises ``WriteRefused`` before it is sent. It also stops
+  the automatic resource-provider registration POST azure-mgmt-core would send on a
+  ``MissingSubscriptionRegistration`` answer.
 * With ``--arm-endpoint``: ``base_url`` is that endpoint, and with ``OFFSHORE_SCAN_AZURE_TOKEN`` a
   ``StaticBearer`` policy sets the ``Authorization`` header (azure-core's bearer policy refuses plain
   http, which a local replay uses).
@@ -18,6 +19,7 @@ Every client gets the same pipeline additions:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,7 +35,12 @@ if TYPE_CHECKING:
     from azure.core.pipeline import PipelineRequest
 
 RESOURCE_GRAPH_QUERY = "/providers/microsoft.resourcegraph/resources"
-"""The one POST a read-only scan may send: a Resource Graph query (it reads)."""
+"""A POST a read-only scan may send: a Resource Graph query (it reads)."""
+_APP_SETTINGS = re.compile(r"(?i)^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.web/sites/[^/]+"
+                           r"(/slots/[^/]+)?/config/appsettings/list$")
+"""The other: an App Service app's (or slot's) application settings, which ARM gives only to a POST
+(``Microsoft.Web/sites/config/list/action``; it changes nothing). No other ``list`` action is allowed: most
+return keys or secrets (``listKeys``)."""
 RETRIES = 4
 """Attempts after the first, for 429 and 5xx answers (azure-core waits as ``Retry-After`` says)."""
 
@@ -47,7 +54,8 @@ def is_read_only(method: str, url: str) -> bool:
     """Whether offshore-scan may send ``method`` to ``url``."""
     if method.upper() in ("GET", "HEAD"):
         return True
-    return method.upper() == "POST" and urlsplit(url).path.lower().rstrip("/").endswith(RESOURCE_GRAPH_QUERY)
+    path = urlsplit(url).path.rstrip("/")
+    return method.upper() == "POST" and (path.lower() == RESOURCE_GRAPH_QUERY or _APP_SETTINGS.match(path) is not None)
 
 
 class ReadOnlyGuard(SansIOHTTPPolicy):  # type: ignore[type-arg]

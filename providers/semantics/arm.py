@@ -30,10 +30,17 @@ def arm_type_name(arm_type: str) -> str:
     return arm_type.split("@", 1)[0].strip().lower()
 
 
-def azurerm_type(arm_type: str) -> str | None:
-    """The azurerm type an ARM type means, or None when the table does not know it."""
+def azurerm_type(arm_type: str, kind: Any = None) -> str | None:
+    """The azurerm type an ARM type means (of that ``kind``, where azurerm has a type per kind), or None when
+    the table does not know it."""
     entry = _table().get(arm_type_name(arm_type))
-    return entry["azurerm"] if entry is not None else None
+    if entry is None:
+        return None
+    words = {w.strip().lower() for w in kind.split(",")} if isinstance(kind, str) else set()
+    for kinds, resource_type in (entry.get("by_kind") or {}).items():
+        if {w.strip().lower() for w in str(kinds).split(",")} <= words:
+            return str(resource_type)
+    return str(entry["azurerm"])
 
 
 def azurerm_values(arm_type: str, resource: Mapping[str, Any]) -> dict[str, Any] | None:

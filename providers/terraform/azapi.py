@@ -60,8 +60,9 @@ def _resource(record: ResourceRecord) -> ResourceRecord:
     arm_type = record.values.get("type")
     if not isinstance(arm_type, str):
         return record
-    resource_type = azurerm_type(arm_type)
-    values = azurerm_values(arm_type, _arm_resource(record))
+    resource = _arm_resource(record)
+    resource_type = azurerm_type(arm_type, resource.get("kind"))
+    values = azurerm_values(arm_type, resource)
     if resource_type is None or values is None:
         return record
     values["arm_type"] = arm_type

@@ -30,6 +30,17 @@ API_VERSIONS: Mapping[str, str] = {
     "microsoft.operationalinsights/workspaces": "2023-09-01",
     "microsoft.eventhub/namespaces": "2024-01-01",
     "microsoft.keyvault/vaults": "2023-07-01",
+    "microsoft.keyvault/managedhsms": "2023-07-01",
+    "microsoft.dbforpostgresql/flexibleservers": "2024-08-01",
+    "microsoft.dbformysql/flexibleservers": "2023-12-30",
+    "microsoft.servicebus/namespaces": "2024-01-01",
+    "microsoft.cache/redis": "2024-11-01",
+    "microsoft.cache/redisenterprise": "2024-10-01",
+    "microsoft.insights/datacollectionrules": "2023-03-11",
+    "microsoft.insights/components": "2020-02-02",
+    "microsoft.web/sites": "2023-12-01",
+    "microsoft.network/privateendpoints": "2024-05-01",
+    "microsoft.network/expressroutecircuits": "2024-05-01",
 }
 """The api-version each ARM type is read with by id (``GET {id}?api-version=``): ARM needs one per type."""
 
@@ -58,11 +69,25 @@ Collector = Callable[[Work], list[ResourceRecord]]
 """One DWP resource -> its records."""
 
 
-def collectors() -> dict[str, Collector]:
-    """ARM type (lower case) -> its collector."""
-    from providers.azure.collectors import details, network, registry, sql, storage, vaults
+NEIGHBOURS: frozenset[str] = frozenset({
+    "microsoft.operationalinsights/workspaces",  # data exports, linked storage: where DWP logs go on to
+    "microsoft.insights/datacollectionrules",  # destinations, and the DWP resources associated with them
+    "microsoft.insights/components",  # where DWP apps' telemetry is kept (its workspace, or its own region)
+    "microsoft.network/privateendpoints",  # a DWP resource reachable from a network, maybe in another region
+    "microsoft.network/expressroutecircuits",  # the peering location the DWP networks reach
+})
+"""ARM types read closely whatever their tags: they are rarely tagged as DWP, but name DWP resources (or are named
+by them) and say where their data goes. Their diagnostic settings are not read (they hold no DWP data)."""
 
+
+def collectors() -> dict[str, Collector]:
+    """ARM type (lower case) -> its collector (any other type: ``generic.collect_resource``)."""
+    from providers.azure.collectors import apps, children, details, network, registry, sql, storage, vaults
+
+    by_children = {arm_type: children.collect_with_children for arm_type in children.CHILDREN}
     return {
+        **by_children,
+        "microsoft.web/sites": apps.collect_app,
         "microsoft.storage/storageaccounts": storage.collect_account,
         "microsoft.documentdb/databaseaccounts": details.collect_by_id,
         "microsoft.recoveryservices/vaults": vaults.collect_vault,
