@@ -235,13 +235,24 @@ def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -
 
 def _baseline_fingerprints(path: Path) -> set[str]:
     import json
+    import re
+
+    from scanner.user_files import UserFileError, read_user_text
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return {str(f["fingerprint"]) for f in document["findings"]}
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        document = json.loads(read_user_text(path, "baseline"))
+        fingerprints = [f["fingerprint"] for f in document["findings"]]
+    except UserFileError as error:
+        fail(str(error))
+    except (ValueError, KeyError, TypeError) as error:
         fail(f"{path}: not a JSON report of offshore-scan (--format json) to use as a baseline "
              f"({type(error).__name__}: {error})")
+    wrong = next((f for f in fingerprints if not (isinstance(f, str) and re.fullmatch(r"[0-9a-f]{16}", f))), None)
+    if wrong is not None:
+        # A hand-edited baseline must not hide findings by a value that is no fingerprint.
+        fail(f"{path}: baseline finding fingerprint {str(wrong)[:40]!r} is not 16 hex digits; use a JSON report as "
+             "offshore-scan wrote it")
+    return set(fingerprints)
 
 
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,

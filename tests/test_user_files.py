@@ -59,3 +59,14 @@ def test_config_yaml_a_loader_cannot_build_is_one_line_naming_the_key(estate: Pa
     code, stderr = _scan(estate)
     assert code == 2 and said in stderr and "Traceback" not in stderr
     assert stderr.count("\n") == 1
+
+
+def test_a_baseline_that_is_a_fifo_or_holds_no_fingerprints_is_refused(estate: Path) -> None:
+    fifo = estate / "baseline.fifo"
+    os.mkfifo(fifo)
+    code, stderr = _scan(estate, "--baseline", str(fifo))
+    assert code == 2 and "not a regular file" in stderr
+    forged = estate / "baseline.json"
+    forged.write_text('{"findings": [{"fingerprint": 12345}]}')
+    code, stderr = _scan(estate, "--baseline", str(forged))
+    assert code == 2 and "is not 16 hex digits" in stderr and "Traceback" not in stderr
