@@ -7,9 +7,16 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 # Scans in tests (in-process and CLI subprocesses alike) cache parses in a directory of their own,
 # never in the user's cache.
 if "OFFSHORE_SCAN_CACHE_DIR" not in os.environ:
     _cache = tempfile.mkdtemp(prefix="offshore-scan-test-cache-")
     os.environ["OFFSHORE_SCAN_CACHE_DIR"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # End-to-end matrices (tests/test_faults.py) take minutes: `-m "not slow"` leaves them out.
+    config.addinivalue_line("markers", "slow: an end-to-end matrix taking minutes; -m 'not slow' leaves it out")

@@ -60,7 +60,7 @@ def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(("status", "body", "detail"), [
     (200, b"upstream connect error or disconnect/reset before headers. reset reason: overflow",
-     "not an AWS API answer (ResponseParserError)"),
+     "not an AWS API answer"),  # caught before botocore's parser: not XML
     (503, b"upstream connect error or disconnect/reset before headers. reset reason: overflow",
      "not an AWS API answer"),
     (500, b"<!doctype html><html><body>Internal error</body></html>", "not an AWS API answer"),

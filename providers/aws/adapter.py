@@ -25,7 +25,7 @@ from providers.aws.coverage import Recorder
 from providers.aws.follow import wanted_buckets, wanted_regional
 from providers.aws.options import AwsOptions
 from providers.aws.records import Scope
-from providers.aws.session import HOME_REGION, base_session, caller_account
+from providers.aws.session import HOME_REGION, base_session, caller_account, guarded
 from providers.interface import OptionError, ScanOptions
 from providers.semantics.normalise import to_inventory
 from providers.semantics.records import ResourceRecord
@@ -87,7 +87,8 @@ def scan_aws(options: AwsOptions, scan: ScanOptions, session: boto3.Session | No
              progress: ProgressCallback | None = None) -> Inventory:
     """The inventory of the live accounts; raises ``CredentialsError`` when the credentials cannot be used, and
     ``OptionError`` for a ``--region`` the account does not have or an ``--account`` that needs ``--role-name``."""
-    base = session if session is not None else base_session(options.profile)
+    # An injected session (tests) gets the same guard, answer check and deadline as the standard chain's.
+    base = guarded(session) if session is not None else base_session(options.profile)
     caller = caller_account(base, options.timeout)
     others = [a for a in options.accounts if a != caller]
     if others and not (options.org or options.role_name):

@@ -3,10 +3,11 @@ event hooks that ``session.guarded`` registers on each session (assumed-role one
 
 botocore does not raise on every answer it cannot read: a JSON protocol's 200 HTML page parses to
 ``{"message": "<html>..."}`` and then to an empty dict, and a well-formed XML document of the wrong kind to
-an empty or partial one. So the raw HTTP answer is checked too (``after-call``): that the body is the
-protocol's syntax (a JSON object; XML), and that an XML answer's root element is the operation's (never
-``<html>``). The body decides, not the ``Content-Type``: moto labels its JSON answers ``text/html``. The parsed
-answer is checked against the operation's output shape (``service_model.operation_model(name)
+an empty or partial one (and its query parser raises a bare ``KeyError`` on a well-formed ``<html>``). So the
+raw HTTP answer is checked before botocore parses it (``before-parse``): that the body is the protocol's
+syntax (a JSON object; XML), and that an XML answer's root element is the operation's (never ``<html>``).
+The body decides, not the ``Content-Type``: moto labels its JSON answers ``text/html``. The parsed answer is
+then checked against the operation's output shape (``after-call``; ``service_model.operation_model(name)
 .output_shape``): required members present, lists lists, structures dicts. A failure raises
 ``DamagedAnswer``; ``calls.ScopedClient`` makes it a ``Failed`` naming the call.
 
@@ -51,24 +52,40 @@ def refuse_late_retry(request_dict: Mapping[str, Any], response: Any = None, cau
         raise DeadlinePassed(f"no answer within --timeout {timeout:g} s, retries included (last: {why})")
 
 
-def check_answer(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
-    """``after-call``: raise ``DamagedAnswer`` for a successful answer that is not the operation's."""
-    if http_response is None or http_response.status_code >= 300:
+def check_raw(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
+    """``before-parse``: raise ``DamagedAnswer`` for a successful raw answer that is not the operation's."""
+    if int(response_dict.get("status_code") or 0) >= 300:
         return  # an error answer: botocore makes it a ClientError, which the caller classifies
-    problem = raw_problem(model, http_response) or shape_problem(model.output_shape, parsed)
+    problem = raw_problem(operation_model, response_dict.get("body"))
     if problem is not None:
         raise DamagedAnswer(problem)
 
 
-def raw_problem(model: Any, http_response: Any) -> str | None:
-    """What is wrong with the raw HTTP answer, or None (also None when there is none: a stubbed answer)."""
-    if getattr(http_response, "raw", None) is None or model.has_streaming_output:
+def check_answer(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+    """``after-call``: raise ``DamagedAnswer`` for a successful parsed answer departing from the output shape
+    (a stubbed or recorded answer too, which never passes ``before-parse``)."""
+    if http_response is None or http_response.status_code >= 300:
+        return
+    problem = shape_problem(model.output_shape, parsed)
+    if problem is not None:
+        raise DamagedAnswer(problem)
+
+
+def raw_problem(model: Any, body: Any) -> str | None:
+    """What is wrong with the raw body of a successful answer, or None (None for a streamed body)."""
+    if model.has_streaming_output or not isinstance(body, bytes | bytearray):
         return None
+    body = bytes(body)
     shape = model.output_shape
+    if shape is not None and _policy_payload(shape):
+        # A policy is the service's own text, but always an IAM JSON document: one cut short or a proxy's page
+        # would otherwise reach the access rules as an unreadable policy rather than as a failed call.
+        return _json_problem(body)
     if shape is None or not _body_members(shape):
         return None
-    body = http_response.content or b""
-    protocol = model.service_model.protocol
+    # The protocol botocore speaks to the service (a model may offer several: the Tagging API's first is CBOR).
+    service = model.service_model
+    protocol = getattr(service, "resolved_protocol", None) or service.protocol
     if protocol in _JSON:
         return _json_problem(body)
     if protocol in _XML_ENVELOPE:
@@ -85,6 +102,12 @@ def _body_members(shape: Any) -> bool:
         # A blob or string payload (a bucket policy's JSON text) is the service's own bytes: not parsed here.
         return bool(shape.members[payload].type_name == "structure")
     return any(m.serialization.get("location") in (None, "body") for m in shape.members.values())
+
+
+def _policy_payload(shape: Any) -> bool:
+    """Whether the answer's body is a policy document as text (S3 ``GetBucketPolicy``)."""
+    payload = shape.serialization.get("payload")
+    return payload is not None and payload.endswith("Policy") and shape.members[payload].type_name == "string"
 
 
 def _json_problem(body: bytes) -> str | None:
@@ -145,4 +168,5 @@ def register(events: Any) -> None:
     """The hooks on a session's (or client's) event system."""
     events.register("before-call.*.*", note_start, unique_id="offshore-scan-deadline-start")
     events.register("needs-retry.*.*", refuse_late_retry, unique_id="offshore-scan-deadline")
+    events.register("before-parse.*.*", check_raw, unique_id="offshore-scan-raw-check")
     events.register("after-call.*.*", check_answer, unique_id="offshore-scan-answer-check")

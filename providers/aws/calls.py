@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.session import WriteRefused, attempts_of, client_config
@@ -143,15 +144,33 @@ class ScopedClient:
             # In-process moto: the endpoint does not implement the call.
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
         except DamagedAnswer as error:
-            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {error}")
+            return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: {error}")
+        except ElementTree.ParseError:
+            # botocore's own S3 handlers read some bodies with a bare XML parser, an error page included.
+            return self._failed(method, ScopeStatus.FAILED, "not an AWS API answer: a body that is not XML")
         except (*transport_errors(), DeadlinePassed) as error:
             return self._transport_failed(method, error)
         finally:
             self._timed(started)
         missing = [key for key in expect if _at(answer, key) is None]
         if missing:
-            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: it lacks {', '.join(missing)}")
+            return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: it lacks {', '.join(missing)}")
+        if (more := self._more_pages(method, answer)) is not None:
+            return self._failed(method, ScopeStatus.FAILED, f"only the first page was read: the answer says more "
+                                f"follow ({more}), which one call does not read")
         return answer
+
+    def _more_pages(self, method: str, answer: Mapping[str, Any]) -> str | None:
+        """The member saying a paginated operation read with one call has more pages, or None: a first page read
+        as the whole answer would be a list cut short."""
+        if not self.client.can_paginate(method):
+            return None
+        config = getattr(self.client.get_paginator(method), "_pagination_cfg", None) or {}
+        more = config.get("more_results")
+        if more:
+            return more if _at(answer, more) is True else None
+        tokens = config.get("output_token")
+        return next((t for t in ([tokens] if isinstance(tokens, str) else tokens or []) if _at(answer, t)), None)
 
     def pages(self, method: str, key: str, absent: Iterable[str] = (), expect: Iterable[str] = (),
               **params: Any) -> list[Any] | Failed | None:
@@ -168,7 +187,7 @@ class ScopedClient:
                 return answer
             items = _at(answer, key)
             if (problem := _items_problem(items, key, wanted)) is not None:
-                return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {problem}")
+                return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: {problem}")
             return list(items or [])
         if (closed := self._closed(method)) is not None:
             return closed
@@ -178,7 +197,7 @@ class ScopedClient:
             for number, page in enumerate(self.client.get_paginator(method).paginate(**params), start=1):
                 items = _at(page, key)
                 if (problem := _items_problem(items, key, wanted)) is not None:
-                    return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: page {number}: {problem}")
+                    return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: page {number}: {problem}")
                 found.extend(items or [])
                 if number >= MAX_PAGES:
                     return self._failed(method, ScopeStatus.FAILED, f"endless pagination (more than {MAX_PAGES:,} "
@@ -194,7 +213,9 @@ class ScopedClient:
         except NotImplementedError:
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
         except DamagedAnswer as error:
-            return self._failed(method, ScopeStatus.FAILED, f"a damaged answer: {error}")
+            return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: {error}")
+        except ElementTree.ParseError:
+            return self._failed(method, ScopeStatus.FAILED, "not an AWS API answer: a body that is not XML")
         except (*transport_errors(), DeadlinePassed) as error:
             return self._transport_failed(method, error)
         finally:
