@@ -20,8 +20,10 @@ def collect_account(work: Work) -> list[ResourceRecord]:
     assert parsed is not None and parsed.resource_group is not None and parsed.name is not None
     group, name = parsed.resource_group, parsed.name
     client = work.calls.clients.get("storage", work.subscription)
-    account = work.calls.read(work.subscription, _PROVIDER, "storage_accounts.get_properties",
-                              lambda: client.storage_accounts.get_properties(group, name))
+    # Resource Graph gave the account whole (its properties): no get_properties needed.
+    account = dict(work.listed) if isinstance(work.listed.get("properties"), dict) else work.calls.read(
+        work.subscription, _PROVIDER, "storage_accounts.get_properties",
+        lambda: client.storage_accounts.get_properties(group, name))
     policies = work.calls.read(work.subscription, _PROVIDER, "object_replication_policies.list",
                                lambda: client.object_replication_policies.list(group, name))
     return transform_account(work.subscription, work.listed, account, policies)
