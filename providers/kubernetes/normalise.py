@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers.interface import ScanOptions
-from providers.kubernetes import node_agents, placement, registries, telemetry
+from providers.kubernetes import alertmanager, node_agents, placement, registries, telemetry
 from providers.kubernetes.graph import ClusterGraph
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import (
@@ -112,6 +112,10 @@ def to_inventory(
     by_id = {address(m): m for m in readable if m.kind in WORKLOAD_KINDS}
     dwp = [(w, by_id[w.id]) for w in dwp_workloads if w.id in by_id]
     scan.flows.extend(node_agents.flows(collectors, dwp, scan.namespace_labels))
+    if dwp:
+        alert_configs, alert_gaps = alertmanager.read(readable, sources, scan.extra, scan.namespace_labels)
+        scan.notes.extend(alert_gaps)
+        scan.flows.extend(alertmanager.flows(alert_configs, alertmanager.feeders(readable), dwp, scan.namespace_labels))
     if unplaced:
         shown = ", ".join(unplaced[:5]) + (f" and {len(unplaced) - 5} more" if len(unplaced) > 5 else "")
         scan.notes.append(CoverageGap(

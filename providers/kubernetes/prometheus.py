@@ -14,7 +14,14 @@ from typing import Any
 import yaml
 
 from providers.kubernetes.manifests import Manifest
-from providers.kubernetes.narrowing import Labels, Reads, by_namespace_selector, everyone
+from providers.kubernetes.narrowing import (
+    Labels,
+    Reads,
+    by_namespace_selector,
+    everyone,
+    selector_matches,
+    selector_requirements,
+)
 from providers.kubernetes.workloads import as_dict, namespace
 from scanner.yaml_data import YamlRefused, load_guarded
 
@@ -38,6 +45,38 @@ def config_scrapes(text: str) -> tuple[Reads, list[str]] | None:
         return None
     return Reads(lambda w, _l: any(_job_scrapes(job, namespace(w)) for job in jobs),
                  "scrape_configs " + ", ".join(str(j.get("job_name", "?")) for j in jobs)), urls
+
+
+def alerting_scope(text: str, own: str) -> tuple[Reads, frozenset[str] | None] | None:
+    """(which namespaces it scrapes, the namespaces of the Alertmanagers it alerts) of a Prometheus configuration
+    with ``alerting.alertmanagers``; None when it is none. A static target ``name.namespace[.svc]:port`` names its
+    namespace, a bare name the configuration's own; Kubernetes discovery its ``namespaces.names``, else any."""
+    if "alertmanagers" not in text or "scrape_configs" not in text:
+        return None
+    try:
+        parsed = as_dict(load_guarded(text))
+    except (yaml.YAMLError, YamlRefused, RecursionError):
+        return None
+    managers = [as_dict(m) for m in as_dict(parsed.get("alerting")).get("alertmanagers") or []]
+    jobs = [as_dict(job) for job in parsed.get("scrape_configs") or []]
+    if not managers or not jobs:
+        return None
+    targets: set[str] = set()
+    for manager in managers:
+        for target in (t for s in manager.get("static_configs") or [] for t in as_dict(s).get("targets") or []):
+            labels = str(target).split(":", 1)[0].removesuffix(".cluster.local").removesuffix(".svc").split(".")
+            targets.add(labels[1] if len(labels) == 2 else own)
+        for discovery in manager.get("kubernetes_sd_configs") or []:
+            names = as_dict(as_dict(discovery).get("namespaces")).get("names")
+            if not names:
+                return _scope(jobs), None
+            targets.update(str(n) for n in names)
+    return _scope(jobs), frozenset(targets)
+
+
+def _scope(jobs: list[dict[str, Any]]) -> Reads:
+    return Reads(lambda w, _l: any(_job_scrapes(job, namespace(w)) for job in jobs),
+                 "scrape_configs " + ", ".join(str(j.get("job_name", "?")) for j in jobs))
 
 
 def _job_scrapes(job: dict[str, Any], ns: str) -> bool:
@@ -74,23 +113,40 @@ def operator_scrapes(resource: Manifest, monitors: Sequence[Manifest]) -> Reads:
     own = namespace(resource)
     if spec.get("additionalScrapeConfigs"):
         return everyone("additionalScrapeConfigs is in a Secret the scan does not read: every namespace")
-    selectors = [by_namespace_selector(spec.get(f"{kind[0].lower()}{kind[1:]}NamespaceSelector"), own,
-                                       f"{kind[0].lower()}{kind[1:]}NamespaceSelector") for kind in _MONITOR_KINDS]
+    # A null monitor selector selects no monitor of its kind (an empty one, every monitor): its namespace
+    # selector then scrapes nothing.
+    kinds = {kind: selector_requirements(spec.get(f"{_field(kind)}Selector")) for kind in _MONITOR_KINDS}
+    kinds = {kind: chosen for kind, chosen in kinds.items() if chosen is not None}
+    if not kinds:
+        return Reads(lambda _w, _l: False, "no ServiceMonitor, PodMonitor or Probe (its monitor selectors are not "
+                                           "set): no namespace")
+    selectors = {kind: by_namespace_selector(spec.get(f"{_field(kind)}NamespaceSelector"), own,
+                                             f"{_field(kind)}NamespaceSelector") for kind in kinds}
 
     def selected(ns_manifest: Manifest, labels: Labels) -> bool:
-        return any(s.test(ns_manifest, labels) for s in selectors)
+        return any(s.test(ns_manifest, labels) for s in selectors.values())
+
+    def chooses(monitor: Manifest, labels: Labels) -> bool:
+        own_labels = {str(k): str(v) for k, v in as_dict(monitor.metadata.get("labels")).items()}
+        return (monitor.kind in kinds and selector_matches(kinds[monitor.kind], own_labels)
+                and selectors[monitor.kind].test(monitor, labels))
 
     def test(workload: Manifest, labels: Labels) -> bool:
         if selected(workload, labels):
             return True
         for monitor in monitors:
-            if not selected(monitor, labels):
+            if not chooses(monitor, labels):
                 continue
             chosen = as_dict(as_dict(monitor.data.get("spec")).get("namespaceSelector"))
             if chosen.get("any") is True or namespace(workload) in [str(n) for n in chosen.get("matchNames") or []]:
                 return True
         return False
-    return Reads(test, "; ".join(s.how for s in selectors))
+    return Reads(test, "; ".join(s.how for s in selectors.values()))
+
+
+def _field(kind: str) -> str:
+    """``serviceMonitor`` for ``ServiceMonitor``: how the Prometheus resource's selector fields begin."""
+    return f"{kind[0].lower()}{kind[1:]}"
 
 
 def operator_remote_writes(resource: Manifest) -> list[tuple[str, str]]:
