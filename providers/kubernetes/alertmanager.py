@@ -258,7 +258,7 @@ def _operator_config(manifest: Manifest, managers: list[Manifest], whole: dict[t
     for manager in users:
         strategy = as_dict(as_dict(manager.data.get("spec")).get("alertmanagerConfigMatcherStrategy")) \
             if manager is not None else {}
-        only = None if str(strategy.get("type")) == "None" else ns
+        only = None if strategy.get("type") == "None" else ns  # type None: the operator adds no namespace matcher
         yield _operator(manifest, spec, manager, only, sources, extra)
 
 
