@@ -209,8 +209,13 @@ def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None
     return next((place / WAIVERS_FILE for place in places if os.path.lexists(place / WAIVERS_FILE)), None)
 
 
-def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -> tuple[tuple[Finding, ...], Inventory]:
-    """Findings with waivers applied and the baseline's findings left out; notes about both in the coverage."""
+def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None,
+            scanned_by_this_run: bool = True) -> tuple[tuple[Finding, ...], Inventory]:
+    """Findings with waivers applied and the baseline's findings left out; notes about both in the coverage.
+
+    Inline waivers are read from the files scanned. When those are named by results written elsewhere (merge,
+    evidence), only the files inside the current directory (the checkout the command runs in) are read: a
+    result cannot make this run read a host file, nor bring waivers from outside the repository under review."""
     from scanner.engine import evaluate
     from scanner.model import CoverageGap
     from scanner.waivers import WaiverError, apply_waivers, inline_waivers, load_waivers_file
@@ -220,7 +225,8 @@ def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -
         rules = load_waivers_file(waivers) if waivers is not None else []
     except WaiverError as error:
         fail(str(error))
-    inline, malformed = inline_waivers(inventory.scanned)
+    sources = inventory.scanned if scanned_by_this_run else _inside_working_directory(inventory.scanned)
+    inline, malformed = inline_waivers(sources)
     findings, notes = apply_waivers(findings, rules + inline)
     notes += malformed
     if baseline is not None:
@@ -231,6 +237,19 @@ def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None) -
                                                           "baseline are not reported", kind="note"))
         findings = new
     return findings, replace(inventory, coverage=inventory.coverage + tuple(notes))
+
+
+def _inside_working_directory(paths: Sequence[str]) -> list[str]:
+    here = Path.cwd().resolve()
+    inside = []
+    for shown in paths:
+        try:
+            resolved = (here / shown).resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if resolved == here or here in resolved.parents:
+            inside.append(shown)
+    return inside
 
 
 def _baseline_fingerprints(path: Path) -> set[str]:
@@ -257,7 +276,8 @@ def _baseline_fingerprints(path: Path) -> set[str]:
 
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
                     config_path: str | None, allow_partial: bool, *, waivers: Path | None = None,
-                    baseline: Path | None = None, inputs: Sequence[Path] = ()) -> NoReturn:
+                    baseline: Path | None = None, inputs: Sequence[Path] = (),
+                    scanned_by_this_run: bool = True) -> NoReturn:
     """Judge an inventory, write the report, print the gaps, and exit with the documented code. ``inputs`` are
     the files the command read besides the config, waivers and baseline: the report never overwrites one."""
     from scanner.printable import encodable, escape, escaped
@@ -268,7 +288,7 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         refuse_overwrite(output, [*inputs, *(Path(p) for p in (config_path, waivers, baseline) if p is not None)])
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
-        judged, inventory = _judged(inventory, waivers, baseline)
+        judged, inventory = _judged(inventory, waivers, baseline, scanned_by_this_run)
         findings = redact_findings(judged)
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.

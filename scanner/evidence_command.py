@@ -64,4 +64,5 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None,
     """
     merged = load_results(results, output, max_result_size)
     report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
-                    waivers=waivers_path or default_waivers(None, [Path.cwd()]), inputs=results)
+                    waivers=waivers_path or default_waivers(None, [Path.cwd()]), inputs=results,
+                    scanned_by_this_run=False)

@@ -80,7 +80,7 @@ def merge(results: tuple[Path, ...], output_format: str, output: Path | None, fa
     merged = load_results(results, output, max_result_size)
     report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path,
-                    inputs=results)
+                    inputs=results, scanned_by_this_run=False)
 
 
 def load_results(results: Sequence[Path], output: Path | None, max_result_size: int) -> Inventory:

@@ -319,3 +319,22 @@ def test_a_waivers_path_that_is_a_fifo_is_refused_not_read(estate: Path) -> None
     os.mkfifo(fifo)
     code, _, stderr = _scan(estate, "--waivers", str(fifo))
     assert code == 2 and "not a regular file" in stderr and "Traceback" not in stderr
+
+
+def test_merge_reads_inline_waivers_only_from_files_inside_the_checkout_it_runs_in(estate: Path,
+                                                                                    tmp_path_factory) -> None:
+    # A result names the files it scanned; merge may not read a host file because a result names it.
+    text = ESTATE.replace('resource "aws_s3_bucket" "dr" {',
+                          '# offshore-scan:waive OFS-HOST-001 approval=DWP-OFF-2026-099 expires=2099-06-30 DR copy\n'
+                          'resource "aws_s3_bucket" "dr" {')
+    (estate / "main.tf").write_text(text)
+    _, report, _ = _scan(estate, "--output", str(estate / "result.json"))
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+
+    def merged(cwd: Path) -> dict:
+        done = subprocess.run([sys.executable, "-m", "scanner.cli", "merge", str(estate / "result.json"),
+                               "--format", "json"], capture_output=True, text=True, cwd=cwd, check=False)
+        return _by_resource(json.loads(done.stdout))
+
+    assert merged(estate)["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-099"
+    assert merged(elsewhere)["aws_s3_bucket.dr"]["waiver"] is None
