@@ -65,6 +65,8 @@ def _scan(endpoint: str) -> tuple[dict[str, int], float, int]:
         started = time.perf_counter()
         result = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - started
+    if not result.stdout:
+        raise SystemExit(f"the scan wrote no report (exit {result.returncode}): {result.stderr[-2000:]}")
     report = json.loads(result.stdout)
     dwp = sum(1 for r in report["inventory"]["resources"] if r["dwp"])
     return report["api_calls"], elapsed, dwp
