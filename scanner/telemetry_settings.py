@@ -26,6 +26,7 @@ from scanner.endpoints import (
     place_newrelic_region,
     place_splunk_realm,
 )
+from scanner.fluent_config import fluentd_destinations, is_fluentd
 from scanner.model import Location
 from scanner.yaml_data import YamlRefused, load_guarded
 
@@ -377,6 +378,8 @@ def vector_destinations(config: Any, extra: Mapping[str, str] | None = None) -> 
 def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] | None = None) -> list[Destination]:
     """Destinations in one ConfigMap value, whichever collector's configuration it is."""
     lowered = key.lower()
+    if is_fluentd(text):
+        return [(f"{key} {label}", endpoint) for label, endpoint in fluentd_destinations(text, extra)]
     if "[output]" in text.lower():
         return [(f"{key} {label}", endpoint) for label, endpoint in fluent_bit_destinations(text, extra)]
     if lowered.endswith(".toml"):

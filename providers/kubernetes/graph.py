@@ -10,8 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from providers.kubernetes.manifests import Manifest
-from providers.kubernetes.workloads import WORKLOAD_KINDS, address, as_dict, containers, namespace, pod_spec
+from providers.kubernetes.workloads import (
+    WORKLOAD_KINDS,
+    address,
+    as_dict,
+    containers,
+    namespace,
+    pod_spec,
+    string_data,
+)
 from scanner.endpoints import Endpoint
+from scanner.fluent_config import fluent_bit_keys
 from scanner.telemetry_settings import collector_config_destinations
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/:?#]+)")
@@ -96,7 +105,7 @@ class ClusterGraph:
         if cached is not None:
             return cached
         found = []
-        for key, value in as_dict(config.data.get("data")).items():
+        for key, value in fluent_bit_keys(string_data(config)).items():
             if isinstance(value, str):
                 found.extend((f"{address(config)} {label.strip()}", endpoint)
                              for label, endpoint in collector_config_destinations(str(key), value, self.extra))
@@ -149,9 +158,11 @@ _COLLECTOR_IMAGES = re.compile(r"opentelemetry-collector|otelcol|fluent-bit|flue
 
 def _is_collector_config(config: Manifest) -> bool:
     """A ConfigMap holding a collector or shipper configuration (even one with no exporter)."""
-    return any(isinstance(v, str) and re.search(r"^\s*(receivers|exporters|pipeline|sources|sinks)\s*:|\[INPUT\]", v,
-                                                re.MULTILINE | re.IGNORECASE)
-               for v in as_dict(config.data.get("data")).values())
+    return any(_COLLECTOR_CONFIG.search(v) for v in string_data(config).values())
+
+
+_COLLECTOR_CONFIG = re.compile(r"^\s*(receivers|exporters|pipeline|sources|sinks)\s*:|\[INPUT\]|^\s*<(source|match)\b",
+                               re.MULTILINE | re.IGNORECASE)
 
 
 def _is_collector(workload: Manifest) -> bool:

@@ -41,14 +41,18 @@ from providers.kubernetes.workloads import (
     namespace,
     pod_spec,
     pod_template,
+    string_data,
 )
 from scanner import agents
 from scanner.endpoints import Endpoint, place_endpoint
+from scanner.fluent_config import fluent_bit_keys
 from scanner.model import Flow, FlowKind, Resource, SourceRef
 from scanner.telemetry_settings import collector_config_destinations, endpoint_location
 
 _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")
 _ENV_REFERENCE = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
+# Fluentd's configuration reads its environment as embedded Ruby: "#{ENV['NAME']}" or "#{ENV['NAME'] || 'default'}".
+_RUBY_ENV = re.compile(r"#\{ENV\[['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\](?:\s*\|\|\s*['\"]([^'\"]*)['\"])?\}")
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
     recognised = [(c, env, a) for c, env in envs
                   if (a := agents.recognise(str(c.get("image") or ""), str(c.get("name") or ""))) is not None]
     configs = graph.mounted_configs(manifest)
-    texts = {f"{address(c)} {key}": _substitute(str(value), merged)
-             for c in configs for key, value in as_dict(c.data.get("data")).items() if isinstance(value, str)}
+    texts = {f"{address(c)} {key}": _substitute(value, merged)
+             for c in configs for key, value in fluent_bit_keys(string_data(c)).items()}
 
     carriages: list[Carriage] = []
     if log_mounts:
@@ -171,7 +175,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
 
     read_by_config: set[str] = set()
     for key, text in texts.items():
-        read_by_config.update(_ENV_REFERENCE.findall(str(_raw_text(configs, key))))
+        raw = str(_raw_text(configs, key))
+        read_by_config.update([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))])
         config_address, data_key = key.split(" ", 1)
         found = alloy.destinations(data_key, text, extra) if alloy.is_alloy(data_key, text) else \
             collector_config_destinations(data_key, text, extra)
@@ -246,8 +251,11 @@ def _filters(agent: agents.Agent, env: dict[str, str], signal: str) -> Reads | N
 
 def _substitute(text: str, env: dict[str, str]) -> str:
     """A configuration with the ``${VAR}`` / ``${env:VAR}`` references its collector expands from its environment."""
-    return _ENV_REFERENCE.sub(lambda m: env[m.group(1)] if not str(env.get(m.group(1), "\x00")).startswith("\x00")
-                              else m.group(0), text)
+    def known(name: str) -> str | None:
+        value = env.get(name)
+        return None if value is None or value.startswith("\x00") else value
+    text = _ENV_REFERENCE.sub(lambda m: known(m.group(1)) or m.group(0), text)
+    return _RUBY_ENV.sub(lambda m: known(m.group(1)) or m.group(2) or m.group(0), text)
 
 
 def _raw_text(configs: list[Manifest], key: str) -> str:

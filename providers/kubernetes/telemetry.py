@@ -18,9 +18,18 @@ from typing import Any
 from providers.kubernetes.env_hosts import is_telemetry, outside_hosts
 from providers.kubernetes.graph import ClusterGraph, not_in_input
 from providers.kubernetes.manifests import Manifest
-from providers.kubernetes.workloads import WORKLOAD_KINDS, address, chart_provenance, containers, namespace, pod_spec
+from providers.kubernetes.workloads import (
+    WORKLOAD_KINDS,
+    address,
+    chart_provenance,
+    containers,
+    namespace,
+    pod_spec,
+    string_data,
+)
 from scanner import agents
 from scanner.endpoints import Endpoint, place_datadog_site, place_endpoint
+from scanner.fluent_config import fluent_bit_keys
 from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
 from scanner.telemetry_settings import (
     DATADOG_DEFAULT_SITE,
@@ -249,9 +258,8 @@ def _describe_ref(ref: Any) -> str:
 
 def _collector_settings(manifest: Manifest, extra: dict[str, str] | None = None) -> list[tuple[str, Endpoint]]:
     found: list[tuple[str, Endpoint]] = []
-    for key, value in (manifest.data.get("data") or {}).items():
-        if isinstance(value, str):
-            found.extend(collector_config_destinations(str(key), value, extra))
+    for key, value in fluent_bit_keys(string_data(manifest)).items():
+        found.extend(collector_config_destinations(key, value, extra))
     return found
 
 

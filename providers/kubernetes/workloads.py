@@ -74,3 +74,8 @@ def chart_provenance(manifest: Manifest) -> tuple[str, ...]:
     """``from chart template <chart>/templates/<file>`` when ``helm template`` rendered the object, so a finding
     says which chart, and so which chart value, to change."""
     return (f"from chart template {manifest.chart_template}",) if manifest.chart_template else ()
+
+
+def string_data(config: Manifest) -> dict[str, str]:
+    """A ConfigMap's ``data`` values that are text (a configuration file each)."""
+    return {str(k): v for k, v in as_dict(config.data.get("data")).items() if isinstance(v, str)}
