@@ -210,7 +210,7 @@ def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None
 
 
 def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None,
-            scanned_by_this_run: bool = True) -> tuple[tuple[Finding, ...], Inventory]:
+            scanned_by_this_run: bool = True) -> tuple[tuple[Finding, ...], Inventory, tuple[Finding, ...]]:
     """Findings with waivers applied and the baseline's findings left out; notes about both in the coverage.
 
     Inline waivers are read from the files scanned. When those are named by results written elsewhere (merge,
@@ -229,14 +229,16 @@ def _judged(inventory: Inventory, waivers: Path | None, baseline: Path | None,
     inline, malformed = inline_waivers(sources)
     findings, notes = apply_waivers(findings, rules + inline)
     notes += malformed
+    hidden: tuple[Finding, ...] = ()
     if baseline is not None:
         known = _baseline_fingerprints(baseline)
         new = tuple(f for f in findings if f.fingerprint not in known)
-        if len(new) < len(findings):
-            notes.append(CoverageGap(str(baseline), None, f"{len(findings) - len(new)} finding(s) already in this "
+        hidden = tuple(f for f in findings if f.fingerprint in known)
+        if hidden:
+            notes.append(CoverageGap(str(baseline), None, f"{len(hidden)} finding(s) already in this "
                                                           "baseline are not reported", kind="note"))
         findings = new
-    return findings, replace(inventory, coverage=inventory.coverage + tuple(notes))
+    return findings, replace(inventory, coverage=inventory.coverage + tuple(notes)), hidden
 
 
 def _inside_working_directory(paths: Sequence[str]) -> list[str]:
@@ -288,11 +290,12 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         refuse_overwrite(output, [*inputs, *(Path(p) for p in (config_path, waivers, baseline) if p is not None)])
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
-        judged, inventory = _judged(inventory, waivers, baseline, scanned_by_this_run)
+        judged, inventory, baselined = _judged(inventory, waivers, baseline, scanned_by_this_run)
         findings = redact_findings(judged)
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
-        report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()))
+        report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()),
+                            baselined=redact_findings(baselined))
         # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and lone
         # surrogates, which no format can write as UTF-8.
         walk = escaped if output_format == "text" else encodable

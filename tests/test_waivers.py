@@ -328,7 +328,7 @@ def test_merge_reads_inline_waivers_only_from_files_inside_the_checkout_it_runs_
                           '# offshore-scan:waive OFS-HOST-001 approval=DWP-OFF-2026-099 expires=2099-06-30 DR copy\n'
                           'resource "aws_s3_bucket" "dr" {')
     (estate / "main.tf").write_text(text)
-    _, report, _ = _scan(estate, "--output", str(estate / "result.json"))
+    _scan(estate, "--output", str(estate / "result.json"))
     elsewhere = tmp_path_factory.mktemp("elsewhere")
 
     def merged(cwd: Path) -> dict:
@@ -338,3 +338,21 @@ def test_merge_reads_inline_waivers_only_from_files_inside_the_checkout_it_runs_
 
     assert merged(estate)["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-099"
     assert merged(elsewhere)["aws_s3_bucket.dr"]["waiver"] is None
+
+
+def test_a_baseline_that_hides_every_finding_says_so_first_and_the_pack_lists_them(estate: Path) -> None:
+    _scan(estate, "--output", str(estate / "baseline.json"))
+    before = json.loads((estate / "baseline.json").read_text())
+    done = subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(estate), "--baseline",
+                           str(estate / "baseline.json")], capture_output=True, text=True, cwd=estate, check=False)
+    said = done.stdout.splitlines()
+    assert said[2] == f"{len(before['findings'])} finding(s) already in the baseline are not reported again; " \
+        "no new finding."
+    assert "No offshoring found" not in done.stdout
+    code, report, _ = _scan(estate, "--baseline", str(estate / "baseline.json"))
+    assert {f["fingerprint"] for f in report["baselined"]} == {f["fingerprint"] for f in before["findings"]}
+    assert report["findings"] == [] and code == 0
+    pack = subprocess.run([sys.executable, "-m", "scanner.cli", "scan", str(estate), "--baseline",
+                           str(estate / "baseline.json"), "--format", "markdown"],
+                          capture_output=True, text=True, cwd=estate, check=False).stdout
+    assert "## Findings already in the baseline" in pack and "aws_s3_bucket.dr" in pack

@@ -104,6 +104,12 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Table(("Rule", "Resource", "Approval", "Approver", "Expires", "Reason"),
               tuple((f["rule_id"], f["resource"], f["waiver"]["approval"], f["waiver"]["approver"],
                      f["waiver"]["expires"], f["waiver"]["reason"]) for f in pack.waived), "None."),
+        *((Heading(2, "Findings already in the baseline"),
+           Paragraph("Not reported again in this pack because the baseline report given to the scan holds them; "
+                     "they are still true of the estate."),
+           Table(("Rule", "Resource", "Outcome", "Severity", "Fingerprint", "Finding"),
+                 tuple((f["rule_id"], f["resource"], f["outcome"], f["severity"], f["fingerprint"], f["message"])
+                       for f in pack.baselined), "None.")) if pack.baselined else ()),
         Heading(2, "Coverage"),
         Paragraph("What could not be read or decided. An answer above covers only what was read."),
         Table(("Where", "Kind", "Reason"),

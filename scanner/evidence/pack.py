@@ -121,6 +121,8 @@ class EvidencePack:
     coverage: tuple[Mapping[str, Any], ...]
     waived: tuple[Mapping[str, Any], ...]
     findings: tuple[Mapping[str, Any], ...] = field(default=())
+    baselined: tuple[Mapping[str, Any], ...] = field(default=())
+    """Findings a baseline already held, not reported again: listed so the pack never reads as cleaner than it is."""
 
     @property
     def crossing(self) -> tuple[Path22, ...]:
@@ -140,6 +142,7 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
     findings: dict[str, Mapping[str, Any]] = {}
     coverage: dict[tuple[Any, ...], Mapping[str, Any]] = {}
     guardrails: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    baselined: dict[str, Mapping[str, Any]] = {}
     tools: set[str] = set()
     inputs: set[str] = set()
     for result in results:
@@ -155,6 +158,8 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
             grants.setdefault((grant["resource"], grant["principal"], grant["description"]), grant)
         for finding in result.get("findings") or ():
             findings.setdefault(finding["fingerprint"], finding)
+        for hidden in result.get("baselined") or ():
+            baselined.setdefault(hidden["fingerprint"], hidden)
         for gap in result.get("coverage") or ():
             coverage.setdefault((gap["path"], gap.get("line"), gap["reason"]), gap)
         for guardrail in result.get("guardrails") or ():
@@ -186,6 +191,7 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
                               key=lambda g: (g.get("kind") == "note", g["path"], g.get("line") or 0))),
         waived=tuple(f for f in findings.values() if f.get("waiver")),
         findings=tuple(findings.values()),
+        baselined=tuple(sorted(baselined.values(), key=lambda f: (f["resource"], f["rule_id"], f["fingerprint"]))),
     )
 
 

@@ -51,6 +51,9 @@ class ScanReport:
     base: str | None = None
     """The directory paths are reported relative to (the working directory of the scan); None leaves them
     as given."""
+    baselined: tuple[Finding, ...] = ()
+    """Findings a ``--baseline`` report already holds: not reported, but said (every format says how many, and
+    the JSON report and the evidence pack list them)."""
 
 
 class Reporter(Protocol):

@@ -59,6 +59,12 @@ class JsonReporter:
             document["api_calls"] = dict(sorted(calls.items()))
         if report.inventory.audit is not None:
             document["audit"] = audit_json(report.inventory.audit)
+        if report.baselined:
+            # Only when a baseline hid something, so other reports (and their golden files) keep their shape.
+            document["baselined"] = [
+                {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource": f.resource.object_id,
+                 "outcome": f.outcome.value, "severity": f.severity.value, "message": f.message}
+                for f in report.baselined]
         return document
 
 

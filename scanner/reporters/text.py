@@ -25,6 +25,11 @@ class TextReporter:
 
     def render(self, report: ScanReport) -> str:
         lines: list[str] = [self._header(report), ""]
+        if report.baselined:
+            # Said first: an empty report after a baseline is "nothing new", never "nothing found".
+            shown = "no new finding" if not report.findings else f"{len(report.findings)} new finding(s) below"
+            lines += [self._style(f"{len(report.baselined)} finding(s) already in the baseline are not reported "
+                                  f"again; {shown}.", bold=True), ""]
         for _, group in groupby(report.findings, key=lambda f: f.resource.id):
             findings = list(group)
             resource = findings[0].resource
@@ -38,8 +43,11 @@ class TextReporter:
         gaps = [g for g in report.inventory.coverage if g.incomplete]
         notes = [g for g in report.inventory.coverage if not g.incomplete]
         if not report.findings:
-            lines.append("No findings in what was scanned; but the scan is INCOMPLETE (see the coverage gaps below)."
-                         if gaps else "No offshoring found in the DWP resources scanned.")
+            if gaps:
+                lines.append("No findings in what was scanned; but the scan is INCOMPLETE (see the coverage gaps "
+                             "below).")
+            elif not report.baselined:
+                lines.append("No offshoring found in the DWP resources scanned.")
             lines.append("")
         lines.extend(self._paths(report))
         lines.extend(self._guardrails(report))
@@ -197,6 +205,8 @@ class TextReporter:
         waived = len(report.findings) - len(live)
         if waived:
             parts.append(f"{waived} waived (DWP-approved)")
+        if report.baselined:
+            parts.append(f"{len(report.baselined)} in the baseline")
         gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
         if gaps:
             parts.append(f"{gaps} coverage gap(s): scan incomplete")
