@@ -284,6 +284,10 @@ def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph) -> list[tuple[En
     return [(destination, (*hop.via, onward)) for onward, destination in hop.destinations]
 
 
+followed = _followed
+"""Shared with the other readers of operator resources (``instrumentation``)."""
+
+
 def _unique(routes: list[Route]) -> list[Route]:
     seen: dict[tuple[str, str], Route] = {}
     for route in routes:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers.interface import ScanOptions
-from providers.kubernetes import alertmanager, node_agents, placement, registries, telemetry
+from providers.kubernetes import alertmanager, instrumentation, node_agents, placement, registries, telemetry
 from providers.kubernetes.graph import ClusterGraph
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import (
@@ -116,6 +116,8 @@ def to_inventory(
         alert_configs, alert_gaps = alertmanager.read(readable, sources, scan.extra, scan.namespace_labels)
         scan.notes.extend(alert_gaps)
         scan.flows.extend(alertmanager.flows(alert_configs, alertmanager.feeders(readable), dwp, scan.namespace_labels))
+        scan.flows.extend(instrumentation.flows(readable, dwp, lambda e, ns: node_agents.followed(e, ns, graph),
+                                                scan.extra))
     if unplaced:
         shown = ", ".join(unplaced[:5]) + (f" and {len(unplaced) - 5} more" if len(unplaced) > 5 else "")
         scan.notes.append(CoverageGap(
