@@ -204,3 +204,151 @@ def test_unreadable_alertmanager_configuration_is_a_gap() -> None:
           alertmanager.yml: "route: [unclosed"
         """)
     assert any("Alertmanager configuration" in g.reason for g in inventory.coverage)
+
+
+# --- Prometheus Operator: PrometheusAgent -----------------------------------------------------------
+
+
+def test_prometheus_agent_remote_write_carries_the_namespaces_its_monitors_select() -> None:
+    agent = """\
+        apiVersion: monitoring.coreos.com/v1alpha1
+        kind: PrometheusAgent
+        metadata: {name: agent, namespace: monitoring}
+        spec:
+          serviceMonitorSelector: {}
+          serviceMonitorNamespaceSelector: %s
+          remoteWrite:
+            - url: https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write
+        """
+    everyone = scan(agent % "{}")
+    assert ("Deployment/claims/claims-api", "aps-workspaces.us-east-1.amazonaws.com") in targets(
+        everyone, FlowKind.TELEMETRY)
+    others = scan(agent % "{matchLabels: {kubernetes.io/metadata.name: payments}}")
+    assert targets(others, FlowKind.TELEMETRY) == set()
+
+
+# --- Fluent Bit and Fluentd -----------------------------------------------------------------------
+
+
+def test_fluent_bit_keys_reads_only_included_fragments_with_set_variables() -> None:
+    from scanner.fluent_config import fluent_bit_keys
+
+    data = {
+        "fluent-bit.conf": "@SET host=logs.example.gov.uk\n[SERVICE]\n    Flush 1\n@INCLUDE conf.d/out-*.conf\n",
+        "out-es.conf": "[OUTPUT]\n    Name es\n    Host ${host}\n",
+        "unused.conf": "[OUTPUT]\n    Name datadog\n",
+        "parsers.conf": "[PARSER]\n    Name docker\n",
+    }
+    kept = fluent_bit_keys(data)
+    assert set(kept) == {"fluent-bit.conf", "out-es.conf", "parsers.conf"}
+    assert "Host logs.example.gov.uk" in kept["out-es.conf"]
+    assert fluent_bit_keys({"a.conf": "[OUTPUT]\n Name es\n"}) == {"a.conf": "[OUTPUT]\n Name es\n"}
+
+
+def test_fluentd_outputs_by_type() -> None:
+    from scanner.fluent_config import fluentd_destinations
+
+    text = dedent("""\
+        <label @OUT>
+          <match **>
+            @type forward
+            <server>
+              host aggregator-1.example.gov.uk
+            </server>
+            <server>
+              host aggregator-2.example.co.uk
+            </server>
+          </match>
+        </label>
+        <match app.**>
+          @type splunk_hec
+          hec_host http-inputs-acme.splunkcloud.com
+        </match>
+        <match audit.**>
+          @type http
+          endpoint https://logs.eu.example.com/ingest
+        </match>
+        <match es.**>
+          @type elasticsearch
+          hosts https://es-1.us-east-1.aws.found.io:9243,es-2.example.gov.uk:9200
+        </match>
+        <match dd.**>
+          @type datadog
+        </match>
+        <match debug.**>
+          @type stdout
+        </match>
+        """)
+    found = {label: endpoint.host for label, endpoint in fluentd_destinations(text)}
+    assert found["<label @OUT> <match **> @type forward <server> host"] in {"aggregator-1.example.gov.uk",
+                                                                            "aggregator-2.example.co.uk"}
+    hosts = [e.host for _, e in fluentd_destinations(text)]
+    assert hosts == ["aggregator-1.example.gov.uk", "aggregator-2.example.co.uk", "http-inputs-acme.splunkcloud.com",
+                     "logs.eu.example.com", "es-1.us-east-1.aws.found.io", "es-2.example.gov.uk",
+                     "http-intake.logs.datadoghq.com"]
+
+
+# --- OpenTelemetry Operator Instrumentation -------------------------------------------------------
+
+
+def test_instrumentation_needs_one_in_the_namespace_for_true() -> None:
+    two = """\
+        apiVersion: opentelemetry.io/v1alpha1
+        kind: Instrumentation
+        metadata: {name: a, namespace: claims}
+        spec: {exporter: {endpoint: "https://api.honeycomb.io"}}
+        ---
+        apiVersion: opentelemetry.io/v1alpha1
+        kind: Instrumentation
+        metadata: {name: b, namespace: claims}
+        spec: {exporter: {endpoint: "https://api.honeycomb.io"}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: injected, namespace: claims}
+        spec:
+          template:
+            metadata:
+              annotations: {instrumentation.opentelemetry.io/inject-java: "%s"}
+            spec:
+              containers: [{name: app, image: 111122223333.dkr.ecr.eu-west-2.amazonaws.com/app:1}]
+        """
+    assert ("Deployment/claims/injected", "api.honeycomb.io") not in targets(scan(two % "true"), FlowKind.TELEMETRY)
+    assert ("Deployment/claims/injected", "api.honeycomb.io") in targets(scan(two % "b"), FlowKind.TELEMETRY)
+
+
+# --- Vector ---------------------------------------------------------------------------------------
+
+
+def test_vector_field_selector_excluding_the_dwp_namespace_carries_nothing() -> None:
+    vector = """\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: vector, namespace: vector}
+        data:
+          vector.yaml: |
+            sources:
+              k8s:
+                type: kubernetes_logs
+                extra_field_selector: "metadata.namespace!=%s"
+            sinks:
+              dd:
+                type: datadog_logs
+                inputs: [k8s]
+                default_api_key: x
+        ---
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: vector, namespace: vector}
+        spec:
+          template:
+            spec:
+              containers: [{name: vector, image: timberio/vector:0.41.0-distroless-libc}]
+              volumes:
+                - {name: var-log, hostPath: {path: /var/log/}}
+                - {name: config, configMap: {name: vector}}
+        """
+    assert ("Deployment/claims/claims-api", "datadoghq.com") not in targets(scan(vector % "claims"),
+                                                                              FlowKind.LOG_EXPORT)
+    assert ("Deployment/claims/claims-api", "datadoghq.com") in targets(scan(vector % "payments"),
+                                                                          FlowKind.LOG_EXPORT)
