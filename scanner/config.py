@@ -26,6 +26,10 @@ Example (every key optional)::
     endpoints:                                           # telemetry hosts the catalogue cannot place
       otel.collector.example.gov.uk: GB
       "*.live.dynatrace.com": DE
+    estate_name: Claims platform                         # the evidence pack's cover (default: directory name)
+    adequacy:                                            # UK adequacy entries over scanner/data/adequacy.yaml
+      KR: {name: Republic of Korea, scope: partial, regulation: "...", covers: "..."}
+      XX: {scope: none}                                  # a country no longer covered
 
 Keys are normalised as tags are (case, prefixes and separators ignored).
 """
@@ -48,7 +52,8 @@ from scanner.user_files import UserFileError, read_user_text
 from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
-_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images"}
+_TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images",
+                   "estate_name", "adequacy"}
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {
     "classification_keys", "owner_keys", "owner_patterns", "tags",
@@ -81,6 +86,10 @@ class Config:
     """Region of the Kubernetes cluster the manifests land on; ``--cluster-region`` wins."""
     upstream_images: tuple[str, ...] = ()
     """Image prefixes to treat as vendor or upstream-project images, beside the built-in list."""
+    estate_name: str | None = None
+    """The estate's name on the evidence pack's cover; None: the organisation or the scanned directory's name."""
+    adequacy: Mapping[str, Any] = field(default_factory=dict)
+    """Country code -> adequacy entry (name, scope, regulation, covers) over ``scanner/data/adequacy.yaml``."""
     resource_group_tags: bool = False
     """Live Azure (``dwp.resource_group_tags``): a resource without a tag of its own takes its resource group's
     tag of the same key, so a group tagged as DWP makes its resources DWP."""
@@ -138,7 +147,18 @@ def load_config(path: Path | None) -> Config:
         cluster_region=str(raw["cluster_region"]) if raw.get("cluster_region") else None,
         upstream_images=tuple(_strings(path, "upstream_images", raw.get("upstream_images"))),
         resource_group_tags=_flag(path, "dwp.resource_group_tags", (raw.get("dwp") or {}).get("resource_group_tags")),
+        estate_name=str(raw["estate_name"]) if raw.get("estate_name") else None,
+        adequacy=_adequacy(path, raw.get("adequacy") or {}),
     )
+
+
+def _adequacy(path: Path, adequacy: Any) -> dict[str, Any]:
+    if not isinstance(adequacy, dict) or not all(isinstance(v, dict) for v in adequacy.values()):
+        raise ConfigError(f"{path}: adequacy must map ISO country codes to {{name, scope, regulation, covers}}")
+    for code, entry in adequacy.items():
+        if entry.get("scope", "full") not in ("full", "partial", "none"):
+            raise ConfigError(f"{path}: adequacy.{code}.scope must be full, partial or none")
+    return {str(code).upper(): dict(entry) for code, entry in adequacy.items()}
 
 
 def _flag(path: Path, key: str, value: Any) -> bool:

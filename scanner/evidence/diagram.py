@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from scanner.evidence.pack import Path22, Place
+from scanner.evidence.pack import EvidencePack, Place
 
 MAX_PATHS = 150
 """Paths drawn; a larger estate's diagram lists the rest in the table only (a diagram of thousands of
@@ -24,6 +24,9 @@ class _Node:
     id: str
     label: str
     place: Place
+    bare: bool = False
+    """A place with no resource the scan holds (a replica region, a vendor's endpoint, a principal): drawn in its
+    country, never inside a region box of its own name (a box nested in itself)."""
 
 
 @dataclass(frozen=True)
@@ -32,23 +35,44 @@ class Graph:
     edges: tuple[tuple[str, str, str, bool], ...]
     """(from, to, label, crosses the UK boundary)."""
     left_out: int
+    access: tuple[tuple[str, str, str], ...] = ()
+    """(principal, resource, label): who outside the UK can reach a DWP resource, drawn dashed."""
 
 
-def build_graph(paths: tuple[Path22, ...]) -> Graph:
+def build_graph(pack: EvidencePack) -> Graph:
+    """Every path of DWP information, every DWP resource outside the UK or not placed (even one no path ends at)
+    and every principal outside the UK, or not placed, that can reach a DWP resource."""
     nodes: dict[tuple[str, Place], _Node] = {}
 
     def node(label: str, place: Place) -> str:
         key = (label, place)
         if key not in nodes:
-            nodes[key] = _Node(f"n{len(nodes) + 1}", label, place)
+            nodes[key] = _Node(f"n{len(nodes) + 1}", label, place, bare=label == place.describe())
         return nodes[key].id
 
     edges = []
+    paths = pack.paths
     for path in paths[:MAX_PATHS]:
         crosses = path.place.uk is not True or path.source_place.uk is not True
         edges.append((node(path.source, path.source_place), node(path.destination, path.place), path.mechanism,
                       crosses))
-    return Graph(tuple(nodes.values()), tuple(edges), max(0, len(paths) - MAX_PATHS))
+    for stored in pack.stored:
+        if stored.place.uk is not True:
+            node(stored.resource, stored.place)
+    access = []
+    for grant in pack.access[:MAX_PATHS]:
+        if grant.resource_place is None:
+            continue
+        where = Place("principal", None, grant.country, grant.uk)
+        principal = node(grant.principal, where)
+        nodes[(grant.principal, where)] = replace(nodes[(grant.principal, where)], bare=True)
+        access.append((principal, node(grant.resource, grant.resource_place), "can reach"))
+    left_out = max(0, len(paths) - MAX_PATHS) + max(0, len(pack.access) - MAX_PATHS)
+    return Graph(tuple(nodes.values()), tuple(edges), left_out, tuple(access))
+
+
+_BARE = "\x00"
+"""The region key of nodes drawn straight in their country (sorts before every region)."""
 
 
 def _groups(graph: Graph) -> dict[str, dict[str, dict[str, list[_Node]]]]:
@@ -56,7 +80,7 @@ def _groups(graph: Graph) -> dict[str, dict[str, dict[str, list[_Node]]]]:
     for item in graph.nodes:
         place = item.place
         country = place.country or "country not established"
-        region = f"{place.cloud} {place.region or 'region not established'}"
+        region = _BARE if item.bare else f"{place.cloud} {place.region or 'region not established'}"
         grouped.setdefault(place.side, {}).setdefault(country, {}).setdefault(region, []).append(item)
     order = {"UK": 0, "Outside the UK": 1, "Not established": 2}
     return dict(sorted(grouped.items(), key=lambda kv: order[kv[0]]))
@@ -106,6 +130,9 @@ def mermaid(graph: Graph) -> str:
             cluster += 1
             lines.append(f'    subgraph s{cluster}["{_text(country)}"]')
             for region, members in sorted(regions.items()):
+                if region == _BARE:
+                    lines.extend(f'      {m.id}["{_text(m.label)}"]' for m in members)
+                    continue
                 cluster += 1
                 lines.append(f'      subgraph s{cluster}["{_text(region)}"]')
                 lines.extend(f'        {m.id}["{_text(m.label)}"]' for m in members)
@@ -116,13 +143,20 @@ def mermaid(graph: Graph) -> str:
         lines.append(f'  {start} -->|"{_text(label)}"| {end}')
         if crosses:
             lines.append(f"  linkStyle {index} stroke:#c00,stroke-width:2px")
+    for start, end, label in graph.access:
+        lines.append(f'  {start} -.->|"{_text(label)}"| {end}')
     return "\n".join(lines) + "\n"
 
 
 def dot(graph: Graph) -> str:
     """Graphviz DOT source."""
-    lines = ["digraph network {", '  rankdir=LR; fontname="Helvetica"; node [shape=box, fontname="Helvetica", '
-             'fontsize=10]; edge [fontname="Helvetica", fontsize=9];']
+    # Each edge is drawn on its own (no ``concentrate``, which merges edges into shared trunks a reader cannot
+    # follow); ``decorate`` ties each label to its edge with a short line, so a label placed between two edges
+    # still says which one it names.
+    lines = ["digraph network {", '  rankdir=LR; fontname="Helvetica"; nodesep=0.3; ranksep=1.2; '
+             'concentrate=false;',
+             '  node [shape=box, style="rounded,filled", fillcolor="white", fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9, decorate=true, arrowsize=0.8];']
     cluster = 0
     colours = {"UK": "#e8f4e8", "Outside the UK": "#fbe9e9", "Not established": "#f2f2f2"}
     for side, countries in _groups(graph).items():
@@ -132,15 +166,29 @@ def dot(graph: Graph) -> str:
             cluster += 1
             lines.append(f'    subgraph cluster_{cluster} {{ label="{_dot_text(country)}"; style=dashed;')
             for region, members in sorted(regions.items()):
+                if region == _BARE:
+                    lines.extend(f'      {m.id} [label="{_dot_text(m.label)}", style="dashed,rounded"];'
+                                 for m in members)
+                    continue
                 cluster += 1
                 lines.append(f'      subgraph cluster_{cluster} {{ label="{_dot_text(region)}"; style=solid;')
                 lines.extend(f'        {m.id} [label="{_dot_text(m.label)}"];' for m in members)
                 lines.append("      }")
             lines.append("    }")
         lines.append("  }")
+    drawn: set[tuple[str, str]] = set()
     for start, end, label, crosses in graph.edges:
         colour = ', color="#cc0000", fontcolor="#cc0000", penwidth=2' if crosses else ""
-        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}"{colour}];')
+        # The way back of a two-way path (a peering's accepter side) does not rank its ends: a cycle would pull
+        # the UK and offshore boxes on top of each other and run every edge through one vertical trunk.
+        # A path across the boundary spans two ranks, so the UK box (whose own paths take one) and the offshore box
+        # sit side by side and each red edge runs straight across, not down a shared corridor between stacked boxes.
+        back = ", constraint=false" if (end, start) in drawn else ", minlen=2" if crosses else ""
+        drawn.add((start, end))
+        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}"{colour}{back}];')
+    for start, end, label in graph.access:
+        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}", style=dashed, color="#7a3e00", '
+                     'fontcolor="#7a3e00"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.evidence.pack import UNANSWERED, EvidencePack
+from scanner.evidence.pack import UNANSWERED, EvidencePack, marking_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,14 @@ class Diagram:
 
 
 @dataclass(frozen=True)
+class Fields:
+    """A short list of label: value pairs (the cover block)."""
+
+    rows: tuple[tuple[str, str], ...]
+    css: str = "cover"
+
+
+@dataclass(frozen=True)
 class Blank:
     """A question infrastructure cannot answer: a clearly marked space for the contractor."""
 
@@ -40,17 +48,23 @@ class Blank:
     title: str
     asks: str
 
+    @property
+    def label(self) -> str:
+        """``1.1 Timescales and Releases``; a part with no number (Landed resources) is said once."""
+        return f"{self.section} {self.title}" if self.section else self.title
 
-Block = Heading | Paragraph | Table | Diagram | Blank
+
+Block = Heading | Paragraph | Table | Diagram | Blank | Fields
 
 
 def blocks(pack: EvidencePack) -> list[Block]:
     """The whole pack, in the questionnaire's order."""
     out: list[Block] = [
         Heading(1, "DWP Offshore Proposal Questionnaire: evidence from infrastructure"),
-        Paragraph(f"Prepared by {', '.join(pack.tools)} from {len(pack.inputs)} input(s). It pre-fills what "
-                  "configuration and cloud accounts can answer (sections 2, 2.1, 2.2, 2.3 and 3.1) and leaves the "
-                  "rest as marked blanks for the contractor."),
+        *_cover(pack),
+        Paragraph(f"Prepared by {', '.join(pack.tools)} from {len(pack.inputs)} input(s) (listed under Inputs at the "
+                  "end). It pre-fills what configuration and cloud accounts can answer (sections 2, 2.1, 2.2, 2.3, "
+                  "3.1 and part of 4) and leaves the rest as marked blanks for the contractor."),
     ]
     if not pack.complete:
         out.append(Paragraph("**Warning: the scans behind this pack were incomplete.** Some input could not be read "
@@ -59,7 +73,7 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Heading(2, "2. DWP Information, Systems or Services"),
         Paragraph("DWP resources found, by type, cloud and classification marking."),
         Table(("Type", "Cloud", "Marking", "Quantity"),
-              tuple((t, c, m or "not marked", str(n)) for t, c, m, n in pack.in_scope),
+              tuple((t, c, marking_text(m), str(n)) for t, c, m, n in pack.in_scope),
               "No DWP resources were found in the inputs."),
         Paragraph(f"Also found: {pack.settings} setting(s) and identities of DWP resources (policies, replication "
                   "and diagnostic settings, roles), which hold no information themselves; their paths and access "
@@ -67,7 +81,7 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Heading(2, "2.1 Solution Details: how DWP information is stored"),
     ]
     for kind, description in pack.storage_kinds:
-        rows = tuple((s.resource, s.type, s.place.describe(), s.place.side, s.marking or "")
+        rows = tuple((s.resource, s.type, s.place.describe(), s.place.side, marking_text(s.marking))
                      for s in pack.stored if s.kind == kind)
         out += [Heading(3, description),
                 Table(("Resource", "Type", "Location", "UK?", "Marking"), rows, "None found.")]
@@ -77,19 +91,26 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Paragraph(f"{len(crossing)} path(s) carry DWP information to or from a location outside the UK or not "
                   "established (replication, backup copies, diagnostic exports, peerings, third-party endpoints). "
                   "Encryption in transit is given where the configuration shows it."),
-        Table(("Source", "Source location", "Destination", "Country", "Mechanism", "Declared by", "In transit"),
-              tuple((p.source, p.source_place.describe(), p.destination, p.place.country or "not established",
-                     f"{p.mechanism}: {p.description}", p.declared, p.encryption) for p in crossing),
+        Table(("Source", "Source location", "Marking", "Destination", "Country", "Mechanism", "Declared by",
+               "In transit"),
+              tuple((p.source, p.source_place.describe(), marking_text(p.marking), p.destination,
+                     p.place.country or "not established", f"{p.mechanism}: {p.description}", p.declared,
+                     p.encryption) for p in crossing),
               "No path carries DWP information outside the UK."),
         Heading(3, "Diagram"),
-        Paragraph("Every path of DWP information found, grouped by the UK boundary, country and provider region; "
-                  "paths across the boundary are drawn red."),
+        Paragraph("Every path of DWP information found, every DWP resource outside the UK or not placed, and every "
+                  "principal outside the UK that can reach a DWP resource, grouped by the UK boundary, country and "
+                  "provider region; paths across the boundary are drawn red, access dashed."),
         Diagram(),
         Heading(2, "2.3 and 3.1 Offshore locations and access"),
         Paragraph("Provider regions outside the UK that hold DWP resources or copies of their data (these are "
-                  "data-centre regions, not street addresses: see 3.1 below)."),
-        Table(("Country", "Cloud", "Region", "DWP resources or copies"),
-              tuple((c, cl, r, str(n)) for c, cl, r, n in pack.offshore), "None."),
+                  "data-centre regions, not street addresses: see 3.1 below). A resource hosted abroad and a copy "
+                  "that lands on it are one place, counted once."),
+        Table(("Country", "Cloud", "Region", "DWP resources or copies", "Which"),
+              tuple((c, cl, r, str(n), "; ".join(i.name for i in pack.offshore_items
+                                                  if (i.place.country or "?", i.place.cloud, i.place.region or "?")
+                                                  == (c, cl, r)))
+                    for c, cl, r, n in pack.offshore), "None."),
         Paragraph("Principals that can reach DWP resources and are outside the UK, or whose location is not "
                   "established (an estate map in offshore-scan.yaml places them)."),
         Table(("Resource", "Principal", "Owner", "Country", "How"),
@@ -99,7 +120,9 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Table(("Kind", "Description", "UK only", "Declared at"),
               tuple((str(g["kind"]), str(g["description"]), "yes" if g.get("uk_only") else "no",
                      _where(g.get("source") or {})) for g in pack.guardrails),
-              "No region-deny guardrail (service control policy, Allowed locations policy) was found."),
+              "No region-deny guardrail was found."),
+        *((Paragraph("No UK-only guardrail was found for a cloud DWP resources are deployed to. The fix, per cloud:"),
+           Table(("Cloud", "Guardrail to add"), pack.guardrail_fixes, "")) if pack.guardrail_fixes else ()),
         Heading(2, "Approved arrangements (waived findings)"),
         Table(("Rule", "Resource", "Approval", "Approver", "Expires", "Reason"),
               tuple((f["rule_id"], f["resource"], f["waiver"]["approval"], f["waiver"]["approver"],
@@ -115,6 +138,20 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Table(("Where", "Kind", "Reason"),
               tuple((_where(g), str(g.get("kind")), str(g["reason"])) for g in pack.coverage),
               "Every input was read whole."),
+        Heading(2, "4. Legal Assessment: what infrastructure shows"),
+        Paragraph("For each country outside the UK that DWP data reaches: whether UK adequacy regulations cover it "
+                  "and, where they do not, the transfer mechanism that must be named. Adequacy table: "
+                  f"{pack.adequacy_source}; offshore-scan.yaml's adequacy: key overrides it. This is not legal "
+                  "advice: the contractor's data protection officer confirms it."),
+        Table(("Country", "Name", "UK adequacy regulations", "Mechanism needed", "DWP resources or copies there"),
+              tuple((t.country, t.name, t.adequacy, t.needed, "; ".join(t.what)) for t in pack.transfers),
+              "DWP data reaches no country outside the UK."),
+        Paragraph("Key custody for each DWP resource or copy outside the UK: is it encrypted at rest, with which "
+                  "key, and where that key is held (a customer key held in the UK keeps the data unreadable "
+                  "abroad without it; a multi-Region replica key or a key vault abroad does not)."),
+        Table(("Resource or copy", "Location", "Encrypted at rest", "Key", "Key held"),
+              tuple((c.copy, c.location, c.encrypted, c.key, c.key_location) for c in pack.custody),
+              "No DWP resource or copy outside the UK."),
         Heading(2, "Questions infrastructure cannot answer"),
         Paragraph("Where staff sit and who they are is not written in infrastructure. To be completed by the "
                   "contractor:"),
@@ -123,6 +160,16 @@ def blocks(pack: EvidencePack) -> list[Block]:
     out.append(Heading(2, "Inputs"))
     out.append(Table(("Input",), tuple((i,) for i in pack.inputs), "None."))
     return out
+
+
+def _cover(pack: EvidencePack) -> list[Block]:
+    cover = pack.cover
+    if cover is None:
+        return []
+    return [Fields((("Estate", cover.estate), ("Generated", cover.generated), ("Tool", ", ".join(cover.tools)),
+                    ("Commit", cover.commit), *cover.scope)),
+            Heading(2, "Summary"),
+            Fields(cover.counts, css="counts")]
 
 
 def _where(source: object) -> str:

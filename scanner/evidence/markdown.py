@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scanner.evidence.diagram import build_graph, mermaid
-from scanner.evidence.document import Blank, Diagram, Heading, Paragraph, Table, blocks
+from scanner.evidence.document import Blank, Diagram, Fields, Heading, Paragraph, Table, blocks
 from scanner.evidence.pack import EvidencePack
 
 
@@ -25,8 +25,12 @@ def render_markdown(pack: EvidencePack) -> str:
             lines.append("|" + "---|" * len(block.headers))
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
             lines.append("")
+        elif isinstance(block, Fields):
+            # One list item per field, each value escaped as a table cell is.
+            lines += [f"- **{label}:** {_cell(value)}" for label, value in block.rows]
+            lines.append("")
         elif isinstance(block, Diagram):
-            graph = build_graph(pack.paths)
+            graph = build_graph(pack)
             if not graph.nodes:
                 lines += ["_No paths of DWP information to draw._", ""]
                 continue
@@ -34,7 +38,7 @@ def render_markdown(pack: EvidencePack) -> str:
             if graph.left_out:
                 lines += [f"_{graph.left_out} further path(s) are in the table above but not drawn._", ""]
         elif isinstance(block, Blank):
-            lines += [f"**{block.section} {block.title}** ({block.asks})", "",
+            lines += [f"**{block.label}** ({block.asks})", "",
                       "> _To be completed by the contractor._", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.evidence.cover import Cover, PackContext, counts, deciding_files, estate_name, scope_of
+from scanner.evidence.legal import Custody, Transfer, custody, table_with, transfer
 from scanner.yaml_data import load_yaml
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "storage_kinds.yaml"
@@ -25,14 +27,16 @@ UNANSWERED = (
     ("1.2", "Number of Staff", "how many offshore staff, in which roles (see 3.1 for the principals that can "
                                "reach DWP resources, which infrastructure does show)"),
     ("2.3", "Processes and Systems Used Across Sites", "how offshore procedures interact with onshore ones "
-                                                       "(the access paths below are the infrastructure's part)"),
+                                                       "(the access paths above are the infrastructure's part)"),
     ("3.1", "Offshore Addresses", "the street addresses of the offshore sites and the home-working arrangements "
-                                  "(the provider regions below are where the data is, not where staff sit)"),
+                                  "(the provider regions above are where the data is, not where staff sit)"),
     ("3.2", "Other Work at the Sites", "other DWP and non-DWP work at the sites"),
     ("3.3", "Staff Clearance", "security clearance and employment checks of all staff at the sites"),
-    ("4", "Legal Assessment", "local conditions and legal constraints (computer misuse, encryption, data protection)"),
+    ("4", "Legal Assessment", "local conditions and legal constraints: computer misuse, use of encryption, "
+                              "confidentiality statements, and the transfer mechanisms section 4 above names "
+                              "as needed"),
     ("5", "Governance", "the person responsible for the offshoring, with contact details"),
-    ("Landed resources", "Landed resources", "staff brought to work in the UK from abroad: who they are and where "
+    ("", "Landed resources", "staff brought to work in the UK from abroad: who they are and where "
                                              "they sit is not written in infrastructure"),
 )
 """Questions infrastructure cannot answer: where staff sit and who they are is not in any configuration."""
@@ -85,6 +89,8 @@ class Path22:
     description: str
     declared: str
     encryption: str
+    marking: str | None = None
+    """The source resource's classification marking."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,40 @@ class Access:
     country: str | None
     uk: bool | None
     description: str
+    resource_place: Place | None = None
+    """Where the resource reached is, for the diagram."""
+
+
+def marking_text(marking: str | None) -> str:
+    """One wording for a missing marking in every section (2, 2.1, 2.2)."""
+    return marking or "not marked"
+
+
+@dataclass(frozen=True)
+class Offshore:
+    """One DWP resource, or one copy of DWP data, outside the UK: a resource hosted abroad and a copy that lands on
+    it are one place, said once."""
+
+    name: str
+    place: Place
+    via: str
+    """How it is there: ``hosted`` or the flow kinds that put DWP data there."""
+    key: Mapping[str, Any] | None
+    key_from: str | None
+    """The source whose key configuration a copy the scan has no resource for inherits."""
+
+
+_GUARDRAIL_FIX = {
+    "aws": "an AWS Organizations service control policy that denies every action when aws:RequestedRegion is not "
+           "eu-west-2 (global services exempted through NotAction), attached at the root or the OUs holding DWP "
+           "accounts",
+    "azure": "an Azure Policy assignment of the built-in \"Allowed locations\" (and \"Allowed locations for resource "
+             "groups\") definitions with uksouth and ukwest, at the management group or subscriptions holding DWP "
+             "resources",
+    "gcp": "an Organization Policy on the gcp.resourceLocations constraint allowing only in:europe-west2-locations, "
+           "at the organisation or folders holding DWP projects",
+}
+"""The guardrail each cloud needs, in that cloud's own terms: SCPs are AWS's, Azure Policy is Azure's."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +163,13 @@ class EvidencePack:
     findings: tuple[Mapping[str, Any], ...] = field(default=())
     baselined: tuple[Mapping[str, Any], ...] = field(default=())
     """Findings a baseline already held, not reported again: listed so the pack never reads as cleaner than it is."""
+    cover: Cover | None = None
+    offshore_items: tuple[Offshore, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    custody: tuple[Custody, ...] = ()
+    adequacy_source: str = ""
+    guardrail_fixes: tuple[tuple[str, str], ...] = ()
+    """(cloud, the guardrail it needs) for each cloud DWP resources are deployed to and no UK-only guardrail holds."""
 
     @property
     def crossing(self) -> tuple[Path22, ...]:
@@ -134,8 +181,10 @@ class EvidencePack:
         return not any(gap.get("kind") != "note" for gap in self.coverage)
 
 
-def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
-    """The pack of one or more JSON results, merged (resources by id, findings by fingerprint)."""
+def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None = None) -> EvidencePack:
+    """The pack of one or more JSON results, merged (resources by id, findings by fingerprint); ``context`` says
+    when, of which estate and at which commit (none: "not recorded")."""
+    context = context or PackContext()
     resources: dict[str, Mapping[str, Any]] = {}
     flows: dict[tuple[Any, ...], Mapping[str, Any]] = {}
     grants: dict[tuple[Any, ...], Mapping[str, Any]] = {}
@@ -144,11 +193,9 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
     guardrails: dict[tuple[Any, ...], Mapping[str, Any]] = {}
     baselined: dict[str, Mapping[str, Any]] = {}
     tools: set[str] = set()
-    inputs: set[str] = set()
     for result in results:
         tool = result.get("tool") or {}
         tools.add(f"{tool.get('name', 'offshore-scan')} {tool.get('version', '?')}")
-        inputs.update(result.get("scanned") or ())
         inventory = result.get("inventory") or {}
         for resource in inventory.get("resources") or ():
             resources.setdefault(resource["id"], resource)
@@ -174,16 +221,25 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
                           key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
     paths = tuple(sorted((_path(f, resources) for f in flows.values() if f["resource"] in dwp),
                          key=lambda p: (p.place.side != "Outside the UK", p.place.side, p.source, p.destination)))
+    items = _offshore_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
+    table = table_with(context.adequacy)
+    by_country: dict[str | None, list[str]] = {}
+    for item in items:
+        by_country.setdefault(item.place.country, []).append(item.name)
+    ordered_findings = tuple(findings.values())
+    uk_only_clouds = {"aws" if str(g.get("kind", "")).startswith("aws") else "azure"
+                      for g in guardrails.values() if g.get("uk_only")}
+    deployed = sorted({str(r["deployed_to"]) for r in dwp.values() if r.get("deployed_to")})
     return EvidencePack(
         tools=tuple(sorted(tools)),
-        inputs=tuple(sorted(inputs)),
+        inputs=deciding_files(results, ordered_findings, context),
         in_scope=_quantities(assets.values()),
         settings=len(dwp) - len(assets),
         stored=stored,
         storage_kinds=tuple((kind, _kinds()[kind][1]) for kind in _KIND_ORDER),
         paths=paths,
-        offshore=_offshore(findings.values()),
-        access=tuple(sorted((_access(g) for g in grants.values()
+        offshore=_offshore(items),
+        access=tuple(sorted((_access(g, resources) for g in grants.values()
                              if g["resource"] in dwp and not g.get("internal") and g.get("uk") is not True),
                             key=lambda a: (a.uk is not False, a.resource, a.principal))),
         guardrails=tuple(guardrails.values()),
@@ -192,6 +248,17 @@ def build_pack(results: Sequence[Mapping[str, Any]]) -> EvidencePack:
         waived=tuple(f for f in findings.values() if f.get("waiver")),
         findings=tuple(findings.values()),
         baselined=tuple(sorted(baselined.values(), key=lambda f: (f["resource"], f["rule_id"], f["fingerprint"]))),
+        cover=Cover(estate_name(context, results), context.generated or "not recorded", tuple(sorted(tools)),
+                    context.commit or "not a git checkout, or not readable", scope_of(results),
+                    counts(ordered_findings, coverage.values(), len(baselined))),
+        offshore_items=items,
+        transfers=tuple(transfer(country, tuple(sorted(set(names))), table)
+                        for country, names in sorted(by_country.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
+        custody=tuple(custody(i.name, i.place.describe(), i.key, i.key_from, i.place.cloud == "external")
+                      for i in items),
+        adequacy_source=f"{table.source} (as of {table.as_of})",
+        guardrail_fixes=tuple((cloud, _GUARDRAIL_FIX[cloud]) for cloud in deployed
+                              if cloud in _GUARDRAIL_FIX and cloud not in uk_only_clouds),
     )
 
 
@@ -231,21 +298,52 @@ def _path(flow: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -
     encryption = ("TLS (https endpoint)" if "https://" in lowered else
                   "not shown in the configuration")
     return Path22(source.get("object") or flow["resource"], Place.of(source["location"]), destination, target,
-                  flow["kind"], description, flow.get("declared_by") or flow["resource"], encryption)
+                  flow["kind"], description, flow.get("declared_by") or flow["resource"], encryption,
+                  source.get("marking"))
 
 
-def _offshore(findings: Iterable[Mapping[str, Any]]) -> tuple[tuple[str, str, str, int], ...]:
-    places: dict[tuple[str, str, str], set[str]] = {}
-    for finding in findings:
-        if finding.get("outcome") != "fail" or finding.get("category") == "access":
+_NOT_COPIES = frozenset({"peering", "interconnect", "egress", "connected"})
+"""Flow kinds that open a network path but leave no copy where they end: the path is in 2.2, the place is counted
+only if a resource or a copy is there."""
+
+
+def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Mapping[str, Any]],
+                    resources: Mapping[str, Mapping[str, Any]]) -> tuple[Offshore, ...]:
+    """Every DWP resource and copy outside the UK, once: a copy that lands on a resource the scan holds is that
+    resource (the S3 replica bucket is one place, not the bucket plus the rule that fills it)."""
+    found: dict[str, Offshore] = {}
+    for rid, resource in assets.items():
+        place = Place.of(resource["location"])
+        if place.uk is False:
+            found[rid] = Offshore(_label(rid, resource), place, "hosted", resource.get("key"), None)
+    for flow in flows:
+        target = Place.of(flow["target"])
+        if target.uk is not False or flow["kind"] in _NOT_COPIES:
             continue
-        location = finding.get("target") or finding["location"]
-        if location.get("uk") is False:
-            key = (location.get("country") or "?", location.get("cloud") or "?", location.get("region") or "?")
-            places.setdefault(key, set()).add(finding["resource"])
-    return tuple(sorted((c, cl, r, len(found)) for (c, cl, r), found in places.items()))
+        landed = flow.get("target_resource")
+        if landed:
+            if landed in found:
+                continue
+            receiver = resources.get(landed) or {}
+            found[landed] = Offshore(_label(landed, receiver) if receiver else landed, target, flow["kind"],
+                                     receiver.get("key"), None)
+            continue
+        source = resources[flow["resource"]]
+        name = f"{target.describe()}: {flow['kind']} of {source.get('object') or flow['resource']}"
+        found.setdefault(name, Offshore(name, target, flow["kind"], source.get("key"),
+                                        source.get("object") or flow["resource"]))
+    return tuple(sorted(found.values(), key=lambda o: (o.place.country or "", o.place.cloud, o.place.region or "",
+                                                      o.name)))
 
 
-def _access(grant: Mapping[str, Any]) -> Access:
+def _offshore(items: Iterable[Offshore]) -> tuple[tuple[str, str, str, int], ...]:
+    places: Counter[tuple[str, str, str]] = Counter()
+    for item in items:
+        places[(item.place.country or "?", item.place.cloud, item.place.region or "?")] += 1
+    return tuple(sorted((c, cl, r, n) for (c, cl, r), n in places.items()))
+
+
+def _access(grant: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -> Access:
+    reached = resources.get(grant["resource"])
     return Access(grant["resource"], grant["principal"], grant.get("owner"), grant.get("country"), grant.get("uk"),
-                  grant["description"])
+                  grant["description"], Place.of(reached["location"]) if reached else None)
