@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from scanner.cli import FAIL_ON_CHOICES, default_waivers, report_and_exit
+from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, report_and_exit
+from scanner.config import ConfigError, find_config, load_config
 from scanner.merge_command import load_results, max_result_size_option
 
 _EVIDENCE_EPILOG = """
@@ -46,9 +47,12 @@ Exit codes (as scan's):
                    "pack lists the findings it waives; waivers recorded in the results are not read.")
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what the results hold even if they have gaps (the pack still says so).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="offshore-scan.yaml whose estate_name and adequacy entries the pack uses (default: the one in "
+                   "the current directory, if there is one); it is listed under the pack's Inputs.")
 @max_result_size_option
 def evidence(results: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-             waivers_path: Path | None, allow_partial: bool, max_result_size: int) -> None:
+             waivers_path: Path | None, allow_partial: bool, config_path: Path | None, max_result_size: int) -> None:
     """Make the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
 
     Merges one or more results of `--format json` (Terraform, plans, Kubernetes, live accounts) and
@@ -63,6 +67,12 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None,
     in the pack and exits 2.
     """
     merged = load_results(results, output, max_result_size)
-    report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
+    config = config_path or find_config(None, [Path.cwd()])
+    if config is not None:
+        try:
+            load_config(config)
+        except ConfigError as error:
+            fail(str(error))
+    report_and_exit(merged, output_format, output, fail_on, None if config is None else str(config), allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), inputs=results,
                     scanned_by_this_run=False)

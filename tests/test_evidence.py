@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.evidence.diagram import build_graph
-from scanner.evidence.html import render_html
+from scanner.evidence.cover import PackContext, generated_at, git_commit
+from scanner.evidence.diagram import build_graph, dot, mermaid
+from scanner.evidence.html import INSTALL_GRAPHVIZ, render_html
 from scanner.evidence.markdown import render_markdown
 from scanner.evidence.pack import build_pack
 
@@ -26,14 +27,23 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+EPOCH = "1796083200"  # 2026-12-01 00:00 UTC: every pack a test makes says this time
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "scanner.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          check=False)
+                          check=False, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})})
 
 
 @pytest.fixture(scope="module")
 def demo() -> dict:
-    return json.loads(_cli("scan", "fixtures/demo", "--format", "json").stdout)
+    # The demo's JSON result, kept equal to `scan fixtures/demo --format json` by its own golden test.
+    return json.loads((GOLDEN / "demo.json").read_text())
+
+
+def _context(**given: object) -> PackContext:
+    return PackContext(**{"generated": generated_at({"SOURCE_DATE_EPOCH": EPOCH}), "commit": COMMIT, **given})
 
 
 def _golden(name: str, rendered: str) -> None:
@@ -44,12 +54,12 @@ def _golden(name: str, rendered: str) -> None:
 
 
 def test_the_markdown_pack_of_the_demo_matches_its_snapshot(demo: dict) -> None:
-    _golden("demo.evidence.md", render_markdown(build_pack([demo])))
+    _golden("demo.evidence.md", render_markdown(build_pack([demo], _context())))
 
 
 def test_the_html_pack_of_the_demo_matches_its_snapshot(demo: dict) -> None:
     # Without Graphviz, so the snapshot does not depend on the installed version of `dot`.
-    _golden("demo.evidence.html", render_html(build_pack([demo]), use_graphviz=False))
+    _golden("demo.evidence.html", render_html(build_pack([demo], _context()), use_graphviz=False))
 
 
 def test_the_pack_answers_the_infrastructure_sections(demo: dict) -> None:
@@ -69,6 +79,9 @@ def test_what_infrastructure_cannot_answer_is_a_marked_blank(demo: dict) -> None
                     "**3.3 Staff Clearance", "**4 Legal Assessment", "**5 Governance", "**Landed resources"):
         block = text[text.index(section):]
         assert block.split("\n\n")[1] == "> _To be completed by the contractor._"
+    assert "Landed resources Landed resources" not in text
+    # The blanks come after the tables they point at.
+    assert "below are where the data is" not in text and "access paths below" not in text
 
 
 def test_several_results_merge_and_the_same_result_twice_counts_once(demo: dict, tmp_path: Path) -> None:
@@ -80,16 +93,19 @@ def test_several_results_merge_and_the_same_result_twice_counts_once(demo: dict,
     assert {s.resource for s in merged.stored} == {s.resource for s in build_pack([demo]).stored} | {
         "aws_sqs_queue.q"}
     assert ("IN", "aws", "ap-south-1", 1) in merged.offshore
+    assert any(t.country == "IN" and t.adequacy == "none" and "IDTA" in t.needed for t in merged.transfers)
     assert [s.kind for s in merged.stored if s.resource == "aws_sqs_queue.q"] == ["temporary"]
 
 
 def test_the_evidence_command_and_the_scan_format_give_the_same_pack(demo: dict, tmp_path: Path) -> None:
     result = tmp_path / "demo.json"
     result.write_text(json.dumps(demo))
-    made = _cli("evidence", str(result), "--format", "markdown")
+    # The scan read fixtures/demo's config; evidence is given the same one (and lists it among the inputs).
+    made = _cli("evidence", str(result), "--format", "markdown", "--config", "fixtures/demo/offshore-scan.yaml")
     scanned = _cli("scan", "fixtures/demo", "--format", "markdown")
-    assert made.returncode == scanned.returncode == 1  # the demo's findings, judged again: scan's exit code
+    assert made.returncode == scanned.returncode == 1, scanned.stderr  # the demo's findings, judged again
     assert made.stdout == scanned.stdout
+    assert "- **Generated:** 2026-12-01 00:00 UTC" in made.stdout  # SOURCE_DATE_EPOCH, as reproducible builds
 
 
 def test_an_incomplete_scan_says_so_at_the_top(tmp_path: Path) -> None:
@@ -134,16 +150,185 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shut
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed (Debian package `graphviz`): "
                                                          "the HTML pack then shows the diagram's Mermaid source")
 def test_the_html_pack_draws_its_diagram_in_a_browser(demo: dict, tmp_path: Path) -> None:
-    pack = build_pack([demo])
+    pack = build_pack([demo], _context())
     page = tmp_path / "pack.html"
     page.write_text(render_html(pack))
     browser = [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,4000"]
     dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120,
                          check=False).stdout
     drawn = dom[dom.index('id="network-diagram"'):]
-    assert drawn.count('class="node"') == len(build_graph(pack.paths).nodes) > 5
+    assert drawn.count('class="node"') == len(build_graph(pack).nodes) > 5
     shot = tmp_path / "pack.png"
     subprocess.run([*browser, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
     header = shot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", header[16:24]) == (1280, 4000)
+
+
+def test_the_cover_says_when_what_and_how_much(demo: dict) -> None:
+    text = render_markdown(build_pack([demo], _context(estate_name="Claims platform", config="offshore-scan.yaml")))
+    cover = text.split("## 2.")[0]
+    for line in ("- **Estate:** Claims platform", "- **Generated:** 2026-12-01 00:00 UTC",
+                 "- **Tool:** offshore-scan 0.1.0", f"- **Commit:** {COMMIT}", "- **Directories:** fixtures/demo",
+                 "- **Fail:** 13 (4 critical, 7 high, 0 medium, 2 low)", "- **Unknown (could not be decided):** 1",
+                 "- **Coverage gaps:** 0", "- **Waived (approved arrangements):** 0"):
+        assert line in cover
+    # Without a name in the config, the scanned directory's.
+    assert "- **Estate:** demo" in render_markdown(build_pack([demo], _context()))
+
+
+def test_inputs_list_every_file_that_decided_an_answer(demo: dict) -> None:
+    pack = build_pack([demo], _context(config="fixtures/demo/offshore-scan.yaml"))
+    # terraform.tfvars is not a scanned root, but it set var.dr_region = "us-east-1".
+    assert "fixtures/demo/terraform.tfvars" in pack.inputs
+    assert "fixtures/demo/offshore-scan.yaml" in pack.inputs
+    assert set(demo["scanned"]) <= set(pack.inputs)
+
+
+def test_a_resource_abroad_and_the_copy_that_lands_on_it_are_one_place(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    # us-east-1: the audit store, the DR bucket (also the replication rule's destination) and the DR VPC (also the
+    # peering's other end): three places, not five.
+    assert ("US", "aws", "us-east-1", 3) in pack.offshore
+    names = [i.name for i in pack.offshore_items]
+    assert len(names) == len(set(names)) and names.count("aws_s3_bucket.evidence_dr") == 1
+
+
+def test_markings_are_worded_alike_in_2_21_and_22(demo: dict) -> None:
+    text = render_markdown(build_pack([demo], _context()))
+    section_2, rest = text.split("## 2.1 ", 1)
+    section_21, section_22 = rest.split("## 2.2 ", 1)
+    section_22 = section_22.split("### Diagram")[0]
+    for section in (section_2, section_21, section_22):
+        assert "| not marked |" in section
+    assert "|  |" not in section_21
+
+
+def test_the_guardrail_fix_is_in_each_clouds_own_terms(demo: dict) -> None:
+    fixes = dict(build_pack([demo], _context()).guardrail_fixes)
+    assert "service control policy" in fixes["aws"]
+    assert "Azure Policy" in fixes["azure"] and "SCP" not in fixes["azure"] and "service control" not in fixes["azure"]
+    assert "gcp.resourceLocations" in fixes["gcp"]
+
+
+def test_section_4_says_adequacy_per_country_and_who_holds_the_keys(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    transfers = {t.country: t for t in pack.transfers}
+    assert transfers["IE"].adequacy.startswith("full") and transfers["DE"].adequacy.startswith("full")
+    assert transfers["US"].adequacy.startswith("partial") and "IDTA" in transfers["US"].needed
+    assert "aws_s3_bucket.evidence_dr" in transfers["US"].what
+    assert "as of" in pack.adequacy_source and "ICO" in pack.adequacy_source
+    custody = {c.copy: c for c in pack.custody}
+    assert custody["aws_s3_bucket.evidence_dr"].key.startswith("none named")
+    assert "third party" in custody["external api.honeycomb.io (US): telemetry of Deployment/claims/claims-web"].key
+    # The config's adequacy: key overrides the table.
+    overridden = build_pack([demo], _context(adequacy={"IE": {"name": "Ireland", "scope": "none"}}))
+    assert {t.country: t for t in overridden.transfers}["IE"].adequacy == "none"
+    assert "## 4. Legal Assessment: what infrastructure shows" in render_markdown(pack)
+
+
+def test_key_custody_reads_the_key_field_of_a_result(demo: dict) -> None:
+    import copy
+
+    keyed = copy.deepcopy(demo)
+    for resource in keyed["inventory"]["resources"]:
+        if resource["id"] == "aws_s3_bucket.evidence_dr":
+            resource["key"] = {"id": "aws_kms_key.dr", "customer_managed": True, "multi_region": True,
+                               "location": {"cloud": "aws", "region": "eu-west-2", "country": "GB", "uk": True}}
+    held = {c.copy: c for c in build_pack([keyed], _context()).custody}["aws_s3_bucket.evidence_dr"]
+    assert held.key == "aws_kms_key.dr" and held.key_location.startswith("in the UK (aws eu-west-2)")
+    assert "multi-Region" in held.key_location
+
+
+def test_the_diagram_draws_offshore_resources_and_access_and_no_box_in_itself(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    graph = build_graph(pack)
+    labels = {n.label for n in graph.nodes}
+    # No data flow ends at the audit store or the GCS bucket; the support role is reached from India.
+    assert {"module.audit_store.aws_s3_bucket.store", "google_storage_bucket.exports",
+            "arn:aws:iam::444455556666:root"} <= labels
+    assert len(graph.access) == 1
+    source = mermaid(graph)
+    assert 'subgraph s' in source and '["external datadoghq.eu"]' not in source  # no region box named as its node
+    assert "-.->" in source
+    drawn = dot(graph)
+    assert "concentrate=false" in drawn and "decorate=true" in drawn
+
+
+def test_without_graphviz_the_pack_renders_and_says_what_to_install(demo: dict,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.evidence.diagram as diagram
+
+    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
+    notes: list[str] = []
+    html = render_html(build_pack([demo], _context()), notes=notes)
+    assert 'id="network-diagram-source"' in html and "apt-get install graphviz" in html
+    assert notes == [INSTALL_GRAPHVIZ] and "brew install graphviz" in notes[0]
+
+
+def test_the_evidence_command_tells_stderr_when_graphviz_is_missing(demo: dict, tmp_path: Path) -> None:
+    result = tmp_path / "demo.json"
+    result.write_text(json.dumps(demo))
+    (tmp_path / "bin").mkdir()
+    done = _cli("evidence", str(result), "--format", "html", "--fail-on", "never",
+                env={"PATH": str(tmp_path / "bin")})
+    assert done.returncode == 0
+    assert "apt-get install graphviz" in done.stderr and "brew install graphviz" in done.stderr
+
+
+def test_the_commit_is_read_from_git_without_git(tmp_path: Path) -> None:
+    git = tmp_path / "repo" / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs" / "heads" / "main").write_text(COMMIT + "\n")
+    (tmp_path / "repo" / "infra").mkdir()
+    assert git_commit(tmp_path / "repo" / "infra") == COMMIT
+    (git / "refs" / "heads" / "main").unlink()
+    (git / "packed-refs").write_text(f"# pack-refs with: peeled\n{COMMIT} refs/heads/main\n")
+    assert git_commit(tmp_path / "repo") == COMMIT
+    (git / "HEAD").write_text("ref: ../../../etc/passwd\n")
+    assert git_commit(tmp_path / "repo") is None
+    assert git_commit(tmp_path / "nowhere") is None
+
+
+def test_source_date_epoch_sets_the_time() -> None:
+    assert generated_at({"SOURCE_DATE_EPOCH": EPOCH}) == "2026-12-01 00:00 UTC"
+    assert generated_at({"SOURCE_DATE_EPOCH": "soon"}).endswith(" UTC")  # ignored, never an error
+
+
+def test_html_tables_keep_identifiers_whole(demo: dict) -> None:
+    html = render_html(build_pack([demo], _context()), use_graphviz=False)
+    assert "overflow-wrap: anywhere" not in html.split("td code.long")[0]  # only for over-long identifiers
+    assert "word-break: normal" in html and "white-space: nowrap" in html
+    assert "<td><code>aws_s3_bucket.<wbr>evidence_dr</code></td>" in html
+    assert "@media print" in html and "break-before: page" in html
+
+
+def _blank(png: bytes) -> bool:
+    """True when a PNG is one colour: decoded with zlib alone (8-bit RGB or RGBA, as Chromium writes them)."""
+    import zlib
+
+    width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+    assert depth == 8 and colour in (2, 6)
+    data, offset = b"", 8
+    while offset < len(png):
+        length, kind = struct.unpack(">I4s", png[offset:offset + 8])
+        if kind == b"IDAT":
+            data += png[offset + 8:offset + 8 + length]
+        offset += 12 + length
+    raw = zlib.decompress(data)
+    stride = width * (3 if colour == 2 else 4) + 1
+    # Filter bytes differ row to row; a page with any text has rows whose bytes are not all equal after filtering.
+    return all(len(set(raw[row * stride + 1:(row + 1) * stride])) <= 1 for row in range(0, height, 7))
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (Debian package `chromium`)")
+def test_a_browser_renders_the_golden_pack_to_a_screenshot_that_is_not_blank(tmp_path: Path) -> None:
+    shot = tmp_path / "golden.png"
+    subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", "--window-size=1280,2000", (GOLDEN / "demo.evidence.html").as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1280, 2000)
+    assert not _blank(png)

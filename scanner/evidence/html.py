@@ -12,7 +12,7 @@ from scanner.evidence.document import Blank, Diagram, Fields, Heading, Paragraph
 from scanner.evidence.pack import EvidencePack
 
 _STYLE = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 80em;
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 76em;
        color: #1b1b1b; background: #fff; line-height: 1.4; padding: 0 1em; }
 h1 { font-size: 1.6em; border-bottom: 3px solid #1d70b8; padding-bottom: .3em; }
 h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #b1b4b6; }
@@ -23,6 +23,7 @@ table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; font-size: .
 th, td { border: 1px solid #b1b4b6; padding: .3em .5em; text-align: left; vertical-align: top;
          word-break: normal; overflow-wrap: break-word; hyphens: none; }
 td code { font-size: .95em; white-space: nowrap; }
+.nw { white-space: nowrap; }
 td code.long { white-space: normal; overflow-wrap: anywhere; }
 th { background: #f3f2f1; }
 dl.cover { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; border: 1px solid #b1b4b6;
@@ -53,19 +54,29 @@ pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; wh
 """
 
 
-_IDENTIFIER = re.compile(r"\S*[._/:\[\]-]\S*")
+_IDENTIFIER = re.compile(r"\S*[._/:\[\]]\S*")
 """A value with no space and a separator (``aws_s3_bucket.evidence``, an ARN, a path): an identifier, kept whole."""
 _LONG = 40
 """Characters past which an identifier may wrap anywhere: kept whole it would push the table off the page."""
 
 
+_SEPARATOR = re.compile(r"(?<=[./:])")
+
+
 def _cell(value: str) -> str:
-    """One table cell: an identifier in ``<code>`` (kept on one line unless too long for any column), words as
+    """One table cell: an identifier in ``<code>``, kept on one line but for a line-break opportunity (``<wbr>``)
+    after each ``.``, ``/`` and ``:`` of a long one, so it wraps between its parts, never inside a name; words as
     words. Either way HTML-escaped."""
     if value and _IDENTIFIER.fullmatch(value):
-        css = ' class="long"' if len(value) > _LONG else ""
-        return f"<code{css}>{escape(value)}</code>"
-    return escape(value)
+        if len(value) <= _LONG // 2:
+            return f"<code>{escape(value)}</code>"
+        css = ' class="long"' if max(map(len, re.split(r"[./:]", value))) > _LONG else ""
+        return f"<code{css}>{'<wbr>'.join(escape(part) for part in _SEPARATOR.split(value))}</code>"
+    # A browser breaks after a hyphen (eu-<br>west-2, OFFICIAL-<br>SENSITIVE): such words are kept whole.
+    return _HYPHENATED.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escape(value))
+
+
+_HYPHENATED = re.compile(r"[^\s<>]+-[^\s<>]+")
 
 
 def render_html(pack: EvidencePack, use_graphviz: bool = True, notes: list[str] | None = None) -> str:
