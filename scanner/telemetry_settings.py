@@ -178,7 +178,8 @@ def otel_collector_destinations(config: Any, extra: Mapping[str, str] | None = N
             found.append((f"{label}.api.site", place_datadog_site(str(api.get("site") or DATADOG_DEFAULT_SITE))))
         elif kind in ("awsxray", "awsemf", "awscloudwatchlogs", "awskinesis", "awss3"):
             region = settings.get("region")
-            found.append((f"{label}.region", _aws_region_endpoint(str(region)) if region else _unknown_region(label)))
+            found.append((f"{label}.region", _aws_region_endpoint(str(region), _AWS_SERVICES.get(kind, "logs"))
+                           if region else _unknown_region(label)))
         elif kind in ("azuremonitor", "azure_monitor"):
             text = settings.get("connection_string") or ""
             found.append((f"{label}.connection_string", place_app_insights_connection_string(str(text))))
@@ -220,10 +221,12 @@ FLUENT_BIT_OUTPUTS: Mapping[str, tuple[str, str | None]] = {
 }
 """Fluent Bit outputs that send to a host: the option naming it (lower-case), and the vendor default."""
 
-FLUENT_BIT_AWS_OUTPUTS = frozenset(
-    {"cloudwatch", "cloudwatch_logs", "kinesis_firehose", "firehose", "kinesis_streams", "kinesis", "s3"}
-)
-"""Fluent Bit outputs to AWS services, placed by their ``region`` option."""
+FLUENT_BIT_AWS_OUTPUTS: Mapping[str, str] = {
+    "cloudwatch": "logs", "cloudwatch_logs": "logs", "kinesis_firehose": "firehose", "firehose": "firehose",
+    "kinesis_streams": "kinesis", "kinesis": "kinesis", "s3": "s3",
+}
+"""Fluent Bit outputs to AWS services, placed by their ``region`` option: the service's endpoint prefix, so a
+report names the service that holds the data (S3, not CloudWatch Logs)."""
 
 
 def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -> list[Destination]:
@@ -252,7 +255,8 @@ def fluent_bit_output_destinations(sections: list[dict[str, str]],
         option, default = FLUENT_BIT_OUTPUTS.get(name, ("host", None))
         if name in FLUENT_BIT_AWS_OUTPUTS:
             region = section.get("region")
-            found.append((f"{label} region", _aws_region_endpoint(region) if region else _unknown_region(label)))
+            found.append((f"{label} region", _aws_region_endpoint(region, FLUENT_BIT_AWS_OUTPUTS[name])
+                           if region else _unknown_region(label)))
         elif name == "es" and section.get("cloud_id"):
             found.append((f"{label} Cloud_ID", decode_elastic_cloud_id(section["cloud_id"])))
         elif section.get(option):
@@ -360,7 +364,8 @@ def vector_destinations(config: Any, extra: Mapping[str, str] | None = None) -> 
             found.append((f"{label}.region", place_newrelic_region(str(settings.get("region") or "us"))))
         elif kind.startswith("aws_"):
             region = settings.get("region")
-            found.append((f"{label}.region", _aws_region_endpoint(str(region)) if region else _unknown_region(label)))
+            found.append((f"{label}.region", _aws_region_endpoint(str(region), _AWS_SERVICES.get(kind, "logs"))
+                           if region else _unknown_region(label)))
         elif kind == "honeycomb":
             endpoint = str(settings.get("endpoint") or "api.honeycomb.io")
             found.append((f"{label}.endpoint", place_endpoint(endpoint, extra)))
@@ -372,6 +377,26 @@ def vector_destinations(config: Any, extra: Mapping[str, str] | None = None) -> 
                     found.append((f"{label}.{key}", place_endpoint(str(settings[key]), extra)))
             for endpoint in settings.get("endpoints") or []:
                 found.append((f"{label}.endpoints", place_endpoint(str(endpoint), extra)))
+    return found
+
+
+_USERINFO = re.compile(r"(?<=://)[^@/\s]*@")
+
+
+def promtail_destinations(config: Any, extra: Mapping[str, str] | None = None) -> list[Destination]:
+    """``clients[].url`` (and the older single ``client.url``) of a Promtail configuration: the Loki push
+    endpoints it ships logs to. A URL's userinfo (``https://user:token@host``) is dropped before it is placed,
+    so no credential reaches a report."""
+    if not isinstance(config, dict) or not ("scrape_configs" in config or "positions" in config):
+        return []  # "clients" alone is too common a key to take for Promtail's
+    clients = config.get("clients")
+    listed = clients if isinstance(clients, list) else [config["client"]] if isinstance(config.get("client"), dict) \
+        else []
+    found: list[Destination] = []
+    for index, client in enumerate(listed):
+        url = client.get("url") if isinstance(client, dict) else None
+        if isinstance(url, str) and url.strip():
+            found.append((f"clients[{index}].url", place_endpoint(_USERINFO.sub("", url.strip()), extra)))
     return found
 
 
@@ -388,7 +413,7 @@ def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] 
         except tomllib.TOMLDecodeError:
             return []
         return [(f"{key} {label}", endpoint) for label, endpoint in vector_destinations(parsed, extra)]
-    if "exporters" not in text and "sinks" not in text and "outputs" not in text:
+    if "exporters" not in text and "sinks" not in text and "outputs" not in text and "clients" not in text:
         return []
     try:
         # Embedded in the scanned input, so read with the same guards as the manifests themselves.
@@ -401,12 +426,20 @@ def collector_config_destinations(key: str, text: str, extra: Mapping[str, str] 
     if outputs is not None:
         return [(f"{key} pipeline.outputs{label.removeprefix('[OUTPUT]')}", endpoint)
                 for label, endpoint in fluent_bit_output_destinations(outputs, extra)]
-    found = otel_collector_destinations(parsed, extra) + vector_destinations(parsed, extra)
+    found = otel_collector_destinations(parsed, extra) + vector_destinations(parsed, extra) + \
+        promtail_destinations(parsed, extra)
     return [(f"{key} {label}", endpoint) for label, endpoint in found]
 
 
-def _aws_region_endpoint(region: str) -> Endpoint:
-    return place_endpoint(f"logs.{region}.amazonaws.com")
+_AWS_SERVICES = {
+    "awss3": "s3", "awskinesis": "kinesis", "awsxray": "xray", "aws_s3": "s3", "aws_kinesis_firehose": "firehose",
+    "aws_kinesis_streams": "kinesis", "aws_cloudwatch_metrics": "monitoring", "aws_sqs": "sqs", "aws_sns": "sns",
+}
+"""OpenTelemetry exporters and Vector sinks to AWS by the service's endpoint prefix (CloudWatch Logs otherwise)."""
+
+
+def _aws_region_endpoint(region: str, service: str = "logs") -> Endpoint:
+    return place_endpoint(f"{service}.{region}.amazonaws.com")
 
 
 def _unknown_region(label: str) -> Endpoint:

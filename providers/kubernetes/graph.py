@@ -46,6 +46,10 @@ class ClusterGraph:
         self.extra = extra
         self.services = {(namespace(m), m.name): m for m in manifests if m.kind == "Service"}
         self.config_maps = {(namespace(m), m.name): m for m in manifests if m.kind == "ConfigMap"}
+        # Secrets holding a collector's configuration (grafana/promtail renders its promtail.yaml as one); other
+        # Secrets (keys, certificates) are no configuration and are left out.
+        self.config_secrets = {(namespace(m), m.name): m for m in manifests
+                               if m.kind == "Secret" and _is_collector_config(m)}
         self.workloads = [m for m in manifests if m.kind in WORKLOAD_KINDS]
         self._exporters: dict[int, list[tuple[str, Endpoint]]] = {}
         """Each ConfigMap's collector exporters by ``id``, parsed once however many senders follow them."""
@@ -82,17 +86,23 @@ class ClusterGraph:
     def mounted_configs(self, workload: Manifest) -> list[Manifest]:
         """The ConfigMaps a workload mounts (volumes and projected volumes) that are in the input."""
         names: list[str] = []
+        secrets: list[str] = []
         for volume in pod_spec(workload).get("volumes") or []:
             volume = as_dict(volume)
             config = as_dict(volume.get("configMap"))
             if config.get("name"):
                 names.append(str(config["name"]))
+            if as_dict(volume.get("secret")).get("secretName"):
+                secrets.append(str(as_dict(volume.get("secret"))["secretName"]))
             for source in as_dict(volume.get("projected")).get("sources") or []:
                 projected = as_dict(as_dict(source).get("configMap"))
                 if projected.get("name"):
                     names.append(str(projected["name"]))
+                if as_dict(as_dict(source).get("secret")).get("name"):
+                    secrets.append(str(as_dict(as_dict(source).get("secret"))["name"]))
         ns = namespace(workload)
-        return [self.config_maps[(ns, n)] for n in names if (ns, n) in self.config_maps]
+        return [self.config_maps[(ns, n)] for n in names if (ns, n) in self.config_maps] + \
+            [self.config_secrets[(ns, n)] for n in secrets if (ns, n) in self.config_secrets]
 
     def collector_destinations(self, workload: Manifest) -> list[tuple[str, Endpoint]]:
         """What the collector configurations a workload mounts export to."""
@@ -161,7 +171,8 @@ def _is_collector_config(config: Manifest) -> bool:
     return any(_COLLECTOR_CONFIG.search(v) for v in string_data(config).values())
 
 
-_COLLECTOR_CONFIG = re.compile(r"^\s*(receivers|exporters|pipeline|sources|sinks)\s*:|\[INPUT\]|^\s*<(source|match)\b",
+_COLLECTOR_CONFIG = re.compile(r"^\s*(receivers|exporters|pipeline|sources|sinks|clients)\s*:|\[INPUT\]|"
+                               r"^\s*<(source|match)\b",
                                re.MULTILINE | re.IGNORECASE)
 
 

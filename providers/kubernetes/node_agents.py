@@ -262,7 +262,7 @@ def _raw_text(configs: list[Manifest], key: str) -> str:
     config_address, _, data_key = key.partition(" ")
     for config in configs:
         if address(config) == config_address:
-            return str(as_dict(config.data.get("data")).get(data_key, ""))
+            return string_data(config).get(data_key, "")
     return ""
 
 

@@ -131,7 +131,7 @@ def _workload_flows(manifest: Manifest, sources: _Sources, extra: dict[str, str]
     # A collector or shipper with its configuration in the input sends where the configuration says: its
     # environment counts only where the configuration reads it (${env:DD_SITE}).
     configs = [c for c in graph.mounted_configs(manifest) if graph.collector_destinations_of_config(c)]
-    read = "\n".join(str(v) for c in configs for v in (c.data.get("data") or {}).values())
+    read = "\n".join(v for c in configs for v in string_data(c).values())
     for container in containers(pod_spec(manifest)):
         env = environment(container, namespace(manifest), sources)
         lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,5 +78,18 @@ def chart_provenance(manifest: Manifest) -> tuple[str, ...]:
 
 
 def string_data(config: Manifest) -> dict[str, str]:
-    """A ConfigMap's ``data`` values that are text (a configuration file each)."""
-    return {str(k): v for k, v in as_dict(config.data.get("data")).items() if isinstance(v, str)}
+    """A ConfigMap's ``data`` values that are text (a configuration file each); a Secret's ``data`` decoded from
+    base64 and its ``stringData`` (charts such as grafana/promtail keep the configuration in a Secret)."""
+    values = {str(k): v for k, v in as_dict(config.data.get("data")).items() if isinstance(v, str)}
+    if config.kind != "Secret":
+        return values
+    decoded = {k: _base64_text(v) for k, v in values.items()}
+    decoded.update({str(k): v for k, v in as_dict(config.data.get("stringData")).items() if isinstance(v, str)})
+    return decoded
+
+
+def _base64_text(text: str) -> str:
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return text
