@@ -9,6 +9,7 @@ cannot be read at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scanner.classification import ClassificationRules
@@ -52,6 +53,9 @@ class ScanOptions:
     ``--org`` scan), each with how it is known; other accounts are the estate's own only when the input shows it."""
     max_file_bytes: int = 20 * 1024 * 1024
     """A file larger than this is not read (``--max-file-size``): it is a gap naming it, and the rest is scanned."""
+    skip_paths: tuple[str, ...] = ()
+    """Globs (``--skip-path``) of files and directories a directory walk does not read, matched against the path
+    relative to the scanned root (``skipped_by``)."""
 
     def fingerprint(self) -> str:
         """A short hash of everything here that changes what a scan decides (who is DWP, who is behind ids,
@@ -74,6 +78,24 @@ class ScanOptions:
             "endpoints": sorted(self.endpoints),
         }
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def skipped_by(root: Path, path: Path, patterns: tuple[str, ...]) -> str | None:
+    """The ``--skip-path`` glob that skips ``path`` (a file or directory under ``root``), or None. Matched against
+    the path relative to the root with ``/`` separators, as Checkov and Trivy match theirs (``*`` also crosses
+    ``/``); a pattern that matches a directory skips everything under it, since the walk never enters it."""
+    if not patterns:
+        return None
+    import fnmatch
+
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    if relative in ("", "."):
+        return None
+    return next((p for p in patterns if fnmatch.fnmatchcase(relative, p.strip().removeprefix("./").strip("/"))),
+                None)
 
 
 def too_large(size: int, limit: int) -> str:

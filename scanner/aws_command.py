@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import common_options, fail
+from scanner.cli import EXIT_CODES_HELP, ReportChoices, common_options, fail
 from scanner.live_command import (
     live_settings,
     progress_line,
@@ -34,14 +34,8 @@ Examples:
 Read-only: every API call that is not Describe/List/Get/Head/Lookup/Search/BatchGet
 (or sts:AssumeRole) is refused before it is sent. The IAM policy the scan needs is
 docs/aws-readonly-policy.json.
-
-\b
-Exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on
-  2  the scan is incomplete: a call was denied, throttled or failed, an account
-     could not be entered, or the credentials could not be used
-"""
+""" + EXIT_CODES_HELP.format(incomplete="a call was denied, throttled or failed, an account\n      could not be "
+                                      "entered, or the credentials could not be used")
 
 
 @click.command(epilog=_AWS_EPILOG)
@@ -73,13 +67,13 @@ Exit codes:
               help="Concurrent API calls per account and region.")
 @timeout_option
 @quiet_option
-@common_options
+@common_options(live=True)
 def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: bool, role_name: str | None,
         accounts: tuple[str, ...], exclude_accounts: tuple[str, ...], account_files: tuple[Path, ...],
         shards: tuple[str, ...],
         max_workers: int, timeout: float, quiet: bool,
-        output_format: str, output: Path | None, fail_on: str | None, config_path: Path | None,
-        scope: str | None, waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
+        report: ReportChoices, fail_on: str | None, config_path: Path | None, scope: str | None,
+        waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live AWS accounts (and an Organization's member accounts) for DWP resources outside the UK.
 
     Finds DWP resources through the Resource Groups Tagging API in every enabled region (and, in
@@ -90,7 +84,7 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     from providers.aws.options import AwsOptions, read_account_file
     from providers.interface import OptionError
 
-    settings = live_settings(config_path, scope, fail_on)
+    settings = live_settings(config_path, scope, fail_on, report)
     try:
         if len(shards) > 1:
             raise OptionError(f"--shard given {len(shards)} times ({', '.join(shards)}): a run is one shard")
@@ -102,7 +96,7 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
-    report_live(inventory, settings, output_format, output, allow_partial, waivers_path, baseline_path)
+    report_live(inventory, settings, allow_partial, waivers_path, baseline_path)
 
 
 def _read(path: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import common_options, fail
+from scanner.cli import EXIT_CODES_HELP, ReportChoices, common_options, fail
 from scanner.live_command import (
     live_settings,
     progress_line,
@@ -40,14 +40,8 @@ Read-only: every request that is not a GET (or a Resource Graph query) is
 refused before it is sent. The custom role the scan needs is
 docs/azure-readonly-role.json (Reader plus Microsoft.Insights and
 Microsoft.Authorization reads).
-
-\b
-Exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on
-  2  the scan is incomplete: a call was denied, throttled or failed, a
-     subscription could not be read, or the credentials could not be used
-"""
+""" + EXIT_CODES_HELP.format(incomplete="a call was denied, throttled or failed, a\n      subscription could "
+                                      "not be read, or the credentials could not be used")
 
 
 @click.command(epilog=_AZURE_EPILOG)
@@ -66,10 +60,10 @@ Exit codes:
               help="Concurrent ARM calls per subscription.")
 @timeout_option
 @quiet_option
-@common_options
+@common_options(live=True)
 def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str | None, management_group: str | None,
-          arm_endpoint: str | None, max_workers: int, timeout: float, quiet: bool, output_format: str,
-          output: Path | None, fail_on: str | None, config_path: Path | None, scope: str | None,
+          arm_endpoint: str | None, max_workers: int, timeout: float, quiet: bool, report: ReportChoices,
+          fail_on: str | None, config_path: Path | None, scope: str | None,
           waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool) -> None:
     """Scan live Azure subscriptions for DWP resources outside the UK.
 
@@ -84,7 +78,7 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
     from providers.azure.options import TOKEN_VARIABLE, AzureOptions
     from providers.interface import OptionError
 
-    settings = live_settings(config_path, scope, fail_on)
+    settings = live_settings(config_path, scope, fail_on, report)
     try:
         options = AzureOptions.from_command_line(subscriptions, all_subscriptions, tenant, management_group,
                                                  max_workers, arm_endpoint, os.environ.get(TOKEN_VARIABLE),
@@ -92,7 +86,7 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
     except OptionError as error:
         fail(str(error))
     inventory = _scan(options, settings.common, show_progress=show_progress(quiet))
-    report_live(inventory, settings, output_format, output, allow_partial, waivers_path, baseline_path)
+    report_live(inventory, settings, allow_partial, waivers_path, baseline_path)
 
 
 def _scan(options: Any, common: Any, show_progress: bool) -> Any:

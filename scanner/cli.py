@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -22,9 +23,29 @@ if TYPE_CHECKING:
 # `offshore-scan --help` stays fast; kept equal to scanner.config.FAIL_ON_CHOICES by a test.
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
+SEVERITY_CHOICES = ("critical", "high", "medium", "low")
+"""``--severity`` values (Trivy's habit: report only these)."""
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_INCOMPLETE = 2
+EXIT_USAGE = 64
+"""The command line itself is wrong (EX_USAGE): click says 2 for this, which CI would read as "the scan is
+incomplete", so every usage error is given this code of its own instead."""
+
+ENV_PREFIX = "OFFSHORE_SCAN_"
+"""Options read from the environment are ``OFFSHORE_SCAN_`` and the option's name (``OFFSHORE_SCAN_FAIL_ON``)."""
+
+EXIT_CODES_HELP = """
+\b
+Exit codes:
+  0   nothing at or above --fail-on (or --soft-fail), and the scan is complete
+  1   findings at or above --fail-on
+  2   the scan is incomplete: {incomplete}
+      (--allow-partial judges on what was read; --soft-fail does not hide this)
+  64  the command line is wrong (an unknown option, a bad value, --format
+      without its --output): nothing was scanned
+"""
 
 _SCAN_EPILOG = """
 \b
@@ -34,22 +55,22 @@ Examples:
   terraform show -json plan.out | offshore-scan scan -
   helm template claims ./chart | offshore-scan scan - --cluster-region eu-west-2
   offshore-scan scan infra/ --format json --output report.json --fail-on critical
+  offshore-scan scan infra/ -f sarif -o a.sarif -f json -o a.json   (two reports)
+  offshore-scan scan infra/ --severity critical,high --skip-check OFS-GRD-001
+  offshore-scan scan infra/ --skip-path 'examples/*' --soft-fail -q
 
 \b
 Configuration:
   offshore-scan.yaml in the scanned directory (or --config FILE) can add DWP tag
   rules (dwp:), say who is behind external accounts and tenants and where
   (estate:), place telemetry hosts the catalogue does not know (endpoints:),
-  and set cluster_region, scope and fail_on. Unknown findings are medium:
-  use --fail-on medium to fail a CI job on them. See README.md and docs/.
+  and set cluster_region, scope, fail_on, severity, check, skip_check and
+  skip_path. Unknown findings are medium: use --fail-on medium to fail a CI
+  job on them. Options marked [env var] may come from the environment instead
+  (OFFSHORE_SCAN_FAIL_ON=critical). See README.md and docs/.
 
-\b
-Exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on
-  2  the scan is incomplete: an input did not parse, a path could not be read,
-     or a module was not on disk (use --allow-partial to judge on what was read)
-"""
+""" + EXIT_CODES_HELP.format(incomplete="an input did not parse, a path could not be read,\n      or a module "
+                                      "was not on disk")
 
 
 class _GuardedGroup(click.Group):
@@ -58,12 +79,20 @@ class _GuardedGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["offshore_scan.args"] = list(args)  # kept to name the input if the command breaks
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            error.exit_code = EXIT_USAGE
+            raise
 
     def invoke(self, ctx: click.Context) -> object:
         given: list[str] = ctx.meta.get("offshore_scan.args", [])
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            # Raised by the command's own parsing (or its checks of the command line), inside this invoke.
+            error.exit_code = EXIT_USAGE
+            raise
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except BrokenPipeError:
@@ -94,34 +123,215 @@ def main() -> None:
     """
 
 
-def common_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options every scanning command shares: report format and file, threshold, config, scope, partial."""
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the command line says about the reports: which, where, how they look, and what they leave out."""
+
+    outputs: tuple[tuple[str, Path | None], ...] = (("text", None),)
+    """(format, file) pairs, in the order given; a None file is standard output (at most one)."""
+    quiet: bool = False
+    """``-q``: the text report on standard output is only its summary line (gaps still on standard error)."""
+    compact: bool = False
+    """``--compact``: no ``fix:`` lines in the text report."""
+    no_color: bool = False
+    severities: tuple[str, ...] = ()
+    """``--severity``: report only findings of these severities; empty reports every one."""
+    checks: tuple[str, ...] = ()
+    """``--check``: report only these rules (ids or globs); empty reports every rule."""
+    skip_checks: tuple[str, ...] = ()
+    """``--skip-check``: never report these rules."""
+    soft_fail: bool = False
+    """``--soft-fail``: findings never fail the run; an incomplete scan still does (unless ``--allow-partial``)."""
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+    """Where each filter came from (``--check``, or the config file), for the messages that name it."""
+
+    def with_config(self, config: Any) -> ReportChoices:
+        """The config's ``severity``, ``check`` and ``skip_check`` where the command line gave none (the flag
+        wins, as for every key), checked against the policies."""
+        sources = dict(self.sources)
+        chosen = {}
+        for name, key in (("severities", "severity"), ("checks", "check"), ("skip_checks", "skip_check")):
+            given = getattr(self, name)
+            from_config = tuple(getattr(config, key, ()) or ())
+            if not given and from_config:
+                chosen[name] = from_config
+                sources[name] = f"{config.path}: {key}"
+        resolved = replace(self, sources=sources, **chosen)
+        resolved.rule_ids()  # a rule that does not exist is said now, before a long scan
+        return resolved
+
+    def rule_ids(self) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """(the rules to report, None for every one; the rules never to report). A pattern that names no rule is
+        a usage error: a typo in --skip-check must not leave a rule silently on."""
+        import fnmatch
+
+        from policies.catalogue import load_policies
+
+        known = sorted(p.id for p in load_policies())
+
+        def expand(patterns: tuple[str, ...], name: str) -> frozenset[str]:
+            found: set[str] = set()
+            for pattern in patterns:
+                matched = [rule for rule in known if fnmatch.fnmatchcase(rule, pattern.strip().upper())]
+                if not matched:
+                    where = self.sources.get(name, "--" + name.removesuffix("s").replace("_", "-"))
+                    raise click.UsageError(f"{where}: {pattern!r} names no rule; the rules are {', '.join(known)} "
+                                           "(offshore-scan policies lists them)")
+                found.update(matched)
+            return frozenset(found)
+
+        return (expand(self.checks, "checks") if self.checks else None), expand(self.skip_checks, "skip_checks")
+
+
+def _comma_list(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated options and comma-separated values, as Checkov and Trivy take them (``--check A,B --check C``)."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _severities(values: Sequence[str], where: str) -> tuple[str, ...]:
+    chosen = tuple(v.lower() for v in _comma_list(values))
+    wrong = [v for v in chosen if v not in SEVERITY_CHOICES]
+    if wrong:
+        raise click.UsageError(f"{where}: {', '.join(wrong)} is no severity; choose from {', '.join(SEVERITY_CHOICES)} "
+                               "(comma-separated: critical,high)")
+    return chosen
+
+
+def pair_outputs(formats: Sequence[str], outputs: Sequence[str],
+                 default: str = "text") -> tuple[tuple[str, Path | None], ...]:
+    """``--format``/``--output`` pairs in the order given. One of each (or none) is one report; several formats
+    need as many outputs, paired in order; a file named exactly like a format is taken for a slip."""
+    for output in outputs:
+        if output.lower() in FORMATS:
+            raise click.UsageError(f"--output {output}: did you mean --format {output.lower()}? (-o names the file "
+                                   f"the report is written to; for a file called {output}, write ./{output})")
+        if not output.strip():
+            raise click.UsageError("--output is empty: name a file, or leave --output out for standard output")
+    if len(formats) <= 1 and len(outputs) <= 1:
+        return ((formats[0] if formats else default, Path(outputs[0]) if outputs else None),)
+    if len(formats) != len(outputs):
+        raise click.UsageError(
+            f"--format given {len(formats)} time(s) and --output {len(outputs)} time(s): for several reports give "
+            "each --format its own --output, in pairs (--format sarif --output a.sarif --format json --output a.json)")
+    paired = tuple((f, Path(o)) for f, o in zip(formats, outputs, strict=True))
+    seen: set[str] = set()
+    for _, output in paired:
+        key = os.path.normcase(os.path.abspath(output))
+        if key in seen:
+            raise click.UsageError(f"--output {output} is given twice: each report needs a file of its own")
+        seen.add(key)
+    return paired
+
+
+def _env(name: str) -> str:
+    return ENV_PREFIX + name
+
+
+def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool = True,
+                   environment: bool = True, text: bool = True) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options that choose the reports (``--format``/``-f`` and ``--output``/``-o`` in pairs, ``--severity``,
+    ``--check``, ``--skip-check``, ``--soft-fail``, ``--compact``, ``--no-color`` and, unless the command has a
+    ``--quiet`` of its own, ``-q``), handed to the command as one ``report: ReportChoices``. ``where`` names the
+    command in the help; ``text`` is False for a command that writes no text report (no ``--compact`` or
+    ``--no-color``). Checked before the command runs, so a slip costs no scan."""
+    choices = tuple(formats or FORMATS)
+
+    def env(name: str) -> dict[str, Any]:
+        return {"envvar": _env(name), "show_envvar": True} if environment else {}
+
     options = [
-        click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Report format. json follows the documented schema (schema_version 1)."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                     help="Write the report to this file instead of standard output (the default)."),
-        click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
-                     help="Exit 1 when a finding is at or above this severity (default: high, or the config's "
-                          "fail_on). 'never' always exits 0 unless the scan is incomplete."),
-        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Config file (default: offshore-scan.yaml in the first scanned directory that has one; "
-                          "for aws, in the current directory)."),
-        click.option("--scope", type=click.Choice(["tagged", "all"]), default=None,
-                     help="tagged: only resources tagged as DWP (default). all: treat every resource as DWP."),
-        click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Waivers file: findings DWP has approved, with approval reference and expiry (default: "
-                          "offshore-waivers.yaml beside the config file or in the first scanned directory)."),
-        click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A previous JSON report: report only findings that are not in it (default: none, "
-                          "report every finding)."),
-        click.option("--allow-partial", is_flag=True,
-                     help="Judge the exit code on what could be read, even if some input could not (gaps are still "
-                          "reported). Default: an incomplete scan exits 2."),
+        click.option("--format", "-f", "formats", type=click.Choice(choices), multiple=True, **env("FORMAT"),
+                     help=f"Report format (default: {choices[0]}). Repeat with --output for several reports in one "
+                          "run, paired in order (-f sarif -o a.sarif -f json -o a.json)."),
+        click.option("--output", "-o", "outputs", type=click.Path(dir_okay=False, writable=True), multiple=True,
+                     **env("OUTPUT"),
+                     help=f"Write the report to this file (default: standard output). {where.capitalize()} then "
+                          "prints its gaps on standard error, and a one-line summary when that is a terminal."),
+        click.option("--severity", "severities", multiple=True, metavar="LIST", **env("SEVERITY"),
+                     help="Report only findings of these severities (critical,high,medium,low; comma-separated or "
+                          "repeated). The exit code is judged on what is reported; a note counts the rest. "
+                          "Default: the config's severity, else every severity."),
+        click.option("--check", "checks", multiple=True, metavar="RULES", **env("CHECK"),
+                     help="Report only these rules (ids or globs such as OFS-REPL-*, comma-separated or repeated). "
+                          "Default: the config's check, else every rule."),
+        click.option("--skip-check", "skip_checks", multiple=True, metavar="RULES", **env("SKIP_CHECK"),
+                     help="Never report these rules (a note counts what they found). Default: the config's "
+                          "skip_check, else none."),
+        click.option("--soft-fail", is_flag=True, **env("SOFT_FAIL"),
+                     help="Exit 0 whatever is found. An incomplete scan still exits 2 unless --allow-partial."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    if text:
+        options += [
+            click.option("--compact", is_flag=True, help="Text report: leave out the fix: lines."),
+            click.option("--no-color", "no_color", is_flag=True,
+                         help="No colour in the text report (also when NO_COLOR is set; FORCE_COLOR forces it). "
+                              "Default: colour on a terminal."),
+        ]
+    if quiet:
+        options.append(click.option("--quiet", "-q", is_flag=True,
+                                    help="Print only the summary line of the text report (gaps still go to standard "
+                                         "error)."))
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            given = {name: kwargs.pop(name, False) for name in ("formats", "outputs", "severities", "checks",
+                                                                "skip_checks", "soft_fail", "compact", "no_color")}
+            # A live command's --quiet is its own (no progress line) and is left for it.
+            terse = kwargs.pop("quiet") if quiet else False
+            report = ReportChoices(pair_outputs(given["formats"], given["outputs"], choices[0]), terse,
+                                   given["compact"], given["no_color"], _severities(given["severities"], "--severity"),
+                                   _comma_list(given["checks"]), _comma_list(given["skip_checks"]),
+                                   given["soft_fail"])
+            return command(*args, report=report, **kwargs)
+
+        for option in reversed(options):
+            run = option(run)
+        return run
+
+    return decorate
+
+
+def common_options(command: Callable[..., None] | None = None, *, live: bool = False) -> Any:
+    """The options every scanning command shares: the reports (``report_options``), threshold, config, scope,
+    waivers, baseline, partial. ``live``: a live command, whose config and waivers are found in the current
+    directory (``@common_options(live=True)``), and whose ``--quiet`` is its own."""
+    if live:
+        config_default = "offshore-scan.yaml in the current directory"
+        waivers_default = "offshore-waivers.yaml beside the config file or in the current directory"
+    else:
+        config_default = "offshore-scan.yaml in the first scanned directory that has one"
+        waivers_default = "offshore-waivers.yaml beside the config file or in the first scanned directory"
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        options = [
+            click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None, envvar=_env("FAIL_ON"),
+                         show_envvar=True,
+                         help="Exit 1 when a finding is at or above this severity (default: the config's fail_on, "
+                              "else high). 'never' always exits 0 unless the scan is incomplete."),
+            click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         envvar=_env("CONFIG"), show_envvar=True, help=f"Config file (default: {config_default})."),
+            click.option("--scope", type=click.Choice(["tagged", "all"]), default=None, envvar=_env("SCOPE"),
+                         show_envvar=True,
+                         help="tagged: only resources tagged as DWP (default, or the config's scope). all: treat "
+                              "every resource as DWP."),
+            click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         envvar=_env("WAIVERS"), show_envvar=True,
+                         help="Waivers file: findings DWP has approved, with approval reference and expiry (default: "
+                              f"{waivers_default})."),
+            click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         envvar=_env("BASELINE"), show_envvar=True,
+                         help="A previous JSON report: report only findings that are not in it (default: none, "
+                              "report every finding)."),
+            click.option("--allow-partial", is_flag=True, envvar=_env("ALLOW_PARTIAL"), show_envvar=True,
+                         help="Judge the exit code on what could be read, even if some input could not (gaps are "
+                              "still reported). Default: an incomplete scan exits 2."),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return report_options("live scan" if live else "the scan", quiet=not live)(command)
+
+    return decorate(command) if command is not None else decorate
 
 
 @main.command(epilog=_SCAN_EPILOG)
@@ -131,9 +341,14 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
               help="Terraform variables file, applied after terraform.tfvars and *.auto.tfvars. Repeatable.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="Terraform variable value, applied last (as terraform -var). Repeatable.")
-@click.option("--cluster-region", metavar="REGION",
+@click.option("--cluster-region", metavar="REGION", envvar=ENV_PREFIX + "CLUSTER_REGION", show_envvar=True,
               help="Region of the Kubernetes cluster the manifests are deployed to (eu-west-2, uksouth, "
                    "europe-west2): workloads that say nothing about placement are judged against it.")
+@click.option("--skip-path", "skip_paths", multiple=True, metavar="GLOB", envvar=ENV_PREFIX + "SKIP_PATH",
+              show_envvar=True,
+              help="Do not read files or directories matching this glob, relative to the scanned directory "
+                   "('examples/*', '*/test/*'); each skipped one is listed as a note. Repeatable. Default: the "
+                   "config's skip_path, else none.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=20, show_default=True, metavar="MB",
               help="Files larger than this many megabytes are not read: each is a coverage gap naming it, and "
                    "everything else is scanned.")
@@ -142,14 +357,14 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
                    "OFFSHORE_SCAN_CACHE_DIR, else the user's cache directory).")
 def scan(
     paths: tuple[str, ...],
-    output_format: str,
-    output: Path | None,
+    report: ReportChoices,
     fail_on: str | None,
     config_path: Path | None,
     scope: str | None,
     var_files: tuple[Path, ...],
     variables: tuple[str, ...],
     cluster_region: str | None,
+    skip_paths: tuple[str, ...],
     max_file_size: int,
     no_cache: bool,
     waivers_path: Path | None,
@@ -173,10 +388,12 @@ def scan(
     from scanner.inputs import InputOptions, scan_input
     from scanner.model import merge_all
 
+    paths = _distinct_paths(paths)
     try:
         config = load_config(find_config(config_path, [Path(p) for p in paths if p != "-"]))
     except ConfigError as error:
         fail(str(error))
+    report = report.with_config(config)
     try:
         terraform = TerraformOptions.from_command_line(var_files, variables,
                                                        None if no_cache else default_cache_directory())
@@ -188,7 +405,8 @@ def scan(
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
     common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()),
-                         max_file_bytes=max_file_size * 1024 * 1024)
+                         max_file_bytes=max_file_size * 1024 * 1024,
+                         skip_paths=_comma_list(skip_paths) or tuple(config.skip_path))
     options = InputOptions(common, terraform, kubernetes)
     threshold = fail_on or config.fail_on or "high"
 
@@ -196,8 +414,29 @@ def scan(
     waivers = waivers_path or default_waivers(config.path, [Path(p) for p in paths if p != "-"])
     # Every file read, as well as the paths given: `scan infra -o infra/main.tf` must not overwrite main.tf.
     read = [Path(p) for p in (*paths, *var_files, *inventory.scanned)]
-    report_and_exit(inventory, output_format, output, threshold, config.path, allow_partial,
-                    waivers=waivers, baseline=baseline_path, inputs=read)
+    report_and_exit(inventory, "text", None, threshold, config.path, allow_partial,
+                    waivers=waivers, baseline=baseline_path, inputs=read, choices=report)
+
+
+def _distinct_paths(paths: Sequence[str]) -> tuple[str, ...]:
+    """The PATHs given, each once (``infra``, ``infra/`` and ``./infra`` are one directory, read once), after the
+    plain mistakes are said plainly: an empty PATH (an unset shell variable) would scan the current directory,
+    and a PATH that names nothing at all is one line, not a report of nothing."""
+    if any(not p.strip() for p in paths):
+        raise click.UsageError("a PATH is empty (an unset variable?): name a directory, a file, or - for standard "
+                               "input")
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing and len(missing) == len(paths):
+        # With other paths beside it, a missing one is a coverage gap of a scan that still reports the rest.
+        fail(f"{', '.join(missing)}: no such file or directory")
+    seen: set[str] = set()
+    distinct = []
+    for path in paths:
+        key = path if path == "-" else os.path.normcase(os.path.realpath(path))
+        if key not in seen:
+            seen.add(key)
+            distinct.append(path)
+    return tuple(distinct)
 
 
 def default_waivers(config_path: str | None, scanned: list[Path]) -> Path | None:
@@ -279,49 +518,130 @@ def _baseline_fingerprints(path: Path) -> set[str]:
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
                     config_path: str | None, allow_partial: bool, *, waivers: Path | None = None,
                     baseline: Path | None = None, inputs: Sequence[Path] = (),
-                    scanned_by_this_run: bool = True) -> NoReturn:
-    """Judge an inventory, write the report, print the gaps, and exit with the documented code. ``inputs`` are
-    the files the command read besides the config, waivers and baseline: the report never overwrites one."""
+                    scanned_by_this_run: bool = True, choices: ReportChoices | None = None) -> NoReturn:
+    """Judge an inventory, write the reports, print the gaps, and exit with the documented code. ``inputs`` are
+    the files the command read besides the config, waivers and baseline: no report overwrites one. ``choices``
+    (the command line's reports and filters) wins over ``output_format`` and ``output``."""
     from scanner.printable import encodable, escape, escaped
     from scanner.redaction import redact_findings, redact_inventory
-    from scanner.reporters import ScanReport, reporter_for
+    from scanner.reporters import Presentation, ScanReport, reporter_for
+    from scanner.reporters.text import summary_line
 
-    if output is not None:
-        refuse_overwrite(output, [*inputs, *(Path(p) for p in (config_path, waivers, baseline) if p is not None)])
+    choices = choices or ReportChoices(((output_format, output),))
+    for _, path in choices.outputs:
+        if path is not None:
+            refuse_overwrite(path, [*inputs, *(Path(p) for p in (config_path, waivers, baseline) if p is not None)])
+    to_terminal = [fmt for fmt, path in choices.outputs if path is None]
+    # The full text report on standard output lists the gaps itself; anything else leaves them to stderr.
+    full_text_shown = to_terminal == ["text"] and not choices.quiet
+    written: list[tuple[str, Path | None, str]] = []
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
         judged, inventory, baselined = _judged(inventory, waivers, baseline, scanned_by_this_run)
+        judged, baselined, inventory, rules = _chosen(judged, baselined, inventory, choices)
         findings = redact_findings(judged)
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
-        report = ScanReport(findings, inventory, __version__, threshold, config_path, _rules(), str(Path.cwd()),
-                            baselined=redact_findings(baselined))
-        # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and lone
-        # surrogates, which no format can write as UTF-8.
-        walk = escaped if output_format == "text" else encodable
-        report = replace(report, findings=walk(findings), inventory=walk(inventory))
-        colour = output is None and output_format == "text" and sys.stdout.isatty()
-        rendered = reporter_for(output_format, colour=colour).render(report)
+        report = ScanReport(findings, inventory, __version__, threshold, config_path, rules, str(Path.cwd()),
+                            baselined=redact_findings(baselined), soft_fail=choices.soft_fail)
+        for output_format, output in choices.outputs:
+            # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and
+            # lone surrogates, which no format can write as UTF-8.
+            walk = escaped if output_format == "text" else encodable
+            shown = replace(report, findings=walk(findings), inventory=walk(inventory))
+            terminal = output is None and output_format == "text"
+            if terminal and choices.quiet:
+                rendered = summary_line(shown) + "\n"
+            else:
+                presentation = Presentation(colour=terminal and _colour(choices.no_color),
+                                            width=_width() if terminal else Presentation.width,
+                                            compact=choices.compact)
+                rendered = reporter_for(output_format, shown=presentation).render(shown)
+            written.append((output_format, output, rendered))
+        summary = summary_line(replace(report, findings=escaped(findings), inventory=escaped(inventory)))
+    except click.UsageError:
+        raise
     except Exception as error:
         # A bug here must still end as a clear incomplete scan for CI, never a traceback read as "findings".
         fail(f"offshore-scan failed while judging or reporting ({type(error).__name__}: {error}); please report it")
-    try:
-        if output is not None:
-            output.write_text(rendered, encoding="utf-8")
-        else:
-            click.echo(rendered, nl=False)
-    except OSError as error:
-        fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
+    for output_format, output, rendered in written:
+        try:
+            if output is not None:
+                output.write_text(rendered, encoding="utf-8")
+            else:
+                terminal = output_format == "text"
+                click.echo(rendered, nl=False, color=(terminal and _colour(choices.no_color)) or None)
+        except OSError as error:
+            fail(f"{output or 'standard output'}: cannot write report: {error.strerror or error}")
 
-    if output is not None or output_format != "text":
-        # The text report on the terminal lists them already; said once is enough.
+    if not full_text_shown:
         for gap in inventory.coverage:
             where = escape(f"{gap.path}:{gap.line}" if gap.line else gap.path)
             click.echo(f"offshore-scan: {'note' if not gap.incomplete else 'error'}: {where}: {escape(gap.reason)}",
                        err=True)
+        if "text" not in to_terminal and sys.stderr.isatty():
+            # Every report went to a file: the person at the terminal still sees the verdict.
+            click.echo(summary, err=True)
     if any(gap.incomplete for gap in inventory.coverage) and not allow_partial:
         sys.exit(EXIT_INCOMPLETE)
+    if choices.soft_fail:
+        sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS if _over_threshold(findings, threshold) else EXIT_CLEAN)
+
+
+def _colour(no_color: bool) -> bool:
+    """``--no-color``, then NO_COLOR (any non-empty value: no-color.org), then FORCE_COLOR (any non-empty value:
+    force-color.org, for CI logs that show colour), then whether standard output is a terminal."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _width() -> int:
+    """The terminal's width; a fixed width when standard output is not a terminal, so a report in a file or a
+    CI log is the same on every machine (COLUMNS, which shutil honours, is for terminals)."""
+    import shutil
+
+    from scanner.reporters import Presentation
+
+    if not sys.stdout.isatty():
+        return Presentation.width
+    return shutil.get_terminal_size((Presentation.width, 24)).columns
+
+
+def _chosen(findings: tuple[Finding, ...], baselined: tuple[Finding, ...], inventory: Inventory,
+            choices: ReportChoices) -> tuple[tuple[Finding, ...], tuple[Finding, ...], Inventory,
+                                             tuple[RuleInfo, ...]]:
+    """The findings ``--check``, ``--skip-check`` and ``--severity`` leave, and a note for what each left out:
+    a filter narrows the report, never silently."""
+    from collections import Counter
+
+    from scanner.model import CoverageGap
+
+    selected, skipped = choices.rule_ids()
+    rules = tuple(r for r in _rules() if (selected is None or r.id in selected) and r.id not in skipped)
+    kept = {r.id for r in rules}
+    notes: list[CoverageGap] = []
+    left = Counter(f.rule_id for f in findings if f.rule_id not in kept)
+    if left:
+        flag = choices.sources.get("skip_checks") or choices.sources.get("checks") or "--check/--skip-check"
+        said = ", ".join(f"{rule} ({count})" for rule, count in sorted(left.items()))
+        notes.append(CoverageGap(flag, None, f"findings of rules left out, not reported: {said}", kind="note"))
+    findings = tuple(f for f in findings if f.rule_id in kept)
+    baselined = tuple(f for f in baselined if f.rule_id in kept)
+    if choices.severities:
+        wanted = set(choices.severities)
+        below = Counter(f.severity.value for f in findings if f.severity.value not in wanted)
+        if below:
+            flag = choices.sources.get("severities", "--severity")
+            said = ", ".join(f"{count} {severity}" for severity, count in sorted(below.items()))
+            notes.append(CoverageGap(flag, None, f"{said} finding(s) not reported (severity "
+                                                 f"{','.join(choices.severities)} only)", kind="note"))
+        findings = tuple(f for f in findings if f.severity.value in wanted)
+        baselined = tuple(f for f in baselined if f.severity.value in wanted)
+    return findings, baselined, replace(inventory, coverage=inventory.coverage + tuple(notes)), rules
 
 
 @main.command()

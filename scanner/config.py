@@ -15,6 +15,10 @@ Example (every key optional)::
       namespaces: [claims]                               # Kubernetes namespaces wholly DWP
     scope: tagged                                        # or: all
     fail_on: high                                        # critical|high|medium|low|never
+    severity: [critical, high]                           # report only these (--severity)
+    check: [OFS-REPL-001]                                # report only these rules (--check)
+    skip_check: [OFS-GRD-001]                            # never report these rules (--skip-check)
+    skip_path: ['examples/*']                            # do not read these, relative to the scanned root
     estate:                                              # who is behind ids, and where
       accounts:   {"111122223333": {owner: Contractor Ltd, country: GB}}
       tenants:    {"3f2b...": {owner: Offshore MSP, country: IN}}
@@ -53,13 +57,14 @@ from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
 _TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images",
-                   "estate_name", "adequacy"}
+                   "estate_name", "adequacy", "severity", "check", "skip_check", "skip_path"}
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {
     "classification_keys", "owner_keys", "owner_patterns", "tags",
     "accounts", "subscriptions", "projects", "namespaces", "resource_group_tags",
 }
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+SEVERITIES = ("critical", "high", "medium", "low")
 
 
 class ConfigError(Exception):
@@ -93,6 +98,14 @@ class Config:
     resource_group_tags: bool = False
     """Live Azure (``dwp.resource_group_tags``): a resource without a tag of its own takes its resource group's
     tag of the same key, so a group tagged as DWP makes its resources DWP."""
+    severity: tuple[str, ...] = ()
+    """Report only findings of these severities (``--severity`` wins); empty reports every one."""
+    check: tuple[str, ...] = ()
+    """Report only these rules, ids or globs (``--check`` wins)."""
+    skip_check: tuple[str, ...] = ()
+    """Never report these rules (``--skip-check`` wins)."""
+    skip_path: tuple[str, ...] = ()
+    """Globs of files and directories not read, relative to the scanned root (``--skip-path`` wins)."""
 
 
 def find_config(explicit: Path | None, scanned: list[Path]) -> Path | None:
@@ -149,6 +162,10 @@ def load_config(path: Path | None) -> Config:
         resource_group_tags=_flag(path, "dwp.resource_group_tags", (raw.get("dwp") or {}).get("resource_group_tags")),
         estate_name=str(raw["estate_name"]) if raw.get("estate_name") else None,
         adequacy=_adequacy(path, raw.get("adequacy") or {}),
+        severity=_severity(path, raw.get("severity")),
+        check=tuple(_list_or_commas(path, "check", raw.get("check"))),
+        skip_check=tuple(_list_or_commas(path, "skip_check", raw.get("skip_check"))),
+        skip_path=tuple(_list_or_commas(path, "skip_path", raw.get("skip_path"), commas=False)),
     )
 
 
@@ -160,6 +177,22 @@ def _adequacy(path: Path, adequacy: Any) -> dict[str, Any]:
             raise ConfigError(f"{path}: adequacy.{code}.scope must be full, partial or none")
     return {str(code).upper(): dict(entry) for code, entry in adequacy.items()}
 
+
+
+def _list_or_commas(path: Path, key: str, value: Any, commas: bool = True) -> list[str]:
+    """A list of strings, or (as on the command line) one string of comma-separated values."""
+    if isinstance(value, str):
+        value = [value]
+    items = _strings(path, key, value)
+    return [part.strip() for item in items for part in (item.split(",") if commas else [item]) if part.strip()]
+
+
+def _severity(path: Path, value: Any) -> tuple[str, ...]:
+    chosen = [v.lower() for v in _list_or_commas(path, "severity", value)]
+    wrong = [v for v in chosen if v not in SEVERITIES]
+    if wrong:
+        raise ConfigError(f"{path}: severity: {', '.join(wrong)} is no severity; choose from {', '.join(SEVERITIES)}")
+    return tuple(chosen)
 
 def _flag(path: Path, key: str, value: Any) -> bool:
     if value is None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
 
-from providers.interface import InputError, ScanOptions, too_large
+from providers.interface import InputError, ScanOptions, skipped_by, too_large
 from providers.kubernetes.options import KubernetesOptions
 from providers.terraform.options import TerraformOptions
 from scanner.model import CoverageGap, Inventory, merge_all
@@ -40,8 +40,9 @@ class InputOptions:
     """``--cluster-region``."""
 
 
-def detect(argument: str) -> list[InputKind]:
-    """The input kinds a path holds (a repository may hold Terraform and manifests side by side)."""
+def detect(argument: str, skip: tuple[str, ...] = ()) -> list[InputKind]:
+    """The input kinds a path holds (a repository may hold Terraform and manifests side by side), outside the
+    ``--skip-path`` globs ``skip``."""
     if argument == "-":
         return [InputKind.TERRAFORM_PLAN]  # refined once stdin is read: see _scan_stdin
     path = Path(argument)
@@ -49,15 +50,16 @@ def detect(argument: str) -> list[InputKind]:
         raise InputError(argument, "no such file or directory")
     if path.is_dir():
         kinds = []
-        if _has_terraform(path):
+        if _has_terraform(path, skip):
             kinds.append(InputKind.TERRAFORM_CONFIGURATION)
         from providers.kubernetes.adapter import manifest_files
 
-        if manifest_files(path):
+        if manifest_files(path, skip):
             kinds.append(InputKind.KUBERNETES_MANIFESTS)
         if not kinds:
+            also = " outside --skip-path" if skip else ""
             raise InputError(argument, "no Terraform files (*.tf, *.tf.json) or Kubernetes manifests (*.yaml) found "
-                                       "here")
+                                       f"here{also}")
         return kinds
     if path.suffix == ".tf" or path.name.endswith(".tf.json"):
         return [InputKind.TERRAFORM_CONFIGURATION]
@@ -74,7 +76,9 @@ def scan_input(argument: str, options: InputOptions) -> Inventory:
     try:
         if argument == "-":
             return _scan_stdin(options)
-        return merge_all(_scan(kind, argument, options) for kind in detect(argument))
+        skipped = _skipped(Path(argument), options.common.skip_paths)
+        return merge_all([skipped, *(_scan(kind, argument, options)
+                                     for kind in detect(argument, options.common.skip_paths))])
     except InputError as error:
         return Inventory(coverage=(CoverageGap(error.path, error.line, error.reason),))
     except RecursionError:
@@ -107,12 +111,36 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
                                     "e.g. `terraform show -json plan.out > plan.json` from a POSIX shell)") from None
 
 
-def _has_terraform(root: Path) -> bool:
-    for _, subdirs, filenames in os.walk(root):
-        subdirs[:] = [d for d in subdirs if d not in (".terraform", ".git", "node_modules")]
-        if any(name.endswith((".tf", ".tf.json")) for name in filenames):
+def _has_terraform(root: Path, skip: tuple[str, ...] = ()) -> bool:
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in (".terraform", ".git", "node_modules")
+                      and not skipped_by(root, Path(directory) / d, skip)]
+        if any(name.endswith((".tf", ".tf.json")) and not skipped_by(root, Path(directory) / name, skip)
+               for name in filenames):
             return True
     return False
+
+
+def _skipped(root: Path, skip: tuple[str, ...]) -> Inventory:
+    """A note for each file or directory ``--skip-path`` keeps the scan from reading (the topmost one: a skipped
+    directory is one note), so a skip is never silent."""
+    if not skip or not root.is_dir():
+        return Inventory()
+    notes = []
+    for directory, subdirs, filenames in os.walk(root):
+        for name in sorted(subdirs):
+            pattern = skipped_by(root, Path(directory) / name, skip)
+            if pattern is not None:
+                notes.append(CoverageGap(str(Path(directory) / name), None,
+                                         f"directory not read: skipped by --skip-path {pattern!r}", kind="note"))
+        subdirs[:] = sorted(d for d in subdirs if d not in (".terraform", ".git", "node_modules")
+                            and not skipped_by(root, Path(directory) / d, skip))
+        for name in sorted(filenames):
+            pattern = skipped_by(root, Path(directory) / name, skip)
+            if pattern is not None and name.endswith((".tf", ".tf.json", ".yaml", ".yml", ".json")):
+                notes.append(CoverageGap(str(Path(directory) / name), None,
+                                         f"not read: skipped by --skip-path {pattern!r}", kind="note"))
+    return Inventory(coverage=tuple(notes))
 
 
 def _scan_stdin(options: InputOptions) -> Inventory:
@@ -145,5 +173,6 @@ def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
     if kind is InputKind.KUBERNETES_MANIFESTS:
         from providers.kubernetes.adapter import manifest_files, scan_manifest_paths
 
-        return scan_manifest_paths(manifest_files(path), options.common, options.kubernetes)
+        return scan_manifest_paths(manifest_files(path, options.common.skip_paths), options.common,
+                                   options.kubernetes)
     assert_never(kind)

@@ -9,18 +9,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scanner.cli import default_waivers, fail, report_and_exit
+from scanner.cli import ReportChoices, default_waivers, fail, report_and_exit
 
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True,
-    help="No progress display on standard error. Default: progress when standard error is a terminal.")
-"""``--quiet``: the same words on every live command."""
+    help="No progress display on standard error (the report is still printed in full; -o FILE leaves the "
+         "terminal only the summary line). Default: progress when standard error is a terminal.")
+"""``--quiet``: the same words on every live command. Unlike ``scan -q`` it keeps the report: a live scan's
+report is its only record, and scripts that silence the progress line rely on it."""
 
 timeout_option = click.option(
     "--timeout", type=click.FloatRange(min=0.5, max=3600), default=30.0, show_default=True, metavar="SECONDS",
@@ -39,9 +41,12 @@ class LiveSettings:
     """The ``providers.interface.ScanOptions`` every provider gets."""
     threshold: str
     """``--fail-on``, else the config's ``fail_on``, else ``high``."""
+    report: ReportChoices = field(default_factory=ReportChoices)
+    """The reports and filters, the config's ``severity``, ``check`` and ``skip_check`` filled in."""
 
 
-def live_settings(config_path: Path | None, scope: str | None, fail_on: str | None) -> LiveSettings:
+def live_settings(config_path: Path | None, scope: str | None, fail_on: str | None,
+                  report: ReportChoices | None = None) -> LiveSettings:
     """The config (``--config``, else ``offshore-scan.yaml`` in the current directory) and the scan options."""
     from dataclasses import replace
 
@@ -56,7 +61,8 @@ def live_settings(config_path: Path | None, scope: str | None, fail_on: str | No
     if (scope or config.scope) == "all":
         rules = replace(rules, scope_all=True)
     common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()))
-    return LiveSettings(config, common, fail_on or config.fail_on or "high")
+    return LiveSettings(config, common, fail_on or config.fail_on or "high",
+                        (report or ReportChoices()).with_config(config))
 
 
 def show_progress(quiet: bool) -> bool:
@@ -88,10 +94,11 @@ def progress_line(show: bool, title: str, describe: Describe) -> Iterator[Callab
         yield report
 
 
-def report_live(inventory: Any, settings: LiveSettings, output_format: str, output: Path | None, allow_partial: bool,
-                waivers: Path | None, baseline: Path | None) -> None:
+def report_live(inventory: Any, settings: LiveSettings, allow_partial: bool, waivers: Path | None,
+                baseline: Path | None) -> None:
     """Judge and report a live scan as every command does (waivers beside the config, else in the current
     directory), and exit with the documented code."""
     config = settings.config
-    report_and_exit(inventory, output_format, output, settings.threshold, config.path, allow_partial,
-                    waivers=waivers or default_waivers(config.path, [Path.cwd()]), baseline=baseline)
+    report_and_exit(inventory, "text", None, settings.threshold, config.path, allow_partial,
+                    waivers=waivers or default_waivers(config.path, [Path.cwd()]), baseline=baseline,
+                    choices=settings.report)

@@ -12,9 +12,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, refuse_overwrite, report_and_exit
+from scanner.cli import (
+    ENV_PREFIX,
+    EXIT_CODES_HELP,
+    FAIL_ON_CHOICES,
+    ReportChoices,
+    default_waivers,
+    fail,
+    refuse_overwrite,
+    report_and_exit,
+    report_options,
+)
 from scanner.printable import escape
-from scanner.reporters import FORMATS
 
 if TYPE_CHECKING:
     from scanner.model import Inventory
@@ -42,24 +51,16 @@ The shards of one audit (offshore-scan aws --org --shard K/N) must add up to it:
 an account that no result covers, or that two results cover, is a coverage gap
 naming the accounts (exit 2). Shards of 4 merged give the same JSON, byte for
 byte, as one unsharded run of the same organisation.
-
-\b
-Exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on
-  2  a result cannot be read, a shard is missing or doubled, or a result had
-     coverage gaps (unless --allow-partial)
-"""
+""" + EXIT_CODES_HELP.format(incomplete="a result cannot be read, a shard is missing or\n      doubled, or a "
+                                      "result had coverage gaps")
 
 
 @click.command(epilog=_MERGE_EPILOG)
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 metavar="RESULT.json...")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format, as for scan.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the report to this file instead of standard output (the default).")
+@report_options("merge")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
+              envvar=ENV_PREFIX + "FAIL_ON", show_envvar=True,
               help="Exit 1 when a finding is at or above this severity. 'never' always exits 0 unless the merged "
                    "results are incomplete.")
 @click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -70,26 +71,43 @@ Exit codes:
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what the results hold even if they have gaps (still reported).")
 @max_result_size_option
-def merge(results: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-          waivers_path: Path | None, baseline_path: Path | None, allow_partial: bool, max_result_size: int) -> None:
+def merge(results: tuple[Path, ...], report: ReportChoices, fail_on: str, waivers_path: Path | None,
+          baseline_path: Path | None, allow_partial: bool, max_result_size: int) -> None:
     """Join JSON results (shards of an audit, or static and live results) into one report.
 
     Findings are judged again on the joined inventory, so they are de-duplicated and an estate-wide
     finding (a missing region guardrail) names every account. Coverage is the union of the results'.
     """
-    merged = load_results(results, output, max_result_size)
-    report_and_exit(merged, output_format, output, fail_on, None, allow_partial,
+    results = distinct_results(results)
+    report = report.with_config(None)
+    merged = load_results(results, [o for _, o in report.outputs if o is not None], max_result_size)
+    report_and_exit(merged, "text", None, fail_on, None, allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path,
-                    inputs=results, scanned_by_this_run=False)
+                    inputs=results, scanned_by_this_run=False, choices=report)
 
 
-def load_results(results: Sequence[Path], output: Path | None, max_result_size: int) -> Inventory:
+def distinct_results(results: Sequence[Path]) -> tuple[Path, ...]:
+    """Each result once: the same file named twice (``shard-*.json shard-0.json``) is one result, not a doubled
+    shard."""
+    import os
+
+    seen: set[str] = set()
+    distinct = []
+    for path in results:
+        key = os.path.normcase(os.path.realpath(path))
+        if key not in seen:
+            seen.add(key)
+            distinct.append(path)
+    return tuple(distinct)
+
+
+def load_results(results: Sequence[Path], outputs: Path | Sequence[Path] | None, max_result_size: int) -> Inventory:
     """Every result read back and checked, joined into one inventory; a result that cannot be read, or an
     output that would overwrite one, ends the command (one line, exit 2) before anything is judged."""
     from scanner.merge import merge_results
     from scanner.results import ResultError, read_result
 
-    if output is not None:
+    for output in [outputs] if isinstance(outputs, Path) else outputs or ():
         refuse_overwrite(output, results)
     inventories = []
     for path in results:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
@@ -157,3 +158,140 @@ def test_help_loads_neither_the_model_nor_yaml() -> None:
     code = f"import sys\nfrom scanner.cli import main\nprint(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+# The command line as Checkov and Trivy users expect it, and plain answers to plain mistakes.
+
+def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_colour_follows_no_color_force_color_and_the_flag() -> None:
+    forced = {"FORCE_COLOR": "1", "NO_COLOR": ""}
+    code, out, _ = _invoke("scan", str(DEMO), env=forced)
+    assert code == 1 and "\x1b[" in out
+    # Critical is louder than high: a red background, not only red letters.
+    assert "\x1b[37m\x1b[41m\x1b[1mFAIL critical" in out and "\x1b[31m\x1b[1mFAIL high" in out
+    assert "\x1b[" not in _invoke("scan", str(DEMO), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})[1]
+    assert "\x1b[" not in _invoke("scan", str(DEMO), "--no-color", env=forced)[1]
+    assert "\x1b[" not in _invoke("scan", str(DEMO), env={"FORCE_COLOR": "", "NO_COLOR": ""})[1]  # not a terminal
+
+
+def test_text_report_wraps_with_hanging_indents_and_says_each_fix_once() -> None:
+    out = _invoke("scan", str(DEMO), "--no-color")[1]
+    lines = out.splitlines()
+    long_words = [line for line in lines[:-1] if len(line) > 100 and " " in line.strip()]
+    assert long_words == [] or all(len(max(line.split(), key=len)) > 80 for line in long_words)
+    fixes = [line.strip() for line in lines if line.strip().startswith("fix:")]
+    rules = {line.split()[2] for line in lines if line.strip().startswith(("FAIL", "UNKNOWN"))}
+    assert len([f for f in fixes if "as above" not in f]) == len(rules)
+    assert "fix:      as above (OFS-HOST-001)" in out
+    # Continuation lines hang under their field.
+    how = next(i for i, line in enumerate(lines) if "how:      destination aws_s3_bucket.evidence_dr" in line)
+    assert lines[how + 1].startswith(" " * 16) and not lines[how + 1].startswith(" " * 17)
+    compact = _invoke("scan", str(DEMO), "--compact")[1]
+    assert "fix:" not in compact and "fingerprint:" in compact
+
+
+def test_quiet_prints_the_summary_line_only(tmp_path: Path) -> None:
+    code, out, err = _invoke("scan", str(DEMO), "-q")
+    assert code == 1 and err == ""
+    assert out.splitlines() == [out.strip()] and out.startswith("Summary: 13 fail")
+    (tmp_path / "broken.tf").write_text("resource {\n")
+    code, out, err = _invoke("scan", str(DEMO), str(tmp_path), "-q")
+    assert code == 2 and out.startswith("Summary: 13 fail") and "scan incomplete" in out
+    assert "broken.tf" in err  # the gaps, on stderr
+
+
+def test_an_output_file_leaves_a_terminal_a_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click.testing
+
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True, raising=False)
+    result = CliRunner().invoke(main, ["scan", str(DEMO), "-o", str(tmp_path / "r.txt")])
+    assert result.exit_code == 1
+    assert "Summary: 13 fail" in result.stderr and (tmp_path / "r.txt").read_text().startswith("offshore-scan ")
+
+
+def test_check_skip_check_and_severity_filter_with_notes() -> None:
+    code, out, _ = _invoke("scan", str(DEMO), "-f", "json", "--check", "OFS-REPL-001,OFS-HOST-001",
+                           "--skip-check", "OFS-HOST-001")
+    report = json.loads(out)
+    assert {f["rule_id"] for f in report["findings"]} == {"OFS-REPL-001"}
+    assert any("left out" in g["reason"] and "OFS-HOST-001" in g["reason"] for g in report["coverage"])
+    code, out, _ = _invoke("scan", str(DEMO), "-f", "json", "--severity", "critical", "--severity", "low")
+    assert {f["severity"] for f in json.loads(out)["findings"]} == {"critical", "low"}
+    assert code == 1  # the critical ones are over --fail-on high
+    code, _, _ = _invoke("scan", str(DEMO), "--severity", "low")
+    assert code == 0  # judged on what is reported, as Trivy does
+    code, _, err = _invoke("scan", str(DEMO), "--check", "OFS-NOPE-*")
+    assert code == 64 and "names no rule" in err
+
+
+def test_soft_fail_exits_0_on_findings_but_never_hides_an_incomplete_scan(tmp_path: Path) -> None:
+    assert _invoke("scan", str(DEMO), "--soft-fail")[0] == 0
+    (tmp_path / "broken.tf").write_text("resource {\n")
+    assert _invoke("scan", str(tmp_path), str(DEMO), "--soft-fail")[0] == 2
+    assert _invoke("scan", str(tmp_path), str(DEMO), "--soft-fail", "--allow-partial")[0] == 0
+
+
+def test_skip_path_is_relative_to_the_scanned_root_and_listed(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('provider "aws" { region = "eu-west-2" }\n' + OFFSHORE)
+    (tmp_path / "examples" / "broken").mkdir(parents=True)
+    (tmp_path / "examples" / "broken" / "main.tf").write_text("resource {\n")
+    (tmp_path / "legacy.tf").write_text("resource {\n")
+    assert _invoke("scan", str(tmp_path))[0] == 2
+    code, out, _ = _invoke("scan", str(tmp_path), "--skip-path", "examples", "--skip-path", "legacy.tf",
+                           "-f", "json")
+    assert code == 0
+    notes = {g["path"]: g["reason"] for g in json.loads(out)["coverage"]}
+    assert "skipped by --skip-path 'examples'" in notes[str(tmp_path / "examples")]
+    assert "legacy.tf" in notes[str(tmp_path / "legacy.tf")]
+    (tmp_path / "offshore-scan.yaml").write_text("skip_path: ['examples/*', legacy.tf]\n")
+    assert _invoke("scan", str(tmp_path))[0] == 0
+
+
+def test_several_format_output_pairs_in_one_run(tmp_path: Path) -> None:
+    sarif, as_json = tmp_path / "a.sarif", tmp_path / "a.json"
+    code, out, _ = _invoke("scan", str(DEMO), "--format", "sarif", "--output", str(sarif), "-f", "json",
+                           "-o", str(as_json))
+    assert code == 1 and out == ""
+    assert json.loads(sarif.read_text())["version"] == "2.1.0" and json.loads(as_json.read_text())["findings"]
+    code, _, err = _invoke("scan", str(DEMO), "--format", "sarif", "--format", "json", "-o", str(sarif))
+    assert code == 64 and "each --format its own --output" in err
+
+
+def test_options_from_the_environment(tmp_path: Path) -> None:
+    code, out, _ = _invoke("scan", str(DEMO), env={"OFFSHORE_SCAN_FORMAT": "json", "OFFSHORE_SCAN_FAIL_ON": "never"})
+    assert code == 0 and json.loads(out)["findings"]
+    assert _invoke("scan", str(DEMO), "--fail-on", "high", env={"OFFSHORE_SCAN_FAIL_ON": "never"})[0] == 1
+    assert _invoke("scan", str(DEMO), env={"OFFSHORE_SCAN_SOFT_FAIL": "1"})[0] == 0
+    # An empty variable (the GitLab template's defaults) is no value.
+    assert _invoke("scan", str(DEMO), env={"OFFSHORE_SCAN_CONFIG": "", "OFFSHORE_SCAN_FAIL_ON": ""})[0] == 1
+    help_text = _invoke("scan", "--help")[1]
+    for name in ("FAIL_ON", "FORMAT", "OUTPUT", "CONFIG", "SCOPE", "WAIVERS", "BASELINE", "ALLOW_PARTIAL",
+                 "SEVERITY", "CHECK", "SKIP_CHECK", "SOFT_FAIL", "SKIP_PATH", "CLUSTER_REGION"):
+        assert f"OFFSHORE_SCAN_{name}" in help_text, name
+
+
+def test_plain_mistakes_get_plain_answers(tmp_path: Path) -> None:
+    code, out, err = _invoke("scan", str(tmp_path / "nope"))
+    assert code == 2 and out == "" and err.strip().count("\n") == 0 and "no such file or directory" in err
+    code, _, err = _invoke("scan", str(DEMO), "-o", "sarif")
+    assert code == 64 and "did you mean --format sarif?" in err
+    code, _, err = _invoke("scan", "")
+    assert code == 64 and "PATH is empty" in err
+    assert _invoke("scan", str(DEMO), "--fail-on", "sometimes")[0] == 64  # click's usage errors, EX_USAGE
+    assert _invoke("nonsense")[0] == 64
+    once = json.loads(_invoke("scan", str(DEMO), "-f", "json")[1])
+    twice = json.loads(_invoke("scan", str(DEMO), f"{DEMO}/", "-f", "json")[1])
+    assert twice == once
+
+
+def test_help_defaults_speak_of_their_command() -> None:
+    for command in ("aws", "azure"):
+        text = _invoke(command, "--help")[1]
+        assert "scanned directory" not in text and "in the current directory" in text
+        assert "64" in text
+    scan_help = _invoke("scan", "--help")[1]
+    assert "first scanned directory" in scan_help and "for aws" not in scan_help

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from providers.interface import InputError, ScanOptions, too_large
+from providers.interface import InputError, ScanOptions, skipped_by, too_large
 from providers.kubernetes.manifests import Manifest, looks_like_manifests, read_manifests
 from providers.kubernetes.normalise import to_inventory
 from providers.kubernetes.options import KubernetesOptions
@@ -16,14 +16,18 @@ _SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv"}
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def manifest_files(root: Path) -> list[Path]:
-    """YAML files under a directory (or the file itself) that look like Kubernetes manifests."""
+def manifest_files(root: Path, skip: tuple[str, ...] = ()) -> list[Path]:
+    """YAML files under a directory (or the file itself) that look like Kubernetes manifests; ``skip`` holds the
+    ``--skip-path`` globs of what the walk does not read."""
     if root.is_file():
         return [root]
     found = []
     for directory, subdirs, filenames in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS
+                            and not skipped_by(root, Path(directory) / d, skip))
         for filename in sorted(filenames):
+            if skipped_by(root, Path(directory) / filename, skip):
+                continue
             if filename.endswith(YAML_SUFFIXES) and filename != "offshore-scan.yaml":
                 path = Path(directory) / filename
                 if not _regular(path):

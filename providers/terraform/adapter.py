@@ -23,7 +23,7 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
                        kubernetes: KubernetesOptions | None = None) -> Inventory:
     """Scan a directory tree (or a single ``.tf`` file's directory) of Terraform configuration."""
     result = load_directory(path, HclOptions(terraform.var_files, dict(terraform.variables), options.max_file_bytes,
-                                             terraform.cache_dir))
+                                             terraform.cache_dir, options.skip_paths))
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf, *.tf.json) found here")
     cluster = kubernetes or KubernetesOptions()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from providers.interface import skipped_by
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
@@ -68,6 +69,8 @@ class HclOptions:
     """Files larger than this are gaps, not read."""
     cache_dir: Path | None = None
     """The parse cache's directory; None parses every file."""
+    skip_paths: tuple[str, ...] = ()
+    """``--skip-path`` globs: files and directories under the root the walk does not read."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     if cache is not None and cache.distrusted is not None:
         gaps.append(CoverageGap(str(options.cache_dir), None, f"the parse cache was not used: {cache.distrusted}; "
                                 "every file was parsed afresh", kind="note"))
-    modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache)
+    modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache, options.skip_paths)
     called = _locally_called(modules)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
     scanned = (Path(os.path.realpath(root if root.is_dir() else root.parent)),)
@@ -152,7 +155,8 @@ class _Display:
 
 
 def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
-                max_bytes: int | None = None, cache: ParseCache | None = None) -> dict[Path, ParsedModule]:
+                max_bytes: int | None = None, cache: ParseCache | None = None,
+                skip: tuple[str, ...] = ()) -> dict[Path, ParsedModule]:
     by_directory: dict[Path, list[Path]] = {}
 
     def unreadable(error: OSError) -> None:
@@ -162,8 +166,10 @@ def _parse_tree(root: Path, display: _Display, gaps: list[CoverageGap],
                                                       "its Terraform files were not scanned"))
 
     for directory, subdirs, filenames in os.walk(root, onerror=unreadable):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
-        tf_files = sorted(f for f in filenames if is_configuration(f))
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS
+                            and not skipped_by(root, Path(directory) / d, skip))
+        tf_files = sorted(f for f in filenames
+                          if is_configuration(f) and not skipped_by(root, Path(directory) / f, skip))
         if tf_files:
             by_directory[Path(directory)] = [Path(directory) / f for f in tf_files]
     return _parse_directories(by_directory, display, gaps, max_bytes, cache)

@@ -54,6 +54,19 @@ class ScanReport:
     baselined: tuple[Finding, ...] = ()
     """Findings a ``--baseline`` report already holds: not reported, but said (every format says how many, and
     the JSON report and the evidence pack list them)."""
+    soft_fail: bool = False
+    """``--soft-fail``: findings do not fail the run (the summary line says so beside the threshold)."""
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How a person's terminal wants the text report; the other formats are files and ignore it."""
+
+    colour: bool = False
+    width: int = 100
+    """Columns to wrap to."""
+    compact: bool = False
+    """Leave out the ``fix:`` lines."""
 
 
 class Reporter(Protocol):

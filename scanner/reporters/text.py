@@ -1,16 +1,36 @@
-"""The text report: findings grouped by resource, each with its provenance, source and fix."""
+"""The text report: findings grouped by resource, each with its provenance, source and fix.
+
+Lines are wrapped to a width with hanging indents, so a terminal or a CI log shows each finding as a block; the
+width is the caller's choice (the terminal's, or a fixed 100 columns when the output is not a terminal, so a
+report written to a file or a pipe is the same on every machine).
+"""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter, defaultdict
 from itertools import groupby
+from typing import Any
 
 import click
 
 from scanner.model import Finding, Outcome, ScopeCoverage, ScopeStatus, Severity
 from scanner.reporters.interface import ScanReport
 
-_COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
+# Critical is louder than high (a red background, not only red letters): the two must not look alike to someone
+# scanning a CI log for what to fix first.
+_COLOURS: dict[Severity, dict[str, Any]] = {
+    Severity.CRITICAL: {"fg": "white", "bg": "red", "bold": True},
+    Severity.HIGH: {"fg": "red", "bold": True},
+    Severity.MEDIUM: {"fg": "yellow", "bold": True},
+    Severity.LOW: {"fg": "cyan", "bold": True},
+}
+
+DEFAULT_WIDTH = 100
+"""The width of a report that is not shown on a terminal (a file, a pipe, a CI log)."""
+
+_NARROWEST = 40
+"""Below this, a hanging indent leaves too little room: a narrower terminal gets lines this wide."""
 
 
 def _verdict(uk: bool | None) -> str:
@@ -20,32 +40,40 @@ def _verdict(uk: bool | None) -> str:
 class TextReporter:
     """``--format text``: for people reading a terminal or a CI log."""
 
-    def __init__(self, colour: bool = False) -> None:
+    def __init__(self, colour: bool = False, width: int = DEFAULT_WIDTH, compact: bool = False) -> None:
         self.colour = colour
+        self.width = max(width, _NARROWEST)
+        self.compact = compact
+        """``--compact``: no ``fix:`` lines (the remediation is in ``offshore-scan policies``)."""
 
     def render(self, report: ScanReport) -> str:
-        lines: list[str] = [self._header(report), ""]
+        lines: list[str] = [*self._wrap(self._header(report), 2), ""]
         if report.baselined:
             # Said first: an empty report after a baseline is "nothing new", never "nothing found".
             shown = "no new finding" if not report.findings else f"{len(report.findings)} new finding(s) below"
-            lines += [self._style(f"{len(report.baselined)} finding(s) already in the baseline are not reported "
-                                  f"again; {shown}.", bold=True), ""]
+            said = self._wrap(f"{len(report.baselined)} finding(s) already in the baseline are not reported "
+                              f"again; {shown}.", 0)
+            lines += [*(self._style(line, bold=True) for line in said), ""]
+        fixed: set[str] = set()
         for _, group in groupby(report.findings, key=lambda f: f.resource.id):
             findings = list(group)
             resource = findings[0].resource
             where = f"{resource.source.path}:{resource.source.line}" if resource.source.line else resource.source.path
-            lines.append(self._style(f"{resource.label}", bold=True) + f"  ({resource.type}, {where})")
+            head = self._wrap(f"{resource.label}  ({resource.type}, {where})", 4)
+            lines.append(self._styled_prefix(head[0], resource.label, bold=True))
+            lines.extend(head[1:])
             hosted = f"; hosted in {resource.location.describe()}" if resource.holds_data else ""
-            lines.append(f"  DWP: {resource.classification.reason}{hosted}")
+            lines.extend(self._wrap(f"  DWP: {resource.classification.reason}{hosted}", 7))
             for finding in findings:
-                lines.extend(self._finding(finding))
+                lines.extend(self._finding(finding, first_of_rule=finding.rule_id not in fixed))
+                fixed.add(finding.rule_id)
             lines.append("")
         gaps = [g for g in report.inventory.coverage if g.incomplete]
         notes = [g for g in report.inventory.coverage if not g.incomplete]
         if not report.findings:
             if gaps:
-                lines.append("No findings in what was scanned; but the scan is INCOMPLETE (see the coverage gaps "
-                             "below).")
+                lines.extend(self._wrap("No findings in what was scanned; but the scan is INCOMPLETE (see the "
+                                        "coverage gaps below).", 2))
             elif not report.baselined:
                 lines.append("No offshoring found in the DWP resources scanned.")
             lines.append("")
@@ -57,11 +85,27 @@ class TextReporter:
             lines.append(self._style(title, bold=True))
             for gap in sorted(entries, key=lambda g: (g.path, g.line or 0)):
                 where = f"{gap.path}:{gap.line}" if gap.line else gap.path
-                lines.append(f"  {where}: {gap.reason}")
+                lines.extend(self._wrap(f"  {where}: {gap.reason}", 4))
             lines.append("")
         lines.extend(self._scopes(report))
-        lines.append(self._summary(report))
+        # One line however long: it is what `--quiet` prints, and what scripts and people grep for.
+        lines.append(summary_line(report))
         return "\n".join(lines) + "\n"
+
+    def _wrap(self, text: str, hang: int) -> list[str]:
+        """``text`` (its own leading indent kept) in lines of at most the width, continued ``hang`` columns in.
+        Words are never broken: a path, ARN or URL longer than the width stands on a line of its own."""
+        if len(text) <= self.width:
+            return [text]
+        return textwrap.wrap(text, width=self.width, subsequent_indent=" " * hang, break_long_words=False,
+                             break_on_hyphens=False, replace_whitespace=False) or [text]
+
+    def _styled_prefix(self, line: str, prefix: str, **style: Any) -> str:
+        """``line`` with its first ``prefix`` styled (after wrapping, so escapes never count towards the width)."""
+        if not self.colour or prefix not in line:
+            return line
+        at = line.index(prefix)
+        return line[:at] + click.style(prefix, **style) + line[at + len(prefix):]
 
     def _scopes(self, report: ScanReport) -> list[str]:
         """Live scans: each account and region with its services by status, then the API calls per service."""
@@ -81,17 +125,18 @@ class TextReporter:
             for scope in sorted(found, key=lambda s: s.service):
                 statuses[scope.status.value].append(f"{scope.service} ({scope.calls})")
             said = "; ".join(f"{status}: {', '.join(names)}" for status, names in sorted(statuses.items()))
-            lines.append(f"  {account}/{region}: {said}")
+            lines.extend(self._wrap(f"  {account}/{region}: {said}", 6))
             for scope in sorted(found, key=lambda s: s.service):
                 if scope.detail and scope.status.incomplete:
-                    lines.append(f"      {scope.service} {scope.status.value}: {scope.detail}")
+                    lines.extend(self._wrap(f"      {scope.service} {scope.status.value}: {scope.detail}", 10))
         for account, regions in sorted(disabled.items()):
-            lines.append(f"  {account}: regions not enabled (nothing can be there): {', '.join(sorted(regions))}")
+            lines.extend(self._wrap(f"  {account}: regions not enabled (nothing can be there): "
+                                    f"{', '.join(sorted(regions))}", 6))
         calls = Counter[str]()
         for scope in scopes:
             calls[scope.service] += scope.calls
         listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
-        lines.append(f"API calls: {sum(calls.values())} ({listed})")
+        lines.extend(self._wrap(f"API calls: {sum(calls.values())} ({listed})", 2))
         lines.append("")
         return lines
 
@@ -116,15 +161,15 @@ class TextReporter:
                 hosted = f"hosted in {resource.location.describe()} [{_verdict(resource.location.uk)}]"
             else:
                 hosted = f"({resource.location.describe()}: configuration only, holds no DWP data)"
-            lines.append(f"  {resource.id}  {hosted}")
+            lines.extend(self._wrap(f"  {resource.id}  {hosted}", 6))
             for flow in sorted(flows[resource.id], key=lambda f: (f.kind.value, f.description)):
                 target = f"{flow.target.describe()} [{_verdict(flow.target.uk)}]"
-                lines.append(f"    {flow.kind.value:<13} -> {target}  {flow.description}")
+                lines.extend(self._wrap(f"    {flow.kind.value:<13} -> {target}  {flow.description}", 21))
             for grant in sorted(grants[resource.id], key=lambda g: g.principal):
                 who = f"{grant.principal}" + (f" ({grant.owner})" if grant.owner else "")
                 where = "internal" if grant.internal else _verdict(grant.uk)
                 country = f" in {grant.country}" if grant.country else ""
-                lines.append(f"    {'access':<13} <- {who}{country} [{where}]  {grant.description}")
+                lines.extend(self._wrap(f"    {'access':<13} <- {who}{country} [{where}]  {grant.description}", 21))
         lines.append("")
         return lines
 
@@ -136,7 +181,7 @@ class TextReporter:
         for guard in sorted(guardrails, key=lambda g: (g.kind, g.source.path, g.source.line or 0)):
             where = f"{guard.source.path}:{guard.source.line}" if guard.source.line else guard.source.path
             scope = "not read" if not guard.read else "UK only" if guard.uk_only else "allows regions outside the UK"
-            lines.append(f"  {guard.kind}: {guard.description} [{scope}] ({where})")
+            lines.extend(self._wrap(f"  {guard.kind}: {guard.description} [{scope}] ({where})", 6))
         lines.append("")
         return lines
 
@@ -170,47 +215,59 @@ class TextReporter:
             f"{len(inventory.resources)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
         )
 
-    def _finding(self, finding: Finding) -> list[str]:
+    def _finding(self, finding: Finding, first_of_rule: bool = True) -> list[str]:
         label = "FAIL" if finding.outcome is Outcome.FAIL else "UNKNOWN"
         if finding.waiver is not None:
             label = f"WAIVED {label.lower()}"
-        colour = _COLOURS[finding.severity] if finding.waiver is None else None
-        head = self._style(f"{label} {finding.severity.value}", fg=colour, bold=True)
+        verdict = f"{label} {finding.severity.value}"
         where = finding.where
-        lines = [f"  {head}  {finding.rule_id} [{finding.category.value}]  {finding.message}"]
+        head = self._wrap(f"  {verdict}  {finding.rule_id} [{finding.category.value}]  {finding.message}", 6)
+        style = _COLOURS[finding.severity] if finding.waiver is None else {"bold": True}
+        lines = [self._styled_prefix(head[0], verdict, **style), *head[1:]]
+
+        def field(name: str, value: str) -> None:
+            lines.extend(self._wrap(f"      {name + ':':<10}{value}", 16))
+
         if finding.source is not None:
             at = f"{where.path}:{where.line}" if where.line else where.path
-            lines.append(f"      declared: {finding.declared_by} ({at})")
+            field("declared", f"{finding.declared_by} ({at})")
         if finding.location.provenance:
-            lines.append(f"      how:      {' -> '.join(finding.location.provenance)}")
+            field("how", " -> ".join(finding.location.provenance))
         if finding.location.note and finding.outcome is Outcome.FAIL:
-            lines.append(f"      note:     {finding.location.note}")
+            field("note", finding.location.note)
         if finding.waiver is not None:
             waiver = finding.waiver
-            lines.append(f"      waived:   DWP approval {waiver.approval} by {waiver.approver}, "
-                         f"expires {waiver.expires} ({waiver.reason}; {waiver.source})")
-        lines.append(f"      fix:      {finding.remediation}")
-        lines.append(f"      questionnaire: {', '.join(finding.questionnaire)}   fingerprint: {finding.fingerprint}")
+            field("waived", f"DWP approval {waiver.approval} by {waiver.approver}, expires {waiver.expires} "
+                            f"({waiver.reason}; {waiver.source})")
+        if not self.compact:
+            # Said in full once per rule: the same paragraph under every finding of a large estate buries them.
+            field("fix", finding.remediation if first_of_rule else f"as above ({finding.rule_id})")
+        lines.extend(self._wrap(f"      questionnaire: {', '.join(finding.questionnaire)}   "
+                                f"fingerprint: {finding.fingerprint}", 21))
         return lines
-
-    def _summary(self, report: ScanReport) -> str:
-        live = [f for f in report.findings if f.waiver is None]
-        outcomes = Counter(f.outcome for f in live)
-        severities = Counter(f.severity for f in live if f.outcome is Outcome.FAIL)
-        detail = ", ".join(f"{severities[s]} {s.value}" for s in Severity if severities[s])
-        parts = [
-            f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""),
-            f"{outcomes[Outcome.UNKNOWN]} unknown",
-        ]
-        waived = len(report.findings) - len(live)
-        if waived:
-            parts.append(f"{waived} waived (DWP-approved)")
-        if report.baselined:
-            parts.append(f"{len(report.baselined)} in the baseline")
-        gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
-        if gaps:
-            parts.append(f"{gaps} coverage gap(s): scan incomplete")
-        return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on})"
 
     def _style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if self.colour else text
+
+
+def summary_line(report: ScanReport) -> str:
+    """The one-line verdict: fails by severity, unknowns, waived, baselined, gaps, and the threshold in force.
+    The last line of the text report, and what ``--quiet`` and a report written to a file print."""
+    live = [f for f in report.findings if f.waiver is None]
+    outcomes = Counter(f.outcome for f in live)
+    severities = Counter(f.severity for f in live if f.outcome is Outcome.FAIL)
+    detail = ", ".join(f"{severities[s]} {s.value}" for s in Severity if severities[s])
+    parts = [
+        f"{outcomes[Outcome.FAIL]} fail" + (f" ({detail})" if detail else ""),
+        f"{outcomes[Outcome.UNKNOWN]} unknown",
+    ]
+    waived = len(report.findings) - len(live)
+    if waived:
+        parts.append(f"{waived} waived (DWP-approved)")
+    if report.baselined:
+        parts.append(f"{len(report.baselined)} in the baseline")
+    gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
+    if gaps:
+        parts.append(f"{gaps} coverage gap(s): scan incomplete")
+    soft = ", --soft-fail" if report.soft_fail else ""
+    return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on}{soft})"
