@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, report_and_exit
-from scanner.config import ConfigError, find_config, load_config
 from scanner.merge_command import load_results, max_result_size_option
 
 _EVIDENCE_EPILOG = """
@@ -66,6 +65,9 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None,
     shards of a sharded audit must be given together: an account no result covers, or two do, is said
     in the pack and exits 2.
     """
+    # Imported here, not at start-up: `offshore-scan --help` must not load YAML and the model.
+    from scanner.config import ConfigError, find_config, load_config
+
     merged = load_results(results, output, max_result_size)
     config = config_path or find_config(None, [Path.cwd()])
     if config is not None:
