@@ -205,6 +205,33 @@ def _exporters_in_pipelines(config: dict[str, Any]) -> set[str] | None:
     return used
 
 
+def otel_exporter_signals(text: str) -> dict[str, frozenset[str]]:
+    """Which signals (``logs``, ``metrics``, ``traces``) each exporter of an OpenTelemetry Collector configuration
+    is sent, by the pipelines that use it (``logs``, ``logs/app``...). Empty when the text is no configuration with
+    pipelines: then nothing is known, and every exporter may be sent anything."""
+    try:
+        parsed = load_guarded(text) if "pipelines" in text else None
+    except (yaml.YAMLError, YamlRefused, RecursionError):
+        return {}
+    service = parsed.get("service") if isinstance(parsed, dict) else None
+    pipelines = service.get("pipelines") if isinstance(service, dict) else None
+    found: dict[str, set[str]] = {}
+    for name, pipeline in (pipelines.items() if isinstance(pipelines, dict) else ()):
+        signal = str(name).split("/", 1)[0]
+        if signal not in ("logs", "metrics", "traces") or not isinstance(pipeline, dict):
+            continue
+        for exporter in pipeline.get("exporters") or []:
+            found.setdefault(str(exporter), set()).add(signal)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def signals_of_setting(setting: str, table: Mapping[str, frozenset[str]]) -> frozenset[str] | None:
+    """The signals of the exporter a setting label names (``... exporters.otlp/eu.endpoint``), or None when the
+    label names none of the table's exporters."""
+    named = [name for name in table if f"exporters.{name}." in setting]
+    return table[max(named, key=len)] if named else None
+
+
 FLUENT_BIT_OUTPUTS: Mapping[str, tuple[str, str | None]] = {
     "datadog": ("host", "http-intake.logs.datadoghq.com"),
     "splunk": ("host", None),

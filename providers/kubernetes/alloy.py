@@ -43,6 +43,16 @@ def destinations(key: str, text: str, extra: Mapping[str, str] | None = None) ->
     return found
 
 
+_SIGNALS = {"loki.write": frozenset({"logs"}), "prometheus.remote_write": frozenset({"metrics"})}
+"""What each sending component is sent; an ``otelcol.exporter`` (and ``pyroscope.write``, whose profiles are
+carried as the collector's data) may be sent any signal."""
+
+
+def signals(label: str) -> frozenset[str] | None:
+    """The signals the component a destination label names sends (``... prometheus.remote_write url``: metrics)."""
+    return next((found for block, found in _SIGNALS.items() if f" {block} " in f" {label} "), None)
+
+
 def _enclosing_sender(text: str, position: int) -> str | None:
     """The sending component a position is inside, by the last one opened before it that is not yet closed."""
     best = None

@@ -21,7 +21,7 @@ from providers.kubernetes.workloads import (
 )
 from scanner.endpoints import Endpoint
 from scanner.fluent_config import fluent_bit_keys
-from scanner.telemetry_settings import collector_config_destinations
+from scanner.telemetry_settings import collector_config_destinations, otel_exporter_signals, signals_of_setting
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/:?#]+)")
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -53,6 +53,10 @@ class ClusterGraph:
         self.workloads = [m for m in manifests if m.kind in WORKLOAD_KINDS]
         self._exporters: dict[int, list[tuple[str, Endpoint]]] = {}
         """Each ConfigMap's collector exporters by ``id``, parsed once however many senders follow them."""
+        self.reached: set[str] = set()
+        """Addresses of the collector configurations ``follow`` has passed through (cleared by its callers)."""
+        self._signals: dict[str, frozenset[str]] = {}
+        """The pipelines' signals of each exporter setting read (``collector_destinations_of_config``)."""
 
     def service(self, host: str, from_namespace: str) -> Manifest | None:
         """The Service a host names: ``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, with or
@@ -117,18 +121,30 @@ class ClusterGraph:
         found = []
         for key, value in fluent_bit_keys(string_data(config)).items():
             if isinstance(value, str):
-                found.extend((f"{address(config)} {label.strip()}", endpoint)
-                             for label, endpoint in collector_config_destinations(str(key), value, self.extra))
+                table = otel_exporter_signals(value)
+                for label, endpoint in collector_config_destinations(str(key), value, self.extra):
+                    setting = f"{address(config)} {label.strip()}"
+                    found.append((setting, endpoint))
+                    signals = signals_of_setting(setting, table)
+                    if signals is not None:
+                        self._signals[setting] = signals
         self._exporters[id(config)] = found
         return found
 
-    def follow(self, host: str, from_namespace: str, seen: frozenset[str] = frozenset()) -> Hop | None:
+    def signals(self, setting: str) -> frozenset[str] | None:
+        """The signals an exporter setting is sent, by its pipelines; None when its configuration does not say."""
+        return self._signals.get(setting)
+
+    def follow(self, host: str, from_namespace: str, seen: frozenset[str] = frozenset(),
+               signals: frozenset[str] | None = None) -> Hop | None:
         """Where telemetry sent to ``host`` goes next, or None when the host is no Service of the input (an IP,
         a name the input holds no Service for).
 
         Behind the Service, a workload that mounts a collector configuration forwards to its exporters (each
         followed in turn when it is in-cluster); a collector or shipper image without its configuration in the
         input is unknown; anything else stores what it receives (a tracing or metrics backend), in the cluster.
+        With ``signals`` (what is sent: ``logs``), only the exporters of the pipelines of those signals are
+        followed: a gateway's traces-only exporter carries none of the logs sent to it.
         """
         service = self.service(host, from_namespace)
         if service is None:
@@ -141,6 +157,7 @@ class ClusterGraph:
         destinations: list[tuple[str, Endpoint]] = []
         for backend in backends:
             exporters = self.collector_destinations(backend)
+            self.reached.update(address(c) for c in self.mounted_configs(backend) if exporters)
             if not exporters:
                 if _is_collector(backend) and not any(_is_collector_config(c) for c in self.mounted_configs(backend)):
                     missing = f"the collector configuration of {address(backend)} is not in the scanned input (scan " \
@@ -148,9 +165,14 @@ class ClusterGraph:
                     return Hop((*via, address(backend)), (), missing)
                 continue  # a backend that stores what it receives (or a collector with no exporter): in the cluster
             for setting, endpoint in exporters:
+                sent = signals
+                if signals is not None and self.signals(setting) is not None:
+                    sent = signals & self.signals(setting)
+                    if not sent:
+                        continue  # a pipeline of other signals: none of what is sent reaches this exporter
                 onward = None
                 if endpoint.uk is None and endpoint.host and address(backend) not in seen:
-                    onward = self.follow(endpoint.host, namespace(backend), seen | {address(backend)})
+                    onward = self.follow(endpoint.host, namespace(backend), seen | {address(backend)}, sent)
                 if onward is None:
                     destinations.append((setting, not_in_input(endpoint, namespace(backend))))
                 elif onward.missing is not None:

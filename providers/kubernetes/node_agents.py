@@ -47,9 +47,16 @@ from scanner import agents
 from scanner.endpoints import Endpoint, place_endpoint
 from scanner.fluent_config import fluent_bit_keys
 from scanner.model import Flow, FlowKind, Resource, SourceRef
-from scanner.telemetry_settings import collector_config_destinations, endpoint_location
+from scanner.telemetry_settings import (
+    collector_config_destinations,
+    endpoint_location,
+    otel_exporter_signals,
+    signals_of_setting,
+)
 
 _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")
+# A mount of a parent of the node's log directories holds them too (newrelic-logging mounts /var).
+_LOG_PARENTS = ("/var", "/var/lib", "/var/lib/docker")
 _ENV_REFERENCE = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
 # Fluentd's configuration reads its environment as embedded Ruby: "#{ENV['NAME']}" or "#{ENV['NAME'] || 'default'}".
 _RUBY_ENV = re.compile(r"#\{ENV\[['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\](?:\s*\|\|\s*['\"]([^'\"]*)['\"])?\}")
@@ -71,6 +78,11 @@ class Route:
     endpoint: Endpoint
     via: tuple[str, ...] = ()
     line: int | None = None
+    signals: frozenset[str] | None = None
+    """What this destination is sent, when its configuration says (an OpenTelemetry pipeline, Alloy's
+    ``loki.write``): only a collector's data of those signals takes it. None: whatever the collector carries."""
+    carries: str | None = None
+    """What the setting's own component sends, whatever the collector reads (the Datadog trace-agent: traces)."""
 
 
 @dataclass
@@ -83,6 +95,8 @@ class Carrier:
     routes: list[Route]
     configs: list[Manifest] = field(default_factory=list)
     """The collector configurations it mounts: judged through it, not on their own."""
+    reached: frozenset[str] = frozenset()
+    """The in-cluster collectors' configurations its destinations pass through (a gateway's): judged through it."""
 
 
 def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[tuple[str, str, str], Manifest],
@@ -92,6 +106,7 @@ def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[t
     namespaces = frozenset(namespace(m) for m in manifests) | {m.name for m in manifests if m.kind == "Namespace"}
     found = []
     for manifest in manifests:
+        graph.reached.clear()
         if manifest.kind in WORKLOAD_KINDS:
             carrier = _workload(manifest, graph, sources, extra, namespaces)
         elif manifest.kind in prometheus.OPERATOR_KINDS:
@@ -103,13 +118,15 @@ def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[t
         else:
             carrier = None
         if carrier is not None and carrier.carriages:
+            carrier.reached = frozenset(graph.reached)
             found.append(carrier)
     return found
 
 
 def carried_configs(found: Sequence[Carrier]) -> frozenset[str]:
     """Addresses of the configurations and resources judged through their collectors."""
-    return frozenset(address(c) for carrier in found for c in (*carrier.configs, carrier.agent))
+    return frozenset(address(c) for carrier in found for c in (*carrier.configs, carrier.agent)) | \
+        frozenset(a for carrier in found for a in carrier.reached)
 
 
 def flows(found: Sequence[Carrier], dwp: Sequence[tuple[Resource, Manifest]], labels: Labels) -> Iterator[Flow]:
@@ -122,13 +139,22 @@ def flows(found: Sequence[Carrier], dwp: Sequence[tuple[Resource, Manifest]], la
             carried = [c for c in carrier.carriages if c.reads.test(workload, labels)]
             if not carried:
                 continue
-            signals = " and ".join(dict.fromkeys(c.signal for c in carried))
-            how = f"{address(agent)} carries {signals} of {resource.id}: " + "; ".join(c.reads.how for c in carried)
+            words = list(dict.fromkeys(w for c in carried for w in c.signal.split(" and ")))
             for route in carrier.routes:
+                if route.signals is not None:
+                    sent = [w for w in words if w in route.signals]
+                    if not sent:
+                        continue  # this destination takes other signals than those the collector carries of it
+                else:
+                    sent = [route.carries] if route.carries else words
+                signals = " and ".join(sent)
+                why = [c.reads.how for c in carried if route.carries or set(c.signal.split(" and ")) & set(sent)]
+                how = f"{address(agent)} carries {signals} of {resource.id}: " + \
+                    "; ".join(why or [c.reads.how for c in carried])
                 vendor = route.endpoint.vendor or carrier.vendor
                 yield Flow(
                     resource_id=resource.id,
-                    kind=FlowKind.LOG_EXPORT if "logs" in signals else FlowKind.TELEMETRY,
+                    kind=FlowKind.LOG_EXPORT if "logs" in sent else FlowKind.TELEMETRY,
                     target=endpoint_location(route.endpoint, (how, f"{address(agent)} {route.setting}", *route.via,
                                                               *chart_provenance(agent))),
                     description=f"{vendor + ' ' if vendor else ''}{signals} collection by {address(agent)} "
@@ -144,7 +170,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
               extra: dict[str, str], namespaces: frozenset[str]) -> Carrier | None:
     spec = pod_spec(manifest)
     mounts = [str(as_dict(as_dict(v).get("hostPath")).get("path") or "").rstrip("/") for v in spec.get("volumes") or []]
-    log_mounts = [p for p in mounts if p in _LOG_PATHS or p.startswith(tuple(f"{d}/" for d in _LOG_PATHS[:3]))]
+    log_mounts = [p for p in mounts
+                  if p in _LOG_PATHS or p in _LOG_PARENTS or p.startswith(tuple(f"{d}/" for d in _LOG_PATHS[:3]))]
     ns = namespace(manifest)
     envs = [(c, environment(c, ns, sources)) for c in containers(spec)]
     merged = {k: v for _, env in envs for k, v in env.items()}
@@ -180,19 +207,22 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         config_address, data_key = key.split(" ", 1)
         found = alloy.destinations(data_key, text, extra) if alloy.is_alloy(data_key, text) else \
             collector_config_destinations(data_key, text, extra)
+        table = otel_exporter_signals(text)
         for label, endpoint in found:
-            routes += [Route(f"{config_address} {label}", e, via) for e, via in _followed(endpoint, ns, graph)]
+            signals = signals_of_setting(label, table) if table else alloy.signals(label)
+            routes += _routes(f"{config_address} {label}", endpoint, ns, graph, signals)
     decided = bool(routes)  # the configuration decides: the environment counts only where it reads it
     for container, env in envs:
         lines = {str(v.get("name")): manifest.line_of(v) for v in container.get("env") or [] if isinstance(v, dict)}
         settings = container_destinations(container, env, extra)
         read = frozenset(s.split(" ", 1)[0] for s, _ in settings) | read_by_config
+        carries = _CONTAINER_SIGNALS.get(str(container.get("name")))
         for setting, endpoint in settings:
             name = setting.split(" ", 1)[0]
             if decided and name not in read_by_config:
                 continue
-            routes += [Route(f"container {container.get('name', '?')} {setting}", e, via, lines.get(name))
-                       for e, via in _followed(endpoint, ns, graph)]
+            routes += [Route(f"container {container.get('name', '?')} {setting}", e, via, lines.get(name),
+                             carries=carries) for e, via in _followed(endpoint, ns, graph)]
         for name, value in outside_hosts(env, namespaces, read):
             routes.append(Route(f"container {container.get('name', '?')} {name}", place_endpoint(value, extra), (),
                                 lines.get(name)))
@@ -273,9 +303,26 @@ def _missing_configs(manifest: Manifest, graph: ClusterGraph) -> list[str]:
     return [f"{ns}/{n}" for n in names if (ns, n) not in graph.config_maps]
 
 
-def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph) -> list[tuple[Endpoint, tuple[str, ...]]]:
-    """An endpoint, followed through the in-cluster collectors it names to where they send."""
-    hop = graph.follow(endpoint.host, ns) if endpoint.uk is None and endpoint.host else None
+# Containers of an agent's pod that send one signal whatever the agent collects (the Datadog chart's trace-agent
+# receives the traces applications send it, and the process-agent process data).
+_CONTAINER_SIGNALS = {"trace-agent": "traces", "process-agent": "processes"}
+
+
+def _routes(setting: str, endpoint: Endpoint, ns: str, graph: ClusterGraph,
+            signals: frozenset[str] | None) -> list[Route]:
+    """The routes of one destination, followed per signal when its pipelines say which: a gateway's logs
+    pipeline may export elsewhere than its traces pipeline."""
+    if signals is None:
+        return [Route(setting, e, via) for e, via in _followed(endpoint, ns, graph)]
+    return [Route(setting, e, via, signals=frozenset({signal})) for signal in sorted(signals)
+            for e, via in _followed(endpoint, ns, graph, frozenset({signal}))]
+
+
+def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph,
+              signals: frozenset[str] | None = None) -> list[tuple[Endpoint, tuple[str, ...]]]:
+    """An endpoint, followed through the in-cluster collectors it names to where they send (of ``signals``, when
+    known, only the exporters of those signals' pipelines)."""
+    hop = graph.follow(endpoint.host, ns, signals=signals) if endpoint.uk is None and endpoint.host else None
     if hop is None:
         return [(not_in_input(endpoint, ns), ())]
     if hop.missing is not None:
@@ -289,9 +336,14 @@ followed = _followed
 
 
 def _unique(routes: list[Route]) -> list[Route]:
+    """One route per setting and destination; the signals of routes followed per signal are merged."""
     seen: dict[tuple[str, str], Route] = {}
     for route in routes:
-        seen.setdefault((route.setting, route.endpoint.host), route)
+        key = (route.setting, route.endpoint.host)
+        first = seen.setdefault(key, route)
+        if first is not route and first.signals is not None:
+            merged = None if route.signals is None else first.signals | route.signals
+            seen[key] = Route(first.setting, first.endpoint, first.via, first.line, merged, first.carries)
     return list(seen.values())
 
 
@@ -345,9 +397,9 @@ def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, st
     if not carriages:
         return None
     ns = namespace(manifest)
-    routes = [Route(f"{address(config)} {label}", e, via) for key, text in texts.items()
-              for label, endpoint in alloy.destinations(key, text, extra)
-              for e, via in _followed(endpoint, ns, graph)] if config is not None else []
+    routes = [r for key, text in texts.items() for label, endpoint in alloy.destinations(key, text, extra)
+              for r in _routes(f"{address(config)} {label}", endpoint, ns, graph, alloy.signals(label))] \
+        if config is not None else []
     if config is None:
         routes.append(Route("configuration", Endpoint(address(manifest), "Grafana", None, None, None,
                                                       f"the ConfigMap {ns}/{manifest.name} with the configuration of "
