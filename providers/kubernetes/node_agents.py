@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from providers.kubernetes import alloy, prometheus
 from providers.kubernetes.env_hosts import outside_hosts
@@ -53,6 +56,7 @@ from scanner.telemetry_settings import (
     otel_exporter_signals,
     signals_of_setting,
 )
+from scanner.yaml_data import YamlRefused, load_guarded
 
 _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")
 # A mount of a parent of the node's log directories holds them too (newrelic-logging mounts /var).
@@ -113,6 +117,8 @@ def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[t
             carrier = _prometheus_resource(manifest, monitors, graph, extra)
         elif manifest.kind == alloy.KIND:
             carrier = _alloy_resource(manifest, graph, extra)
+        elif manifest.kind == "OpenTelemetryCollector":
+            carrier = _otel_operator_collector(manifest, graph, extra)
         elif agents.resource_kind(manifest.kind) is not None:
             carrier = _agent_resource(manifest, extra)
         else:
@@ -406,3 +412,42 @@ def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, st
                                                       f"{address(manifest)} is not in the scanned input: where it "
                                                       "sends cannot be read (scan it)")))
     return Carrier(manifest, "Grafana", carriages, _unique(routes), [config] if config is not None else [])
+
+
+def _otel_operator_collector(manifest: Manifest, graph: ClusterGraph, extra: dict[str, str]) -> Carrier | None:
+    """The OpenTelemetry Operator's ``OpenTelemetryCollector`` in ``mode: daemonset``: a collector on every node,
+    like a DaemonSet. Its ``filelog`` receivers read the node's pod logs (narrowed by their include/exclude), its
+    ``kubeletstats`` receiver every pod's metrics; other modes (a gateway Deployment) are read as a configuration
+    on their own (``telemetry``)."""
+    spec = as_dict(manifest.data.get("spec"))
+    if str(spec.get("mode") or "deployment").lower() != "daemonset":
+        return None
+    config = spec.get("config")
+    text = config if isinstance(config, str) else yaml.safe_dump(config) if isinstance(config, dict) else ""
+    receivers = [str(k).split("/", 1)[0] for k in as_dict(_parsed(text).get("receivers"))]
+    carriages = []
+    if "filelog" in receivers:
+        scope = config_log_scope({"spec.config": text})
+        how = "its filelog receiver reads the node's pod logs (mode: daemonset)"
+        carriages.append(Carriage("logs", Reads(scope.test, f"{how}; reads {scope.how}") if scope is not None else
+                                  everyone(f"{how}: taken to read every workload's")))
+    if "kubeletstats" in receivers:
+        carriages.append(Carriage("metrics", everyone("its kubeletstats receiver reads every pod's metrics on its "
+                                                      "node (mode: daemonset)")))
+    if not carriages:
+        return None
+    table = otel_exporter_signals(text)
+    routes = [r for label, endpoint in collector_config_destinations("spec.config", text, extra)
+              for r in _routes(label, endpoint, namespace(manifest), graph, signals_of_setting(label, table))]
+    if not routes:
+        routes.append(Route("spec.config", Endpoint(address(manifest), None, None, None, None,
+                                                    f"{address(manifest)} collects from the node, but its spec.config "
+                                                    "names no exporter the scan reads: where it sends cannot be read")))
+    return Carrier(manifest, None, carriages, _unique(routes))
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    try:
+        return as_dict(load_guarded(text))
+    except (yaml.YAMLError, YamlRefused, RecursionError):
+        return {}
