@@ -6,6 +6,7 @@ Non-DWP resources never produce a verdict: hosting them abroad is not offshoring
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -64,16 +65,41 @@ def _dwp_flows(inventory: Inventory) -> Iterator[tuple[Flow, Resource]]:
             yield flow, subject
 
 
+def _where_it_is(flow: Flow, subject: Resource) -> bool:
+    """A copy to the place its subject already is: listed as a flow, but the hosting finding (or none, in the UK)
+    already says all there is to say about that place."""
+    here, there = subject.location, flow.target
+    return here.uk is not None and there.uk is not None and (here.cloud, here.region) == (there.cloud, there.region)
+
+
 def _flow_judged(flow: Flow) -> str:
     return f"{flow.kind.value} to {flow.target_id or 'an unnamed destination'}"
 
 
 def _said_as_copies(inventory: Inventory) -> set[str]:
-    """Copies DWP only as copies of a DWP source, on which a copy flow of that source lands: the replication
-    finding already says where the data went, so hosting the copy there is not said again (one place, once)."""
-    landing = {f.target_id for f, _ in _dwp_flows(inventory) if f.target_id and f.category is Category.REPLICATION}
+    """Copies on which a copy flow of a DWP source lands, where it says they are: the replication finding already
+    says where the data went, so hosting the copy there is not said again (one place, once). A copy is one DWP
+    only as a copy of a DWP source, or, whatever its tags, the same resource in another region (a secret's, a
+    table's or a multi-Region key's replica, read live by its own ARN). A read replica with an identity of its
+    own (a database that can be promoted) is a resource in its own right: its hosting is still said."""
+    said: set[str] = set()
+    replicas: set[str] = set()
+    for flow, subject in _dwp_flows(inventory):
+        if flow.target_id and flow.category is Category.REPLICATION and flow.target_id != subject.id:
+            said.add(flow.target_id)
+            if _same_arn_elsewhere(subject.id, flow.target_id):
+                replicas.add(flow.target_id)
     return {r.id for r in inventory.resources
-            if r.id in landing and r.classification.reason.startswith("copy of ")}
+            if r.id in said and (r.id in replicas or r.classification.reason.startswith("copy of "))}
+
+
+_ARN_PARTS = re.compile(r"^(arn:[\w-]+:[\w-]+:)[\w-]*(:\d{12}:.+)$")
+
+
+def _same_arn_elsewhere(one: str, other: str) -> bool:
+    """Whether two ARNs name the same resource in two regions (a secret or a table and its replica)."""
+    first, second = _ARN_PARTS.match(one), _ARN_PARTS.match(other)
+    return first is not None and second is not None and first.groups() == second.groups() and one != other
 
 
 def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
@@ -93,7 +119,8 @@ def hosting_outside_uk(inventory: Inventory) -> Iterator[Verdict]:
 
 def _flows_outside_uk(inventory: Inventory, category: Category) -> Iterator[Verdict]:
     for flow, subject in _dwp_flows(inventory):
-        if flow.category is category and flow.target.uk is False and flow.kind is not FlowKind.CONNECTED:
+        if (flow.category is category and flow.target.uk is False and flow.kind is not FlowKind.CONNECTED
+                and not _where_it_is(flow, subject)):
             yield Verdict(
                 Outcome.FAIL,
                 category,

@@ -153,10 +153,13 @@ def test_non_dwp_resources_pass(scanned: tuple[dict[str, Any], dict[str, str], i
     report, _, _ = scanned
     named = {f["resource"] for f in report["findings"]}
     assert not any("contractor-own" in n or "claims-evidence-dr" in n or "central-logs" in n for n in named)
-    # The bucket was seen and judged not DWP, not missed: it was never asked about (no DWP resource names it).
     resources = {r["id"]: r for r in report["inventory"]["resources"]}
-    assert resources["arn:aws:s3:::claims-evidence-dr"]["dwp"] is False
+    assert "arn:aws:s3:::contractor-own" not in resources  # never asked about: no DWP resource names it
+    # The untagged DR bucket holds the DWP bucket's copy: DWP as that copy, said once by the replication finding.
+    assert resources["arn:aws:s3:::claims-evidence-dr"]["dwp"] is True
+    assert resources["arn:aws:s3:::claims-evidence-dr"]["classification"] == "copy of arn:aws:s3:::claims-evidence"
     assert resources["arn:aws:s3:::claims-evidence-dr"]["location"]["region"] == "us-east-1"
+    assert resources["arn:aws:s3:::central-logs"]["dwp"] is False
 
 
 def test_coverage_lists_every_enabled_region_and_what_moto_cannot_answer(

@@ -32,25 +32,42 @@ class Scope:
 
 
 def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str, Any], call: str,
-                address: str | None = None, region: Any = None, how: tuple[str, ...] = ()) -> ResourceRecord:
+                address: str | None = None, region: Any = None, how: tuple[str, ...] = (),
+                fields: Mapping[str, str] | None = None, asked: Scope | None = None) -> ResourceRecord:
     """A record as the shared meaning expects it from a live source.
 
     ``arn`` names the resource: its address and its ``arn`` attribute. A setting of another resource (a
     bucket's replication configuration) has no ARN of its own: it gets ``address`` (``ARN?replication``)
     and no ``arn``, so it never answers for the resource it configures. ``call`` is the API operation
-    the values came from (``s3:GetBucketReplication``).
+    the values came from (``s3:GetBucketReplication``); ``fields`` names, per attribute path (``peer_region``,
+    ``replica.region``), the response field that gave it (``AccepterVpcInfo.Region``), so a finding's ``how``
+    cites the call and field as a static finding cites the file and line. ``how`` says where the placement
+    came from; by default, the call made in the record's account and region. ``asked`` is where the call was
+    made when that is not where the resource is (a replica another region's answer names).
     """
     where = address or arn
     merged = {"arn": arn, **values} if address is None else dict(values)
-    said = f"{call} (account {scope.account}, region {scope.region})"
+    made = asked or scope
+    said = f"{call} (account {made.account}, region {made.region})"
+    named = dict(fields or {})
+    # The first step of a top-level attribute names the attribute (``setting()`` shows it as the attribute
+    # itself); the second is the answer that gave the value. A nested path's steps are the answer alone.
+    provenance: dict[str, tuple[str, ...]] = {
+        key: (f"{key} from {said}", _answer(call, named.get(key), made)) for key in merged}
+    provenance.update({path: (_answer(call, field, made),) for path, field in named.items() if path not in merged})
     return ResourceRecord(
         address=where,
         type=resource_type,
         values=merged,
-        placement=scope.placement(region, how),
+        placement=scope.placement(region, how or (f"read by {said}",)),
         source=SourceRef(scope.path, None, where),
-        provenance={key: (f"{key} from {said}",) for key in merged},
+        provenance=provenance,
     )
+
+
+def _answer(call: str, field: str | None, scope: Scope) -> str:
+    """A provenance step: the API answer (and its field) that gave a value."""
+    return f"{call}{f' {field}' if field else ''} (account {scope.account}, region {scope.region})"
 
 
 LOCATED_ONLY = "placed by the region in its ARN only"

@@ -62,6 +62,9 @@ class NormaliseContext:
         self._classifying: set[str] = set()
         self.unidentified_addresses: list[str] = []
         """Stand-ins for subjects that could not be identified, in the order they were met."""
+        self.copied_into: Mapping[str, tuple[str, ...]] = {}
+        """Receiving resource -> subjects a replica flow copies onto it (``replicas.landing_copies``), set by
+        ``normalise`` before any resource is classified."""
 
     def of_type(self, resource_type: str) -> Sequence[ResourceRecord]:
         """Every record of one type, in input order (concern modules ask this a lot)."""
@@ -140,6 +143,12 @@ class NormaliseContext:
                     found = self.classification(source)
                     if found.dwp:
                         return Classification(True, f"copy of {source.address}", found.marking, found.certain)
+            # A replica named by what it copies (a DR bucket a replication rule names, a secret's replica).
+            for address in self.copied_into.get(record.address, ()):
+                source = self.by_address.get(address)
+                found = self.classification(source) if source is not None and source is not record else NOT_DWP
+                if found.dwp:
+                    return Classification(True, f"copy of {address}", found.marking, found.certain)
         finally:
             self._classifying.discard(record.address)
         return NOT_DWP
@@ -473,7 +482,9 @@ def _own_accounts(records: Sequence[ResourceRecord],
     for record in records:
         placement = record.placement
         if placement.account:
-            known.setdefault(placement.account, f"the account {record.address} is read in")
+            # Said of the account, never of one record: a finding quoting it must not name a resource it is
+            # not about (the first record read in the account is as good as any other, and unrelated).
+            known.setdefault(placement.account, "an account the scan reads")
         if id(placement) not in seen:
             seen.add(id(placement))
             for value in placement.own_accounts:
@@ -486,7 +497,7 @@ def _own_accounts(records: Sequence[ResourceRecord],
         arn = record.values.get("arn") if record.mode == "managed" else None
         match = _ARN_ACCOUNT.match(arn) if isinstance(arn, str) else None
         if match:
-            known.setdefault(match.group(1), f"{record.address} is in it")
+            known.setdefault(match.group(1), "the configuration manages a resource in it")
     return known, inputs
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.semantics import access, diagnostics, guardrails, lineage, network
+from providers.semantics import access, diagnostics, guardrails, lineage, network, replicas
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import FlowSpec, resource_map, understood_without_hosting
@@ -21,7 +21,8 @@ from scanner.model import CoverageGap, Flow, Inventory, Location
 
 _T = TypeVar("_T")
 
-RESOLVERS: dict[str, TargetResolver] = {**TARGETS, **diagnostics.TARGETS, **network.TARGETS}
+RESOLVERS: dict[str, TargetResolver] = {**TARGETS, **diagnostics.TARGETS, **network.TARGETS,
+                                        "aws_replica_region": replicas.target_aws_replica_region}
 """Every target name the resource map may use."""
 
 
@@ -35,12 +36,17 @@ def to_inventory(
     context = NormaliseContext(records, options)
     managed = [r for r in records if r.mode == "managed"]
     problems: list[CoverageGap] = []
+    # The resource map's flows first: the replicas they land on are DWP as copies of their subjects, which must
+    # be known before any resource is classified.
+    mapped = {record.address: _guarded(flows_of, context, record, problems) for record in managed}
+    context.copied_into = replicas.landing_copies(flow for found in mapped.values() for flow in found)
     resources = tuple(context.resource(r) for r in managed if r.type.split("_", 1)[0] in CLOUD_OF_PREFIX)
     flows = [
         flow
         for record in managed
-        for source in (flows_of, diagnostics.extra_flows, network.extra_flows)
-        for flow in _guarded(source, context, record, problems)
+        for found in (mapped[record.address], *(_guarded(source, context, record, problems)
+                                                for source in (diagnostics.extra_flows, network.extra_flows)))
+        for flow in found
     ]
     grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)]
     # The net beneath the map: what a resource connected to DWP data names, that nothing above explains.
@@ -133,10 +139,6 @@ def _only_if(target: Location, when: Mapping[str, Any], undecided: Unknown) -> L
     return replace(target, uk=None, note=note)
 
 
-def _same_place(here: Location, there: Location) -> bool:
-    return here.uk is not None and there.uk is not None and (here.cloud, here.region) == (there.cloud, there.region)
-
-
 def _guarded(
     source: Callable[[NormaliseContext, ResourceRecord], Iterable[_T]],
     context: NormaliseContext,
@@ -198,10 +200,10 @@ def _flows_in(context: NormaliseContext, record: ResourceRecord, flow_spec: Flow
             continue
         if isinstance(holds, Unknown):
             target = (_only_if(target[0], flow_spec.when or {}, holds), target[1])
-        subjects = [
-            # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its
-            # own) is no flow: its own location is judged by the hosting policy.
-            s for s in context.subjects(record, flow_spec) if not _same_place(context.location(s), target[0])
-        ]
-        yield from flows_of_subjects(record, subjects, flow_spec.kind, f"{flow_spec.what} ({record.address})",
-                                     *target)
+        # A copy to the region the subject is already in (a Cosmos DB geo-location equal to its own) is a
+        # flow all the same: the inventory and "where DWP data goes" list it (a UK path, for a UK subject);
+        # the checks leave it out of the findings, since the hosting policy judges that place already.
+        subjects = context.subjects(record, flow_spec)
+        # A replica the scan holds is named by its own ARN (the declaring resource is the flow's source).
+        named = target[1] if flow_spec.target in replicas.NAMES_THE_REPLICA and target[1] else record.address
+        yield from flows_of_subjects(record, subjects, flow_spec.kind, f"{flow_spec.what} ({named})", *target)

@@ -197,6 +197,13 @@ def _copies() -> Mapping[str, tuple[str, ...]]:
     return {type_name: tuple(paths) for type_name, paths in raw.items()}
 
 
+@functools.cache
+def replica_kinds() -> frozenset[FlowKind]:
+    """Flow kinds whose receiving resource holds the subject's data (``copies.yaml`` ``replica_kinds``)."""
+    raw = load_yaml((_MAP_DIRECTORY / "copies.yaml").read_text(encoding="utf-8")).get("replica_kinds") or ()
+    return frozenset(FlowKind(kind) for kind in raw)
+
+
 def copy_sources(resource_type: str) -> tuple[str, ...]:
     """The arguments naming what a resource of this type is a copy of (``copies.yaml``); none for other types."""
     return _copies().get(resource_type, ())

@@ -28,7 +28,31 @@ def translate_table(scope: Scope, arn: str, answer: Response, tags: Mapping[str,
         replica = [{"region_name": r["RegionName"]} for r in table.get("Replicas") or []
                    if r.get("RegionName") and r["RegionName"] != scope.region]
     values = {"name": name, "id": name, "replica": replica, "tags": dict(tags or {})}
-    return [live_record(scope, arn, "aws_dynamodb_table", values, "dynamodb:DescribeTable")]
+    table = live_record(scope, arn, "aws_dynamodb_table", values, "dynamodb:DescribeTable",
+                        fields={"name": "Table.TableName", "replica.region_name": "Table.Replicas[].RegionName"})
+    return [table, *_replicas(scope, arn, answer, replica)]
+
+
+def _replicas(scope: Scope, arn: str, answer: Response, replica: Any) -> list[ResourceRecord]:
+    """Each replica table the answer names, as the table it is in its region: named by its own ARN, placed by
+    the answer's field, holding no name (the table's name finds the table this answer is about) and no tags of
+    its own (a replica of a DWP table is DWP as its copy)."""
+    if isinstance(answer, Failed):
+        return []
+    listed = [r.get("RegionName") for r in ((answer or {}).get("Table") or {}).get("Replicas") or []]
+    records = []
+    for block in replica:
+        region = block.get("region_name")
+        parts = arn.split(":")
+        if not isinstance(region, str) or len(parts) < 6:
+            continue
+        own = ":".join((*parts[:3], region, *parts[4:]))
+        how = (f"dynamodb:DescribeTable {arn} Table.Replicas[{listed.index(region)}].RegionName = {region!r} "
+               f"(account {scope.account}, region {scope.region})",)
+        records.append(live_record(Scope(scope.account, region), own, "aws_dynamodb_table",
+                                   {"name": None, "id": own, "replica": [], "tags": {}}, "dynamodb:DescribeTable",
+                                   how=how, asked=scope))
+    return records
 
 
 def collect(work: Work) -> list[ResourceRecord]:

@@ -79,15 +79,23 @@ def translate_network(scope: Scope, answers: NetworkResponses,
             values = {"id": pcx, "vpc_id": requester.get("VpcId"), "peer_vpc_id": accepter.get("VpcId"),
                       "peer_owner_id": accepter.get("OwnerId"), "peer_region": accepter.get("Region"), "tags": tags}
             records.append(live_record(scope, arn, "aws_vpc_peering_connection", values,
-                                       "ec2:DescribeVpcPeeringConnections"))
+                                       "ec2:DescribeVpcPeeringConnections", fields=_sides("Requester", "Accepter")))
         elif _ours(accepter, scope):
             values = {"vpc_peering_connection_id": pcx, "vpc_id": accepter.get("VpcId"),
                       "peer_vpc_id": requester.get("VpcId"), "peer_owner_id": requester.get("OwnerId"),
                       "peer_region": requester.get("Region"), "tags": tags}
             records.append(live_record(scope, "", "aws_vpc_peering_connection_accepter", values,
-                                       "ec2:DescribeVpcPeeringConnections", address=f"{arn}?accepter"))
+                                       "ec2:DescribeVpcPeeringConnections", address=f"{arn}?accepter",
+                                       fields=_sides("Accepter", "Requester")))
     records.extend(_transit(scope, answers, tags or {}))
     return records
+
+
+def _sides(own: str, peer: str) -> dict[str, str]:
+    """Which field of a peering answer gave each attribute: our side's VPC, the peer's VPC, owner and region."""
+    prefix = f"VpcPeeringConnections[].{peer}VpcInfo"
+    return {"vpc_id": f"VpcPeeringConnections[].{own}VpcInfo.VpcId", "peer_vpc_id": f"{prefix}.VpcId",
+            "peer_owner_id": f"{prefix}.OwnerId", "peer_region": f"{prefix}.Region"}
 
 
 def _transit(scope: Scope, answers: NetworkResponses, tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
@@ -107,7 +115,7 @@ def _transit(scope: Scope, answers: NetworkResponses, tags: Mapping[str, Mapping
                       "peer_account_id": accepter.get("OwnerId"), "peer_region": accepter.get("Region"),
                       "tags": tag_map(item.get("Tags"))}
             records.append(live_record(scope, arn, "aws_ec2_transit_gateway_peering_attachment", values,
-                                       "ec2:DescribeTransitGatewayPeeringAttachments"))
+                                       "ec2:DescribeTransitGatewayPeeringAttachments", fields=_gateways("Accepter")))
         elif _ours(accepter, scope):
             gateways.add(accepter["TransitGatewayId"])
             values = {"transit_gateway_attachment_id": attachment, "transit_gateway_id": accepter["TransitGatewayId"],
@@ -115,7 +123,8 @@ def _transit(scope: Scope, answers: NetworkResponses, tags: Mapping[str, Mapping
                       "peer_account_id": requester.get("OwnerId"), "peer_region": requester.get("Region"),
                       "tags": tag_map(item.get("Tags"))}
             records.append(live_record(scope, "", "aws_ec2_transit_gateway_peering_attachment_accepter", values,
-                                       "ec2:DescribeTransitGatewayPeeringAttachments", address=f"{arn}?accepter"))
+                                       "ec2:DescribeTransitGatewayPeeringAttachments", address=f"{arn}?accepter",
+                                       fields=_gateways("Requester")))
     for gateway in sorted(gateways):
         arn = f"arn:aws:ec2:{scope.region}:{scope.account}:transit-gateway/{gateway}"
         records.append(live_record(scope, arn, "aws_ec2_transit_gateway",
@@ -130,6 +139,12 @@ def _transit(scope: Scope, answers: NetworkResponses, tags: Mapping[str, Mapping
                                    f"{attachment}", "aws_ec2_transit_gateway_vpc_attachment", values,
                                    "ec2:DescribeTransitGatewayVpcAttachments"))
     return records
+
+
+def _gateways(peer: str) -> dict[str, str]:
+    prefix = f"TransitGatewayPeeringAttachments[].{peer}TgwInfo"
+    return {"peer_transit_gateway_id": f"{prefix}.TransitGatewayId", "peer_account_id": f"{prefix}.OwnerId",
+            "peer_region": f"{prefix}.Region"}
 
 
 def collect(work: Work) -> list[ResourceRecord]:

@@ -56,6 +56,7 @@ def translate_stream(scope: Scope, arn: str, answer: Response, tags: Mapping[str
     """The stream as an ``aws_kinesis_firehose_delivery_stream``; an unreadable one delivers to an unknown place."""
     name = arn.rsplit("/", 1)[-1]
     values: dict[str, Any] = {"name": name, "tags": dict(tags or {})}
+    answered: dict[str, str] = {}
     if isinstance(answer, Failed):
         values["destination"] = answer.unknown(f"where Firehose stream {name} delivers")
     else:
@@ -68,8 +69,21 @@ def translate_stream(scope: Scope, arn: str, answer: Response, tags: Mapping[str
                 if key in destination:
                     values["destination"] = kind
                     values[block] = [_configuration(key, fields, destination[key])]
+                    answered.update(_answered(key, block, fields))
                     break
-    return [live_record(scope, arn, "aws_kinesis_firehose_delivery_stream", values, "firehose:DescribeDeliveryStream")]
+    return [live_record(scope, arn, "aws_kinesis_firehose_delivery_stream", values, "firehose:DescribeDeliveryStream",
+                        fields=answered)]
+
+
+def _answered(key: str, block: str, fields: Mapping[str, str]) -> dict[str, str]:
+    """Which field of the answer gave each destination attribute (the first destination's)."""
+    at = f"DeliveryStreamDescription.Destinations[0].{key}"
+    named = {f"{block}.{attribute}": f"{at}.{field}" for field, attribute in fields.items()}
+    if key == "HttpEndpointDestinationDescription":
+        named[f"{block}.url"] = f"{at}.EndpointConfiguration.Url"
+    named[f"{block}.s3_configuration.bucket_arn"] = f"{at}.S3DestinationDescription.BucketARN"
+    named[f"{block}.s3_backup_configuration.bucket_arn"] = f"{at}.S3BackupDescription.BucketARN"
+    return named
 
 
 def collect(work: Work) -> list[ResourceRecord]:

@@ -56,19 +56,17 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
     if answers.policy is not None:
         values["policy"] = policy
     records = []
+    fields = {"multi_region": "KeyMetadata.MultiRegion", "policy": "Policy", "key_id": "KeyMetadata.KeyId"}
     if _is_replica(arn, metadata, multi):
         values["primary_key_arn"] = (multi.get("PrimaryKey") or {}).get("Arn")
-        records.append(live_record(scope, arn, "aws_kms_replica_key", values, "kms:DescribeKey"))
+        fields["primary_key_arn"] = "KeyMetadata.MultiRegionConfiguration.PrimaryKey.Arn"
+        records.append(live_record(scope, arn, "aws_kms_replica_key", values, "kms:DescribeKey", fields=fields))
     else:
-        records.append(live_record(scope, arn, "aws_kms_key", values, "kms:DescribeKey"))
-        for replica in multi.get("ReplicaKeys") or []:
+        records.append(live_record(scope, arn, "aws_kms_key", values, "kms:DescribeKey", fields=fields))
+        for index, replica in enumerate(multi.get("ReplicaKeys") or []):
             if replica["Arn"] == metadata.get("Arn", arn):
                 continue
-            parsed = parse_arn(replica["Arn"])
-            where = Scope(scope.account, replica.get("Region") or (parsed.region if parsed else scope.region))
-            records.append(live_record(where, replica["Arn"], "aws_kms_replica_key",
-                                       {"primary_key_arn": arn, "key_id": replica["Arn"].rsplit("/", 1)[-1]},
-                                       "kms:DescribeKey MultiRegionConfiguration.ReplicaKeys"))
+            records.append(_replica(scope, arn, index, replica))
     if isinstance(answers.grants, list):
         for grant in answers.grants:
             values = {"key_id": arn, "grant_id": grant.get("GrantId"), "name": grant.get("Name"),
@@ -77,6 +75,19 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
             records.append(live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants",
                                        address=f"{arn}?grant={grant.get('GrantId')}"))
     return records
+
+
+def _replica(scope: Scope, primary: str, index: int, replica: Mapping[str, Any]) -> ResourceRecord:
+    """A replica key the primary's answer names: placed by the region that answer gives it, which the
+    finding's ``how`` cites (the call, the key asked about and the field)."""
+    field = f"KeyMetadata.MultiRegionConfiguration.ReplicaKeys[{index}]"
+    parsed = parse_arn(replica["Arn"])
+    region = replica.get("Region") or (parsed.region if parsed else scope.region)
+    said = "Region" if replica.get("Region") else "Arn"
+    how = (f"kms:DescribeKey {primary} {field}.{said} = {region!r} (account {scope.account}, region {scope.region})",)
+    return live_record(Scope(scope.account, region), replica["Arn"], "aws_kms_replica_key",
+                       {"primary_key_arn": primary, "key_id": replica["Arn"].rsplit("/", 1)[-1]}, "kms:DescribeKey",
+                       how=how, fields={"primary_key_arn": "KeyMetadata.Arn", "key_id": f"{field}.Arn"}, asked=scope)
 
 
 def _is_replica(arn: str, metadata: Mapping[str, Any], multi: Mapping[str, Any]) -> bool:

@@ -64,14 +64,16 @@ def translate_logs(scope: Scope, answers: LogsResponses, tags: Mapping[str, Mapp
                       "role_arn": item.get("roleArn"), "distribution": item.get("distribution")}
             records.append(live_record(scope, "", "aws_cloudwatch_log_subscription_filter", values,
                                        "logs:DescribeSubscriptionFilters",
-                                       address=f"{arn}:subscription-filter:{item['filterName']}"))
+                                       address=f"{arn}:subscription-filter:{item['filterName']}",
+                                       fields={"destination_arn": "subscriptionFilters[].destinationArn"}))
     for arn, destinations in answers.destinations.items():
         for item in destinations if isinstance(destinations, list) else []:
             if item.get("arn") != arn:
                 continue  # a prefix match of another destination
             records.append(live_record(scope, arn, "aws_cloudwatch_log_destination",
                                        {"name": item["destinationName"], "target_arn": item.get("targetArn"),
-                                        "role_arn": item.get("roleArn")}, "logs:DescribeDestinations"))
+                                        "role_arn": item.get("roleArn")}, "logs:DescribeDestinations",
+                                       fields={"target_arn": "destinations[].targetArn"}))
             if item.get("accessPolicy"):
                 records.append(live_record(scope, "", "aws_cloudwatch_log_destination_policy",
                                            {"destination_name": item["destinationName"],

@@ -69,6 +69,14 @@ def _elsewhere(scope: Scope, value: str, kind: str) -> tuple[Scope, str]:
     return scope, f"arn:aws:rds:{scope.region}:{scope.account}:{kind}:{value}"
 
 
+def _named(scope: Scope, call: str, arn: str, field: str, value: str) -> tuple[str, ...]:
+    """How a replica another resource's answer names is placed: by the region of its ARN, or (an identifier)
+    in the region the answer was read in."""
+    parsed = parse_arn(value)
+    where = f"the region of its ARN, {parsed.region}" if parsed is not None else f"{scope.region}, where it was read"
+    return (f"{call} {arn} {field} = {value!r} (account {scope.account}, region {scope.region}): {where}",)
+
+
 def translate_instances(scope: Scope, instances: list[Any],
                         tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
     """Each instance, each of its read replicas, each replication of its automated backups."""
@@ -80,12 +88,16 @@ def translate_instances(scope: Scope, instances: list[Any],
                   "kms_key_id": db.get("KmsKeyId"),
                   "replicate_source_db": db.get("ReadReplicaSourceDBInstanceIdentifier"),
                   "tags": dict(tags.get(arn) or tag_map(db.get("TagList")))}
-        records.append(live_record(scope, arn, "aws_db_instance", values, "rds:DescribeDBInstances"))
-        for replica in db.get("ReadReplicaDBInstanceIdentifiers") or []:
+        records.append(live_record(scope, arn, "aws_db_instance", values, "rds:DescribeDBInstances",
+                                   fields={"replicate_source_db": "DBInstances[].ReadReplicaSourceDBInstanceIdentifier",
+                                           "kms_key_id": "DBInstances[].KmsKeyId"}))
+        for index, replica in enumerate(db.get("ReadReplicaDBInstanceIdentifiers") or []):
             where, replica_arn = _elsewhere(scope, replica, "db")
             values = {"identifier": replica_arn.rsplit(":", 1)[-1], "replicate_source_db": arn}
-            records.append(live_record(where, replica_arn, "aws_db_instance", values,
-                                       "rds:DescribeDBInstances ReadReplicaDBInstanceIdentifiers"))
+            records.append(live_record(where, replica_arn, "aws_db_instance", values, "rds:DescribeDBInstances",
+                                       how=_named(scope, "rds:DescribeDBInstances", arn,
+                                                  f"DBInstances[].ReadReplicaDBInstanceIdentifiers[{index}]", replica),
+                                       fields={"replicate_source_db": "DBInstances[].DBInstanceArn"}, asked=scope))
         for replication in db.get("DBInstanceAutomatedBackupsReplications") or []:
             where, backup_arn = _elsewhere(scope, replication["DBInstanceAutomatedBackupsArn"], "auto-backup")
             records.append(live_record(where, backup_arn, "aws_db_instance_automated_backups_replication",
@@ -107,13 +119,17 @@ def translate_clusters(scope: Scope, clusters: list[Any], global_clusters: list[
                   "replication_source_identifier": cluster.get("ReplicationSourceIdentifier"),
                   "global_cluster_identifier": group["GlobalClusterIdentifier"] if group else None,
                   "tags": dict(tags.get(arn) or tag_map(cluster.get("TagList")))}
-        records.append(live_record(scope, arn, "aws_rds_cluster", values, "rds:DescribeDBClusters"))
-        for replica in cluster.get("ReadReplicaIdentifiers") or []:
+        source = {"replication_source_identifier": "DBClusters[].ReplicationSourceIdentifier"}
+        records.append(live_record(scope, arn, "aws_rds_cluster", values, "rds:DescribeDBClusters", fields=source))
+        for index, replica in enumerate(cluster.get("ReadReplicaIdentifiers") or []):
             where, replica_arn = _elsewhere(scope, replica, "cluster")
             records.append(live_record(where, replica_arn, "aws_rds_cluster",
                                        {"cluster_identifier": replica_arn.rsplit(":", 1)[-1],
-                                        "replication_source_identifier": arn},
-                                       "rds:DescribeDBClusters ReadReplicaIdentifiers"))
+                                        "replication_source_identifier": arn}, "rds:DescribeDBClusters",
+                                       how=_named(scope, "rds:DescribeDBClusters", arn,
+                                                  f"DBClusters[].ReadReplicaIdentifiers[{index}]", replica),
+                                       fields={"replication_source_identifier": "DBClusters[].DBClusterArn"},
+                                       asked=scope))
     for group in {id(g): g for g in group_of.values() if any(c["DBClusterArn"] in group_of for c in clusters)}.values():
         identifier = group["GlobalClusterIdentifier"]
         records.append(live_record(scope, group["GlobalClusterArn"], "aws_rds_global_cluster",

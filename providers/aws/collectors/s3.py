@@ -110,8 +110,10 @@ def _replication(scope: Scope, arn: str, name: str, answer: Response, region: An
         rule = [blocks(r) for r in configuration.get("Rules") or []]
         role = configuration.get("Role")
     values = {"bucket": name, "role": role, "rule": rule}
+    fields = {"rule.destination.bucket": "ReplicationConfiguration.Rules[].Destination.Bucket",
+              "rule.status": "ReplicationConfiguration.Rules[].Status", "role": "ReplicationConfiguration.Role"}
     return [live_record(scope, arn, "aws_s3_bucket_replication_configuration", values, "s3:GetBucketReplication",
-                        address=f"{arn}?replication", region=region, how=how)]
+                        address=f"{arn}?replication", region=region, how=how, fields=fields)]
 
 
 def _policy(scope: Scope, arn: str, name: str, answer: Response, region: Any,
@@ -136,7 +138,8 @@ def _logging(scope: Scope, arn: str, name: str, answer: Response, region: Any,
         target, prefix = enabled.get("TargetBucket"), enabled.get("TargetPrefix")
     values = {"bucket": name, "target_bucket": target, "target_prefix": prefix}
     return [live_record(scope, arn, "aws_s3_bucket_logging", values, "s3:GetBucketLogging",
-                        address=f"{arn}?logging", region=region, how=how)]
+                        address=f"{arn}?logging", region=region, how=how,
+                        fields={"target_bucket": "LoggingEnabled.TargetBucket"})]
 
 
 def collect_buckets(clients: Clients, account: str, names: list[tuple[str, bool]],

@@ -43,11 +43,11 @@ def translate_secret(scope: Scope, answers: SecretResponses, tags: Mapping[str, 
         found_tags: Any = dict(tags or {})
     else:
         described = described or {}
-        replica = [{"region": r.get("Region"), "kms_key_id": r.get("KmsKeyId"), "status": r.get("Status")}
-                   for r in described.get("ReplicationStatus") or []]
         # A replica (read in its own region) is the primary's copy: hosted here, named only by its ARN, so
-        # that the primary's name finds the primary.
+        # that the primary's name finds the primary; the primary alone says where it is replicated.
         primary = described.get("PrimaryRegion", scope.region) == scope.region
+        replica = [{"region": r.get("Region"), "kms_key_id": r.get("KmsKeyId"), "status": r.get("Status")}
+                   for r in described.get("ReplicationStatus") or [] if primary]
         name = described.get("Name") if primary else None
         found_tags = dict(tags or tag_map(described.get("Tags")))
     values: dict[str, Any] = {"name": name, "id": answers.arn, "replica": replica, "tags": found_tags}
@@ -55,7 +55,29 @@ def translate_secret(scope: Scope, answers: SecretResponses, tags: Mapping[str, 
         values["policy"] = answers.policy.unknown(f"the policy of secret {answers.arn}")
     elif answers.policy and answers.policy.get("ResourcePolicy"):
         values["policy"] = policy_text(answers.policy["ResourcePolicy"])
-    return [live_record(scope, answers.arn, "aws_secretsmanager_secret", values, "secretsmanager:DescribeSecret")]
+    fields = {"name": "Name", "replica.region": "ReplicationStatus[].Region", "policy": "ResourcePolicy"}
+    secret = live_record(scope, answers.arn, "aws_secretsmanager_secret", values, "secretsmanager:DescribeSecret",
+                         fields=fields)
+    return [secret, *_replicas(scope, answers.arn, replica)]
+
+
+def _replicas(scope: Scope, arn: str, replica: Any) -> list[ResourceRecord]:
+    """Each replica the primary's answer names, as the secret it is in its region: named by its own ARN (the
+    primary's, in that region), placed by the answer's field, holding no name (the primary's name finds the
+    primary) and no tags of its own (a copy of a DWP secret is DWP as its copy)."""
+    records = []
+    for index, block in enumerate(replica if isinstance(replica, list) else []):
+        region = block.get("region") if isinstance(block, Mapping) else None
+        parts = arn.split(":")
+        if not isinstance(region, str) or len(parts) < 7 or region == scope.region:
+            continue
+        own = ":".join((*parts[:3], region, *parts[4:]))
+        how = (f"secretsmanager:DescribeSecret {arn} ReplicationStatus[{index}].Region = {region!r} "
+               f"(account {scope.account}, region {scope.region})",)
+        records.append(live_record(Scope(scope.account, region), own, "aws_secretsmanager_secret",
+                                   {"name": None, "id": own, "replica": [], "tags": {}},
+                                   "secretsmanager:DescribeSecret", how=how, asked=scope))
+    return records
 
 
 def collect(work: Work) -> list[ResourceRecord]:
