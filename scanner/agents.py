@@ -255,6 +255,11 @@ def _absent(agent: Agent, env: Mapping[str, str], extra: Mapping[str, str] | Non
             continue
         placed = _give(absent.gives, absent.family, absent.value, extra)
         setting = absent.unless[0] if absent.unless else absent.value
+        given = next((name for name in absent.when if name in env), None)
+        if given is not None and absent.unless:
+            # Name the variable that is set, not one that is not: "HONEYCOMB_API_KEY (HONEYCOMB_API_ENDPOINT
+            # unset: default api.honeycomb.io)"; its first word stays the variable, as for every setting.
+            setting = f"{given} ({absent.unless[0]} unset: default {absent.value})"
         found.append((setting, replace(placed, note=f"{absent.means}: {placed.note}" if placed.note else absent.means)))
     return found
 

@@ -63,6 +63,10 @@ _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/container
 _LOG_PARENTS = ("/var", "/var/lib", "/var/lib/docker")
 _ENV_REFERENCE = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
 # Fluentd's configuration reads its environment as embedded Ruby: "#{ENV['NAME']}" or "#{ENV['NAME'] || 'default'}".
+# A variable the configuration reads only as a credential (Vector's new_relic license_key = "${NEW_RELIC_LICENSE_KEY}")
+# authenticates; the sink's own settings (its region) say where it sends, so the key names no destination.
+_CREDENTIAL_REFERENCE = re.compile(r"^\s*[\w.-]*(?:licen[cs]e_?key|api_?key|access_?key|token|password)\s*[:=]\s*"
+                                   r"['\"]?\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}", re.IGNORECASE | re.MULTILINE)
 _RUBY_ENV = re.compile(r"#\{ENV\[['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\](?:\s*\|\|\s*['\"]([^'\"]*)['\"])?\}")
 
 
@@ -209,7 +213,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
     read_by_config: set[str] = set()
     for key, text in texts.items():
         raw = str(_raw_text(configs, key))
-        read_by_config.update([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))])
+        read_by_config.update(set([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))]) -
+                              set(_CREDENTIAL_REFERENCE.findall(raw)))
         config_address, data_key = key.split(" ", 1)
         found = alloy.destinations(data_key, text, extra) if alloy.is_alloy(data_key, text) else \
             collector_config_destinations(data_key, text, extra)
