@@ -339,6 +339,12 @@ def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph,
     if hop.missing is not None:
         return [(Endpoint(endpoint.host, None, None, None, None, f"{endpoint.host} is {hop.via[0]}: {hop.missing}"),
                  hop.via)]
+    if not hop.destinations:
+        # The backends behind the Service store what they receive (an Elasticsearch StatefulSet): the data stays in
+        # the cluster, a flow of its own so that "where DWP data goes" shows it.
+        return [(Endpoint(endpoint.host, None, "in-cluster", None, True,
+                          f"{endpoint.host} is {' -> '.join(hop.via)}: kept in the cluster, not sent out of it"),
+                 hop.via)]
     return [(destination, (*hop.via, onward)) for onward, destination in hop.destinations]
 
 
