@@ -18,10 +18,10 @@ from providers.semantics.context import (
 from providers.semantics.diagnostics.following import aws_hops, firehose_hops
 from providers.semantics.diagnostics.hops import (
     Subjects,
-    decisive,
     endpoint_hop,
     flows,
     log_group_subjects,
+    routed,
     said,
     unique,
 )
@@ -47,7 +47,7 @@ def subscription_filter_flows(context: NormaliseContext, record: ResourceRecord)
                                                       if named is not None else [])
     hops = aws_hops(context, destination, (said(record, "destination_arn", destination),),
                      frozenset({record.address}))
-    yield from flows(record, subjects, FlowKind.LOG_EXPORT, "CloudWatch log subscription", decisive(hops))
+    yield from flows(record, subjects, FlowKind.LOG_EXPORT, "CloudWatch log subscription", routed(hops))
 
 
 def _regional_dwp(context: NormaliseContext, record: ResourceRecord,
@@ -81,7 +81,7 @@ def account_policy_flows(context: NormaliseContext, record: ResourceRecord) -> I
     step = said(record, "policy_document.DestinationArn", destination)
     hops = aws_hops(context, destination, (step,), frozenset({record.address}))
     yield from flows(record, unique([*groups, *functions]), FlowKind.LOG_EXPORT,
-                      "account-wide CloudWatch log subscription policy", decisive(hops))
+                      "account-wide CloudWatch log subscription policy", routed(hops))
 
 
 def _document_destination(context: NormaliseContext, document: Any) -> Any:
@@ -158,7 +158,7 @@ def metric_stream_flows(context: NormaliseContext, record: ResourceRecord) -> It
         return
     hops = aws_hops(context, firehose, (said(record, "firehose_arn", firehose),), frozenset({record.address}))
     subjects = [record, *_regional_dwp(context, record, _streamed(record))]
-    yield from flows(record, subjects, FlowKind.TELEMETRY, "CloudWatch metric stream", decisive(hops))
+    yield from flows(record, subjects, FlowKind.TELEMETRY, "CloudWatch metric stream", routed(hops))
 
 
 def config_channel_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
@@ -168,7 +168,7 @@ def config_channel_flows(context: NormaliseContext, record: ResourceRecord) -> I
     value = f"arn:aws:s3:::{bucket}" if isinstance(bucket, str) else bucket
     hops = aws_hops(context, value, (said(record, "s3_bucket_name", bucket),), frozenset({record.address}))
     subjects = [record, *_regional_dwp(context, record)]
-    yield from flows(record, subjects, FlowKind.LOG_EXPORT, "AWS Config delivery channel", decisive(hops))
+    yield from flows(record, subjects, FlowKind.LOG_EXPORT, "AWS Config delivery channel", routed(hops))
 
 
 def metric_alarm_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from providers.semantics.context import (
@@ -63,6 +63,39 @@ def decisive(hops: list[Hop]) -> Hop | None:
         if hop.location.uk is None:
             return hop
     return hops[-1] if hops else None
+
+
+def routed(hops: list[Hop]) -> Hop | None:
+    """The decisive hop, labelled with the route: the first hop the data is sent to and the final destination
+    it is delivered to (a log subscription's Firehose stream, and the bucket the stream writes to), so the
+    message names both ends, not only the place judged."""
+    hop = decisive(hops)
+    if hop is None or not hops:
+        return hop
+    first, final = hops[0], _final(hops)
+    if final is first:
+        return hop
+    via = f" via {hop.label}" if hop is not first and hop is not final else ""
+    return replace(hop, label=f"{first.label}, delivering{via} to {final.label}")
+
+
+def _final(hops: list[Hop]) -> Hop:
+    """The last hop of the first hop's own route: each next hop the one before it passes the data to (its
+    provenance goes on from that hop's), never a sibling (a stream's backup bucket, another subscription)."""
+    current = hops[0]
+    for following in hops[1:]:
+        if not _passes_to(current, following):
+            break
+        current = following
+    return current
+
+
+def _passes_to(hop: Hop, following: Hop) -> bool:
+    steps = hop.location.provenance
+    if hop.target_id is None or hop.target_id not in steps:
+        return False
+    prefix = steps[:steps.index(hop.target_id) + 1]
+    return following.location.provenance[:len(prefix)] == prefix
 
 
 def unknown_hop(cloud: str, steps: tuple[str, ...], reason: str, label: str) -> Hop:
