@@ -63,6 +63,8 @@ class FaultProxy:
     stall_seconds: float = 3.0
     faults: dict[str, Fault] = field(default_factory=dict)
     seen: list[str] = field(default_factory=list)
+    answered: dict[str, set[str]] = field(default_factory=dict)
+    """Operation -> what its unbroken answers were: ``ok`` (a 2xx), ``listing`` (an ARM page, with ``value``)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _tokens: int = 0
@@ -107,6 +109,12 @@ class FaultProxy:
             # A token this proxy made up: the upstream is asked for the first page again.
             path, body = _without_our_token(path), _without_our_token_in_body(body)
         status, headers, answer = self._forward(handler.command, path, dict(handler.headers.items()), body)
+        if fault is None and status < 300:
+            with self._lock:
+                kinds = self.answered.setdefault(operation, set())
+                kinds.add("ok")
+                if answer.startswith(b"{") and b'"value"' in answer:
+                    kinds.add("listing")
         if fault is not None and fault.kind == "cut" and status < 300:
             answer = answer[: max(1, len(answer) // 2)]
         elif fault is not None and fault.kind in ("endless", "repeat") and status < 300:
@@ -192,8 +200,9 @@ def _without_skiptoken(path: str) -> str:
 
 
 def arm_operation(method: str, path: str) -> str:
-    """An ARM request as ``GET /subscriptions/*/providers/Microsoft.Storage/storageAccounts/*``: the path with
-    its names left out (what ``providers.azure.calls._shape`` writes), lower case."""
+    """An ARM request as ``get /subscriptions/*/providers/microsoft.storage/storageaccounts/*``: the path with
+    its names left out (what ``providers.azure.calls._shape`` writes), lower case; an extension resource
+    (diagnostic settings) as ``get */providers/microsoft.insights/diagnosticsettings``."""
     parts = [p for p in urlsplit(path).path.split("/") if p]
     kept: list[str] = []
     name_next = False
@@ -204,7 +213,10 @@ def arm_operation(method: str, path: str) -> str:
         else:
             kept.append("*" if name_next else part)
             name_next = not name_next
-    return f"{method} /" + "/".join(kept).lower()
+    operation = f"{method} /{'/'.join(kept)}".lower()
+    # One ARM operation whatever resource it is asked of: the diagnostic settings of every kind of resource.
+    extension = operation.find("/providers/microsoft.insights/diagnosticsettings")
+    return f"{method.lower()} */{operation[extension + 1:]}" if extension > 0 else operation
 
 
 # --- botocore models: REST operations and pagination tokens ------------------------------------------------

@@ -15,7 +15,7 @@ from scanner.model import CoverageGap, ScopeCoverage, ScopeStatus
 
 _RANK = {ScopeStatus.SCANNED: 0, ScopeStatus.DISABLED: 1, ScopeStatus.THROTTLED: 2, ScopeStatus.FAILED: 3,
          ScopeStatus.DENIED: 4}
-_DETAILS_KEPT = 3
+_DETAILS_KEPT = 6
 
 
 @dataclass
@@ -58,7 +58,10 @@ class Recorder:
             entry = self._entry(account, region, service)
             if _RANK[status] > _RANK[entry.status]:
                 entry.status = status
-            if detail not in entry.details and len(entry.details) < _DETAILS_KEPT:
+            # One detail per operation (the text before ": "), so a call failing for many resources cannot crowd
+            # out the others: the gap names each operation that failed, up to _DETAILS_KEPT of them.
+            operation = detail.split(": ", 1)[0]
+            if len(entry.details) < _DETAILS_KEPT and not any(d.split(": ", 1)[0] == operation for d in entry.details):
                 entry.details.append(detail)
 
     def spend(self, account: str, region: str, service: str, seconds: float) -> None:
