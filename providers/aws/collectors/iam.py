@@ -56,7 +56,22 @@ def trusts_outside(role: Mapping[str, Any], account: str) -> bool:
     text = json.dumps(document) if not isinstance(document, str) else document
     if '"Federated"' in text or '"*"' in text:
         return True
-    return any(found != account for found in _ACCOUNT.findall(text))
+    if any(found != account for found in _ACCOUNT.findall(text)):
+        return True
+    # An AWS principal that is neither an ARN nor an account id (an IAM unique id, a garbled value) could be
+    # anyone: its grant is judged unknown, so the role's tags are read like those of any other trusted outside.
+    return any(not _ACCOUNT.fullmatch(p) and not p.startswith("arn:") for p in _aws_principals(document))
+
+
+def _aws_principals(document: Any) -> list[str]:
+    """The ``AWS`` principals a trust policy's statements name, as text."""
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    found: list[str] = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        named = principal.get("AWS") if isinstance(principal, Mapping) else None
+        found.extend(str(v) for v in (named if isinstance(named, list) else [named]) if v is not None)
+    return found
 
 
 def translate_roles(account: str, roles: list[Any], tags: Mapping[str, Response]) -> list[ResourceRecord]:

@@ -40,6 +40,11 @@ def aws_principal(context: NormaliseContext, subject: ResourceRecord, value: Any
     if account is not None and account in context.own_accounts:
         return Who(text, internal=True, note=f"account {account} is the estate's own: {context.own_accounts[account]}")
     party = context.estate.principal(text) or (context.estate.account(account) if account else None)
+    if account is None and party is None and not text.startswith("arn:"):
+        # Not an ARN, an account id, a service or "*": an IAM unique id (AIDA..., AROA...: what AWS shows once the
+        # principal it named is deleted, and what a new one of the same name is not) or a garbled value.
+        return Who(text, note=f"{text!r} is not an ARN, an account id, a service or \"*\" (an IAM unique id of a "
+                              "deleted principal, or a garbled value): who it is is not known")
     return Who(text, party=party)
 
 
