@@ -134,6 +134,9 @@ def connected_flows(
         named = list(_places_named(index, record, dwp, follow_conduits=record.address not in declared))
         for subject_address, through in sorted(links.items()):
             subject = dwp[subject_address]
+            if subject_address != record.address and any(
+                    flow.target_id == subject_address for flow in declared.get(record.address, ())):
+                continue  # the record copies onto the subject (a replica, a DR bucket): a modelled relation
             for found in named:
                 if found.target_id == subject_address:
                     continue  # naming the subject is the connection, not a place
