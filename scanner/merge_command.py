@@ -78,27 +78,12 @@ def merge(results: tuple[Path, ...], report: ReportChoices, fail_on: str, waiver
     Findings are judged again on the joined inventory, so they are de-duplicated and an estate-wide
     finding (a missing region guardrail) names every account. Coverage is the union of the results'.
     """
-    results = distinct_results(results)
+    # A result named twice stays twice: two copies of one shard are a doubled shard, said by the merge.
     report = report.with_config(None)
     merged = load_results(results, [o for _, o in report.outputs if o is not None], max_result_size)
     report_and_exit(merged, "text", None, fail_on, None, allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path,
                     inputs=results, scanned_by_this_run=False, choices=report)
-
-
-def distinct_results(results: Sequence[Path]) -> tuple[Path, ...]:
-    """Each result once: the same file named twice (``shard-*.json shard-0.json``) is one result, not a doubled
-    shard."""
-    import os
-
-    seen: set[str] = set()
-    distinct = []
-    for path in results:
-        key = os.path.normcase(os.path.realpath(path))
-        if key not in seen:
-            seen.add(key)
-            distinct.append(path)
-    return tuple(distinct)
 
 
 def load_results(results: Sequence[Path], outputs: Path | Sequence[Path] | None, max_result_size: int) -> Inventory:
