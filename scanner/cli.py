@@ -258,11 +258,14 @@ def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool
                      help="Never report these rules (a note counts what they found). Default: the config's "
                           "skip_check, else none."),
         click.option("--soft-fail", is_flag=True, **env("SOFT_FAIL"),
-                     help="Exit 0 whatever is found. An incomplete scan still exits 2 unless --allow-partial."),
+                     help="Exit 0 whatever is found. An incomplete scan still exits 2 unless --allow-partial. "
+                          "Default: findings at or above --fail-on exit 1."),
     ]
     if text:
         options += [
-            click.option("--compact", is_flag=True, help="Text report: leave out the fix: lines."),
+            click.option("--compact", is_flag=True,
+                         help="Text report: leave out the fix: lines. Default: each rule's fix said once, under its "
+                              "first finding."),
             click.option("--no-color", "no_color", is_flag=True,
                          help="No colour in the text report (also when NO_COLOR is set; FORCE_COLOR forces it). "
                               "Default: colour on a terminal."),
@@ -270,7 +273,7 @@ def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool
     if quiet:
         options.append(click.option("--quiet", "-q", is_flag=True,
                                     help="Print only the summary line of the text report (gaps still go to standard "
-                                         "error)."))
+                                         "error). Default: the whole report."))
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
