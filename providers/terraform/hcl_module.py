@@ -557,8 +557,8 @@ class ModuleScope:
 
     def _judged_as_one(self, block: syn.Block, why: str, kind: str) -> None:
         """Say once that a block's instances were judged as one instance whose key is unknown."""
-        if id(block) in self._reported_blocks or block.type != "resource":
-            return
+        if id(block) in self._reported_blocks or block.type != "resource" or self.over_budget:
+            return  # a module past its step budget has a gap of its own, and its resources are not scanned
         self._reported_blocks.add(id(block))
         where = next((hcl_file for hcl_file in self.module.files if block in hcl_file.blocks), None)
         path = self.display_path(where) if where is not None else self.display_dir()
@@ -859,7 +859,9 @@ class _NoReferences:
 def _over_budget(value: Any) -> bool:
     """Whether an unknown count or for_each is one a budget of ours made (the budgets' messages all say so), not
     an input the configuration leaves unset (that is an ordinary unknown, judged as such)."""
-    return isinstance(value, Unknown) and "offshore-scan" in value.reason and "more than the" in value.reason
+    # A module past its step budget has its own gap; what depends on it downstream is an ordinary unknown.
+    return isinstance(value, Unknown) and "more than the" in value.reason and (
+        "offshore-scan expands" in value.reason or "offshore-scan builds" in value.reason)
 
 
 def _reason(value: Any) -> str:
