@@ -227,7 +227,8 @@ def test_any_string_is_written_escaped_in_every_format(text: str, tmp_path: Path
     names = [case.get("name") for case in junit.iter("testcase")]
     assert any(name.startswith(_NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", shown) + " [") for name in names)
     assert escape(renamed) in outputs["text"]
-    assert html.escape(shown) in outputs["html"]
+    # The pack marks where a long identifier may wrap (<wbr>); the escaped text is there between the marks.
+    assert html.escape(shown) in outputs["html"].replace("<wbr>", "")
     assert _cell(shown) in outputs["markdown"]
 
 
