@@ -57,6 +57,9 @@ class ClusterGraph:
         """Addresses of the collector configurations ``follow`` has passed through (cleared by its callers)."""
         self._signals: dict[str, frozenset[str]] = {}
         """The pipelines' signals of each exporter setting read (``collector_destinations_of_config``)."""
+        self.cluster: tuple[str | None, bool | None] = (None, None)
+        """(country, uk) of the cluster (``--cluster-region``): where data kept in the cluster is; unknown
+        without it."""
 
     def service(self, host: str, from_namespace: str) -> Manifest | None:
         """The Service a host names: ``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, with or

@@ -342,9 +342,11 @@ def _followed(endpoint: Endpoint, ns: str, graph: ClusterGraph,
     if not hop.destinations:
         # The backends behind the Service store what they receive (an Elasticsearch StatefulSet): the data stays in
         # the cluster, a flow of its own so that "where DWP data goes" shows it.
-        return [(Endpoint(endpoint.host, None, "in-cluster", None, True,
-                          f"{endpoint.host} is {' -> '.join(hop.via)}: kept in the cluster, not sent out of it"),
-                 hop.via)]
+        country, uk = graph.cluster
+        where = "" if uk is not None else " (whose region --cluster-region would give)"
+        return [(Endpoint(endpoint.host, None, "in-cluster", country, uk,
+                          f"{endpoint.host} is {' -> '.join(hop.via)}: kept in the cluster{where}, not sent out "
+                          "of it"), hop.via)]
     return [(destination, (*hop.via, onward)) for onward, destination in hop.destinations]
 
 

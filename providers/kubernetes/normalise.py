@@ -101,6 +101,9 @@ def to_inventory(
         readable.append(manifest)
     sources = telemetry.sources_of(readable)
     graph = ClusterGraph(readable, scan.extra)
+    if scan.cluster_region:
+        where = placement.cluster_location(scan.cluster_region)
+        graph.cluster = (where.country, where.uk)
     collectors = node_agents.carriers(readable, graph, sources, scan.extra) if dwp_workloads else []
     carried = node_agents.carried_configs(collectors)
     for manifest in readable:
