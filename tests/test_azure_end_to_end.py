@@ -112,8 +112,13 @@ def test_uk_resources_and_non_dwp_resources_abroad_pass(report: dict[str, Any]) 
     for resource in ("claimsevidence",  # uksouth GRS: its copy stays in ukwest; diagnostics to uksouth
                      "claims-rsv"):  # GeoRedundant vault in uksouth, cross-region restore to ukwest
         assert [c for c, r in judged if r == resource] == [], resource
-    for resource in ("marketingassets", "claimsexportdr", "dr-vnet", "claims-sql-dr", "us-logs"):  # not DWP
+    for resource in ("marketingassets", "dr-vnet", "us-logs"):  # not DWP
         assert not [f for f in report["json"]["findings"] if _name(f["resource"]) == resource], resource
+    # The object replication's destination and the failover group's secondary hold the DWP copies: DWP as those
+    # copies, their place said once (by the replication findings), reachable through the offshore delegation.
+    for resource in ("claimsexportdr", "claims-sql-dr"):
+        dr = [f for f in report["json"]["findings"] if _name(f["resource"]) == resource]
+        assert {f["rule_id"] for f in dr} == {"OFS-ACC-001"}, dr
     # No finding is only a pass where nothing went unread: every scope of subscription 1 was read.
     assert [s for s in report["json"]["scopes"] if s["account"] == S1 and s["status"] != "scanned"] == []
     assert [g for g in report["json"]["coverage"] if g["path"].startswith(S1) and g["kind"] != "note"] == []
