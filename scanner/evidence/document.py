@@ -4,6 +4,7 @@ once and laid out by ``markdown`` and ``html``, so both formats always say the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from scanner.evidence.pack import UNANSWERED, EvidencePack, marking_text
 
@@ -123,6 +124,12 @@ def blocks(pack: EvidencePack) -> list[Block]:
               "No region-deny guardrail was found."),
         *((Paragraph("No UK-only guardrail was found for a cloud DWP resources are deployed to. The fix, per cloud:"),
            Table(("Cloud", "Guardrail to add"), pack.guardrail_fixes, "")) if pack.guardrail_fixes else ()),
+        Heading(2, "Findings"),
+        Paragraph("Every finding behind the summary, most severe first: what failed the policy, and what could not "
+                  "be decided (with why)."),
+        Table(("Rule", "Outcome", "Severity", "Resource", "Finding"),
+              tuple((f["rule_id"], f["outcome"], f["severity"], f["resource"], f["message"])
+                    for f in sorted(pack.findings, key=_by_severity) if not f.get("waiver")), "None."),
         Heading(2, "Approved arrangements (waived findings)"),
         Table(("Rule", "Resource", "Approval", "Approver", "Expires", "Reason"),
               tuple((f["rule_id"], f["resource"], f["waiver"]["approval"], f["waiver"]["approver"],
@@ -137,7 +144,7 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Paragraph("What could not be read or decided. An answer above covers only what was read."),
         Table(("Where", "Kind", "Reason"),
               tuple((_where(g), str(g.get("kind")), str(g["reason"])) for g in pack.coverage),
-              "Every input was read whole."),
+              "Every input was read whole (findings that could not be decided are listed under Findings above)."),
         Heading(2, "4. Legal Assessment: what infrastructure shows"),
         Paragraph("For each country outside the UK that DWP data reaches: whether UK adequacy regulations cover it "
                   "and, where they do not, the transfer mechanism that must be named. Adequacy table: "
@@ -177,3 +184,11 @@ def _where(source: object) -> str:
         return ""
     path = str(source.get("path") or "")
     return f"{path}:{source['line']}" if source.get("line") else path
+
+
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def _by_severity(finding: Any) -> tuple[int, int, str, str]:
+    return (_SEVERITY_ORDER.get(str(finding.get("severity")), 4), 0 if finding.get("outcome") == "fail" else 1,
+            str(finding.get("resource")), str(finding.get("rule_id")))
