@@ -28,6 +28,8 @@ WAIVERS_FILE = "offshore-waivers.yaml"
 ANNOTATION = "offshore-scan.dwp.gov.uk/waive"
 MARKER = "offshore-scan:waive"
 _REQUIRED = ("approval", "approver", "reason", "expires")
+_KEYS = frozenset({*_REQUIRED, "fingerprint", "rule", "resource", "target", "scope"})
+"""Every key a waivers file entry may have: a misspelt key (``targt``) would silently widen the waiver."""
 MAX_SCANNED_BYTES = 20 * 1024 * 1024
 """Files larger than the default --max-file-size are not searched for inline waivers (the scan did not read them)."""
 
@@ -91,6 +93,10 @@ def load_waivers_file(path: Path) -> list[WaiverRule]:
         where = f"{path}: waiver {position}"
         if not isinstance(entry, dict):
             raise WaiverError(f"{where}: each waiver is a mapping of keys (fingerprint or rule, approval, ...)")
+        unknown = sorted(str(key) for key in entry if key not in _KEYS)
+        if unknown:
+            raise WaiverError(f"{where}: unknown key(s) {', '.join(unknown)}; a waiver takes "
+                              f"{', '.join(sorted(_KEYS))} (a misspelt key would silently widen it)")
         missing = [key for key in _REQUIRED if not _text(entry.get(key))]
         if missing:
             raise WaiverError(f"{where}: {', '.join(missing)} required (the DWP approval reference, who approved "
@@ -203,8 +209,8 @@ def apply_waivers(findings: Sequence[Finding], rules: Sequence[WaiverRule],
                     f"{finding.resource.object_id} expired on {rule.waiver.expires}; the finding applies again",
                     kind="note"))
                 continue
-            waiver = rule.waiver
-            break
+            # Every waiver that matches is in use (never "stale"), though the first one that applies is shown.
+            waiver = waiver or rule.waiver
         result.append(replace(finding, waiver=waiver) if waiver is not None else finding)
     for index, rule in enumerate(rules):
         if index not in used:

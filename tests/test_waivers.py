@@ -149,6 +149,8 @@ def test_an_expired_waiver_stops_applying_and_a_stale_one_is_said(estate: Path) 
     # A day that does not exist: one line naming the entry's key and line.
     ("- fingerprint: 0123456789abcdef\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2027-02-30\n",
      "offshore-waivers.yaml:6: waivers[0].expires"),
+    ("- rule: OFS-HOST-001\n  resource: aws_s3_bucket.dr\n  targt: eu-west-1\n  approval: DWP-1\n  approver: DWP\n"
+     "  reason: r\n  expires: 2099-01-01\n", "unknown key(s) targt"),
     ("- &a {fingerprint: 0123456789abcdef}\n- *a\n- fingerprint: 0123456789abcdef\n  fingerprint: 0123456789abcdee\n",
      "defined twice"),
     ("- fingerprint: nothex\n  approval: DWP-1\n  approver: DWP\n  reason: r\n  expires: 2099-01-01\n", "16 hex"),
@@ -356,3 +358,24 @@ def test_a_baseline_that_hides_every_finding_says_so_first_and_the_pack_lists_th
                            str(estate / "baseline.json"), "--format", "markdown"],
                           capture_output=True, text=True, cwd=estate, check=False).stdout
     assert "## Findings already in the baseline" in pack and "aws_s3_bucket.dr" in pack
+
+
+def test_two_waivers_of_one_finding_are_both_in_use_never_stale(estate: Path) -> None:
+    _write_waivers(estate, """\
+        - rule: OFS-HOST-001
+          resource: aws_s3_bucket.dr
+          approval: DWP-OFF-2026-001
+          approver: DWP
+          reason: first
+          expires: 2099-01-01
+        - rule: OFS-HOST-001
+          resource: aws_s3_bucket.dr
+          target: us-east-1
+          approval: DWP-OFF-2026-002
+          approver: DWP
+          reason: second
+          expires: 2099-01-01
+        """)
+    _, report, _ = _scan(estate)
+    assert _by_resource(report)["aws_s3_bucket.dr"]["waiver"]["approval"] == "DWP-OFF-2026-001"
+    assert not [g for g in report["coverage"] if "stale" in g["reason"]]
