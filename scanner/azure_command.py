@@ -36,10 +36,11 @@ identity...). Only with --arm-endpoint (or AZURE_ARM_ENDPOINT) is a static
 bearer token read from OFFSHORE_SCAN_AZURE_TOKEN instead.
 
 \b
-Read-only: every request that is not a GET (or a Resource Graph query) is
-refused before it is sent. The custom role the scan needs is
-docs/azure-readonly-role.json (Reader plus Microsoft.Insights and
-Microsoft.Authorization reads).
+Read-only: every request that is not a GET is refused before it is sent,
+except a Resource Graph query and an app's config/appsettings/list (both only
+read). The custom role the scan needs is docs/azure-readonly-role.json
+(Reader, the Microsoft.Insights and Microsoft.Authorization reads, and
+Microsoft.Web/sites/config/list/action for app settings).
 """ + EXIT_CODES_HELP.format(incomplete="a call was denied, throttled or failed, a\n      subscription could "
                                       "not be read, or the credentials could not be used")
 
