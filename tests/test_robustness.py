@@ -240,3 +240,12 @@ def test_instances_past_the_budget_are_an_incomplete_scan_naming_the_resource(tm
     assert result.exit_code == 2
     [gap] = json.loads(result.stdout)["coverage"]
     assert gap["kind"] == "skipped" and gap["line"] == 5 and "aws_sqs_queue.many" in gap["reason"]
+
+
+def test_a_named_yaml_file_with_no_kubernetes_object_is_a_gap_never_clean(tmp_path: Path) -> None:
+    plain = tmp_path / "values.yaml"
+    plain.write_text("foo: bar\n")
+    result = CliRunner().invoke(main, ["scan", str(plain), "--format", "json"])
+    assert result.exit_code == 2
+    [gap] = json.loads(result.stdout)["coverage"]
+    assert gap["path"].endswith("values.yaml") and "no Kubernetes objects" in gap["reason"]

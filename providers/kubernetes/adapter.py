@@ -78,6 +78,10 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: Kub
             gaps.append(CoverageGap(str(path), None, f"cannot read file: {error}"))
             continue
         found, problems = read_manifests(text, str(path))
+        if not found and not problems:
+            # A YAML file given to the scan that holds no object is never a clean answer.
+            problems = [CoverageGap(str(path), None, "no Kubernetes objects (apiVersion and kind) in this file: "
+                                                     "nothing in it was scanned")]
         manifests.extend(found)
         gaps.extend(problems)
     if not paths:
