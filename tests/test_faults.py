@@ -293,7 +293,7 @@ def test_every_aws_operation_broken_is_a_gap_naming_it(aws: Any, clean: Any, kin
         if not broken:
             continue  # no operation of this batch is paginated: endless pages do not apply
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr("providers.aws.calls.MAX_PAGES", 20)  # endless pages end in 20, not 10,000
+            patch.setattr("providers.aws.calls.MAX_PAGES", 5)  # endless pages end in 5, not 10,000
             try:
                 _check(aws, clean, broken, kind)
             except AssertionError as error:
@@ -313,7 +313,7 @@ def test_every_aws_operation_broken_is_a_gap_naming_it(aws: Any, clean: Any, kin
 ])
 def test_the_calls_that_matter_most_broken_are_gaps(aws: Any, clean: Any, operation: str, kind: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("providers.aws.calls.MAX_PAGES", 20)
+        patch.setattr("providers.aws.calls.MAX_PAGES", 5)
         inventory = _check(aws, clean, (operation,), kind)
     if operation == EVERYTHING:
         # What the DWP inventory would have held is unknown: the scan is incomplete, said per region.

@@ -164,8 +164,8 @@ def test_the_estate_reaches_every_collector(clean: Any) -> None:
 def test_the_calls_that_matter_most_broken_are_gaps(azure: Any, clean: Any, operation: str, kind: str) -> None:
     assert operation in _operations(clean)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("providers.azure.calls.MAX_PAGES", 20)
-        patch.setattr("providers.azure.answers.MAX_PAGES", 20)
+        patch.setattr("providers.azure.calls.MAX_PAGES", 5)
+        patch.setattr("providers.azure.answers.MAX_PAGES", 5)
         assert _check(azure, clean, (operation,), kind) == [], f"{operation} was never called"
 
 
@@ -174,8 +174,8 @@ def test_the_calls_that_matter_most_broken_are_gaps(azure: Any, clean: Any, oper
 def test_every_arm_operation_broken_is_a_gap_naming_it(azure: Any, clean: Any, kind: str) -> None:
     failures = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("providers.azure.calls.MAX_PAGES", 20)
-        patch.setattr("providers.azure.answers.MAX_PAGES", 20)
+        patch.setattr("providers.azure.calls.MAX_PAGES", 5)
+        patch.setattr("providers.azure.answers.MAX_PAGES", 5)
         for batch in _batches(_operations(clean, kind, azure[0])):
             try:
                 hidden = _check(azure, clean, batch, kind)
