@@ -240,7 +240,8 @@ def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool
         return {"envvar": _env(name), "show_envvar": True} if environment else {}
 
     options = [
-        click.option("--format", "-f", "formats", type=click.Choice(choices), multiple=True, **env("FORMAT"),
+        click.option("--format", "-f", "formats", type=click.Choice(choices, case_sensitive=False), multiple=True,
+                     **env("FORMAT"),
                      help=f"Report format (default: {choices[0]}). Repeat with --output for several reports in one "
                           "run, paired in order (-f sarif -o a.sarif -f json -o a.json)."),
         click.option("--output", "-o", "outputs", type=click.Path(dir_okay=False, writable=True), multiple=True,
@@ -308,13 +309,15 @@ def common_options(command: Callable[..., None] | None = None, *, live: bool = F
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         options = [
-            click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None, envvar=_env("FAIL_ON"),
+            click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default=None,
+                         envvar=_env("FAIL_ON"),
                          show_envvar=True,
                          help="Exit 1 when a finding is at or above this severity (default: the config's fail_on, "
                               "else high). 'never' always exits 0 unless the scan is incomplete."),
             click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                          envvar=_env("CONFIG"), show_envvar=True, help=f"Config file (default: {config_default})."),
-            click.option("--scope", type=click.Choice(["tagged", "all"]), default=None, envvar=_env("SCOPE"),
+            click.option("--scope", type=click.Choice(["tagged", "all"], case_sensitive=False), default=None,
+                         envvar=_env("SCOPE"),
                          show_envvar=True,
                          help="tagged: only resources tagged as DWP (default, or the config's scope). all: treat "
                               "every resource as DWP."),

@@ -38,7 +38,7 @@ Exit codes (as scan's):
                                       "diagram drawn by Graphviz when `dot` is installed).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write the pack to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default="high", show_default=True,
               help="Exit 1 when a finding is at or above this severity. 'never' always exits 0 unless the results "
                    "are incomplete.")
 @click.option("--waivers", "waivers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),

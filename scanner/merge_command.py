@@ -59,7 +59,7 @@ byte, as one unsharded run of the same organisation.
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 metavar="RESULT.json...")
 @report_options("merge")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default="high", show_default=True,
               envvar=ENV_PREFIX + "FAIL_ON", show_envvar=True,
               help="Exit 1 when a finding is at or above this severity. 'never' always exits 0 unless the merged "
                    "results are incomplete.")

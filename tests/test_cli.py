@@ -295,3 +295,12 @@ def test_help_defaults_speak_of_their_command() -> None:
         assert "64" in text
     scan_help = _invoke("scan", "--help")[1]
     assert "first scanned directory" in scan_help and "for aws" not in scan_help
+
+
+def test_choices_are_read_in_any_case_as_checkov_and_trivy_users_type_them() -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["scan", "fixtures/demo", "--fail-on", "HIGH", "-f", "JSON", "--scope", "ALL"])
+    assert result.exit_code == 1 and result.stdout.lstrip().startswith("{")
