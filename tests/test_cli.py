@@ -302,5 +302,6 @@ def test_choices_are_read_in_any_case_as_checkov_and_trivy_users_type_them() -> 
 
     from scanner.cli import main
 
-    result = CliRunner().invoke(main, ["scan", "fixtures/demo", "--fail-on", "HIGH", "-f", "JSON", "--scope", "ALL"])
+    demo = str(Path(__file__).resolve().parent.parent / "fixtures" / "demo")
+    result = CliRunner().invoke(main, ["scan", demo, "--fail-on", "HIGH", "-f", "JSON", "--scope", "ALL"])
     assert result.exit_code == 1 and result.stdout.lstrip().startswith("{")
