@@ -354,7 +354,7 @@ def _parse_heredoc_template(body: str) -> Expr:
             position = start + 2
             continue
         parts.append(body[position:start])
-        end = _matching_brace(body, start + 2)
+        end = closing_brace(body, start + 2)
         if end is None:
             return Opaque("unterminated interpolation in heredoc")
         try:
@@ -366,7 +366,9 @@ def _parse_heredoc_template(body: str) -> Expr:
     return join_text(parts)
 
 
-def _matching_brace(text: str, position: int) -> int | None:
+def closing_brace(text: str, position: int) -> int | None:
+    """The ``}`` closing a sequence whose body starts at ``position``: braces nest, strings are skipped (the
+    template directives of ``templates`` use it too)."""
     depth = 1
     in_string = False
     while position < len(text):

@@ -73,7 +73,7 @@ def parse_template(text: str) -> tuple[Node, ...]:
             strip_next = False
             position = start + 3
             continue
-        end = closing_brace(text, start + 2)
+        end = syn.closing_brace(text, start + 2)
         if end is None:
             raise TemplateError(f"an unclosed {text[start:start + 2]} sequence at character {start + 1}")
         inner = text[start + 2 : end]
@@ -155,26 +155,3 @@ def _strip(text: str, *, leading: bool = False, trailing: bool = False) -> str:
     if trailing:
         text = text.rstrip()
     return text
-
-
-def closing_brace(text: str, position: int) -> int | None:
-    """The ``}`` closing a sequence whose body starts at ``position``: braces nest, strings are skipped."""
-    depth = 1
-    in_string = False
-    while position < len(text):
-        char = text[position]
-        if in_string:
-            if char == "\\":
-                position += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return position
-        position += 1
-    return None
