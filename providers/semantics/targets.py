@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from providers.semantics.context import (
+    CLOUD_OF_PREFIX,
     NormaliseContext,
     global_aws,
     placed,
@@ -140,7 +141,7 @@ def _target_global_edge(context: NormaliseContext, record: ResourceRecord, value
     if record.type.startswith("aws_"):
         return global_aws(record.type, "global-edge"), record.address
     # Azure Front Door, Azure CDN and Google's CDN cache at edge locations worldwide, whatever the profile's region.
-    cloud = {"azurerm": "azure", "google": "gcp"}.get(record.type.split("_", 1)[0], "unknown")
+    cloud = CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0], "unknown")
     return Location(cloud, "global", None, False, (f"{record.type} is served from edge locations worldwide",),
                     "global service: served from edge locations worldwide, not from the UK"), record.address
 
