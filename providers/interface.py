@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.classification import ClassificationRules
-from scanner.estate import EstateMap
+from providers.semantics.classification import ClassificationRules
+from providers.semantics.estate import EstateMap
 
 
 class ProviderError(Exception):

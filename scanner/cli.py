@@ -142,6 +142,10 @@ class ReportChoices:
     """``--skip-check``: never report these rules."""
     soft_fail: bool = False
     """``--soft-fail``: findings never fail the run; an incomplete scan still does (unless ``--allow-partial``)."""
+    estate_name: str | None = None
+    """The config's ``estate_name``, for the evidence pack's cover."""
+    adequacy: tuple[tuple[str, Any], ...] = ()
+    """The config's ``adequacy`` entries over the built-in table, for the pack's section 4."""
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each filter came from (``--check``, or the config file), for the messages that name it."""
 
@@ -156,7 +160,9 @@ class ReportChoices:
             if not given and from_config:
                 chosen[name] = from_config
                 sources[name] = f"{config.path}: {key}"
-        resolved = replace(self, sources=sources, **chosen)
+        pack = {"estate_name": getattr(config, "estate_name", None),
+                "adequacy": tuple((getattr(config, "adequacy", None) or {}).items())}
+        resolved = replace(self, sources=sources, **chosen, **pack)
         resolved.rule_ids()  # a rule that does not exist is said now, before a long scan
         return resolved
 
@@ -549,7 +555,8 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, rules, str(Path.cwd()),
-                            baselined=redact_findings(baselined), soft_fail=choices.soft_fail)
+                            baselined=redact_findings(baselined), soft_fail=choices.soft_fail,
+                            estate_name=choices.estate_name, adequacy=choices.adequacy)
         for output_format, output in choices.outputs:
             # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and
             # lone surrogates, which no format can write as UTF-8.

@@ -49,9 +49,9 @@ from typing import Any
 
 import yaml
 
-from scanner.classification import ClassificationRules, normalise_key
-from scanner.estate import EstateMap, Party
-from scanner.patterns import PatternError, compile_linear
+from providers.semantics.classification import ClassificationRules, normalise_key
+from providers.semantics.estate import EstateMap, Party
+from providers.semantics.patterns import PatternError, compile_linear
 from scanner.user_files import UserFileError, read_user_text
 from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 

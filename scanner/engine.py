@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from policies.catalogue import Policy, load_policies
 from policies.checks import Verdict
-from scanner.classification import CRITICAL_MARKINGS
+from providers.semantics.classification import CRITICAL_MARKINGS
 from scanner.model import Finding, Inventory, Outcome, Severity
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from scanner.geography import UK, place_region
+from providers.semantics.geography import UK, place_region
 
 _AWS_ACCOUNT = re.compile(r"[0-9]{12}")
 _AWS_ORGANISATION = re.compile(r"o-[a-z0-9]{10,32}")

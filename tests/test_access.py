@@ -17,12 +17,12 @@ from providers.interface import ScanOptions
 from providers.semantics import access
 from providers.semantics.access.aws_conditions import confining_values
 from providers.semantics.access.tables import Narrowing, narrowing
+from providers.semantics.classification import ClassificationRules
 from providers.semantics.context import NormaliseContext
+from providers.semantics.estate import EstateMap, Party
 from providers.semantics.policy_documents import Condition, Statement, from_document_data, read_policy
 from providers.semantics.records import Unknown
 from providers.terraform.hcl_loader import load_directory
-from scanner.classification import ClassificationRules
-from scanner.estate import EstateMap, Party
 from scanner.model import Grant
 
 AWS = 'provider "aws" {\n  region = "eu-west-2"\n}\n'

@@ -22,10 +22,10 @@ from providers.azure.ids import parse_id
 from providers.azure.records import GENERIC_TYPE, arm_record, canonical_ids
 from providers.interface import ScanOptions
 from providers.live.failed import Failed
+from providers.semantics.estate import EstateMap, Party
 from providers.semantics.normalise import to_inventory
 from providers.semantics.records import Unknown
 from scanner.engine import evaluate
-from scanner.estate import EstateMap, Party
 from scanner.model import Outcome, ScopeStatus
 
 S1 = "11111111-1111-1111-1111-111111111111"

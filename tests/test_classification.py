@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from scanner.classification import ClassificationRules, marking_of, normalise_key
+from providers.semantics.classification import ClassificationRules, marking_of, normalise_key
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_an_unknown_classification_is_possibly_dwp() -> None:
 
 
 def test_config_patterns_run_on_a_linear_time_engine() -> None:
-    from scanner.patterns import PatternError, compile_linear
+    from providers.semantics.patterns import PatternError, compile_linear
 
     # (a+)+$ backtracks exponentially in Python's engine; RE2 answers at once.
     assert compile_linear(r"(a+)+$").search("a" * 50_000 + "!") is None

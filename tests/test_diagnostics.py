@@ -10,10 +10,10 @@ import pytest
 from helpers import normalised
 
 from providers.interface import ScanOptions
+from providers.semantics.endpoints import Endpoint
 from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
-from scanner.endpoints import Endpoint
+from providers.semantics.telemetry_settings import TELEMETRY_SETTINGS, endpoint_location, telemetry_destinations
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
-from scanner.telemetry_settings import TELEMETRY_SETTINGS, endpoint_location, telemetry_destinations
 
 DWP = {"Classification": "OFFICIAL"}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     MAP_HINT,
     Endpoint,
     decode_elastic_cloud_id,
@@ -22,7 +22,7 @@ from scanner.endpoints import (
     place_sumo_deployment,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "scanner" / "data" / "endpoints.yaml"
+DATA = Path(__file__).resolve().parent.parent / "providers" / "semantics" / "data" / "endpoints.yaml"
 SITE_FUNCTIONS = {
     "datadog": place_datadog_site,
     "splunk": place_splunk_realm,

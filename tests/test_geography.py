@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scanner.geography import (
+from providers.semantics.geography import (
     Place,
     aws_region_of_arn,
     aws_service_kind,
@@ -20,7 +20,7 @@ from scanner.geography import (
     place_region,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "scanner" / "data" / "regions.yaml"
+DATA = Path(__file__).resolve().parent.parent / "providers" / "semantics" / "data" / "regions.yaml"
 REGION_SECTIONS = ("aws", "azure", "gcp", "gcp_multi_regions")
 
 

@@ -689,7 +689,7 @@ def test_alloy_destinations_are_read_inside_sending_components_only() -> None:
 
 
 def test_agents_table_recognises_images_from_any_registry_and_reads_defaults() -> None:
-    from scanner import agents
+    from providers.semantics import agents
     agent = agents.recognise("registry.datadoghq.com/agent:7.81.1")
     assert agent is not None and agent.vendor == "Datadog" and agent.node
     [(setting, endpoint)] = agents.destinations(agent, {})

@@ -231,7 +231,7 @@ def test_prometheus_agent_remote_write_carries_the_namespaces_its_monitors_selec
 
 
 def test_fluent_bit_keys_reads_only_included_fragments_with_set_variables() -> None:
-    from scanner.fluent_config import fluent_bit_keys
+    from providers.semantics.fluent_config import fluent_bit_keys
 
     data = {
         "fluent-bit.conf": "@SET host=logs.example.gov.uk\n[SERVICE]\n    Flush 1\n@INCLUDE conf.d/out-*.conf\n",
@@ -246,7 +246,7 @@ def test_fluent_bit_keys_reads_only_included_fragments_with_set_variables() -> N
 
 
 def test_fluentd_outputs_by_type() -> None:
-    from scanner.fluent_config import fluentd_destinations
+    from providers.semantics.fluent_config import fluentd_destinations
 
     text = dedent("""\
         <label @OUT>

@@ -16,10 +16,10 @@ from helpers import normalised
 
 from providers.interface import ScanOptions
 from providers.semantics.context import NormaliseContext
+from providers.semantics.estate import EstateMap, Party
 from providers.semantics.records import Placement, Resolved, ResourceRecord
 from providers.terraform.hcl_loader import load_directory
 from scanner.engine import evaluate
-from scanner.estate import EstateMap, Party
 from scanner.model import Finding, SourceRef
 
 ACCOUNT = "111122223333"
@@ -154,7 +154,7 @@ def test_live_findings_point_at_the_account_region_and_arn() -> None:
 
 
 def test_a_live_account_listed_as_dwp_makes_its_untagged_resources_dwp() -> None:
-    from scanner.classification import ClassificationRules
+    from providers.semantics.classification import ClassificationRules
 
     untagged = _live("arn:aws:s3:::plain", "aws_s3_bucket", "eu-west-1", {"bucket": "plain"})
     rules = ClassificationRules(dwp_scopes=frozenset({ACCOUNT}))

@@ -9,14 +9,14 @@ import yaml
 from helpers import normalised
 
 from providers.interface import ScanOptions
+from providers.semantics.classification import ClassificationRules
+from providers.semantics.estate import EstateMap, Party
 from providers.semantics.network import direct_connect_country, express_route_country
 from providers.semantics.records import Placement, Resolved, ResourceRecord
 from providers.terraform.hcl_loader import load_directory
-from scanner.classification import ClassificationRules
-from scanner.estate import EstateMap, Party
 from scanner.model import Flow, FlowKind, Inventory, SourceRef
 
-DATA = Path(__file__).resolve().parent.parent / "scanner" / "data" / "interconnect_locations.yaml"
+DATA = Path(__file__).resolve().parent.parent / "providers" / "semantics" / "data" / "interconnect_locations.yaml"
 
 AWS = 'provider "aws" {\n  region = "eu-west-2"\n}\n'
 AZURE = 'provider "azurerm" {\n  features {}\n}\n'

@@ -9,11 +9,11 @@ from helpers import Vars
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from providers.semantics import geography
 from providers.semantics.records import Unknown
 from providers.terraform.expressions import evaluate
 from providers.terraform.functions import FUNCTIONS
 from providers.terraform.hcl_syntax import HclSyntaxError, parse_hcl
-from scanner import geography
 
 
 def _hcl(value: Any) -> str:

@@ -1,5 +1,5 @@
 """Where an Alertmanager receiver sends: its integrations (PagerDuty, Opsgenie, Slack, webhooks, e-mail, Teams...)
-read through the table in ``scanner/data/alert_receivers.yaml``, in both spellings: the configuration file's
+read through the table in ``providers/semantics/data/alert_receivers.yaml``, in both spellings: the configuration file's
 (``pagerduty_configs``, ``api_url``) and the Prometheus Operator's ``AlertmanagerConfig`` (``pagerdutyConfigs``,
 ``apiURL``, values possibly in a Secret). An integration that names no URL falls back to the configuration's
 ``global`` value, then to the vendor's public API (PagerDuty's ``events.pagerduty.com``).
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from providers.kubernetes.workloads import as_dict
-from scanner.endpoints import Endpoint, place_endpoint
+from providers.semantics.data_files import data_text
+from providers.semantics.endpoints import Endpoint, place_endpoint
 from scanner.yaml_data import load_yaml
 
 Destination = tuple[str, Endpoint]
@@ -41,7 +41,7 @@ class Integration:
 @cache
 def integrations() -> tuple[Integration, ...]:
     """The receivers table."""
-    raw = load_yaml((resources.files("scanner") / "data" / "alert_receivers.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("alert_receivers.yaml"))
     rows = []
     for name, body in as_dict(as_dict(raw).get("receivers")).items():
         body = as_dict(body)

@@ -45,9 +45,9 @@ from providers.kubernetes.narrowing import (
     selector_requirements,
 )
 from providers.kubernetes.workloads import address, as_dict, chart_provenance, namespace
-from scanner.endpoints import Endpoint
+from providers.semantics.endpoints import Endpoint
+from providers.semantics.telemetry_settings import endpoint_location
 from scanner.model import CoverageGap, Flow, FlowKind, Resource, SourceRef
-from scanner.telemetry_settings import endpoint_location
 from scanner.yaml_data import YamlRefused, load_guarded
 
 _CONFIG_KEYS = ("alertmanager.yaml", "alertmanager.yml")

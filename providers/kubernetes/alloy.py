@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from providers.kubernetes.manifests import Manifest
 from providers.kubernetes.workloads import as_dict, namespace
-from scanner.endpoints import Endpoint, place_endpoint
+from providers.semantics.endpoints import Endpoint, place_endpoint
 
 KIND = "Alloy"
 _DESTINATION = re.compile(r"\b(url|endpoint)\s*=\s*(?:\"([^\"]*)\"|([^\n}]*[^\s}]))")

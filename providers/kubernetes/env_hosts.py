@@ -15,7 +15,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 
-from scanner.telemetry_settings import opaque_value
+from providers.semantics.telemetry_settings import opaque_value
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?(\[[0-9a-f:]+\]|[^/:?#\s]+)", re.IGNORECASE)
 _HOST_NAMED = re.compile(r"(HOST|HOSTS|HOSTNAME|URL|URLS|URI|ENDPOINT|ENDPOINTS|SERVER|SERVERS|ADDR|ADDRESS|DSN|"

@@ -19,9 +19,13 @@ from providers.kubernetes.workloads import (
     pod_spec,
     string_data,
 )
-from scanner.endpoints import Endpoint
-from scanner.fluent_config import fluent_bit_keys
-from scanner.telemetry_settings import collector_config_destinations, otel_exporter_signals, signals_of_setting
+from providers.semantics.endpoints import Endpoint
+from providers.semantics.fluent_config import fluent_bit_keys
+from providers.semantics.telemetry_settings import (
+    collector_config_destinations,
+    otel_exporter_signals,
+    signals_of_setting,
+)
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/:?#]+)")
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")

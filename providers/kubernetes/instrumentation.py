@@ -23,9 +23,9 @@ from providers.kubernetes.workloads import (
     pod_spec,
     pod_template,
 )
-from scanner.endpoints import Endpoint, place_endpoint
+from providers.semantics.endpoints import Endpoint, place_endpoint
+from providers.semantics.telemetry_settings import endpoint_location
 from scanner.model import Flow, FlowKind, Resource, SourceRef
-from scanner.telemetry_settings import endpoint_location
 
 KIND = "Instrumentation"
 _PREFIX = "instrumentation.opentelemetry.io/inject-"

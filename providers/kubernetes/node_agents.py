@@ -46,16 +46,16 @@ from providers.kubernetes.workloads import (
     pod_template,
     string_data,
 )
-from scanner import agents
-from scanner.endpoints import Endpoint, place_endpoint
-from scanner.fluent_config import fluent_bit_keys
-from scanner.model import Flow, FlowKind, Resource, SourceRef
-from scanner.telemetry_settings import (
+from providers.semantics import agents
+from providers.semantics.endpoints import Endpoint, place_endpoint
+from providers.semantics.fluent_config import fluent_bit_keys
+from providers.semantics.telemetry_settings import (
     collector_config_destinations,
     endpoint_location,
     otel_exporter_signals,
     signals_of_setting,
 )
+from scanner.model import Flow, FlowKind, Resource, SourceRef
 from scanner.yaml_data import YamlRefused, load_guarded
 
 _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")

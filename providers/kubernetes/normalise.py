@@ -32,8 +32,8 @@ from providers.kubernetes.workloads import (
     pod_spec,
     pod_template,
 )
-from scanner import geography
-from scanner.endpoints import place_endpoint
+from providers.semantics import geography
+from providers.semantics.endpoints import place_endpoint
 from scanner.model import (
     NOT_DWP,
     Classification,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from providers.interface import OptionError
-from scanner import geography
+from providers.semantics import geography
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from providers.kubernetes.workloads import as_dict
-from scanner import geography
+from providers.semantics import geography
 from scanner.model import Location
 
 REGION_LABELS = frozenset({

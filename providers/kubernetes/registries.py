@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from importlib import resources
 
-from scanner import geography
+from providers.semantics import geography
+from providers.semantics.data_files import data_text
 from scanner.model import Location
 from scanner.yaml_data import load_yaml
 
@@ -23,7 +23,7 @@ VENDOR_GLOBAL = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io
 
 @functools.cache
 def _upstream() -> tuple[str, ...]:
-    text = (resources.files("scanner") / "data" / "upstream_images.yaml").read_text(encoding="utf-8")
+    text = data_text("upstream_images.yaml")
     return tuple(load_yaml(text)["upstream_images"])
 
 
@@ -40,7 +40,8 @@ def split_image(image: str) -> tuple[str, str]:
 
 
 def is_upstream(image: str, extra: tuple[str, ...] = ()) -> bool:
-    """Official and upstream-project images (``nginx``, ``registry.k8s.io/...``, ``scanner/data/upstream_images.yaml``
+    """Official and upstream-project images (``nginx``, ``registry.k8s.io/...``,
+    ``providers/semantics/data/upstream_images.yaml``
     and the config's ``upstream_images``): not DWP-built."""
     host, path = split_image(image)
     return f"{host}/{path}".startswith(_upstream() + extra)

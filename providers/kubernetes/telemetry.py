@@ -27,11 +27,10 @@ from providers.kubernetes.workloads import (
     pod_spec,
     string_data,
 )
-from scanner import agents
-from scanner.endpoints import Endpoint, place_datadog_site, place_endpoint
-from scanner.fluent_config import fluent_bit_keys
-from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
-from scanner.telemetry_settings import (
+from providers.semantics import agents
+from providers.semantics.endpoints import Endpoint, place_datadog_site, place_endpoint
+from providers.semantics.fluent_config import fluent_bit_keys
+from providers.semantics.telemetry_settings import (
     DATADOG_DEFAULT_SITE,
     Destination,
     collector_config_destinations,
@@ -41,6 +40,7 @@ from scanner.telemetry_settings import (
     otel_collector_destinations,
     telemetry_destinations,
 )
+from scanner.model import Classification, Flow, FlowKind, Location, Resource, SourceRef
 
 Classify = Callable[[Manifest], Classification]
 _Sources = dict[tuple[str, str, str], Manifest]

@@ -3,7 +3,7 @@
 One table says, for every compute type (Lambda, ECS, Cloud Run, App Service, Container Apps ...), where its
 environment variables or app settings are written: a map, a list of name/value entries, per container, inside
 a JSON document. ``read_environments`` reads any type through it, so supporting a new type is a row, not code.
-What a variable means (``DD_SITE``, ``OTEL_EXPORTER_OTLP_ENDPOINT``) is ``scanner.telemetry_settings``'s
+What a variable means (``DD_SITE``, ``OTEL_EXPORTER_OTLP_ENDPOINT``) is ``providers.semantics.telemetry_settings``'s
 business; this module only finds the variables and says where each is written.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from providers.semantics.context import first, json_document, values_at
 from providers.semantics.records import Unknown
-from scanner.telemetry_settings import opaque_value
+from providers.semantics.telemetry_settings import opaque_value
 from scanner.yaml_data import load_yaml
 
 _TABLE = Path(__file__).with_name("resource_map") / "compute_environments.yaml"

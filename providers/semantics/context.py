@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.semantics import backup_selection
+from providers.semantics import backup_selection, geography
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import (
     FlowSpec,
@@ -25,7 +25,6 @@ from providers.semantics.resource_map import (
     resource_hosts,
     resource_map,
 )
-from scanner import geography
 from scanner.model import NOT_DWP, Classification, Flow, FlowKind, Location, Resource
 
 _T = TypeVar("_T")

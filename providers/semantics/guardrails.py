@@ -19,10 +19,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from providers.semantics import geography
 from providers.semantics.context import NormaliseContext, values_at
 from providers.semantics.policy_documents import Statement, read_policy
 from providers.semantics.records import ResourceRecord, Unknown, first_unknown
-from scanner import geography
 from scanner.model import Guardrail, GuardrailKind
 
 _REGION_KEY = "aws:requestedregion"

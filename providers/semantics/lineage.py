@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from providers.semantics import endpoints, geography
 from providers.semantics.compute_environments import compute_environment
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, json_document, placed, setting
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import identity_attributes, resource_map
-from scanner import endpoints, geography
 from scanner.model import Flow, FlowKind, Location, SourceRef
 from scanner.yaml_data import load_yaml
 

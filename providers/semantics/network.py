@@ -6,7 +6,7 @@ Hooks used by ``normalise``: ``TARGETS`` (resolvers ``resource_map/network.yaml`
 A network flow's subject is the network on our side: the VPC or VNet, a gateway and the networks
 attached to it, or the connection itself when nothing behind it is in the scan. Its target is where
 the far end is. A far end that is not a cloud region (a Direct Connect or ExpressRoute facility, a VPN
-peer's address) is placed by the user's estate map first, then by ``scanner/data/
+peer's address) is placed by the user's estate map first, then by ``providers/semantics/data/
 interconnect_locations.yaml``; an IP address is never geolocated. What neither places is unknown.
 """
 
@@ -16,7 +16,6 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from providers.semantics.context import (
@@ -28,9 +27,10 @@ from providers.semantics.context import (
     values_at,
     with_provenance,
 )
+from providers.semantics.data_files import data_text
+from providers.semantics.estate import Party
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.targets import Target, TargetResolver
-from scanner.estate import Party
 from scanner.model import Flow, FlowKind, Location
 from scanner.yaml_data import load_yaml
 
@@ -59,7 +59,7 @@ def _squash(name: str) -> str:
 
 @functools.cache
 def _catalogue() -> _Catalogue:
-    text = (resources.files("scanner") / "data" / "interconnect_locations.yaml").read_text(encoding="utf-8")
+    text = data_text("interconnect_locations.yaml")
     raw = load_yaml(text)
     express = {_squash(str(name)): str(entry["country"]) for name, entry in raw["express_route"].items()}
     dx = raw["direct_connect"]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from providers.semantics import geography
 from providers.semantics.context import (
     CLOUD_OF_PREFIX,
     NormaliseContext,
@@ -17,7 +18,6 @@ from providers.semantics.context import (
     with_provenance,
 )
 from providers.semantics.records import ResourceRecord, Unknown
-from scanner import geography
 from scanner.model import Location
 
 Target = tuple[Location, str | None]

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from providers.kubernetes.manifests import Manifest
+from providers.semantics.endpoints import place_endpoint
 from providers.semantics.records import ResourceRecord, Unknown
-from scanner.endpoints import place_endpoint
+from providers.semantics.telemetry_settings import TELEMETRY_SETTINGS
 from scanner.model import CoverageGap
-from scanner.telemetry_settings import TELEMETRY_SETTINGS
 
 # kubernetes provider type (without a _v1/_v2 suffix) -> (apiVersion, kind)
 _KINDS = {

@@ -15,8 +15,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from providers.semantics import geography
 from providers.semantics.records import Placement, Resolved, ResourceRecord, Unknown
-from scanner import geography
 from scanner.model import CoverageGap, SourceRef
 
 _MAX_MODULE_DEPTH = 64

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path, PurePosixPath
 
-from scanner.config import ConfigError, load_config
 from scanner.evidence.cover import PackContext, generated_at, git_commit, scanned_root
 from scanner.evidence.html import render_html
 from scanner.evidence.markdown import render_markdown
@@ -38,15 +37,8 @@ class EvidenceReporter:
 def context_for(report: ScanReport, scanned: object) -> PackContext:
     """What the pack says beyond the results: the time (``SOURCE_DATE_EPOCH`` when set), the config's
     ``estate_name`` and ``adequacy``, and the commit of the checkout the scanned files are in."""
-    estate = None
-    adequacy = None
-    if report.config_path:
-        try:
-            config = load_config(Path(report.config_path))
-        except ConfigError:
-            config = None  # already read once by the command, which reported it: the pack keeps its defaults
-        if config is not None:
-            estate, adequacy = config.estate_name, dict(config.adequacy) or None
+    estate = report.estate_name
+    adequacy = dict(report.adequacy) or None
     root = scanned_root(str(s) for s in scanned) if isinstance(scanned, (list, tuple)) else None
     base = Path(report.base) if report.base else Path.cwd()
     commit = git_commit(base / PurePosixPath(root)) if root else None

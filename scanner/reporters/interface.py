@@ -6,7 +6,7 @@ Reporters see only the scanner's model (findings, inventory), never a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     # Annotations only: `offshore-scan --help` imports the format names without loading the model.
@@ -56,6 +56,10 @@ class ScanReport:
     the JSON report and the evidence pack list them)."""
     soft_fail: bool = False
     """``--soft-fail``: findings do not fail the run (the summary line says so beside the threshold)."""
+    estate_name: str | None = None
+    """The config's ``estate_name`` (the evidence pack's cover; default the scanned directory)."""
+    adequacy: tuple[tuple[str, Any], ...] = ()
+    """The config's ``adequacy`` entries (country code, entry) over the built-in table (the pack's section 4)."""
 
 
 @dataclass(frozen=True)

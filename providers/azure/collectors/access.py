@@ -9,8 +9,8 @@ from providers.azure.calls import Calls
 from providers.azure.ids import subscription_path
 from providers.azure.records import arm_record, with_values
 from providers.live.failed import Failed
+from providers.semantics.estate import EstateMap
 from providers.semantics.records import ResourceRecord
-from scanner.estate import EstateMap
 from scanner.model import CoverageGap
 
 LIGHTHOUSE_API = "2022-10-01"

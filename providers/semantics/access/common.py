@@ -13,8 +13,8 @@ from typing import Any
 
 from providers.semantics.access.tables import lookup_names, own_data
 from providers.semantics.context import NormaliseContext
+from providers.semantics.estate import Party
 from providers.semantics.records import ResourceRecord, Unknown
-from scanner.estate import Party
 from scanner.model import Grant
 
 Target = tuple[str, str]

@@ -7,7 +7,7 @@ Two hooks, both used by ``normalise``:
   compute type ``resource_map/compute_environments.yaml`` lists, ECS log drivers, log groups named by
   a string, account-wide policies, vendor cloud integrations).
 
-Agent and SDK settings in environment variables are read by ``scanner.telemetry_settings``, which
+Agent and SDK settings in environment variables are read by ``providers.semantics.telemetry_settings``, which
 Kubernetes shares.
 
 Data sent to an AWS resource is followed on (a Firehose stream to its destinations, a CloudWatch

@@ -16,14 +16,14 @@ from providers.semantics.context import (
     with_provenance,
 )
 from providers.semantics.diagnostics.hops import Hop, endpoint_hop, flows, said, strings_in, unique, unknown_hop
-from providers.semantics.records import ResourceRecord
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     place_endpoint,
 )
-from scanner.model import Flow, FlowKind
-from scanner.telemetry_settings import (
+from providers.semantics.records import ResourceRecord
+from providers.semantics.telemetry_settings import (
     endpoint_location,
 )
+from scanner.model import Flow, FlowKind
 
 _EVENTHUB_TYPES = ("azurerm_eventhub", "azurerm_eventhub_authorization_rule",
                    "azurerm_eventhub_namespace_authorization_rule", "azurerm_eventhub_consumer_group")

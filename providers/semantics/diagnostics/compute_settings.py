@@ -32,18 +32,18 @@ from providers.semantics.diagnostics.hops import (
     unique,
     unknown_hop,
 )
-from providers.semantics.records import ResourceRecord, Unknown
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     decode_elastic_cloud_id,
     place_endpoint,
 )
-from scanner.model import Flow, FlowKind
-from scanner.telemetry_settings import (
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.telemetry_settings import (
     FLUENT_BIT_AWS_OUTPUTS,
     FLUENT_BIT_OUTPUTS,
     endpoint_location,
     get_folded,
 )
+from scanner.model import Flow, FlowKind
 
 
 def environment_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from providers.semantics import geography
 from providers.semantics.context import (
     NormaliseContext,
     first,
@@ -35,12 +36,11 @@ from providers.semantics.diagnostics.hops import (
     unknown_hop,
 )
 from providers.semantics.diagnostics.vendors import VENDOR_PROVIDERS, vendor_hop
-from providers.semantics.records import ResourceRecord, Unknown
-from scanner import geography
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     place_datadog_site,
 )
-from scanner.telemetry_settings import (
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.telemetry_settings import (
     DATADOG_DEFAULT_SITE,
     TELEMETRY_SETTINGS,
     endpoint_location,

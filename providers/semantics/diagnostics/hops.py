@@ -22,15 +22,15 @@ from providers.semantics.context import (
     values_at,
     with_provenance,
 )
-from providers.semantics.records import ResourceRecord, Unknown
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     Endpoint,
     place_endpoint,
 )
-from scanner.model import Flow, FlowKind, Location
-from scanner.telemetry_settings import (
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.telemetry_settings import (
     endpoint_location,
 )
+from scanner.model import Flow, FlowKind, Location
 
 
 def said(record: ResourceRecord, path: str, value: Any) -> str:

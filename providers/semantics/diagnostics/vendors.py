@@ -14,15 +14,15 @@ from providers.semantics.context import (
     values_at,
 )
 from providers.semantics.diagnostics.hops import Hop, endpoint_label, flows, unknown_hop
-from providers.semantics.records import ResourceRecord, Unknown
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     place_endpoint,
     place_newrelic_region,
 )
-from scanner.model import Flow, FlowKind
-from scanner.telemetry_settings import (
+from providers.semantics.records import ResourceRecord, Unknown
+from providers.semantics.telemetry_settings import (
     endpoint_location,
 )
+from scanner.model import Flow, FlowKind
 
 VENDOR_PROVIDERS = ("datadog", "newrelic", "signalfx", "sentry")
 # Provider setting holding the vendor's URL, and its default.

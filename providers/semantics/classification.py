@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.semantics.patterns import Matcher
 from scanner.model import NOT_DWP, Classification
-from scanner.patterns import Matcher
 
 DEFAULT_CLASSIFICATION_KEYS = frozenset({"classification", "dataclassification", "securityclassification"})
 DEFAULT_OWNER_KEYS = frozenset({"owner", "department", "organisation", "serviceowner"})

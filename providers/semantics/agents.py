@@ -3,7 +3,7 @@ say where it sends, what their absence means, and which of its operator's custom
 
 Adapters read every agent through this table rather than through code per vendor: a new agent, variable or
 default is a line of data. Pure functions from settings to ``(setting, Endpoint)`` pairs, like
-``scanner.telemetry_settings``, whose variables the table repeats so that each agent's entry is complete.
+``providers.semantics.telemetry_settings``, whose variables the table repeats so that each agent's entry is complete.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from scanner.endpoints import (
+from providers.semantics.data_files import data_text
+from providers.semantics.endpoints import (
     Endpoint,
     decode_elastic_cloud_id,
     place_app_insights_connection_string,
@@ -25,7 +25,7 @@ from scanner.endpoints import (
     place_splunk_realm,
     place_sumo_deployment,
 )
-from scanner.telemetry_settings import opaque_value
+from providers.semantics.telemetry_settings import opaque_value
 from scanner.yaml_data import load_yaml
 
 Destination = tuple[str, Endpoint]
@@ -279,7 +279,7 @@ def _give(gives: str, family: str | None, value: str, extra: Mapping[str, str] |
 
 @cache
 def _table() -> tuple[Agent, ...]:
-    raw = load_yaml((resources.files("scanner") / "data" / "agents.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("agents.yaml"))
     rows = raw.get("agents") if isinstance(raw, dict) else None
     if not isinstance(rows, list):
         raise ValueError("agents.yaml: expected a list under agents")

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from scanner.endpoints import (
+from providers.semantics.endpoints import (
     Endpoint,
     decode_elastic_cloud_id,
     place_app_insights_connection_string,
@@ -26,7 +26,7 @@ from scanner.endpoints import (
     place_newrelic_region,
     place_splunk_realm,
 )
-from scanner.fluent_config import fluentd_destinations, is_fluentd
+from providers.semantics.fluent_config import fluentd_destinations, is_fluentd
 from scanner.model import Location
 from scanner.yaml_data import YamlRefused, load_guarded
 

@@ -1,6 +1,6 @@
 """Which country a cloud region name puts data in, and whether that is the UK.
 
-The facts live in ``scanner/data/regions.yaml`` (from the residency catalogue, section 1); this
+The facts live in ``providers/semantics/data/regions.yaml`` (from the residency catalogue, section 1); this
 module only reads them. The file is loaded on first use and kept for the life of the process, so
 importing the module does no I/O.
 
@@ -16,10 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
+from providers.semantics.data_files import data_text
 from scanner.model import Location
 from scanner.yaml_data import load_yaml
 
@@ -289,7 +289,7 @@ def _place_gcp(text: str) -> Place:
 
 @cache
 def _catalogue() -> _Catalogue:
-    raw = load_yaml((resources.files("scanner") / "data" / "regions.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("regions.yaml"))
     if not isinstance(raw, dict):
         raise TypeError("regions.yaml: expected a mapping at the top level")
 

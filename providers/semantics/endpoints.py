@@ -1,7 +1,7 @@
 """Which country a telemetry or log destination puts data in: hosts, URLs, DSNs, sites, realms, cloud IDs.
 
-The facts live in ``scanner/data/endpoints.yaml`` (from the residency catalogue, section 4); cloud
-regions found inside hostnames are placed by :func:`scanner.geography.place_region`. The file is
+The facts live in ``providers/semantics/data/endpoints.yaml`` (from the residency catalogue, section 4); cloud
+regions found inside hostnames are placed by :func:`providers.semantics.geography.place_region`. The file is
 loaded on first use and kept for the life of the process, so importing the module does no I/O.
 
 Nothing here raises on strange input. A destination that cannot be placed is an ``Endpoint`` with
@@ -19,12 +19,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.geography import Place, place_region
+from providers.semantics.data_files import data_text
+from providers.semantics.geography import Place, place_region
 from scanner.yaml_data import load_yaml
 
 UK = "GB"
@@ -498,7 +498,7 @@ def _echo(text: str) -> str:
 
 @cache
 def _catalogue() -> _Catalogue:
-    raw = load_yaml((resources.files("scanner") / "data" / "endpoints.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("endpoints.yaml"))
     if not isinstance(raw, dict):
         raise TypeError("endpoints.yaml: expected a mapping at the top level")
 

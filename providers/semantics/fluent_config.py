@@ -7,8 +7,9 @@ the ConfigMap holds the entry file (``fluent-bit.conf``/``.yaml``, or a key with
 the keys it includes are read: an output file nobody includes sends nothing.
 
 Fluentd writes outputs as ``<match pattern>`` sections (and ``<store>`` sections inside ``@type copy``), whose
-``@type`` says which parameters name the destination (``scanner/data/fluentd_outputs.yaml``). Pure functions;
-``Destination`` pairs as in ``scanner.telemetry_settings``.
+``@type`` says which parameters name the destination (``providers/semantics/data/fluentd_outputs.yaml``).
+Pure functions;
+``Destination`` pairs as in ``providers.semantics.telemetry_settings``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
-from scanner.endpoints import Endpoint, decode_elastic_cloud_id, place_endpoint
+from providers.semantics.data_files import data_text
+from providers.semantics.endpoints import Endpoint, decode_elastic_cloud_id, place_endpoint
 from scanner.yaml_data import YamlRefused, load_guarded, load_yaml
 
 Destination = tuple[str, Endpoint]
@@ -209,5 +210,5 @@ def _unquote(value: str) -> str:
 
 @cache
 def _table() -> dict[str, Any]:
-    raw = load_yaml((resources.files("scanner") / "data" / "fluentd_outputs.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("fluentd_outputs.yaml"))
     return {"outputs": dict(raw.get("outputs") or {}), "silent": frozenset(raw.get("silent") or ())}

@@ -12,8 +12,8 @@ import functools
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 
+from providers.semantics.data_files import data_text
 from scanner.yaml_data import load_yaml
 
 
@@ -87,7 +87,7 @@ class EstateMap:
 @functools.cache
 def known_vendors() -> EstateMap:
     """The built-in vendor accounts and OIDC issuers."""
-    raw = load_yaml((resources.files("scanner") / "data" / "known_principals.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(data_text("known_principals.yaml"))
     return EstateMap(
         accounts={k: _vendor(v) for k, v in raw["aws_accounts"].items()},
         principals={k: _vendor(v) for k, v in raw["oidc_issuers"].items()},
