@@ -397,8 +397,7 @@ def scan(
     from providers.kubernetes.options import KubernetesOptions
     from providers.terraform.options import TerraformOptions, default_cache_directory
     from scanner.config import ConfigError, find_config, load_config
-    from scanner.inputs import InputOptions, scan_input
-    from scanner.model import merge_all
+    from scanner.inputs import InputOptions, scan_inputs
 
     paths = _distinct_paths(paths)
     try:
@@ -422,7 +421,7 @@ def scan(
     options = InputOptions(common, terraform, kubernetes)
     threshold = fail_on or config.fail_on or "high"
 
-    inventory = merge_all(scan_input(p, options) for p in paths)
+    inventory = scan_inputs(paths, options)
     waivers = waivers_path or default_waivers(config.path, [Path(p) for p in paths if p != "-"])
     # Every file read, as well as the paths given: `scan infra -o infra/main.tf` must not overwrite main.tf.
     read = [Path(p) for p in (*paths, *var_files, *inventory.scanned)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -71,14 +72,37 @@ def detect(argument: str, skip: tuple[str, ...] = ()) -> list[InputKind]:
                                "manifests (.yaml); cannot read it")
 
 
+def scan_inputs(arguments: Sequence[str], options: InputOptions) -> Inventory:
+    """Every input of one run, one inventory. Kubernetes manifests, wherever they are given (files, directories,
+    standard input), are read together as one cluster, as a directory of them is: a node agent in one file carries
+    the logs of a DWP workload in another, and a Namespace's labels make the Deployments of other files DWP.
+    Terraform configurations, plans and states are each their own input."""
+    parts: list[Inventory] = []
+    manifest_paths: list[Path] = []
+    manifest_texts: list[tuple[str, str]] = []
+    roots: set[str] = set()
+    for argument in arguments:
+        parts.append(_guarded(argument, lambda a=argument: _scan_one(a, options, manifest_paths, manifest_texts,
+                                                                     roots)))
+    if manifest_paths or manifest_texts:
+        # The same file given twice (itself and its directory) is read once; realpath, unlike resolve(), does not
+        # raise on a symlink loop, which the adapter reports as a gap.
+        seen: set[str] = set()
+        distinct = [p for p in manifest_paths
+                    if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
+        given = [str(p) for p in distinct] + [name for name, _ in manifest_texts]
+        parts.append(_guarded(", ".join(given), lambda: _scan_manifests(distinct, manifest_texts, options)))
+    return merge_all(parts)
+
+
 def scan_input(argument: str, options: InputOptions) -> Inventory:
-    """The inventory of one input; an unreadable input becomes a coverage gap, never an exception."""
+    """The inventory of one input on its own; an unreadable input becomes a coverage gap, never an exception."""
+    return scan_inputs([argument], options)
+
+
+def _guarded(argument: str, scan: Callable[[], Inventory]) -> Inventory:
     try:
-        if argument == "-":
-            return _scan_stdin(options)
-        skipped = _skipped(Path(argument), options.common.skip_paths)
-        return merge_all([skipped, *(_scan(kind, argument, options)
-                                     for kind in detect(argument, options.common.skip_paths))])
+        return scan()
     except InputError as error:
         return Inventory(coverage=(CoverageGap(error.path, error.line, error.reason),))
     except RecursionError:
@@ -92,6 +116,37 @@ def scan_input(argument: str, options: InputOptions) -> Inventory:
         return Inventory(coverage=(CoverageGap(argument, None, reason),))
 
 
+def _scan_one(argument: str, options: InputOptions, manifest_paths: list[Path],
+              manifest_texts: list[tuple[str, str]], roots: set[str]) -> Inventory:
+    """One argument's Terraform, plan or state; its manifests are added to the run's one cluster. A Terraform
+    configuration is its directory (a ``.tf`` file given is read with the files beside it), so a directory and a
+    file in it are one configuration, read once (``roots``: the directories read so far)."""
+    if argument == "-":
+        return _scan_stdin(options, manifest_texts)
+    skipped = _skipped(Path(argument), options.common.skip_paths)
+    parts = [skipped]
+    for kind in detect(argument, options.common.skip_paths):
+        if kind is InputKind.KUBERNETES_MANIFESTS:
+            from providers.kubernetes.adapter import manifest_files
+
+            manifest_paths.extend(manifest_files(Path(argument), options.common.skip_paths))
+        elif kind is InputKind.TERRAFORM_CONFIGURATION:
+            path = Path(argument)
+            root = os.path.realpath(path.parent if path.is_file() else path)
+            if root not in roots:
+                roots.add(root)
+                parts.append(_scan(kind, argument, options))
+        else:
+            parts.append(_scan(kind, argument, options))
+    return merge_all(parts)
+
+
+def _scan_manifests(paths: list[Path], texts: list[tuple[str, str]], options: InputOptions) -> Inventory:
+    from providers.kubernetes.adapter import scan_manifest_sources
+
+    return scan_manifest_sources(paths, texts, options.common, options.kubernetes)
+
+
 def read_text(path: Path, max_bytes: int | None = None) -> str:
     """A text file as UTF-8, or UTF-16 when it starts with a UTF-16 byte-order mark (what Windows
     PowerShell's ``>`` writes); an ``InputError`` that says which otherwise, or that the file is too large."""
@@ -102,13 +157,29 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise InputError(str(path), f"cannot read file: {error.strerror or error}") from None
+    return _decoded(raw, str(path), "cannot read file: it is")
+
+
+def read_stdin() -> str:
+    """Standard input, decoded as a file is (UTF-8, or UTF-16 with its byte-order mark); an ``InputError`` naming
+    ``<stdin>`` and the first byte that is not UTF-8 otherwise, never a decoding error from deep inside."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream with no bytes beneath it (already decoded)
+        return sys.stdin.read()
+    return _decoded(stream.read(), "<stdin>", "standard input is")
+
+
+def _decoded(raw: bytes, name: str, said: str) -> str:
     try:
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             return raw.decode("utf-16")
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(str(path), "cannot read file: it is neither UTF-8 nor UTF-16 text (re-save it as UTF-8, "
-                                    "e.g. `terraform show -json plan.out > plan.json` from a POSIX shell)") from None
+    except UnicodeDecodeError as error:
+        where = (f": byte 0x{raw[error.start]:02x} at offset {error.start}"
+                 if error.encoding.startswith("utf-8") and error.start < len(raw) else "")
+        hint = ("pipe UTF-8 text into it" if name == "<stdin>" else
+                "re-save it as UTF-8, e.g. `terraform show -json plan.out > plan.json` from a POSIX shell")
+        raise InputError(name, f"{said} neither UTF-8 nor UTF-16 text{where} ({hint})") from None
 
 
 def _has_terraform(root: Path, skip: tuple[str, ...] = ()) -> bool:
@@ -143,8 +214,9 @@ def _skipped(root: Path, skip: tuple[str, ...]) -> Inventory:
     return Inventory(coverage=tuple(notes))
 
 
-def _scan_stdin(options: InputOptions) -> Inventory:
-    text = sys.stdin.read()
+def _scan_stdin(options: InputOptions, manifest_texts: list[tuple[str, str]]) -> Inventory:
+    """A plan or state on standard input is scanned now; manifests join the run's cluster."""
+    text = read_stdin()
     if not text.strip():
         raise InputError("<stdin>", "standard input is empty (did the command piping into offshore-scan fail?)")
     head = text[:65536]
@@ -154,9 +226,8 @@ def _scan_stdin(options: InputOptions) -> Inventory:
         from providers.terraform.adapter import scan_plan_text
 
         return scan_plan_text(text, "<stdin>", options.common)
-    from providers.kubernetes.adapter import scan_manifest_text
-
-    return scan_manifest_text(text, "<stdin>", options.common, options.kubernetes)
+    manifest_texts.append(("<stdin>", text))
+    return Inventory()
 
 
 def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
@@ -171,8 +242,11 @@ def _scan(kind: InputKind, argument: str, options: InputOptions) -> Inventory:
 
         return scan_plan_text(read_text(path, options.common.max_file_bytes), argument, options.common)
     if kind is InputKind.KUBERNETES_MANIFESTS:
-        from providers.kubernetes.adapter import manifest_files, scan_manifest_paths
-
-        return scan_manifest_paths(manifest_files(path, options.common.skip_paths), options.common,
-                                   options.kubernetes)
+        return _scan_manifests(_manifest_files(path, options), [], options)
     assert_never(kind)
+
+
+def _manifest_files(path: Path, options: InputOptions) -> list[Path]:
+    from providers.kubernetes.adapter import manifest_files
+
+    return manifest_files(path, options.common.skip_paths)

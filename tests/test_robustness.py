@@ -222,7 +222,7 @@ def test_an_internal_error_is_one_line_and_exit_2_never_a_traceback(monkeypatch:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scanner.inputs.scan_input", broken)
+    monkeypatch.setattr("scanner.inputs.scan_inputs", broken)
     monkeypatch.delenv("OFFSHORE_SCAN_DEBUG", raising=False)
     result = CliRunner().invoke(main, ["scan", "fixtures/demo", "--format", "json"])
     assert result.exit_code == 2

@@ -62,8 +62,22 @@ def _regular(path: Path) -> bool:
 
 def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:
     """Scan manifest files; one unreadable file or document is a gap and the rest is still read."""
+    return scan_manifest_sources(paths, [], options, kubernetes)
+
+
+def scan_manifest_sources(paths: list[Path], texts: list[tuple[str, str]], options: ScanOptions,
+                          kubernetes: KubernetesOptions) -> Inventory:
+    """Scan manifest files and YAML streams (``(display name, text)``: standard input) as one cluster; one
+    unreadable file or document is a gap and the rest is still read."""
     manifests: list[Manifest] = []
     gaps: list[CoverageGap] = []
+    for name, text in texts:
+        found, problems = read_manifests(text, name)
+        if not found and not problems:
+            problems = [CoverageGap(name, None, "no Kubernetes objects (apiVersion and kind) in the input: nothing "
+                                                "was scanned")]
+        manifests.extend(found)
+        gaps.extend(problems)
     for path in paths:
         if not _regular(path):
             gaps.append(CoverageGap(str(path), None, "not a regular file (a FIFO, device or socket); it was not read"))
@@ -84,9 +98,10 @@ def scan_manifest_paths(paths: list[Path], options: ScanOptions, kubernetes: Kub
                                                      "nothing in it was scanned")]
         manifests.extend(found)
         gaps.extend(problems)
-    if not paths:
+    if not paths and not texts:
         raise InputError("<manifests>", "no Kubernetes manifests found")
-    return to_inventory(manifests, options, kubernetes.cluster_region, gaps, [str(p) for p in paths],
+    return to_inventory(manifests, options, kubernetes.cluster_region, gaps,
+                        [str(p) for p in paths] + [name for name, _ in texts],
                         upstream_images=kubernetes.upstream_images)
 
 
