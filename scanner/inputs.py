@@ -82,8 +82,9 @@ def scan_inputs(arguments: Sequence[str], options: InputOptions) -> Inventory:
     manifest_texts: list[tuple[str, str]] = []
     roots: set[str] = set()
     for argument in arguments:
-        parts.append(_guarded(argument, lambda a=argument: _scan_one(a, options, manifest_paths, manifest_texts,
-                                                                     roots)))
+        scanned = _guarded(argument, lambda a=argument: _scan_one(a, options, manifest_paths, manifest_texts, roots))
+        parts.append(scanned)
+    parts = _kept_apart(list(arguments), parts)
     if manifest_paths or manifest_texts:
         # The same file given twice (itself and its directory) is read once; realpath, unlike resolve(), does not
         # raise on a symlink loop, which the adapter reports as a gap.
@@ -93,6 +94,20 @@ def scan_inputs(arguments: Sequence[str], options: InputOptions) -> Inventory:
         given = [str(p) for p in distinct] + [name for name, _ in manifest_texts]
         parts.append(_guarded(", ".join(given), lambda: _scan_manifests(distinct, manifest_texts, options)))
     return merge_all(parts)
+
+
+def _kept_apart(arguments: list[str], parts: list[Inventory]) -> list[Inventory]:
+    """Inputs that hold the same address (a plan and the configuration it was made from, two environments' plans)
+    are separate estates: each such input's ids are prefixed with the input (``<stdin>:aws_s3_bucket.b``), as
+    several root modules in one directory are, so neither hides the other's resources or findings. Inputs whose
+    addresses are their own keep them unprefixed."""
+    from providers.semantics.normalise import qualified
+
+    ids = [{r.id for r in part.resources} for part in parts]
+    clashing = [i for i, own in enumerate(ids) if any(own & other for j, other in enumerate(ids) if j != i)]
+    for i in clashing:
+        parts[i] = qualified(parts[i], "<stdin>" if arguments[i] == "-" else arguments[i].rstrip("/") or "/")
+    return parts
 
 
 def scan_input(argument: str, options: InputOptions) -> Inventory:

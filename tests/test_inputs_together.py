@@ -100,3 +100,17 @@ def test_a_directory_and_a_file_in_it_are_read_once() -> None:
     assert len(twice["inventory"]["resources"]) == len(alone["inventory"]["resources"])
     assert sorted(twice["scanned"]) == sorted(alone["scanned"])
     assert [f["fingerprint"] for f in twice["findings"]] == [f["fingerprint"] for f in alone["findings"]]
+
+
+def test_a_plan_beside_its_configuration_hides_none_of_its_findings() -> None:
+    # A plan and the configuration it was made from hold the same addresses: each is its own estate, prefixed.
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    demo = str(root / "demo")
+    plan = (root / "plan-aws-s3-crr-alias-var" / "plan.json").read_text()
+    _, alone = _scan(demo)
+    _, with_plan = _scan("-", demo, stdin=plan)
+    own = {(f["rule_id"], f["resource"]) for f in alone["findings"] if f["rule_id"] != "OFS-GRD-001"}
+    assert own <= {(f["rule_id"], f["resource"].removeprefix(f"{demo}:")) for f in with_plan["findings"]}
+    assert any(f["resource"].startswith("<stdin>:") for f in with_plan["findings"])
+    ids = [r["id"] for r in with_plan["inventory"]["resources"]]
+    assert len(ids) == len(set(ids))
