@@ -256,6 +256,10 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
                              f"{cloud} estate"),
             holds_data=False,
         )
+        # The estate is its accounts (subscriptions): in the fingerprint, so one estate's baseline or waiver never
+        # hides another's missing guardrail. None known (Terraform without allowed_account_ids): the cloud alone.
+        scope = sorted({r.account for r in dwp if r.account})
+        judged = f"{cloud} account(s) {','.join(scope)}" if scope else ""
         if unread:
             yield Verdict(
                 Outcome.UNKNOWN,
@@ -265,6 +269,7 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
                 f"whether a region guardrail keeps new resources in the UK is not known: "
                 f"{'; '.join(g.description for g in unread)} ({len(dwp)} DWP resource(s) in {where})",
                 evidence=tuple(g.description for g in (*guards, *unread)),
+                judged=judged,
             )
             continue
         found = "; ".join(g.description for g in guards) or "none was found in the scanned configuration"
@@ -276,6 +281,7 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
             f"{_GUARDRAIL_WORDS[kind]} ({found}): {len(dwp)} DWP resource(s) in {where}, and nothing stops new "
             "ones being created outside the UK",
             evidence=tuple(g.description for g in guards),
+            judged=judged,
         )
 
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import click
 
-from scanner.cli import EXIT_CODES_HELP, ReportChoices, common_options, fail
+from scanner.cli import EXIT_CODES_HELP, CommandLineError, ReportChoices, common_options, fail
 from scanner.live_command import (
     live_settings,
     progress_line,
     quiet_option,
+    refuse_together,
     report_live,
     show_progress,
     timeout_option,
@@ -84,10 +85,16 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
     from providers.aws.options import AwsOptions, read_account_file
     from providers.interface import OptionError
 
+    if len(shards) > 1:
+        raise CommandLineError(f"--shard given {len(shards)} times ({', '.join(shards)}): a run is one shard")
+    refuse_together({"--region": regions, "--all-regions": all_regions, "--org": org, "--role-name": role_name,
+                     "--account-file": account_files, "--shard": shards,
+                     "--org, --account-file or --account": org or account_files or accounts},
+                    ("--region", "--all-regions"), ("--org", "--account-file"), ("--org", "!--role-name"),
+                    ("--shard", "!--org, --account-file or --account"),
+                    ("--role-name", "!--org, --account-file or --account"))
     settings = live_settings(config_path, scope, fail_on, report)
     try:
-        if len(shards) > 1:
-            raise OptionError(f"--shard given {len(shards)} times ({', '.join(shards)}): a run is one shard")
         listed = None if not account_files else tuple(
             account for path in account_files for account in read_account_file(_read(path), str(path)))
         options = AwsOptions.from_command_line(profile, regions, all_regions, org, role_name, accounts,

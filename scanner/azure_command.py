@@ -17,6 +17,7 @@ from scanner.live_command import (
     live_settings,
     progress_line,
     quiet_option,
+    refuse_together,
     report_live,
     show_progress,
     timeout_option,
@@ -79,6 +80,10 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
     from providers.azure.options import TOKEN_VARIABLE, AzureOptions
     from providers.interface import OptionError
 
+    refuse_together({"--subscription": subscriptions, "--all-subscriptions": all_subscriptions,
+                     "--management-group": management_group},
+                    ("--subscription", "--all-subscriptions"), ("--subscription", "--management-group"),
+                    ("--all-subscriptions", "--management-group"))
     settings = live_settings(config_path, scope, fail_on, report)
     try:
         options = AzureOptions.from_command_line(subscriptions, all_subscriptions, tenant, management_group,

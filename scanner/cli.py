@@ -73,6 +73,17 @@ Configuration:
                                       "was not on disk")
 
 
+class CommandLineError(click.UsageError):
+    """A usage error offshore-scan itself finds (two flags that exclude each other, a rule that does not exist):
+    exit 64 (``EX_USAGE``) and one line that names what is wrong, never click's usage banner around it."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        command = self.ctx.command_path if self.ctx is not None else "offshore-scan"
+        click.echo(f"offshore-scan: error: {self.format_message()} (see {command} --help)", file=file, err=True)
+
+
 class _GuardedGroup(click.Group):
     """Every command, guarded: an internal error ends as one line and exit 2 (incomplete), never a traceback
     that CI reads as exit 1 ("findings"). ``OFFSHORE_SCAN_DEBUG=1`` shows the traceback instead."""
@@ -181,8 +192,11 @@ class ReportChoices:
                 matched = [rule for rule in known if fnmatch.fnmatchcase(rule, pattern.strip().upper())]
                 if not matched:
                     where = self.sources.get(name, "--" + name.removesuffix("s").replace("_", "-"))
-                    raise click.UsageError(f"{where}: {pattern!r} names no rule; the rules are {', '.join(known)} "
-                                           "(offshore-scan policies lists them)")
+                    said = (f"{where}: {pattern!r} names no rule; the rules are {', '.join(known)} "
+                            "(offshore-scan policies lists them)")
+                    if name in self.sources:
+                        fail(said)  # the config file's value: an invalid config file, exit 2, as every other key
+                    raise CommandLineError(said)
                 found.update(matched)
             return frozenset(found)
 
@@ -198,7 +212,7 @@ def _severities(values: Sequence[str], where: str) -> tuple[str, ...]:
     chosen = tuple(v.lower() for v in _comma_list(values))
     wrong = [v for v in chosen if v not in SEVERITY_CHOICES]
     if wrong:
-        raise click.UsageError(f"{where}: {', '.join(wrong)} is no severity; choose from {', '.join(SEVERITY_CHOICES)} "
+        raise CommandLineError(f"{where}: {', '.join(wrong)} is no severity; choose from {', '.join(SEVERITY_CHOICES)} "
                                "(comma-separated: critical,high)")
     return chosen
 
@@ -209,24 +223,46 @@ def pair_outputs(formats: Sequence[str], outputs: Sequence[str],
     need as many outputs, paired in order; a file named exactly like a format is taken for a slip."""
     for output in outputs:
         if output.lower() in FORMATS:
-            raise click.UsageError(f"--output {output}: did you mean --format {output.lower()}? (-o names the file "
+            raise CommandLineError(f"--output {output}: did you mean --format {output.lower()}? (-o names the file "
                                    f"the report is written to; for a file called {output}, write ./{output})")
         if not output.strip():
-            raise click.UsageError("--output is empty: name a file, or leave --output out for standard output")
+            raise CommandLineError("--output is empty: name a file, or leave --output out for standard output")
     if len(formats) <= 1 and len(outputs) <= 1:
-        return ((formats[0] if formats else default, Path(outputs[0]) if outputs else None),)
+        return ((formats[0] if formats else default, _output_path(outputs[0]) if outputs else None),)
     if len(formats) != len(outputs):
-        raise click.UsageError(
+        raise CommandLineError(
             f"--format given {len(formats)} time(s) and --output {len(outputs)} time(s): for several reports give "
             "each --format its own --output, in pairs (--format sarif --output a.sarif --format json --output a.json)")
-    paired = tuple((f, Path(o)) for f, o in zip(formats, outputs, strict=True))
+    paired = tuple((f, _output_path(o)) for f, o in zip(formats, outputs, strict=True))
+    if sum(1 for _, output in paired if output is None) > 1:
+        raise CommandLineError("--output - (standard output) is given twice: only one report can go to standard "
+                               "output; give the others a file each")
     seen: set[str] = set()
     for _, output in paired:
+        if output is None:
+            continue
         key = os.path.normcase(os.path.abspath(output))
         if key in seen:
-            raise click.UsageError(f"--output {output} is given twice: each report needs a file of its own")
+            raise CommandLineError(f"--output {output} is given twice: each report needs a file of its own")
         seen.add(key)
     return paired
+
+
+class PathList(click.ParamType):
+    """A path or glob option that repeats: its environment variable holds several separated by ``os.pathsep``
+    (``:``, ``;`` on Windows, as ``PATH``), never by spaces, so a path may hold spaces (``My Documents/*``)."""
+
+    name = "path"
+    envvar_list_splitter = os.pathsep
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return value
+
+
+def _output_path(output: str) -> Path | None:
+    """An ``--output`` value: ``-`` is standard output (as for Trivy and most tools), never a file named ``-``
+    (``./-`` is one)."""
+    return None if output == "-" else Path(output)
 
 
 def _env(name: str) -> str:
@@ -356,8 +392,8 @@ def common_options(command: Callable[..., None] | None = None, *, live: bool = F
 @click.option("--cluster-region", metavar="REGION", envvar=ENV_PREFIX + "CLUSTER_REGION", show_envvar=True,
               help="Region of the Kubernetes cluster the manifests are deployed to (eu-west-2, uksouth, "
                    "europe-west2): workloads that say nothing about placement are judged against it.")
-@click.option("--skip-path", "skip_paths", multiple=True, metavar="GLOB", envvar=ENV_PREFIX + "SKIP_PATH",
-              show_envvar=True,
+@click.option("--skip-path", "skip_paths", multiple=True, metavar="GLOB", type=PathList(),
+              envvar=ENV_PREFIX + "SKIP_PATH", show_envvar=True,
               help="Do not read files or directories matching this glob, relative to the scanned directory "
                    "('examples/*', '*/test/*'); each skipped one is listed as a note. Repeatable. Default: the "
                    "config's skip_path, else none.")
@@ -422,6 +458,7 @@ def scan(
     threshold = fail_on or config.fail_on or "high"
 
     inventory = scan_inputs(paths, options)
+    inventory = _said_about_variables(inventory, variables, report)
     waivers = waivers_path or default_waivers(config.path, [Path(p) for p in paths if p != "-"])
     # Every file read, as well as the paths given: `scan infra -o infra/main.tf` must not overwrite main.tf.
     read = [Path(p) for p in (*paths, *var_files, *inventory.scanned)]
@@ -429,12 +466,32 @@ def scan(
                     waivers=waivers, baseline=baseline_path, inputs=read, choices=report)
 
 
+def _said_about_variables(inventory: Inventory, variables: Sequence[str], report: ReportChoices) -> Inventory:
+    """A ``--var`` that no scanned configuration uses is a warning on standard error (as Terraform warns), and a
+    note in the report: a typo of a declared name must not pass silently. (Notes reach standard error anyway
+    unless the whole text report is on standard output, which lists them.)"""
+    from scanner.model import CoverageGap
+    from scanner.printable import escape
+
+    if variables and not any(path.endswith((".tf", ".tf.json")) for path in inventory.scanned):
+        names = ", ".join(sorted({v.partition("=")[0].strip() for v in variables}))
+        note = CoverageGap(f"--var {names}", None, "not used: no Terraform configuration was scanned (a plan or "
+                                                   "state holds its variables' values)", kind="note")
+        inventory = replace(inventory, coverage=(*inventory.coverage, note))
+    on_stdout = [fmt for fmt, path in report.outputs if path is None] == ["text"] and not report.quiet
+    if on_stdout:
+        for gap in inventory.coverage:
+            if gap.path.startswith("--var ") and not gap.incomplete:
+                click.echo(f"offshore-scan: warning: {escape(gap.path)}: {escape(gap.reason)}", err=True)
+    return inventory
+
+
 def _distinct_paths(paths: Sequence[str]) -> tuple[str, ...]:
     """The PATHs given, each once (``infra``, ``infra/`` and ``./infra`` are one directory, read once), after the
     plain mistakes are said plainly: an empty PATH (an unset shell variable) would scan the current directory,
     and a PATH that names nothing at all is one line, not a report of nothing."""
     if any(not p.strip() for p in paths):
-        raise click.UsageError("a PATH is empty (an unset variable?): name a directory, a file, or - for standard "
+        raise CommandLineError("a PATH is empty (an unset variable?): name a directory, a file, or - for standard "
                                "input")
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing and len(missing) == len(paths):
@@ -536,7 +593,7 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
     from scanner.printable import encodable, escape, escaped
     from scanner.redaction import redact_findings, redact_inventory
     from scanner.reporters import Presentation, ScanReport, reporter_for
-    from scanner.reporters.text import summary_line
+    from scanner.reporters.text import wrapped_summary
 
     choices = choices or ReportChoices(((output_format, output),))
     for _, path in choices.outputs:
@@ -563,14 +620,15 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
             shown = replace(report, findings=walk(findings), inventory=walk(inventory))
             terminal = output is None and output_format == "text"
             if terminal and choices.quiet:
-                rendered = summary_line(shown) + "\n"
+                rendered = wrapped_summary(shown, _width()) + "\n"
             else:
                 presentation = Presentation(colour=terminal and _colour(choices.no_color),
                                             width=_width() if terminal else Presentation.width,
                                             compact=choices.compact)
                 rendered = reporter_for(output_format, shown=presentation).render(shown)
             written.append((output_format, output, rendered))
-        summary = summary_line(replace(report, findings=escaped(findings), inventory=escaped(inventory)))
+        summary = wrapped_summary(replace(report, findings=escaped(findings), inventory=escaped(inventory)),
+                                  _width(sys.stderr))
     except click.UsageError:
         raise
     except Exception as error:
@@ -611,14 +669,14 @@ def _colour(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def _width() -> int:
-    """The terminal's width; a fixed width when standard output is not a terminal, so a report in a file or a
-    CI log is the same on every machine (COLUMNS, which shutil honours, is for terminals)."""
+def _width(stream: Any = None) -> int:
+    """The terminal's width; a fixed width when standard output (or ``stream``) is not a terminal, so a report in a
+    file or a CI log is the same on every machine (COLUMNS, which shutil honours, is for terminals)."""
     import shutil
 
     from scanner.reporters import Presentation
 
-    if not sys.stdout.isatty():
+    if not (stream or sys.stdout).isatty():
         return Presentation.width
     return shutil.get_terminal_size((Presentation.width, 24)).columns
 
@@ -657,7 +715,8 @@ def _chosen(findings: tuple[Finding, ...], baselined: tuple[Finding, ...], inven
 
 
 @main.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"], case_sensitive=False),
+              default="text", show_default=True)
 def policies(output_format: str) -> None:
     """List the policies, with the DWP policy paragraph and questionnaire sections each one feeds."""
     import json

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from scanner.cli import FAIL_ON_CHOICES, default_waivers, fail, report_and_exit
+from scanner.cli import EXIT_CODES_HELP, FAIL_ON_CHOICES, default_waivers, fail, pair_outputs, report_and_exit
 from scanner.merge_command import load_results, max_result_size_option
 
 _EVIDENCE_EPILOG = """
@@ -20,24 +20,20 @@ _EVIDENCE_EPILOG = """
 Examples:
   offshore-scan evidence result.json --format html -o evidence.html
   offshore-scan evidence terraform.json shard-*.json --fail-on never -o evidence.md
-
-\b
-Exit codes (as scan's):
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on (the pack is written)
-  2  a result cannot be read, a shard is missing or doubled, a result had
-     coverage gaps (unless --allow-partial), or the pack cannot be written
-"""
+""" + EXIT_CODES_HELP.format(incomplete="a result cannot be read, a shard is missing or\n      doubled, a result "
+                                      "had coverage gaps, or the pack cannot be written"
+                              ).replace(" (or --soft-fail)", "").replace("; --soft-fail does not hide this", "")
 
 
 @click.command(epilog=_EVIDENCE_EPILOG)
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 metavar="RESULT.json...")
-@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
-              show_default=True, help="markdown (the diagram as Mermaid) or html (one self-contained file, the "
-                                      "diagram drawn by Graphviz when `dot` is installed).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the pack to this file instead of standard output.")
+@click.option("--format", "-f", "output_format", type=click.Choice(["markdown", "html"], case_sensitive=False),
+              default="markdown", show_default=True,
+              help="markdown (the diagram as Mermaid) or html (one self-contained file, the diagram drawn by Graphviz "
+                   "when `dot` is installed).")
+@click.option("--output", "-o", "output_name", type=click.Path(dir_okay=False, writable=True),
+              help="Write the pack to this file instead of standard output (- is standard output).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default="high", show_default=True,
               help="Exit 1 when a finding is at or above this severity. 'never' always exits 0 unless the results "
                    "are incomplete.")
@@ -50,7 +46,7 @@ Exit codes (as scan's):
               help="offshore-scan.yaml whose estate_name and adequacy entries the pack uses (default: the one in "
                    "the current directory, if there is one); it is listed under the pack's Inputs.")
 @max_result_size_option
-def evidence(results: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
+def evidence(results: tuple[Path, ...], output_format: str, output_name: str | None, fail_on: str,
              waivers_path: Path | None, allow_partial: bool, config_path: Path | None, max_result_size: int) -> None:
     """Make the evidence pack for the DWP Offshore Proposal Questionnaire from JSON results.
 
@@ -68,6 +64,8 @@ def evidence(results: tuple[Path, ...], output_format: str, output: Path | None,
     # Imported here, not at start-up: `offshore-scan --help` must not load YAML and the model.
     from scanner.config import ConfigError, find_config, load_config
 
+    # As scan's -o: `-o html` is a slip for --format html, and `-o -` is standard output.
+    output = pair_outputs((output_format,), (output_name,) if output_name is not None else ())[0][1]
     merged = load_results(results, output, max_result_size)
     config = config_path or find_config(None, [Path.cwd()])
     if config is not None:

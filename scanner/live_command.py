@@ -65,6 +65,20 @@ def live_settings(config_path: Path | None, scope: str | None, fail_on: str | No
                         (report or ReportChoices()).with_config(config))
 
 
+def refuse_together(given: dict[str, object], *pairs: tuple[str, str]) -> None:
+    """Flags that exclude each other, or one that needs another (``("--org", "!--role-name")``: ``--org`` without
+    ``--role-name``), are a usage error naming both (exit 64), said before any config is read or call is made."""
+    from scanner.cli import CommandLineError
+
+    for first, second in pairs:
+        if second.startswith("!"):
+            needed = second[1:]
+            if given.get(first) and not given.get(needed):
+                raise CommandLineError(f"{first} needs {needed}")
+        elif given.get(first) and given.get(second):
+            raise CommandLineError(f"{first} and {second} exclude each other: give one of them")
+
+
 def show_progress(quiet: bool) -> bool:
     """Progress is drawn unless ``--quiet``, and only on a terminal."""
     return not quiet and sys.stderr.isatty()

@@ -110,7 +110,12 @@ def caller_account(session: boto3.Session, timeout: float = DEFAULT_TIMEOUT) -> 
     except (ResponseParserError, DamagedAnswer):
         raise CredentialsError("the STS endpoint's answer is not an AWS API answer: check AWS_ENDPOINT_URL or the "
                                "proxy, and try again") from None
-    except (NoCredentialsError, PartialCredentialsError, BotoCoreError) as error:
+    except NoCredentialsError:
+        raise CredentialsError("no usable AWS credentials (tried boto3's chain: the AWS_* environment variables, "
+                               "--profile or AWS_PROFILE, ~/.aws/credentials and ~/.aws/config, SSO, container and "
+                               "instance metadata): run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID "
+                               "and AWS_SECRET_ACCESS_KEY") from None
+    except (PartialCredentialsError, BotoCoreError) as error:
         raise CredentialsError(f"no usable AWS credentials: {error}") from None
     return str(identity["Account"])
 

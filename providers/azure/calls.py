@@ -124,7 +124,7 @@ class Calls:
         except ClientAuthenticationError as error:
             if error.status_code is None:
                 # The credential chain gave no token: every later call would fail the same way.
-                raise CredentialsError(f"no usable Azure credentials: {str(error.message).splitlines()[0]}") from None
+                raise CredentialsError(no_credentials(str(error.message))) from None
             return self._failed(subscription, provider, operation, ScopeStatus.DENIED, f"HTTP {error.status_code}")
         except HttpResponseError as error:
             if error.status_code in absent:
@@ -243,3 +243,28 @@ def _shape(path: str) -> str:
             kept.append("*" if name_next else part)
             name_next = not name_next
     return "/" + "/".join(kept)
+
+
+_CREDENTIAL_NAMES = {
+    "EnvironmentCredential": "AZURE_* environment variables",
+    "WorkloadIdentityCredential": "workload identity",
+    "ManagedIdentityCredential": "managed identity",
+    "SharedTokenCacheCredential": "the shared token cache",
+    "VisualStudioCodeCredential": "VS Code",
+    "AzureCliCredential": "Azure CLI",
+    "AzurePowerShellCredential": "Azure PowerShell",
+    "AzureDeveloperCliCredential": "Azure Developer CLI",
+    "BrokerCredential": "the sign-in broker",
+}
+
+
+def no_credentials(message: str) -> str:
+    """azure-identity's account of a credential chain that gave no token (a dozen lines, one per credential), said
+    in one line: what was tried and how to sign in."""
+    lines = message.splitlines()
+    tried = [line.strip().split(":", 1)[0] for line in lines if line.startswith("\t") and ":" in line]
+    if not tried:
+        return f"no usable Azure credentials: {lines[0] if lines else 'no token'}"
+    named = ", ".join(_CREDENTIAL_NAMES.get(name, name) for name in tried)
+    return (f"no usable Azure credentials (tried {named}): sign in with `az login`, or set AZURE_TENANT_ID, "
+            "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal)")

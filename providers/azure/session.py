@@ -133,7 +133,14 @@ def credential(options: AzureOptions) -> Any:
     """The credential chain (``DefaultAzureCredential``), or nothing when a static token is used."""
     if options.token is not None:
         return _NoCredential()
+    import logging
+
     from azure.identity import DefaultAzureCredential
+
+    # The chain logs its many-line account of every credential it tried; the scan says it in one line instead
+    # (providers.azure.calls.no_credentials).
+    logging.getLogger("azure.identity").addHandler(logging.NullHandler())
+    logging.getLogger("azure.identity").propagate = False
 
     if options.tenant is None:
         return DefaultAzureCredential()

@@ -6,6 +6,7 @@ Both inputs reduce to ``ResourceRecord``s; ``providers.semantics`` gives them th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from providers.interface import InputError, ScanOptions
@@ -27,6 +28,8 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
     if not result.files and not result.gaps:
         raise InputError(str(path), "no Terraform files (*.tf, *.tf.json) found here")
     cluster = kubernetes or KubernetesOptions()
+    gaps = result.gaps + undeclared_variables(terraform, result.declared, str(path))
+    result = replace(result, gaps=gaps)
     if len(result.roots) <= 1:
         read = Inventory(coverage=result.gaps, scanned=result.files)
         return merge_all([read, _inventory(result.resources, options, cluster)])
@@ -34,6 +37,14 @@ def scan_configuration(path: Path, options: ScanOptions, terraform: TerraformOpt
     # each is normalised on its own and its ids are qualified with its directory.
     inventories = [qualified(_inventory(records, options, cluster), root) for root, records in result.roots]
     return merge_all([*inventories, Inventory(coverage=result.gaps, scanned=result.files)])
+
+
+def undeclared_variables(terraform: TerraformOptions, declared: frozenset[str], path: str) -> tuple[CoverageGap, ...]:
+    """A note for each ``--var`` no root module under ``path`` declares: its value is used nowhere (a typo of a
+    declared name, most often), which Terraform says too."""
+    return tuple(CoverageGap(f"--var {name}", None, f"no root module in {path} declares variable {name!r}, so "
+                                                    "this value is not used (a typo?)", kind="note")
+                 for name in dict(terraform.variables) if name not in declared)
 
 
 def _inventory(records: Sequence[ResourceRecord], options: ScanOptions, kubernetes: KubernetesOptions) -> Inventory:

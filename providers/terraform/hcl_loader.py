@@ -86,6 +86,8 @@ class HclResult:
     roots: tuple[tuple[str, tuple[ResourceRecord, ...]], ...] = ()
     """Each root module (its directory relative to the scanned path, ``.`` for the path itself) and its
     records: separate Terraform configurations whose addresses may repeat."""
+    declared: frozenset[str] = frozenset()
+    """The variables the root modules declare (``--var`` for any other is said, as Terraform says it)."""
 
 
 def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
@@ -102,10 +104,12 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     scanned = (Path(os.path.realpath(root if root.is_dir() else root.parent)),)
     resources: list[ResourceRecord] = []
     roots: list[tuple[str, tuple[ResourceRecord, ...]]] = []
+    declared: set[str] = set()
     for directory in sorted(modules):
         if directory in called:
             continue
         module = modules[directory]
+        declared.update(block.labels[0] for _, block in module.blocks("variable") if block.labels)
         tfvars = [_read_tfvars(p, display, gaps) for p in _auto_tfvars(directory)]
         inputs = root_inputs(module, [t for t in tfvars + var_files if t], options.variables or {}, display)
         # file() and its kin read inside the scanned tree only, relative paths from the root module as Terraform runs.
@@ -121,7 +125,7 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     read = [Path(f.path) for m in modules.values() for f in m.files]
     failed = [Path(g.path) for g in gaps if is_configuration(g.path)]
     files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
-    return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots))
+    return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots), frozenset(declared))
 
 
 def _relative(root: Path, directory: Path) -> str:

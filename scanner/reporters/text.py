@@ -88,8 +88,8 @@ class TextReporter:
                 lines.extend(self._wrap(f"  {where}: {gap.reason}", 4))
             lines.append("")
         lines.extend(self._scopes(report))
-        # One line however long: it is what `--quiet` prints, and what scripts and people grep for.
-        lines.append(summary_line(report))
+        # Wrapped like every other line; it still starts with "Summary:", what `--quiet` prints and scripts grep for.
+        lines.extend(self._wrap(summary_line(report), 9))
         return "\n".join(lines) + "\n"
 
     def _wrap(self, text: str, hang: int) -> list[str]:
@@ -248,6 +248,12 @@ class TextReporter:
 
     def _style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if self.colour else text
+
+
+def wrapped_summary(report: ScanReport, width: int = DEFAULT_WIDTH) -> str:
+    """The summary line wrapped to ``width`` with a hanging indent, as the text report shows it (``--quiet``, and
+    the verdict on a terminal when every report went to a file)."""
+    return "\n".join(TextReporter(width=width)._wrap(summary_line(report), 9))
 
 
 def summary_line(report: ScanReport) -> str:
