@@ -138,6 +138,47 @@ class Classification:
 NOT_DWP = Classification(dwp=False, reason="no DWP tag, label or scope rule matched")
 
 
+class KeyKind(StrEnum):
+    """Who manages the key that encrypts data at rest."""
+
+    CUSTOMER = "customer"
+    """A key the customer creates and controls (a KMS key, a Key Vault key, a Cloud KMS key)."""
+    PROVIDER = "provider"
+    """A key the cloud provider creates and holds (SSE-S3, an AWS managed ``aws/rds`` key, Microsoft-managed keys)."""
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """How one data-holding resource (or a copy of it) is encrypted at rest, and where its key lives."""
+
+    encrypted: bool | None
+    """True when encrypted at rest, False when the configuration says not, None when it is not shown or not known."""
+    key: str | None = None
+    """The key that does it: the key resource's address or its ARN, id or name as the configuration names it;
+    a provider key's alias (``aws/s3``); None when no key is named."""
+    key_kind: KeyKind | None = None
+    """``customer`` or ``provider``; None when not known."""
+    key_location: Location | None = None
+    """Where the key lives (the KMS key's region, the Key Vault's location); None when not placed."""
+    how: tuple[str, ...] = ()
+    """The steps that decided it, first to last (``aws_s3_bucket_server_side_encryption_configuration.b
+    rule.apply_server_side_encryption_by_default.kms_master_key_id -> aws_kms_key.k``)."""
+    multi_region: bool = False
+    """True for a multi-Region key (or a replica of one): copies of the key may be held in other regions."""
+    copies: tuple[CopyKey, ...] = ()
+    """Keys that copies of the resource which are not resources of their own land under (a Secrets Manager
+    replica's ``kms_key_id``, a DynamoDB replica's ``kms_key_arn``)."""
+
+
+@dataclass(frozen=True)
+class CopyKey:
+    """The key a copy of a resource, in one region, is encrypted under."""
+
+    region: str | None
+    """The region the copy is in; None when not known (then it may be any copy's)."""
+    encryption: Encryption
+
+
 @dataclass(frozen=True)
 class Resource:
     """One hosted thing: a bucket, a database, a cluster, a vault."""
@@ -167,6 +208,9 @@ class Resource:
     account: str | None = None
     """The AWS account (Azure subscription, GCP project) that holds the resource when the input says so (live
     inputs always), so a guardrail that governs some accounts only is judged against the right ones."""
+    encryption: Encryption | None = None
+    """How its data is encrypted at rest and who holds the key; None for types that hold no data at rest
+    (networks, keys, roles) and for results written before the fact existed."""
 
 
     @property

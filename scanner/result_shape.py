@@ -57,6 +57,14 @@ _STRINGS = _list(_str())
 _LOCATION = _object(cloud=_str(), region=_str(null=True), country=_str(null=True), uk=Shape("bool", null=True),
                     optional={"note": _str(null=True)})
 _SOURCE = _object(path=_str(), line=_LINE)
+KEY_KINDS = ("customer", "provider")
+_KEY_FIELDS: dict[str, Shape] = {
+    "encrypted": Shape("bool", null=True), "key": _str(null=True), "kind": _str(*KEY_KINDS, null=True),
+    "location": _object(null=True, cloud=_str(), region=_str(null=True), country=_str(null=True),
+                        uk=Shape("bool", null=True), optional={"note": _str(null=True)}),
+    "multi_region": _BOOL, "how": _STRINGS}
+_KEY = _object(null=True, optional={"copies": _list(_object(region=_str(null=True), **_KEY_FIELDS))}, **_KEY_FIELDS)
+"""Encryption at rest of a data-holding resource (null for others); results written before it existed lack it."""
 _ADDRESSED = _object(path=_str(), line=_LINE, address=_str())
 
 FLOW_KINDS = ("replication", "backup-copy", "read-replica", "edge-cache", "log-export", "telemetry", "alerting",
@@ -73,7 +81,8 @@ RESULT = _object(
         resources=_list(_object(
             id=_str(), object=_str(), part=_str(null=True), type=_str(), location=_LOCATION, provenance=_STRINGS,
             dwp=_BOOL, classification=_str(), marking=_str(null=True), holds_data=_BOOL, certain=_BOOL,
-            deployed_to=_str(null=True), account=_str(null=True), placement_judged=_BOOL, source=_ADDRESSED)),
+            deployed_to=_str(null=True), account=_str(null=True), placement_judged=_BOOL, source=_ADDRESSED,
+            optional={"key": _KEY})),
         flows=_list(_object(
             resource=_str(), kind=_str(*FLOW_KINDS), target=_LOCATION, target_resource=_str(null=True),
             description=_str(), provenance=_STRINGS, declared_by=_str(), source=_SOURCE)),

@@ -15,13 +15,16 @@ from typing import Any
 from scanner.model import (
     Audit,
     Classification,
+    CopyKey,
     CoverageGap,
+    Encryption,
     Flow,
     FlowKind,
     Grant,
     Guardrail,
     GuardrailKind,
     Inventory,
+    KeyKind,
     Location,
     Resource,
     ScopeCoverage,
@@ -114,7 +117,16 @@ def _resource(raw: Mapping[str, Any]) -> Resource:
         part=raw["part"],
         placement_judged=raw["placement_judged"],
         account=raw["account"],
+        encryption=_encryption(raw["key"]) if raw.get("key") is not None else None,
     )
+
+
+def _encryption(raw: Mapping[str, Any]) -> Encryption:
+    location = raw["location"]
+    return Encryption(
+        raw["encrypted"], raw["key"], None if raw["kind"] is None else KeyKind(raw["kind"]),
+        None if location is None else _location(location, ()), tuple(raw["how"]), raw["multi_region"],
+        tuple(CopyKey(c["region"], _encryption(c)) for c in raw.get("copies") or ()))
 
 
 def _flow(raw: Mapping[str, Any]) -> Flow:

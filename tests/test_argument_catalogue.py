@@ -317,8 +317,10 @@ def test_committed_catalogue_known_entries() -> None:
     assert replication.arguments["rule.destination.bucket"] == "destination"
     assert replication.located in ("provider", "own")
     assert catalogue["azurerm_mssql_database"] == TypeArguments(
-        "from", "server_id", catalogue["azurerm_mssql_database"].arguments
+        "from", "server_id", catalogue["azurerm_mssql_database"].arguments,
+        catalogue["azurerm_mssql_database"].encryption,
     )
+    assert "kms_key_id" in catalogue["aws_db_instance"].encryption
     assert catalogue["google_bigquery_table"].located_from == "dataset_id"
     assert catalogue["google_pubsub_subscription"].located_from == "topic"
     assert catalogue["azurerm_storage_container"].located_from in ("storage_account_id", "storage_account_name")

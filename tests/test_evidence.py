@@ -219,7 +219,10 @@ def test_section_4_says_adequacy_per_country_and_who_holds_the_keys(demo: dict) 
     assert "aws_s3_bucket.evidence_dr" in transfers["US"].what
     assert "as of" in pack.adequacy_source and "ICO" in pack.adequacy_source
     custody = {c.copy: c for c in pack.custody}
-    assert custody["aws_s3_bucket.evidence_dr"].key.startswith("none named")
+    # The demo's DR bucket names no key: S3 encrypts it with SSE-S3, a key the provider holds.
+    assert custody["aws_s3_bucket.evidence_dr"].key == "SSE-S3"
+    assert custody["aws_s3_bucket.evidence_dr"].key_location == "provider-managed"
+    assert not any(c.copy.startswith("aws_vpc.") for c in pack.custody)
     assert "third party" in custody["external api.honeycomb.io (US): telemetry of Deployment/claims/claims-web"].key
     # The config's adequacy: key overrides the table.
     overridden = build_pack([demo], _context(adequacy={"IE": {"name": "Ireland", "scope": "none"}}))
@@ -233,8 +236,9 @@ def test_key_custody_reads_the_key_field_of_a_result(demo: dict) -> None:
     keyed = copy.deepcopy(demo)
     for resource in keyed["inventory"]["resources"]:
         if resource["id"] == "aws_s3_bucket.evidence_dr":
-            resource["key"] = {"id": "aws_kms_key.dr", "customer_managed": True, "multi_region": True,
-                               "location": {"cloud": "aws", "region": "eu-west-2", "country": "GB", "uk": True}}
+            resource["key"] = {"encrypted": True, "key": "aws_kms_key.dr", "kind": "customer", "multi_region": True,
+                               "how": [], "location": {"cloud": "aws", "region": "eu-west-2", "country": "GB",
+                                                       "uk": True}}
     held = {c.copy: c for c in build_pack([keyed], _context()).custody}["aws_s3_bucket.evidence_dr"]
     assert held.key == "aws_kms_key.dr" and held.key_location.startswith("in the UK (aws eu-west-2)")
     assert "multi-Region" in held.key_location

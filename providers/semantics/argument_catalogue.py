@@ -39,6 +39,8 @@ class TypeArguments:
     located: str
     located_from: str | None
     arguments: Mapping[str, str]
+    encryption: tuple[str, ...] = ()
+    """Argument paths that say how data is encrypted at rest (leads for ``resource_map/encryption.yaml``)."""
 
     def paths(self, role: str) -> tuple[str, ...]:
         """The argument paths that have ``role``, sorted."""
@@ -54,7 +56,8 @@ def _type_arguments(raw: Mapping[str, Any]) -> TypeArguments:
     arguments = raw.get("arguments") or {}
     if not isinstance(arguments, Mapping):
         raise ValueError(f"arguments.yaml: arguments must be a mapping, not {arguments!r}")
-    return TypeArguments(str(located), located_from, MappingProxyType({str(k): str(v) for k, v in arguments.items()}))
+    return TypeArguments(str(located), located_from, MappingProxyType({str(k): str(v) for k, v in arguments.items()}),
+                         tuple(str(p) for p in raw.get("encryption") or ()))
 
 
 @functools.cache

@@ -217,6 +217,9 @@ class PathArgument:
 class TypeCatalogue:
     located: str | dict[str, str]
     arguments: dict[str, str]
+    encryption: tuple[str, ...] = ()
+    """Argument paths that say how data is encrypted at rest (a key, a switch, an algorithm): leads for
+    ``resource_map/encryption.yaml``, which is written by hand."""
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -569,10 +572,23 @@ def _required(description: str) -> bool:
     return description.lstrip("( ").lower().startswith("required")
 
 
+ENCRYPTION_NAME = re.compile(r"(?:^|_)(?:encrypt\w*|encrypted|kms|cmk|sse|cmek)(?:_|$)"
+                             r"|key_vault_key|customer_managed_key|encryption_key|encryption_set")
+"""A path segment that says how data is encrypted at rest: ``kms_key_id``, ``storage_encrypted``,
+``server_side_encryption``, ``customer_managed_key``, ``key_vault_key_id``, ``disk_encryption_set_id``."""
+
+
+def encryption_paths(paths: Sequence[PathArgument]) -> tuple[str, ...]:
+    """The argument paths any segment of which names at-rest encryption, sorted."""
+    return tuple(sorted(item.path for item in paths
+                        if any(ENCRYPTION_NAME.search(segment) for segment in item.path.split("."))))
+
+
 def catalogue_type(provider: str, resource_type: str, markdown: str) -> TypeCatalogue:
     """What the catalogue says of one type, from its documentation page."""
     paths = argument_paths(parse_sections(markdown))
-    return TypeCatalogue(located=located_by(provider, paths, resource_type), arguments=roles_of(paths, resource_type))
+    return TypeCatalogue(located=located_by(provider, paths, resource_type), arguments=roles_of(paths, resource_type),
+                         encryption=encryption_paths(paths))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -755,11 +771,14 @@ def build_types(provider: str, pages: Mapping[str, str]) -> dict[str, TypeCatalo
 
 
 def _type_entry(entry: TypeCatalogue) -> dict[str, object]:
-    return {"located": entry.located, "arguments": dict(sorted(entry.arguments.items()))}
+    found: dict[str, object] = {"located": entry.located, "arguments": dict(sorted(entry.arguments.items()))}
+    if entry.encryption:
+        found["encryption"] = list(entry.encryption)
+    return found
 
 
 def _worth_listing(entry: TypeCatalogue) -> bool:
-    return bool(entry.arguments) or entry.located not in ("own", "provider")
+    return bool(entry.arguments) or bool(entry.encryption) or entry.located not in ("own", "provider")
 
 
 HEADER = """\
@@ -784,6 +803,8 @@ HEADER = """\
 #   provider     (AWS) placed by the provider's region: the type has no `region` argument of its own
 #   {from: A}    lives in the parent resource the top-level argument A names (parent_id, server_id, dataset_id)
 #   none         nothing in the arguments says where it is (global, or placed by the provider's defaults)
+# catalogue.<type>.encryption: argument paths that say how data is encrypted at rest (a key, a switch): leads
+#   for resource_map/encryption.yaml, which is written by hand (azapi: none are listed)
 # Roles are name heuristics (catalogue_generator.py documents them): a lead to follow, not a verdict.
 """
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.semantics import access, diagnostics, guardrails, lineage, network, replicas
+from providers.semantics import access, diagnostics, encryption, guardrails, lineage, network, replicas
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, condition_holds, flows_of_subjects, values_at
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import FlowSpec, resource_map, understood_without_hosting
@@ -54,6 +54,8 @@ def to_inventory(
     guards = [guard for record in records for guard in _guarded(guardrails.guardrails, context, record, problems)]
     # Stand-ins for subjects the flows and grants named but the scan does not hold (judged as possibly DWP).
     stand_ins = tuple(context.resource_by_address(a) for a in context.unidentified_addresses)
+    # Encryption at rest and where each key lives (resource_map/encryption.yaml).
+    resources = encryption.with_encryption(context, managed, resources)
     return Inventory(
         resources=resources + stand_ins,
         flows=tuple(flows),

@@ -156,8 +156,8 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Paragraph("Key custody for each DWP resource or copy outside the UK: is it encrypted at rest, with which "
                   "key, and where that key is held (a customer key held in the UK keeps the data unreadable "
                   "abroad without it; a multi-Region replica key or a key vault abroad does not)."),
-        Table(("Resource or copy", "Location", "Encrypted at rest", "Key", "Key held"),
-              tuple((c.copy, c.location, c.encrypted, c.key, c.key_location) for c in pack.custody),
+        Table(("Resource or copy", "Location", "Encrypted at rest", "Key", "Key held", "Held by"),
+              tuple((c.copy, c.location, c.encrypted, c.key, c.key_location, c.held_by) for c in pack.custody),
               "No DWP resource or copy outside the UK."),
         Heading(2, "Questions infrastructure cannot answer"),
         Paragraph("Where staff sit and who they are is not written in infrastructure. To be completed by the "

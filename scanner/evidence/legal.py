@@ -109,24 +109,36 @@ class Custody:
     encrypted: str
     key: str
     key_location: str
+    """Where the key lives: its country and region, or ``provider-managed``."""
+    held_by: str = ""
+    """Who holds it: the customer (in which key service), the provider, a third party."""
+
+
+_KEY_SERVICE = {"aws": "AWS KMS", "azure": "Azure Key Vault", "gcp": "Cloud KMS"}
 
 
 def custody(copy: str, location: str, key: Mapping[str, Any] | None, inherited_from: str | None,
             vendor: bool = False) -> Custody:
-    """Custody of one copy from the ``key`` field of the resource that holds it (or of its source, for a copy the
-    scan has no resource for: a replica takes its source's key configuration). A third party's service (telemetry,
+    """Custody of one copy from the ``key`` object of the resource that holds it (``encrypted``, ``key``, ``kind``,
+    ``location``, ``multi_region``), or of its source, for a copy the scan has no resource for (a replica takes
+    its source's key configuration, or the key its replica block names). A third party's service (telemetry,
     alerting) holds what it receives under its own keys, whatever the source's configuration says."""
     if vendor:
         return Custody(copy, location, "in the third party's service, under its own encryption",
-                       "the third party's", "with the third party: ask it, and name it in the contract")
+                       "the third party's", "with the third party", "the third party: ask it, and name it in the "
+                       "contract")
     via = f" (as {inherited_from}'s configuration)" if inherited_from else ""
-    if not key:
-        return Custody(copy, location, "not shown in the configuration" + via,
-                       "none named: the provider's default key, if any", "with the provider")
-    key_id = str(key.get("id") or "named, value not known")
+    if not key or key.get("encrypted") is None:
+        return Custody(copy, location, "not shown in the configuration" + via, "none named", "not established",
+                       "not established: the contractor must say")
+    if key.get("encrypted") is False:
+        return Custody(copy, location, "no: the configuration leaves it unencrypted at rest" + via, "none",
+                       "no key", "nobody: the data is readable wherever it sits")
+    key_id = str(key.get("key") or "named, value not known")
+    if key.get("kind") == "provider":
+        return Custody(copy, location, "yes, provider-managed key" + via, key_id, "provider-managed",
+                       "the cloud provider")
     where = key.get("location") or {}
-    if not key.get("customer_managed", True):
-        return Custody(copy, location, "yes, provider-managed key" + via, key_id, "with the provider")
     country = where.get("country")
     region = where.get("region")
     place = f"{where.get('cloud') or ''} {region or 'region not established'}".strip()
@@ -138,4 +150,5 @@ def custody(copy: str, location: str, key: Mapping[str, Any] | None, inherited_f
         held = "not established"
     if key.get("multi_region"):
         held += "; a multi-Region key: its replicas may be held in other regions"
-    return Custody(copy, location, "yes, customer-managed key" + via, key_id, held)
+    service = _KEY_SERVICE.get(str(where.get("cloud") or ""), "the provider's key service")
+    return Custody(copy, location, "yes, customer-managed key" + via, key_id, held, f"the customer, in {service}")

@@ -124,6 +124,9 @@ class Offshore:
     key: Mapping[str, Any] | None
     key_from: str | None
     """The source whose key configuration a copy the scan has no resource for inherits."""
+    stores: bool = True
+    """False for a resource that holds no data at rest (a network, a key): its result says ``"key": null``. It is a
+    place DWP resources are, but it has no key custody row."""
 
 
 _GUARDRAIL_FIX = {
@@ -255,7 +258,7 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
         transfers=tuple(transfer(country, tuple(sorted(set(names))), table)
                         for country, names in sorted(by_country.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
         custody=tuple(custody(i.name, i.place.describe(), i.key, i.key_from, i.place.cloud == "external")
-                      for i in items),
+                      for i in items if i.stores),
         adequacy_source=f"{table.source} (as of {table.as_of})",
         guardrail_fixes=tuple((cloud, _GUARDRAIL_FIX[cloud]) for cloud in deployed
                               if cloud in _GUARDRAIL_FIX and cloud not in uk_only_clouds),
@@ -315,7 +318,8 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
     for rid, resource in assets.items():
         place = Place.of(resource["location"])
         if place.uk is False:
-            found[rid] = Offshore(_label(rid, resource), place, "hosted", resource.get("key"), None)
+            found[rid] = Offshore(_label(rid, resource), place, "hosted", resource.get("key"), None,
+                                  "key" not in resource or resource["key"] is not None)
     for flow in flows:
         target = Place.of(flow["target"])
         if target.uk is not False or flow["kind"] in _NOT_COPIES:
@@ -325,15 +329,32 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
             if landed in found:
                 continue
             receiver = resources.get(landed) or {}
+            own = receiver.get("key")
+            source_name = resources[flow["resource"]].get("object") or flow["resource"]
             found[landed] = Offshore(_label(landed, receiver) if receiver else landed, target, flow["kind"],
-                                     receiver.get("key"), None)
+                                     own if own else _copy_key(resources[flow["resource"]], target),
+                                     None if own else source_name)
             continue
         source = resources[flow["resource"]]
         name = f"{target.describe()}: {flow['kind']} of {source.get('object') or flow['resource']}"
-        found.setdefault(name, Offshore(name, target, flow["kind"], source.get("key"),
-                                        source.get("object") or flow["resource"]))
+        copy_key = _copy_key(source, target)
+        found.setdefault(name, Offshore(name, target, flow["kind"], copy_key,
+                                        None if copy_key is not source.get("key")
+                                        else source.get("object") or flow["resource"]))
     return tuple(sorted(found.values(), key=lambda o: (o.place.country or "", o.place.cloud, o.place.region or "",
                                                       o.name)))
+
+
+def _copy_key(source: Mapping[str, Any], target: Place) -> Mapping[str, Any] | None:
+    """The key a copy of ``source`` in ``target`` lands under: the one its replica block names for that region
+    (``key.copies``), else the source's own configuration (which the copy inherits)."""
+    key = source.get("key")
+    copies = (key or {}).get("copies") or ()
+    for wanted in (target.region, None):
+        for copied in copies:
+            if copied.get("region") == wanted:
+                return copied
+    return key
 
 
 def _offshore(items: Iterable[Offshore]) -> tuple[tuple[str, str, str, int], ...]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from scanner.model import Audit, Finding, Flow, Grant, Guardrail, Location, Resource, ScopeCoverage
+from scanner.model import Audit, Encryption, Finding, Flow, Grant, Guardrail, Location, Resource, ScopeCoverage
 from scanner.reporters.interface import ScanReport
 
 SCHEMA_VERSION = 1
@@ -154,6 +154,21 @@ def resource_json(resource: Resource) -> dict[str, Any]:
         "account": resource.account,
         "placement_judged": resource.placement_judged,
         "source": {"path": resource.source.path, "line": resource.source.line, "address": resource.source.address},
+        "key": None if resource.encryption is None else key_json(resource.encryption),
+    }
+
+
+def key_json(encryption: Encryption) -> dict[str, Any]:
+    """Encryption at rest: ``encrypted`` (null: not shown), the ``key``, its ``kind`` (customer or provider) and
+    ``location``, whether it is ``multi_region``, ``how`` it was decided, and the keys ``copies`` land under."""
+    return {
+        "encrypted": encryption.encrypted,
+        "key": encryption.key,
+        "kind": None if encryption.key_kind is None else encryption.key_kind.value,
+        "location": None if encryption.key_location is None else location_json(encryption.key_location),
+        "multi_region": encryption.multi_region,
+        "how": list(encryption.how),
+        "copies": [{"region": c.region, **key_json(c.encryption)} for c in encryption.copies],
     }
 
 
