@@ -21,6 +21,8 @@ _BUCKET_PATHS = {
                                              "extended_s3_configuration.s3_backup_configuration.bucket_arn",
                                              "http_endpoint_configuration.s3_configuration.bucket_arn",
                                              "splunk_configuration.s3_configuration.bucket_arn"),
+    "aws_cloudtrail": ("s3_bucket_name",),
+    "aws_config_delivery_channel": ("s3_bucket_name",),
 }
 _RECEIVER_PATHS = {
     "aws_cloudwatch_log_subscription_filter": ("destination_arn",),

@@ -60,10 +60,13 @@ def regional() -> Mapping[str, Collector]:
 def every_region() -> Mapping[str, Collector]:
     """Collectors that run in every enabled region whatever the Tagging API found: VPC and transit gateway
     peerings (a handful of calls per region), EBS snapshot and AMI copies (copies carry no tag of what they
-    copy), and ECR (repositories are not in the Tagging API, even on AWS)."""
-    from providers.aws.collectors import ec2, ecr, snapshots
+    copy), and ECR (repositories are not in the Tagging API, even on AWS).
+    CloudTrail trails and AWS Config channels and aggregators: a few calls per region (they carry no tag of the
+    DWP resources whose events and configuration they carry)."""
+    from providers.aws.collectors import cloudtrail, config, ec2, ecr, snapshots
 
-    return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect}
+    return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect,
+            "cloudtrail": cloudtrail.collect, "config": config.collect}
 
 
 def _together(*collectors: Collector) -> Collector:

@@ -1,4 +1,6 @@
-"""IAM: role trust policies, as ``aws_iam_role.assume_role_policy`` (JSON text).
+"""IAM: role trust policies, as ``aws_iam_role.assume_role_policy`` (JSON text), and the identity policies of
+the roles trusted outside the account (``aws_iam_role_policy``, ``aws_iam_role_policy_attachment``,
+``aws_iam_policy``): which DWP resources someone elsewhere reaches by assuming them.
 
 ``ListRoles`` returns every role's trust policy (1,000 roles a call) but not its tags. Tags decide
 whether a role is DWP; they are asked only for roles whose trust policy names someone outside the
@@ -13,6 +15,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from providers.aws.calls import Clients, Failed, Response
@@ -90,10 +93,128 @@ def translate_roles(account: str, roles: list[Any], tags: Mapping[str, Response]
     return records
 
 
+@dataclass(frozen=True)
+class RolePolicies:
+    """The identity policies of one role: inline (``ListRolePolicies``, ``GetRolePolicy``) and attached
+    (``ListAttachedRolePolicies``); the documents of attached customer managed policies are in ``managed``."""
+
+    role: Mapping[str, Any]
+    inline: list[Any] | Failed | None
+    """Inline policy names."""
+    documents: Mapping[str, Response]
+    """Inline policy name -> GetRolePolicy."""
+    attached: list[Any] | Failed | None
+    """ListAttachedRolePolicies: ``PolicyArn``, ``PolicyName``."""
+
+
+def _aws_managed(arn: str) -> bool:
+    """An AWS managed policy (``arn:aws:iam::aws:policy/...``): the same in every account, naming no account's
+    resources, so never read (its ``Resource`` is ``*`` or a service's pattern, which names no DWP resource)."""
+    return arn.split(":")[4:5] == ["aws"]
+
+
+def fetch_role_policies(clients: Clients, account: str, role: Mapping[str, Any]) -> RolePolicies:
+    """The inline policies of one role (names, then each document) and the policies attached to it."""
+    iam = clients.get(account, HOME_REGION, SERVICE, scope_region="global")
+    name = role["RoleName"]
+    inline = iam.pages("list_role_policies", "PolicyNames", RoleName=name)
+    documents = {policy: iam.call("get_role_policy", expect=("PolicyDocument",), RoleName=name, PolicyName=policy)
+                 for policy in (inline if isinstance(inline, list) else [])}
+    attached = iam.pages("list_attached_role_policies", "AttachedPolicies", expect=("PolicyArn",), RoleName=name)
+    return RolePolicies(role, inline, documents, attached)
+
+
+def fetch_managed_policies(clients: Clients, account: str, arns: list[str]) -> dict[str, tuple[Response, Response]]:
+    """``GetPolicy`` (its default version) and ``GetPolicyVersion`` (the document) of each customer managed policy,
+    once per policy however many roles it is attached to."""
+    iam = clients.get(account, HOME_REGION, SERVICE, scope_region="global")
+    found: dict[str, tuple[Response, Response]] = {}
+    for arn in arns:
+        policy = iam.call("get_policy", expect=("Policy.DefaultVersionId",), PolicyArn=arn)
+        version: Response = None
+        if isinstance(policy, Mapping):
+            version = iam.call("get_policy_version", expect=("PolicyVersion",), PolicyArn=arn,
+                               VersionId=policy["Policy"]["DefaultVersionId"])
+        found[arn] = (policy, version if isinstance(policy, Mapping) else policy)
+    return found
+
+
+def translate_role_policies(account: str, policies: RolePolicies) -> list[ResourceRecord]:
+    """Inline policies as ``aws_iam_role_policy`` (``role``, ``policy`` as JSON text) and attachments as
+    ``aws_iam_role_policy_attachment`` (``role``, ``policy_arn``); a list that could not be read is one policy
+    whose document is unknown."""
+    scope = Scope(account, "global")
+    role = policies.role
+    name, arn = role["RoleName"], role["Arn"]
+    where = {"region": HOME_REGION, "how": (f"iam is global (account {account})",)}
+    records = []
+    if isinstance(policies.inline, Failed):
+        records.append(live_record(scope, "", "aws_iam_role_policy",
+                                   {"role": name, "policy": policies.inline.unknown(f"the inline policies of {name}")},
+                                   "iam:ListRolePolicies", address=f"{arn}?policies", **where))
+    for policy, answer in policies.documents.items():
+        document: Any = answer.unknown(f"inline policy {policy} of {name}") if isinstance(answer, Failed) else \
+            policy_text(_document((answer or {}).get("PolicyDocument")))
+        records.append(live_record(scope, "", "aws_iam_role_policy", {"name": policy, "role": name,
+                                                                        "policy": document},
+                                   "iam:GetRolePolicy", address=f"{arn}?policy={policy}", **where,
+                                   fields={"policy": "PolicyDocument"}))
+    if isinstance(policies.attached, Failed):
+        records.append(live_record(scope, "", "aws_iam_role_policy",
+                                   {"role": name,
+                                    "policy": policies.attached.unknown(f"the policies attached to {name}")},
+                                   "iam:ListAttachedRolePolicies", address=f"{arn}?attached", **where))
+    for attached in policies.attached if isinstance(policies.attached, list) else []:
+        policy_arn = attached["PolicyArn"]
+        records.append(live_record(scope, "", "aws_iam_role_policy_attachment", {"role": name,
+                                                                                   "policy_arn": policy_arn},
+                                   "iam:ListAttachedRolePolicies", address=f"{arn}?attachment={policy_arn}",
+                                   **where, fields={"policy_arn": "AttachedPolicies[].PolicyArn"}))
+    return records
+
+
+def translate_managed_policies(account: str, answers: Mapping[str, tuple[Response, Response]]) -> list[ResourceRecord]:
+    """Each customer managed policy as ``aws_iam_policy`` (``policy`` the default version's document)."""
+    scope = Scope(account, "global")
+    records = []
+    for arn, (policy, version) in answers.items():
+        name = arn.rsplit("/", 1)[-1]
+        failed = version if isinstance(version, Failed) else policy if isinstance(policy, Failed) else None
+        document: Any = failed.unknown(f"the document of policy {name}") if failed is not None else policy_text(
+            _document(((version or {}).get("PolicyVersion") or {}).get("Document")))
+        path = (policy or {}).get("Policy", {}).get("Path") if isinstance(policy, Mapping) else None
+        records.append(live_record(scope, arn, "aws_iam_policy", {"name": name, "path": path, "policy": document},
+                                   "iam:GetPolicyVersion", region=HOME_REGION,
+                                   how=(f"iam is global (account {account})",),
+                                   fields={"policy": "PolicyVersion.Document"}))
+    return records
+
+
+def _document(value: Any) -> Any:
+    """A policy document as a document (boto3 decodes it; the raw API gives URL-encoded JSON text)."""
+    return trust_document({"AssumeRolePolicyDocument": value})
+
+
+def collect_role_policies(clients: Clients, account: str, roles: list[Any]) -> list[ResourceRecord]:
+    """The identity policies of the roles trusted outside the account: what someone elsewhere reaches by assuming
+    them. Roles trusted only inside the account or by AWS services grant nothing worth judging, so their policies
+    are not read: requests grow with the roles others can assume, not with the account."""
+    outside = [r for r in roles if trusts_outside(r, account)]
+    answers = [fetch_role_policies(clients, account, role) for role in outside]
+    managed = sorted({a["PolicyArn"] for answer in answers if isinstance(answer.attached, list)
+                      for a in answer.attached if not _aws_managed(a["PolicyArn"])})
+    records = [record for answer in answers for record in translate_role_policies(account, answer)]
+    records.extend(translate_managed_policies(account, fetch_managed_policies(clients, account, managed)))
+    return records
+
+
 def collect_roles(clients: Clients, account: str, dwp_account: bool) -> list[ResourceRecord]:
-    """Every role of the account, with the tags of the externally trusted ones (unless the account is DWP)."""
+    """Every role of the account, with the tags of the externally trusted ones (unless the account is DWP), and
+    the identity policies of those trusted outside it."""
     roles = fetch_roles(clients, account)
     if not isinstance(roles, list):
         return []  # a failed listing is coverage (recorded by the client)
     wanted = [] if dwp_account else [r["RoleName"] for r in roles if trusts_outside(r, account)]
-    return translate_roles(account, roles, fetch_role_tags(clients, account, wanted))
+    records = translate_roles(account, roles, fetch_role_tags(clients, account, wanted))
+    records.extend(collect_role_policies(clients, account, roles))
+    return records

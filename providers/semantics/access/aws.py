@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from providers.semantics.access.aws_conditions import anyone, conditions_note
+from providers.semantics.access.aws_patterns import resources_matching
 from providers.semantics.access.aws_principals import (
     account_of,
     aws_principal,
@@ -61,9 +62,10 @@ def role_reach(context: NormaliseContext, role: ResourceRecord) -> list[tuple[Re
             if not statement.allows:
                 continue
             for named in statement.resources:
-                target = resource_named(context, named)
-                if target is not None and target is not role and is_dwp(context, target):
-                    reached.setdefault(target.address, (target, f"policy {via} of {role.address} names this resource"))
+                for target in (resource_named(context, named), *resources_matching(context, named, statement)):
+                    if target is not None and target is not role and is_dwp(context, target):
+                        reached.setdefault(target.address,
+                                           (target, f"policy {via} of {role.address} names this resource"))
     for record in index.naming.get(role.address, []):
         for address, _ in policy_targets(context, record):
             target = context.by_address.get(address)

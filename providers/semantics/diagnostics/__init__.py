@@ -25,6 +25,8 @@ from providers.semantics.compute_environments import compute_environment
 from providers.semantics.context import NormaliseContext
 from providers.semantics.diagnostics.aws_delivery import (
     account_policy_flows,
+    cloudtrail_flows,
+    config_aggregator_flows,
     config_channel_flows,
     firehose_flows,
     metric_alarm_flows,
@@ -90,6 +92,8 @@ _HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]
     "aws_cloudwatch_log_account_policy": account_policy_flows,
     "aws_cloudwatch_metric_stream": metric_stream_flows,
     "aws_config_delivery_channel": config_channel_flows,
+    "aws_config_configuration_aggregator": config_aggregator_flows,
+    "aws_cloudtrail": cloudtrail_flows,
     "aws_cloudwatch_metric_alarm": metric_alarm_flows,
     "aws_ecs_task_definition": ecs_task_definition_flows,
     "azurerm_monitor_data_collection_rule_association": dcr_association_flows,

@@ -14,9 +14,11 @@ from providers.semantics.context import (
     first,
     json_document,
     values_at,
+    with_provenance,
 )
 from providers.semantics.diagnostics.following import aws_hops, firehose_hops
 from providers.semantics.diagnostics.hops import (
+    Hop,
     Subjects,
     endpoint_hop,
     flows,
@@ -191,3 +193,160 @@ def metric_alarm_flows(context: NormaliseContext, record: ResourceRecord) -> Ite
                 yield from flows(record, subjects, FlowKind.ALERTING,
                                   f"CloudWatch alarm notification via {topic.address}",
                                   endpoint_hop(context, endpoint, steps))
+
+
+# --- CloudTrail data events and AWS Config aggregators --------------------------------------------
+
+
+def _arn_to_match(record: ResourceRecord) -> str | None:
+    """The ARN a trail's data event selector is compared with: a bucket's objects (``arn:aws:s3:::NAME/``), else
+    the resource's own ARN (the address of a live record)."""
+    if record.type == "aws_s3_bucket":
+        bucket = record.values.get("bucket")
+        return f"arn:aws:s3:::{bucket}/" if isinstance(bucket, str) else None
+    arn = record.values.get("arn")
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        return arn
+    return record.address if record.address.startswith("arn:") else None
+
+
+def _service_of(data_type: Any) -> str | None:
+    """The ARN service of a data event resource type (``AWS::S3::Object`` -> ``s3``); None when not a type."""
+    parts = data_type.split("::") if isinstance(data_type, str) else []
+    return parts[1].lower() if len(parts) == 3 and parts[0] == "AWS" else None
+
+
+def _named_by(target: str, value: str) -> bool:
+    """Whether a selector value (an ARN or an ARN prefix) names ``target``: it is a prefix of it (``arn:aws:s3``
+    selects every bucket) or lies within it (``arn:aws:s3:::claims/2024/`` selects objects of bucket claims)."""
+    return target.startswith(value) or (target.endswith("/") and value.startswith(target))
+
+
+def _selects(context: NormaliseContext, other: ResourceRecord, service: str | None, target: str | None,
+             conditions: Mapping[str, list[Any]]) -> bool:
+    """Whether one data selector (its service and its ``resources.ARN`` conditions) selects ``other``. A value that
+    is not known may select it, and does; so does an ``ends_with`` (of an object key: a whole bucket may match)."""
+    if service is not None:
+        kind = target.split(":")[2] if target is not None else None
+        if kind != service and not (kind is None and other.type.startswith(f"aws_{service}")):
+            return False
+
+    def names(value: Any) -> bool:
+        if isinstance(value, Unknown):
+            return value.ref is None or context.by_address.get(value.ref) is other
+        return isinstance(value, str) and target is not None and _named_by(target, value)
+
+    wanted = [*conditions.get("equals", []), *conditions.get("starts_with", [])]
+    if wanted and not conditions.get("ends_with") and not any(names(v) for v in wanted):
+        return False
+    if target is None:
+        return True
+    if any(isinstance(v, str) and v in (target, target.rstrip("/")) for v in conditions.get("not_equals", [])):
+        return False
+    return not any(isinstance(v, str) and target.startswith(v) for v in conditions.get("not_starts_with", []))
+
+
+def _data_selectors(record: ResourceRecord) -> Iterator[tuple[str | None, dict[str, list[Any]]]]:
+    """Each data event selector of a trail as (service, ARN conditions): basic ``event_selector.data_resource``
+    blocks (their ``values`` are ARN prefixes) and advanced selectors of ``eventCategory`` Data."""
+    for resource in values_at(record.values, "event_selector.data_resource"):
+        if isinstance(resource, Mapping):
+            values = resource.get("values")
+            listed = values if isinstance(values, list) else [values]
+            yield _service_of(resource.get("type")), {"starts_with": [v for v in listed if v is not None]}
+    for selector in values_at(record.values, "advanced_event_selector"):
+        fields = {f.get("field"): f for f in selector.get("field_selector") or [] if isinstance(f, Mapping)} \
+            if isinstance(selector, Mapping) else {}
+        category = fields.get("eventCategory", {}).get("equals") or []
+        if "Data" not in category and not any(isinstance(c, Unknown) for c in category):
+            continue
+        types = fields.get("resources.type", {}).get("equals") or [None]
+        arn = fields.get("resources.ARN", {})
+        conditions = {key: list(arn.get(key) or []) for key in ("equals", "starts_with", "ends_with", "not_equals",
+                                                                "not_starts_with")}
+        for data_type in types if isinstance(types, list) else [types]:
+            yield _service_of(data_type), conditions
+
+
+def trail_data_subjects(context: NormaliseContext, record: ResourceRecord) -> Subjects:
+    """The DWP resources whose data events a trail logs: those its selectors select, in its region (every region
+    for a multi-Region trail) and its account (every account for an organisation trail)."""
+    selectors = list(_data_selectors(record))
+    if not selectors:
+        return []
+    multi_region = record.values.get("is_multi_region_trail")
+    every_region = multi_region is True or isinstance(multi_region, Unknown)
+    organisation = record.values.get("is_organization_trail")
+    every_account = organisation is True or isinstance(organisation, Unknown)
+    account = record.placement.account
+    found = []
+    for other in _dwp_anywhere(context, record) if every_region else _regional_dwp(context, record):
+        if not every_account and account and other.placement.account not in (account, None):
+            continue
+        target = _arn_to_match(other)
+        if any(_selects(context, other, service, target, conditions) for service, conditions in selectors):
+            found.append(other)
+    return found
+
+
+def _dwp_anywhere(context: NormaliseContext, record: ResourceRecord) -> Subjects:
+    return [other for other in context.records
+            if other.mode == "managed" and other.address != record.address and other.type.startswith("aws_")
+            and context.resource(other).classification.dwp and context.resource(other).holds_data]
+
+
+def cloudtrail_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    """A trail's data events about DWP resources go where the trail delivers (its own data, management events,
+    is the resource map's flow)."""
+    subjects = trail_data_subjects(context, record)
+    if not subjects:
+        return
+    bucket = record.values.get("s3_bucket_name")
+    if bucket is not None:
+        value = f"arn:aws:s3:::{bucket}" if isinstance(bucket, str) else bucket
+        hops = aws_hops(context, value, (said(record, "s3_bucket_name", bucket),), frozenset({record.address}))
+        yield from flows(record, subjects, FlowKind.LOG_EXPORT, "CloudTrail data events delivered to S3",
+                         routed(hops))
+    group = record.values.get("cloud_watch_logs_group_arn")
+    if group is not None:
+        hops = aws_hops(context, group, (said(record, "cloud_watch_logs_group_arn", group),),
+                        frozenset({record.address}))
+        yield from flows(record, subjects, FlowKind.LOG_EXPORT, "CloudTrail data events delivered to CloudWatch Logs",
+                         routed(hops))
+
+
+def _known_list(value: Any) -> list[Any] | None:
+    """A list every item of which is known, else None (no narrowing: any account or region may be named)."""
+    return value if isinstance(value, list) and not any(isinstance(v, Unknown) for v in value) else None
+
+
+def config_aggregator_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    """An AWS Config aggregator copies the configuration of its sources' resources into its own region and
+    account: each DWP resource of an aggregated account (every account of an organisation source) and region."""
+    sources = [("account_aggregation_source", s) for s in values_at(record.values, "account_aggregation_source")]
+    sources += [("organization_aggregation_source", s)
+                for s in values_at(record.values, "organization_aggregation_source")]
+    subjects: dict[str, ResourceRecord] = {}
+    for kind, source in sources:
+        if not isinstance(source, Mapping):
+            continue
+        accounts = source.get("account_ids") if kind == "account_aggregation_source" else None
+        regions = source.get("regions")
+        every_region = source.get("all_regions") is True or isinstance(source.get("all_regions"), Unknown)
+        named_accounts = _known_list(accounts)
+        named_regions = None if every_region else _known_list(regions)
+        for other in _dwp_anywhere(context, record):
+            if named_accounts is not None and other.placement.account not in (*named_accounts, None):
+                continue
+            where = context.location(other).region
+            if named_regions is not None and where not in (*named_regions, None):
+                continue
+            subjects.setdefault(other.address, other)
+    if not subjects:
+        return
+    located = context.location(record)
+    name = record.values.get("name")
+    step = said(record, "region", located.region) if located.region else record.address
+    hop = Hop(with_provenance(located, (step, *located.provenance)), record.address,
+              f"AWS Config aggregator {name if isinstance(name, str) else record.address}")
+    yield from flows(record, list(subjects.values()), FlowKind.LOG_EXPORT, "AWS Config aggregation", hop)
