@@ -91,6 +91,9 @@ class Route:
     ``loki.write``): only a collector's data of those signals takes it. None: whatever the collector carries."""
     carries: str | None = None
     """What the setting's own component sends, whatever the collector reads (the Datadog trace-agent: traces)."""
+    reads: Reads | None = None
+    """Whose data this destination can be sent, when its configuration's pipeline says (Alloy's paths from its
+    sources to the component that sends); None: whatever the collector carries."""
 
 
 @dataclass
@@ -151,6 +154,8 @@ def flows(found: Sequence[Carrier], dwp: Sequence[tuple[Resource, Manifest]], la
                 continue
             words = list(dict.fromkeys(w for c in carried for w in c.signal.split(" and ")))
             for route in carrier.routes:
+                if route.reads is not None and not route.reads.test(workload, labels):
+                    continue  # no path of its configuration to this destination carries the workload's data
                 if route.signals is not None:
                     sent = [w for w in words if w in route.signals]
                     if not sent:
@@ -159,6 +164,8 @@ def flows(found: Sequence[Carrier], dwp: Sequence[tuple[Resource, Manifest]], la
                     sent = [route.carries] if route.carries else words
                 signals = " and ".join(sent)
                 why = [c.reads.how for c in carried if route.carries or set(c.signal.split(" and ")) & set(sent)]
+                if route.reads is not None:
+                    why.append(route.reads.how)
                 how = f"{address(agent)} carries {signals} of {resource.id}: " + \
                     "; ".join(why or [c.reads.how for c in carried])
                 vendor = route.endpoint.vendor or carrier.vendor
@@ -216,11 +223,13 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         read_by_config.update(set([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))]) -
                               set(_CREDENTIAL_REFERENCE.findall(raw)))
         config_address, data_key = key.split(" ", 1)
-        found = alloy.destinations(data_key, text, extra) if alloy.is_alloy(data_key, text) else \
-            collector_config_destinations(data_key, text, extra)
+        if alloy.is_alloy(data_key, text):
+            routes += _alloy_routes(config_address, alloy.read(data_key, text, extra, ns), ns, graph)
+            continue
+        found = collector_config_destinations(data_key, text, extra)
         table = otel_exporter_signals(text)
         for label, endpoint in found:
-            signals = signals_of_setting(label, table) if table else alloy.signals(label)
+            signals = signals_of_setting(label, table)
             routes += _routes(f"{config_address} {label}", endpoint, ns, graph, signals)
     decided = bool(routes)  # the configuration decides: the environment counts only where it reads it
     for container, env in envs:
@@ -360,10 +369,27 @@ def _unique(routes: list[Route]) -> list[Route]:
     for route in routes:
         key = (route.setting, route.endpoint.host)
         first = seen.setdefault(key, route)
-        if first is not route and first.signals is not None:
-            merged = None if route.signals is None else first.signals | route.signals
-            seen[key] = Route(first.setting, first.endpoint, first.via, first.line, merged, first.carries)
+        if first is not route and (first.signals is not None or first.reads is not None):
+            merged = None if route.signals is None or first.signals is None else first.signals | route.signals
+            seen[key] = Route(first.setting, first.endpoint, first.via, first.line, merged, first.carries,
+                              _either(first.reads, route.reads))
     return list(seen.values())
+
+
+def _either(first: Reads | None, second: Reads | None) -> Reads | None:
+    """Whose data two routes to one destination carry together: either's (None: whatever the collector carries)."""
+    if first is None or second is None:
+        return None
+    return Reads(lambda w, labels: first.test(w, labels) or second.test(w, labels),
+                 first.how if first.how == second.how else f"{first.how}; {second.how}")
+
+
+def _alloy_routes(config_address: str, reading: alloy.Reading, ns: str, graph: ClusterGraph) -> list[Route]:
+    """The routes of one Alloy configuration: each destination followed for the signal, and the workloads, whose
+    paths reach the component that sends to it."""
+    return [Route(f"{config_address} {d.setting}", e, via, d.line, d.signals, reads=d.reads)
+            for d in reading.destinations if d.signals is None or d.signals
+            for e, via in _followed(d.endpoint, ns, graph, d.signals)]
 
 
 # --- operator resources ---------------------------------------------------------------------------
@@ -399,32 +425,45 @@ def _prometheus_resource(manifest: Manifest, monitors: Sequence[Manifest], graph
 
 
 def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, str]) -> Carrier | None:
-    """The Alloy Operator's resource: the collector it runs mounts the node's logs when ``spec.alloy.mounts`` says
-    so, and scrapes metrics when its configuration does; Alloy's own narrowing (relabel rules) is not read."""
+    """The Alloy Operator's resource: what it carries is what its configuration's sources read (pod logs through
+    the node's files when ``spec.alloy.mounts`` mounts them, or through the Kubernetes API; metrics it scrapes),
+    and each destination carries the workloads some path of the configuration brings to it (``alloy``)."""
     config = alloy.resource_config(manifest, graph.config_maps)
-    texts = {str(k): str(v) for k, v in as_dict(config.data.get("data")).items()} if config is not None else {}
-    carriages = []
-    mounts = alloy.resource_mounts_logs(manifest)
-    if mounts:
-        carriages.append(Carriage("logs", everyone(
-            f"spec.alloy.mounts mounts the node's container logs ({', '.join(mounts)}); its configuration's "
-            "narrowing (relabel rules) is not read: taken to read every workload's")))
-    if any("prometheus.scrape" in t or "discovery.kubernetes" in t for t in texts.values()):
-        carriages.append(Carriage("metrics", everyone(
-            "its configuration scrapes with discovery.kubernetes; its relabel rules are not read: taken to read "
-            "every workload's")))
-    if not carriages:
-        return None
     ns = namespace(manifest)
-    routes = [r for key, text in texts.items() for label, endpoint in alloy.destinations(key, text, extra)
-              for r in _routes(f"{address(config)} {label}", endpoint, ns, graph, alloy.signals(label))] \
-        if config is not None else []
+    mounts = alloy.resource_mounts_logs(manifest)
     if config is None:
-        routes.append(Route("configuration", Endpoint(address(manifest), "Grafana", None, None, None,
-                                                      f"the ConfigMap {ns}/{manifest.name} with the configuration of "
-                                                      f"{address(manifest)} is not in the scanned input: where it "
-                                                      "sends cannot be read (scan it)")))
-    return Carrier(manifest, "Grafana", carriages, _unique(routes), [config] if config is not None else [])
+        if not mounts:
+            return None
+        return Carrier(manifest, "Grafana", [Carriage("logs", everyone(
+            f"spec.alloy.mounts mounts the node's container logs ({', '.join(mounts)}); its configuration is not in "
+            "the input: taken to read every workload's"))],
+            [Route("configuration", Endpoint(address(manifest), "Grafana", None, None, None,
+                                             f"the ConfigMap {ns}/{manifest.name} with the configuration of "
+                                             f"{address(manifest)} is not in the scanned input: where it "
+                                             "sends cannot be read (scan it)"))])
+    texts = {str(k): str(v) for k, v in as_dict(config.data.get("data")).items()}
+    carriages: dict[str, list[Reads]] = {}
+    routes: list[Route] = []
+    for key, text in texts.items():
+        if not alloy.is_alloy(key, text):
+            continue
+        reading = alloy.read(key, text, extra, ns)
+        if reading.unreadable is not None:
+            for signal in ("logs", "metrics"):
+                carriages.setdefault(signal, []).append(everyone(f"{reading.unreadable}: taken to read every "
+                                                                 "workload's"))
+        for signal, reads in reading.carriages.items():
+            carriages.setdefault(signal, []).append(reads)
+        routes += _alloy_routes(address(config), reading, ns, graph)
+    if mounts and "logs" in carriages:
+        carriages["logs"] = [Reads(r.test, f"spec.alloy.mounts mounts the node's container logs "
+                                           f"({', '.join(mounts)}); {r.how}") for r in carriages["logs"]]
+    found = [Carriage(signal, reads[0] if len(reads) == 1 else Reads(
+        lambda w, labels, rs=tuple(reads): any(r.test(w, labels) for r in rs), "; ".join(r.how for r in reads)))
+        for signal, reads in carriages.items()]
+    if not found:
+        return None
+    return Carrier(manifest, "Grafana", found, _unique(routes), [config])
 
 
 def _otel_operator_collector(manifest: Manifest, graph: ClusterGraph, extra: dict[str, str]) -> Carrier | None:
