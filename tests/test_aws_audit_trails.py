@@ -177,8 +177,8 @@ def test_trail_translation_keeps_selectors_in_the_schema_shape() -> None:
              "IsMultiRegionTrail": True, "IsOrganizationTrail": True}
     selectors = {"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [
         {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}]}],
-        "AdvancedEventSelectors": [{"Name": "n", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
-                                                                   {"Field": "resources.ARN", "NotStartsWith": ["x"]}]}]}
+        "AdvancedEventSelectors": [{"Name": "n", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.ARN", "NotStartsWith": ["x"]}]}]}
     (record,) = cloudtrail.translate_trails(scope, [trail], {trail["TrailARN"]: selectors}, {})
     assert record.type == "aws_cloudtrail" and record.values["kms_key_id"] == "k"
     assert record.values["event_selector"][0]["data_resource"] == [{"type": "AWS::Lambda::Function",
@@ -217,7 +217,8 @@ def test_the_same_estate_in_terraform_reads_the_same() -> None:
     def record(address: str, kind: str, region: str, values: dict[str, Any]) -> Any:
         from providers.semantics.records import ResourceRecord
 
-        return ResourceRecord(address, kind, values, Placement("aws", Resolved(region, ())), SourceRef("main.tf", 1, address))
+        return ResourceRecord(address, kind, values, Placement("aws", Resolved(region, ())),
+                              SourceRef("main.tf", 1, address))
 
     bucket = record("aws_s3_bucket.claims", "aws_s3_bucket", "eu-west-2",
                     {"bucket": "claims", "tags": {"Classification": "OFFICIAL"}})
@@ -232,3 +233,12 @@ def test_the_same_estate_in_terraform_reads_the_same() -> None:
     flows = [f for f in result.flows if "CloudTrail data events" in f.description]
     assert [(f.resource_id, f.target.region) for f in flows] == [("aws_s3_bucket.claims", "us-east-1")]
     assert "aws_cloudtrail.t" in flows[0].description
+
+
+def test_trails_and_config_cost_a_few_calls_per_region(inventory: Inventory) -> None:
+    calls = {(s.service, s.region): s.calls for s in inventory.scopes if s.service in ("cloudtrail", "config")}
+    # DescribeTrails in each region, GetEventSelectors for each of eu-west-2's two trails (a multi-Region trail is
+    # read once, in its home region); DescribeDeliveryChannels and DescribeConfigurationAggregators in each region,
+    # DescribeConfigurationRecorders only where a channel delivers.
+    assert calls == {("cloudtrail", "eu-west-2"): 3, ("cloudtrail", "eu-west-1"): 1, ("cloudtrail", "us-east-1"): 1,
+                     ("config", "eu-west-2"): 3, ("config", "eu-west-1"): 2, ("config", "us-east-1"): 2}
