@@ -18,7 +18,7 @@ from providers.aws import discovery, located
 from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
-from providers.aws.collectors import Work, every_region, generic, regional
+from providers.aws.collectors import Work, dwp_regions, every_region, generic, regional
 from providers.aws.collectors.iam import collect_roles
 from providers.aws.collectors.s3 import collect_buckets
 from providers.aws.coverage import Recorder
@@ -220,6 +220,9 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         for service, collect in every_region().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
             found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+        here = tuple(sorted(a for a in dwp if _in(a, None, region)))
+        for collect in dwp_regions().values() if here else ():
+            found.extend(collect(Work(Scope(account, region), clients, here, tags)))
         # What no collector read, the generic reader reads: the net then judges what its properties name.
         read = {r.address for r in found}
         unread = tuple(sorted(a for a in dwp if a not in read and _in(a, None, region)))

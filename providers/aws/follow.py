@@ -23,10 +23,12 @@ _BUCKET_PATHS = {
                                              "splunk_configuration.s3_configuration.bucket_arn"),
     "aws_cloudtrail": ("s3_bucket_name",),
     "aws_config_delivery_channel": ("s3_bucket_name",),
+    "aws_dynamodb_table_export": ("s3_bucket",),
 }
 _RECEIVER_PATHS = {
     "aws_cloudwatch_log_subscription_filter": ("destination_arn",),
     "aws_cloudwatch_log_destination": ("target_arn",),
+    "aws_cloudwatch_metric_stream": ("firehose_arn",),
 }
 _SERVICES = {"firehose": "firehose", "logs": "logs"}
 

@@ -314,6 +314,9 @@ class NormaliseContext:
         found = self.by_identity.get(value)
         if found is not None:
             return found
+        if value.startswith("arn:aws:dynamodb:") and "/stream/" in value:
+            # A table's stream (a Lambda mapping's source) carries the table's items.
+            return self.referenced(value.split("/stream/", 1)[0])
         if value.startswith("arn:aws:s3:::"):
             return self.by_identity.get(value.removeprefix("arn:aws:s3:::").split("/")[0])
         hosted = self.hosted(value)
@@ -442,8 +445,9 @@ class NormaliseContext:
 
 
     def snapshot_sources(self, copy: ResourceRecord) -> list[ResourceRecord]:
-        """Whose data an RDS snapshot copy carries: the snapshot's, and the database it was taken of."""
-        snapshot = self.referenced(copy.values.get("source_db_snapshot_identifier"))
+        """Whose data an RDS or Aurora snapshot copy carries: the snapshot's, and the database it was taken of."""
+        snapshot = self.referenced(copy.values.get("source_db_snapshot_identifier")
+                                   or copy.values.get("source_db_cluster_snapshot_identifier"))
         if snapshot is None:
             return []
         database = None

@@ -54,19 +54,29 @@ def regional() -> Mapping[str, Collector]:
 
     return {"rds": rds.collect, "kms": kms.collect, "secretsmanager": secretsmanager.collect, "logs": logs.collect,
             "firehose": firehose.collect, "dynamodb": dynamodb.collect, "backup": backup.collect,
-            "lambda": lambda_.collect, "ecs": ecs.collect, "sns": sns.collect, "events": events.collect}
+            "lambda": lambda_.collect, "ecs": ecs.collect, "sns": sns.collect, "events": events.collect,
+            # Queues and streams are read by the generic reader; which functions their mappings feed, here.
+            "sqs": lambda_.collect_sources, "kinesis": lambda_.collect_sources}
 
 
 def every_region() -> Mapping[str, Collector]:
     """Collectors that run in every enabled region whatever the Tagging API found: VPC and transit gateway
-    peerings (a handful of calls per region), EBS snapshot and AMI copies (copies carry no tag of what they
-    copy), and ECR (repositories are not in the Tagging API, even on AWS).
+    peerings (a handful of calls per region), EBS snapshot and AMI copies and RDS and Aurora snapshot copies
+    (copies carry no tag of what they copy), and ECR (repositories are not in the Tagging API, even on AWS).
     CloudTrail trails and AWS Config channels and aggregators: a few calls per region (they carry no tag of the
     DWP resources whose events and configuration they carry)."""
-    from providers.aws.collectors import cloudtrail, config, ec2, ecr, snapshots
+    from providers.aws.collectors import cloudtrail, config, ec2, ecr, rds_snapshots, snapshots
 
-    return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect,
+    return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect, "rds": rds_snapshots.collect,
             "cloudtrail": cloudtrail.collect, "config": config.collect}
+
+
+def dwp_regions() -> Mapping[str, Collector]:
+    """Collectors that run once in each region holding DWP resources (of any service; ``Work.arns`` holds them
+    all): settings of the region that carry every resource's data or telemetry, such as metric streams."""
+    from providers.aws.collectors import cloudwatch
+
+    return {"cloudwatch": cloudwatch.collect}
 
 
 def _together(*collectors: Collector) -> Collector:

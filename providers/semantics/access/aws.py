@@ -25,6 +25,7 @@ from providers.semantics.access.tables import (
     lake_formation_reach,
     lambda_permission_conditions,
     resource_policies,
+    shared_with,
 )
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, first, values_at
 from providers.semantics.policy_documents import Condition, PolicyDocument, Principal, Statement, read_policy
@@ -38,6 +39,8 @@ def handler(resource_type: str) -> Handler | None:
     found = _HANDLERS.get(resource_type)
     if found is None and resource_type in resource_policies():
         return resource_policy_grants
+    if found is None and resource_type in shared_with():
+        return sharing_grants
     return found
 
 
@@ -259,6 +262,27 @@ def lambda_function(context: NormaliseContext, value: Any) -> ResourceRecord | N
     name = value.split(":function:", 1)[-1].split(":", 1)[0]
     return next((r for r in context.of_type("aws_lambda_function") if r.mode == "managed"
                  and r.values.get("function_name") == name), None)
+
+
+def sharing_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
+    """A resource shared with accounts by listing them (``resource_map/access.yaml`` ``shared_with``): each
+    account reaches it; the public value lets in every AWS account; an unread list is one unknown principal."""
+    sharing = shared_with()[record.type]
+    subject = context.referenced(record.values.get(sharing.subject)) if sharing.subject else record
+    subject = subject or record
+    target = (subject.address, f"{sharing.words} {subject.address}" if subject is record
+              else f"{sharing.words} {record.address}")
+    value = record.values.get(sharing.accounts)
+    if isinstance(value, Unknown):
+        who = Who("unknown principals", note=f"who it is shared with is not known: {value.reason}", readable=False)
+        yield who.grant(*target, record)
+        return
+    for account in listed(value):
+        if sharing.public is not None and isinstance(account, str) and account.lower() == sharing.public:
+            who = Who(account, party=PUBLIC, note=f"{sharing.accounts} {account!r}: every AWS account")
+        else:
+            who = aws_principal(context, subject, account)
+        yield who.grant(*target, record)
 
 
 def ram_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:

@@ -26,6 +26,20 @@ class ResourcePolicy:
 
 
 @dataclass(frozen=True)
+class Sharing:
+    """How one type shares a resource with other accounts by listing them."""
+
+    subject: str | None
+    """The attribute naming the shared resource; None when the resource itself lists the accounts."""
+    accounts: str
+    """The attribute holding the account id or ids."""
+    public: str | None
+    """The value that shares with every AWS account, if there is one."""
+    words: str
+    """How a description names the sharing."""
+
+
+@dataclass(frozen=True)
 class Narrowing:
     """A condition key that confines ``Principal: "*"``, and how its values are judged."""
 
@@ -60,6 +74,15 @@ def resource_policies() -> Mapping[str, ResourcePolicy]:
     return {
         name: ResourcePolicy(entry.get("subject"), entry["policy"], entry["words"])
         for name, entry in _raw()["resource_policies"].items()
+    }
+
+
+@functools.cache
+def shared_with() -> Mapping[str, Sharing]:
+    """Resource type -> how it shares a resource with other accounts."""
+    return {
+        name: Sharing(entry.get("subject"), entry["accounts"], _text(entry.get("public")), entry["words"])
+        for name, entry in (_raw().get("shared_with") or {}).items()
     }
 
 
