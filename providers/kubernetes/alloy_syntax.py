@@ -155,7 +155,7 @@ class Token:
 
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT = re.compile(r"[^\W\d]\w*")
 _OPERATORS = ("||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "^", "!", "=", ".", ",",
               "(", ")", "[", "]", "{", "}")
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\", '"': '"',
@@ -196,15 +196,12 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("string", text[i + 1:end], line))
             line += text.count("\n", i, end)
             i = end + 1
-        elif char.isdigit():
+        elif char in "0123456789":
             match = _NUMBER.match(text, i)
-            assert match is not None
-            raw = match.group(0)
+            raw = match.group(0) if match is not None else char
             tokens.append(Token("number", float(raw) if any(c in raw for c in ".eE") else int(raw), line))
-            i = match.end()
-        elif char.isalpha() or char == "_":
-            match = _IDENT.match(text, i)
-            assert match is not None
+            i += len(raw)
+        elif (match := _IDENT.match(text, i)) is not None:
             tokens.append(Token("ident", match.group(0), line))
             i = match.end()
         else:

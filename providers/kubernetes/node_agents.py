@@ -55,7 +55,7 @@ from providers.semantics.telemetry_settings import (
     otel_exporter_signals,
     signals_of_setting,
 )
-from scanner.model import Flow, FlowKind, Resource, SourceRef
+from scanner.model import CoverageGap, Flow, FlowKind, Resource, SourceRef
 from scanner.yaml_data import YamlRefused, load_guarded
 
 _LOG_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers", "/var/log")
@@ -108,6 +108,8 @@ class Carrier:
     """The collector configurations it mounts: judged through it, not on their own."""
     reached: frozenset[str] = frozenset()
     """The in-cluster collectors' configurations its destinations pass through (a gateway's): judged through it."""
+    gaps: list[CoverageGap] = field(default_factory=list)
+    """What of its configuration could not be read (an Alloy configuration that does not parse)."""
 
 
 def carriers(manifests: Sequence[Manifest], graph: ClusterGraph, sources: dict[tuple[str, str, str], Manifest],
@@ -218,13 +220,16 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         return None
 
     read_by_config: set[str] = set()
+    gaps: list[CoverageGap] = []
     for key, text in texts.items():
         raw = str(_raw_text(configs, key))
         read_by_config.update(set([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))]) -
                               set(_CREDENTIAL_REFERENCE.findall(raw)))
         config_address, data_key = key.split(" ", 1)
         if alloy.is_alloy(data_key, text):
-            routes += _alloy_routes(config_address, alloy.read(data_key, text, extra, ns), ns, graph)
+            reading = alloy.read(data_key, text, extra, ns)
+            routes += _alloy_routes(config_address, reading, ns, graph)
+            gaps += _alloy_gaps(configs, config_address, reading)
             continue
         found = collector_config_destinations(data_key, text, extra)
         table = otel_exporter_signals(text)
@@ -256,7 +261,7 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
                                                       f"{address(manifest)} collects from the node, but {what}: "
                                                       "where it sends cannot be read (scan its configuration)")))
     vendor = recognised[0][2].vendor if recognised else None
-    return Carrier(manifest, vendor, carriages, _unique(routes), configs)
+    return Carrier(manifest, vendor, carriages, _unique(routes), configs, gaps=gaps)
 
 
 def _log_reads(mounts: list[str], recognised: list[tuple[dict, dict[str, str], agents.Agent]],
@@ -384,6 +389,17 @@ def _either(first: Reads | None, second: Reads | None) -> Reads | None:
                  first.how if first.how == second.how else f"{first.how}; {second.how}")
 
 
+def _alloy_gaps(configs: Sequence[Manifest], config_address: str, reading: alloy.Reading) -> list[CoverageGap]:
+    """A coverage gap for an Alloy configuration that does not parse, at its ConfigMap's data."""
+    if reading.unreadable is None:
+        return []
+    config = next((c for c in configs if address(c) == config_address), None)
+    line = config.line_of(config.data.get("data")) if config is not None else None
+    return [CoverageGap(config.path if config is not None else config_address, line,
+                        f"{config_address} {reading.unreadable}: whose data it carries and where it sends are not "
+                        "read (fix the configuration, or scan the one the collector runs)")]
+
+
 def _alloy_routes(config_address: str, reading: alloy.Reading, ns: str, graph: ClusterGraph) -> list[Route]:
     """The routes of one Alloy configuration: each destination followed for the signal, and the workloads, whose
     paths reach the component that sends to it."""
@@ -444,17 +460,18 @@ def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, st
     texts = {str(k): str(v) for k, v in as_dict(config.data.get("data")).items()}
     carriages: dict[str, list[Reads]] = {}
     routes: list[Route] = []
+    gaps: list[CoverageGap] = []
     for key, text in texts.items():
         if not alloy.is_alloy(key, text):
             continue
         reading = alloy.read(key, text, extra, ns)
         if reading.unreadable is not None:
-            for signal in ("logs", "metrics"):
-                carriages.setdefault(signal, []).append(everyone(f"{reading.unreadable}: taken to read every "
-                                                                 "workload's"))
+            carriages.setdefault("logs and metrics", []).append(everyone(
+                f"{reading.unreadable}: taken to read every workload's"))
         for signal, reads in reading.carriages.items():
             carriages.setdefault(signal, []).append(reads)
         routes += _alloy_routes(address(config), reading, ns, graph)
+        gaps += _alloy_gaps([config], address(config), reading)
     if mounts and "logs" in carriages:
         carriages["logs"] = [Reads(r.test, f"spec.alloy.mounts mounts the node's container logs "
                                            f"({', '.join(mounts)}); {r.how}") for r in carriages["logs"]]
@@ -463,7 +480,7 @@ def _alloy_resource(manifest: Manifest, graph: ClusterGraph, extra: dict[str, st
         for signal, reads in carriages.items()]
     if not found:
         return None
-    return Carrier(manifest, "Grafana", found, _unique(routes), [config])
+    return Carrier(manifest, "Grafana", found, _unique(routes), [config], gaps=gaps)
 
 
 def _otel_operator_collector(manifest: Manifest, graph: ClusterGraph, extra: dict[str, str]) -> Carrier | None:

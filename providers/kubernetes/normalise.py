@@ -106,6 +106,7 @@ def to_inventory(
         graph.cluster = (where.country, where.uk)
     collectors = node_agents.carriers(readable, graph, sources, scan.extra) if dwp_workloads else []
     carried = node_agents.carried_configs(collectors)
+    scan.notes.extend(gap for collector in collectors for gap in collector.gaps)
     for manifest in readable:
         try:
             scan.flows.extend(telemetry.flows([manifest], scan.classify, dwp_workloads, scan.extra, sources, graph))
