@@ -443,3 +443,38 @@ def test_configuration_that_does_not_parse_is_a_gap_naming_key_and_line() -> Non
     assert gap.line is not None
     [flow] = [f for f in inventory.flows if f.resource_id == "Deployment/claims/claims-api"]
     assert flow.target.uk is None
+
+
+_DAEMONSET = dedent("""\
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: alloy, namespace: monitoring}
+    spec:
+      selector: {matchLabels: {app: alloy}}
+      template:
+        metadata: {labels: {app: alloy}}
+        spec:
+          containers: [{name: alloy, image: grafana/alloy:v1.5.0}]
+          volumes:
+            - {name: config, configMap: {name: alloy}}
+            - {name: varlog, hostPath: {path: /var/log}}
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: alloy, namespace: monitoring}
+    data:
+      config.alloy: |
+    %s
+    """)
+
+
+def test_alloy_daemonset_of_the_grafana_chart_is_narrowed_by_its_pipeline_too() -> None:
+    keep = 'rule {\n source_labels = ["namespace"]\n regex = "kube-system"\n action = "keep"\n}'
+    config = "\n".join("    " + line for line in _pod_logs(keep).splitlines())
+    inventory = _scan(_DAEMONSET % config)
+    assert not [f for f in inventory.flows if f.resource_id == "Deployment/claims/claims-api"]
+    assert not inventory.coverage
+    drop = keep.replace('"keep"', '"drop"')
+    config = "\n".join("    " + line for line in _pod_logs(drop).splitlines())
+    [flow] = [f for f in _scan(_DAEMONSET % config).flows if f.resource_id == "Deployment/claims/claims-api"]
+    assert flow.target.region == "logs-prod-us-east-0.grafana.net" and flow.target.uk is False

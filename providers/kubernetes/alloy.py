@@ -399,6 +399,8 @@ class _Pipeline:
         if name.startswith("prometheus.operator."):
             names = _strings(_value(origin.block.attribute("namespaces"), origin.scope))
             return f"{origin.id} ({'namespaces ' + ', '.join(names) if names else 'every namespace'})"
+        if name == "loki.source.podlogs":
+            return f"{origin.id} (the PodLogs objects it follows are not read: every namespace)"
         if origin.static_targets is not None:
             return f"{origin.id} {origin.static_targets}: not narrowed by namespace"
         return origin.id

@@ -221,6 +221,7 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
 
     read_by_config: set[str] = set()
     gaps: list[CoverageGap] = []
+    alloy_decided = False  # an Alloy configuration names destinations: its pipeline says which carry what
     for key, text in texts.items():
         raw = str(_raw_text(configs, key))
         read_by_config.update(set([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))]) -
@@ -230,6 +231,7 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
             reading = alloy.read(data_key, text, extra, ns)
             routes += _alloy_routes(config_address, reading, ns, graph)
             gaps += _alloy_gaps(configs, config_address, reading)
+            alloy_decided = alloy_decided or bool(reading.destinations)
             continue
         found = collector_config_destinations(data_key, text, extra)
         table = otel_exporter_signals(text)
@@ -251,6 +253,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         for name, value in outside_hosts(env, namespaces, read):
             routes.append(Route(f"container {container.get('name', '?')} {name}", place_endpoint(value, extra), (),
                                 lines.get(name)))
+    if not routes and alloy_decided:
+        return None  # no path of its Alloy pipeline brings a workload's data to a destination
     if not routes:
         missing = _missing_configs(manifest, graph)
         if not missing and not recognised:
