@@ -157,6 +157,8 @@ class ReportChoices:
     """The config's ``estate_name``, for the evidence pack's cover."""
     adequacy: tuple[tuple[str, Any], ...] = ()
     """The config's ``adequacy`` entries over the built-in table, for the pack's section 4."""
+    protective_marking: str | None = None
+    """The config's ``protective_marking``, printed at the top and foot of every page of the evidence pack."""
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each filter came from (``--check``, or the config file), for the messages that name it."""
 
@@ -172,7 +174,8 @@ class ReportChoices:
                 chosen[name] = from_config
                 sources[name] = f"{config.path}: {key}"
         pack = {"estate_name": getattr(config, "estate_name", None),
-                "adequacy": tuple((getattr(config, "adequacy", None) or {}).items())}
+                "adequacy": tuple((getattr(config, "adequacy", None) or {}).items()),
+                "protective_marking": getattr(config, "protective_marking", None)}
         resolved = replace(self, sources=sources, **chosen, **pack)
         resolved.rule_ids()  # a rule that does not exist is said now, before a long scan
         return resolved
@@ -612,7 +615,8 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, rules, str(Path.cwd()),
                             baselined=redact_findings(baselined), soft_fail=choices.soft_fail,
-                            estate_name=choices.estate_name, adequacy=choices.adequacy)
+                            estate_name=choices.estate_name, adequacy=choices.adequacy,
+                            protective_marking=choices.protective_marking)
         for output_format, output in choices.outputs:
             # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and
             # lone surrogates, which no format can write as UTF-8.

@@ -34,6 +34,7 @@ Example (every key optional)::
     adequacy:                                            # UK adequacy entries over scanner/data/adequacy.yaml
       KR: {name: Republic of Korea, scope: partial, regulation: "...", covers: "..."}
       XX: {scope: none}                                  # a country no longer covered
+    protective_marking: OFFICIAL-SENSITIVE               # the evidence pack's marking (default: highest found)
 
 Keys are normalised as tags are (case, prefixes and separators ignored).
 """
@@ -57,7 +58,7 @@ from scanner.yaml_data import YamlRefused, YamlValueError, load_user_yaml
 
 CONFIG_FILENAME = "offshore-scan.yaml"
 _TOP_LEVEL_KEYS = {"dwp", "scope", "fail_on", "estate", "endpoints", "cluster_region", "upstream_images",
-                   "estate_name", "adequacy", "severity", "check", "skip_check", "skip_path"}
+                   "estate_name", "adequacy", "protective_marking", "severity", "check", "skip_check", "skip_path"}
 _ESTATE_KEYS = ("accounts", "tenants", "principals", "networks", "locations")
 _DWP_KEYS = {
     "classification_keys", "owner_keys", "owner_patterns", "tags",
@@ -95,6 +96,9 @@ class Config:
     """The estate's name on the evidence pack's cover; None: the organisation or the scanned directory's name."""
     adequacy: Mapping[str, Any] = field(default_factory=dict)
     """Country code -> adequacy entry (name, scope, regulation, covers) over ``scanner/data/adequacy.yaml``."""
+    protective_marking: str | None = None
+    """The evidence pack's protective marking (top and foot of every page); None: the highest marking found, at
+    least OFFICIAL-SENSITIVE."""
     resource_group_tags: bool = False
     """Live Azure (``dwp.resource_group_tags``): a resource without a tag of its own takes its resource group's
     tag of the same key, so a group tagged as DWP makes its resources DWP."""
@@ -162,6 +166,7 @@ def load_config(path: Path | None) -> Config:
         resource_group_tags=_flag(path, "dwp.resource_group_tags", (raw.get("dwp") or {}).get("resource_group_tags")),
         estate_name=str(raw["estate_name"]) if raw.get("estate_name") else None,
         adequacy=_adequacy(path, raw.get("adequacy") or {}),
+        protective_marking=str(raw["protective_marking"]).strip() or None if raw.get("protective_marking") else None,
         severity=_severity(path, raw.get("severity")),
         check=tuple(_list_or_commas(path, "check", raw.get("check"))),
         skip_check=tuple(_list_or_commas(path, "skip_check", raw.get("skip_check"))),

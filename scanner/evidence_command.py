@@ -8,12 +8,21 @@ waivers were forged cannot make a pack that contradicts its inventory. Exit code
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from scanner.cli import EXIT_CODES_HELP, FAIL_ON_CHOICES, default_waivers, fail, pair_outputs, report_and_exit
-from scanner.merge_command import load_results, max_result_size_option
+from scanner.cli import (
+    EXIT_CODES_HELP,
+    FAIL_ON_CHOICES,
+    ReportChoices,
+    default_waivers,
+    fail,
+    pair_outputs,
+    report_and_exit,
+)
+from scanner.merge_command import load_results, max_result_size_option, recorded_config
 
 _EVIDENCE_EPILOG = """
 \b
@@ -43,8 +52,9 @@ Examples:
 @click.option("--allow-partial", is_flag=True,
               help="Judge the exit code on what the results hold even if they have gaps (the pack still says so).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="offshore-scan.yaml whose estate_name and adequacy entries the pack uses (default: the one in "
-                   "the current directory, if there is one); it is listed under the pack's Inputs.")
+              help="offshore-scan.yaml whose estate_name, adequacy and protective_marking the pack uses (default: "
+                   "the one in the current directory, else the one the results record their scan read); it is "
+                   "listed under the pack's Inputs.")
 @max_result_size_option
 def evidence(results: tuple[Path, ...], output_format: str, output_name: str | None, fail_on: str,
              waivers_path: Path | None, allow_partial: bool, config_path: Path | None, max_result_size: int) -> None:
@@ -67,12 +77,23 @@ def evidence(results: tuple[Path, ...], output_format: str, output_name: str | N
     # As scan's -o: `-o html` is a slip for --format html, and `-o -` is standard output.
     output = pair_outputs((output_format,), (output_name,) if output_name is not None else ())[0][1]
     merged = load_results(results, output, max_result_size)
+    # The config given, else the one here, else the one the scans recorded reading (a result made elsewhere): read
+    # if it is here, and listed under the pack's Inputs either way.
     config = config_path or find_config(None, [Path.cwd()])
+    named = None if config is None else str(config)
+    if config is None:
+        named = recorded_config(results)
+        config = Path(named) if named and Path(named).is_file() else None
+    choices = ReportChoices(((output_format, output),))
     if config is not None:
         try:
-            load_config(config)
+            loaded = load_config(config)
         except ConfigError as error:
             fail(str(error))
-    report_and_exit(merged, output_format, output, fail_on, None if config is None else str(config), allow_partial,
+        # The pack's own keys, as `scan --format html` applies them; the scan's filters are not applied again.
+        choices = replace(choices, estate_name=loaded.estate_name, adequacy=tuple(loaded.adequacy.items()),
+                          protective_marking=loaded.protective_marking)
+    report_and_exit(merged, output_format, output, fail_on, named, allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), inputs=results,
-                    scanned_by_this_run=False)
+                    scanned_by_this_run=False, choices=choices)
+

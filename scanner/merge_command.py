@@ -81,9 +81,26 @@ def merge(results: tuple[Path, ...], report: ReportChoices, fail_on: str, waiver
     # A result named twice stays twice: two copies of one shard are a doubled shard, said by the merge.
     report = report.with_config(None)
     merged = load_results(results, [o for _, o in report.outputs if o is not None], max_result_size)
-    report_and_exit(merged, "text", None, fail_on, None, allow_partial,
+    # The config the scans read is carried over (a result merged alone is the same result); it is not applied.
+    report_and_exit(merged, "text", None, fail_on, recorded_config(results), allow_partial,
                     waivers=waivers_path or default_waivers(None, [Path.cwd()]), baseline=baseline_path,
                     inputs=results, scanned_by_this_run=False, choices=report)
+
+
+def recorded_config(results: Sequence[Path]) -> str | None:
+    """The config file the results record their scans read (``config``), when they name one and the same; None when
+    none does or they differ (a merged result names one config or none)."""
+    import json
+
+    named: set[str] = set()
+    for result in results:
+        try:
+            recorded = json.loads(result.read_text(encoding="utf-8")).get("config")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(recorded, str) and recorded:
+            named.add(recorded)
+    return named.pop() if len(named) == 1 else None
 
 
 def load_results(results: Sequence[Path], outputs: Path | Sequence[Path] | None, max_result_size: int) -> Inventory:

@@ -100,6 +100,7 @@ RESULT = _object(
         "scopes": _list(_object(account=_str(), region=_str(), service=_str(), status=_str(*SCOPE_STATUSES),
                                 calls=_int(), detail=_str(null=True))),
         "api_calls": Shape("object"),
+        "config": _str(),
         "baselined": _list(_object(fingerprint=_str(), rule_id=_str(), resource=_str(), outcome=_str(),
                                    severity=_str(), message=_str())),
         "audit": _object(organisation=_str(null=True), accounts=_STRINGS, regions=_list(_str(), null=True),
@@ -107,7 +108,8 @@ RESULT = _object(
                          shard=_object(null=True, index=_int(), count=_int(minimum=1), accounts=_STRINGS)),
     },
 )
-"""A whole result, as the JSON reporter writes it (``scopes`` and ``audit`` only for live scans)."""
+"""A whole result, as the JSON reporter writes it (``scopes`` and ``audit`` only for live scans, ``config`` only when
+the scan read a config file)."""
 
 
 def misshapen(value: Any, shape: Shape = RESULT, where: str = "") -> str | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scanner.evidence.cover import PackContext, generated_at, git_commit
-from scanner.evidence.diagram import build_graph, dot, mermaid
+from scanner.evidence.diagram import GLOBAL, _groups, build_graph, dot, mermaid
 from scanner.evidence.html import INSTALL_GRAPHVIZ, render_html
 from scanner.evidence.markdown import render_markdown
 from scanner.evidence.pack import build_pack
@@ -254,9 +254,17 @@ def test_the_diagram_draws_offshore_resources_and_access_and_no_box_in_itself(de
     assert len(graph.access) == 1
     source = mermaid(graph)
     assert 'subgraph s' in source and '["external datadoghq.eu"]' not in source  # no region box named as its node
-    assert "-.->" in source
+    assert "-.->" in source and 'subgraph legend["Legend"]' in source
     drawn = dot(graph)
-    assert "concentrate=false" in drawn and "decorate=true" in drawn
+    # Labels sit beside their edges (no decorate line from a label placed elsewhere).
+    assert "concentrate=false" in drawn and "decorate" not in drawn
+    # A role is global: drawn apart, never as hosted in a country outside the UK.
+    role = next(n for n in graph.nodes if n.label == "aws_iam_role.support")
+    assert role.identity
+    groups = _groups(graph)
+    assert "aws_iam_role.support" in {m.label for m in groups[GLOBAL]["aws roles"]["\x00"]}
+    assert all(m.label != "aws_iam_role.support" for country in groups["Outside the UK"].values()
+               for members in country.values() for m in members)
 
 
 def test_without_graphviz_the_pack_renders_and_says_what_to_install(demo: dict,
@@ -302,10 +310,16 @@ def test_source_date_epoch_sets_the_time() -> None:
 
 def test_html_tables_keep_identifiers_whole(demo: dict) -> None:
     html = render_html(build_pack([demo], _context()), use_graphviz=False)
-    assert "overflow-wrap: anywhere" not in html.split("td code.long")[0]  # only for over-long identifiers
+    assert "overflow-wrap: anywhere" not in html.split("@media print")[0]  # on screen, never inside a name
     assert "word-break: normal" in html and "white-space: nowrap" in html
-    assert "<td><code>aws_s3_bucket.<wbr>evidence_dr</code></td>" in html
+    # Identifiers break only between their parts (after . / : _, and a hyphen), words never inside.
+    assert "<td><code>aws_<wbr>s3_<wbr>bucket.<wbr>evidence_<wbr>dr</code></td>" in html
+    assert '<code class="nw">aws_vpc.dr</code>' in html  # short: whole
     assert "@media print" in html and "break-before: page" in html
+    # Only a code cell may break anywhere in print, and the wide 2.2 table is set smaller.
+    print_css = html.split("@media print")[1].split("</style>")[0]
+    assert "td code { overflow-wrap: anywhere; }" in print_css and "table.network" in print_css
+    assert '<table class="network">' in html
 
 
 def _blank(png: bytes) -> bool:
@@ -336,3 +350,135 @@ def test_a_browser_renders_the_golden_pack_to_a_screenshot_that_is_not_blank(tmp
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1280, 2000)
     assert not _blank(png)
+
+
+def _with_role_grants(demo: dict) -> dict:
+    """The demo with the support role's policy naming the evidence bucket, as the scan records it (a grant on the
+    bucket to the principal that can assume the role, declared by the role)."""
+    import copy
+
+    result = copy.deepcopy(demo)
+    trust = next(g for g in result["inventory"]["grants"] if g["resource"] == "aws_iam_role.support")
+    result["inventory"]["grants"].append({
+        **trust, "resource": "aws_s3_bucket.evidence",
+        "description": "policy aws_iam_role_policy.support of aws_iam_role.support names this resource; can assume "
+                       "aws_iam_role.support under its trust policy"})
+    return result
+
+
+def test_section_4_lists_countries_reached_only_by_access_and_asks_for_the_tra(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    transfers = {t.country: t for t in pack.transfers}
+    # India is reached only by the support role's principal: still a country DWP data is accessed from.
+    assert transfers["IN"].name == "India" and transfers["IN"].adequacy == "none"
+    assert transfers["IN"].how == ("accessed from",) and "IDTA" in transfers["IN"].needed
+    assert "transfer risk assessment (TRA)" in transfers["IN"].needed
+    assert any("arn:aws:iam::444455556666:root" in w for w in transfers["IN"].what)
+    # The US row asks for the TRA too: the data bridge covers certified organisations only.
+    assert "transfer risk assessment (TRA)" in transfers["US"].needed and "name it" in transfers["US"].needed
+    assert transfers["US"].how == ("hosted", "telemetry")
+    text = render_markdown(pack)
+    assert "reaches or is accessed from" in text and "| How the data gets there |" in text
+    # A principal the estate map does not place is a row of its own: "not established".
+    import copy
+
+    unplaced = copy.deepcopy(demo)
+    for grant in unplaced["inventory"]["grants"]:
+        if grant["resource"] == "aws_iam_role.support":
+            grant.update(country=None, uk=None, owner=None)
+    rows = {t.country: t for t in build_pack([unplaced], _context()).transfers}
+    assert "IN" not in rows and rows["not established"].how == ("accessed from",)
+
+
+def test_access_paths_say_what_a_role_reaches_or_that_the_scan_does_not_show_it(demo: dict) -> None:
+    (path,) = build_pack([demo], _context()).access_paths
+    assert path.route == "can assume aws_iam_role.support" and path.country == "IN"
+    assert path.reaches.startswith("what the role reaches is not shown by the scan")
+    section_31 = render_markdown(build_pack([demo])).split("## 2.3 and 3.1")[1].split("## Guardrails")[0]
+    assert "can reach aws_iam_role.support" not in section_31
+    pack = build_pack([_with_role_grants(demo)], _context())
+    (path,) = pack.access_paths
+    assert path.reached == ("aws_s3_bucket.evidence",)
+    assert path.sentence().startswith("arn:aws:iam::444455556666:root (IN), Contractor Ltd (Pune delivery centre), "
+                                      "can assume aws_iam_role.support, which reaches aws_s3_bucket.evidence")
+    # Drawn as principal -> role -> the data it reaches, red: the principal is outside the UK.
+    graph = build_graph(pack)
+    labels = {n.id: n.label for n in graph.nodes}
+    assert {(labels[a], labels[b], label) for a, b, label, _ in graph.access} == {
+        ("arn:aws:iam::444455556666:root", "aws_iam_role.support", "can assume"),
+        ("aws_iam_role.support", "aws_s3_bucket.evidence", "can reach")}
+    assert all(offshore for *_, offshore in graph.access)
+
+
+def test_a_peering_is_one_path_in_22_and_in_the_diagram(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    peerings = [p for p in pack.crossing if p.mechanism == "peering"]
+    assert len(peerings) == 1 and "two-way" in peerings[0].description
+    assert sum(1 for *_, label, _ in build_graph(pack).edges if label == "peering") == 1
+    assert "6 paths carry DWP information" in render_markdown(pack)
+
+
+def test_third_parties_are_named_by_organisation(demo: dict) -> None:
+    recipients = {p.destination: p.recipient for p in build_pack([demo], _context()).crossing}
+    assert recipients["external datadoghq.eu (DE)"] == "Datadog (third party; site EU1, host datadoghq.eu)"
+    assert recipients["external api.honeycomb.io (US)"].startswith("Honeycomb (third party;")
+    assert recipients["aws_s3_bucket.evidence_dr"].startswith("AWS (Amazon Web Services) as processor")
+
+
+def test_the_cover_says_what_a_configuration_scan_covers_in_plain_plurals(demo: dict) -> None:
+    text = render_markdown(build_pack([demo], _context()))
+    cover = text.split("## 2.")[0]
+    assert "- **Accounts and regions:** not applicable (configuration scan)" in cover
+    assert "- **Subscriptions:** not applicable (configuration scan)" in cover
+    assert "- **Deploys to:** aws: eu-west-2, us-east-1; azure: uksouth; gcp: EU, a region not established" in cover
+    # The pack's own sentences (the findings' messages are the policies').
+    assert not any(word in text for word in ("path(s)", "input(s)", "setting(s)")) and "from 13 inputs" in text
+
+
+def test_the_protective_marking_is_at_the_top_and_foot_and_on_every_printed_page(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    assert pack.marking == "OFFICIAL-SENSITIVE"  # the default, and the highest the demo holds
+    text = render_markdown(pack)
+    assert text.startswith("**OFFICIAL-SENSITIVE**\n") and text.endswith("**OFFICIAL-SENSITIVE**\n")
+    html = render_html(pack, use_graphviz=False)
+    body = html.split("<body>")[1]
+    assert body.lstrip().startswith('<div class="marking">OFFICIAL-SENSITIVE</div>')
+    assert body.rstrip().endswith('<div class="marking">OFFICIAL-SENSITIVE</div>\n</body>\n</html>'.strip())
+    page = html.split("@page {")[1]
+    assert '@top-center { content: "OFFICIAL-SENSITIVE"' in page
+    assert '@bottom-center { content: "OFFICIAL-SENSITIVE"' in page
+    assert 'counter(page) " of " counter(pages)' in page
+    # The config's protective_marking wins; a value cannot close the style element.
+    marked = render_html(build_pack([demo], _context(marking='SECRET</style><script>"')), use_graphviz=False)
+    assert "<script>" not in marked.split("</style>")[0] and marked.count("</style>") == 1
+    # Annexes run on: only the questionnaire's sections start a printed page.
+    assert '<h2 class="section">2.2 Network</h2>' in html and "<h2>Coverage</h2>" in html
+
+
+def test_the_evidence_command_applies_its_config_and_lists_the_estate_map(demo: dict, tmp_path: Path) -> None:
+    result = tmp_path / "demo.json"
+    result.write_text(json.dumps(demo))
+    config = tmp_path / "estate.yaml"
+    config.write_text((ROOT / "fixtures/demo/offshore-scan.yaml").read_text()
+                      + 'estate_name: "Claims Evidence Service (production)"\nprotective_marking: OFFICIAL-SENSITIVE\n'
+                        "adequacy:\n  IE: {name: Ireland, scope: none}\n")
+    made = _cli("evidence", str(result), "--config", str(config), "--fail-on", "never")
+    assert made.returncode == 0, made.stderr
+    assert "- **Estate:** Claims Evidence Service (production)" in made.stdout
+    assert "| IE | Ireland | copied | none |" in made.stdout
+    assert f"| {config} | config (the estate map" in made.stdout
+    # The auto-found offshore-scan.yaml, from the directory evidence runs in, is applied too.
+    (tmp_path / "offshore-scan.yaml").write_text(config.read_text())
+    here = _cli("evidence", str(result), "--fail-on", "never", cwd=tmp_path)
+    assert "- **Estate:** Claims Evidence Service (production)" in here.stdout
+
+
+def test_the_json_result_records_the_config_and_the_pack_lists_what_it_placed(tmp_path: Path) -> None:
+    scanned = json.loads(_cli("scan", "fixtures/demo", "--format", "json").stdout)
+    assert scanned["config"] == "fixtures/demo/offshore-scan.yaml"
+    # Made elsewhere, from the result alone: the config the scan read is an input, with the principal it placed.
+    result = tmp_path / "demo.json"
+    result.write_text(json.dumps(scanned))
+    made = _cli("evidence", str(result), "--fail-on", "never", cwd=tmp_path)
+    row = next(line for line in made.stdout.splitlines() if line.startswith("| fixtures/demo/offshore-scan.yaml |"))
+    assert "config (the estate map" in row and "its estate map places arn:aws:iam::444455556666:root in IN" in row

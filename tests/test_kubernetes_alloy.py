@@ -478,3 +478,50 @@ def test_alloy_daemonset_of_the_grafana_chart_is_narrowed_by_its_pipeline_too() 
     config = "\n".join("    " + line for line in _pod_logs(drop).splitlines())
     [flow] = [f for f in _scan(_DAEMONSET % config).flows if f.resource_id == "Deployment/claims/claims-api"]
     assert flow.target.region == "logs-prod-us-east-0.grafana.net" and flow.target.uk is False
+
+
+def test_literal_file_targets_are_matched_against_the_workloads_log_files() -> None:
+    text = dedent("""\
+        local.file_match "audit" {
+          path_targets = [{"__path__" = "/var/log/kube-apiserver/audit.log", job = "audit"}]
+        }
+        loki.source.file "audit" {
+          targets    = local.file_match.audit.targets
+          forward_to = [loki.write.audit.receiver]
+        }
+        loki.source.file "pods" {
+          targets    = [{__path__ = "/var/log/pods/*/*/*.log"}]
+          forward_to = [loki.write.pods.receiver]
+        }
+        loki.write "audit" {
+          endpoint { url = "https://logs-prod-us-east-0.grafana.net/loki/api/v1/push" }
+        }
+        loki.write "pods" {
+          endpoint { url = "https://logs-prod-017-prod-us-east-0.grafana.net/loki/api/v1/push" }
+        }
+        """)
+    assert _carried(text) == {"logs-prod-us-east-0.grafana.net ['logs']": False,
+                              "logs-prod-017-prod-us-east-0.grafana.net ['logs']": True}
+
+
+def test_a_modules_export_is_followed_to_the_component_behind_it() -> None:
+    text = dedent("""\
+        declare "discover" {
+          argument "namespaces" { }
+          discovery.kubernetes "pods" {
+            role = "pod"
+            namespaces { names = argument.namespaces.value }
+          }
+          export "output" { value = discovery.kubernetes.pods.targets }
+        }
+        discover "platform" { namespaces = ["kube-system"] }
+        loki.source.kubernetes "pods" {
+          targets    = discover.platform.output
+          forward_to = [loki.write.cloud.receiver]
+        }
+        loki.write "cloud" {
+          endpoint { url = "https://logs-prod-us-east-0.grafana.net/loki/api/v1/push" }
+        }
+        """)
+    assert _carried(text) == {"logs-prod-us-east-0.grafana.net ['logs']": False}
+    assert _carried(text, ns="kube-system") == {"logs-prod-us-east-0.grafana.net ['logs']": True}

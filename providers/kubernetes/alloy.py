@@ -39,6 +39,7 @@ from providers.kubernetes.alloy_syntax import (
     Document,
     Expr,
     Literal,
+    Object,
     Reference,
     parse,
     references,
@@ -139,6 +140,10 @@ class _Scope:
     arguments: dict[str, tuple[Expr, _Scope]]
     declares: dict[str, Block]
     components: dict[str, _Component] = field(default_factory=dict)
+    instances: dict[str, _Scope] = field(default_factory=dict)
+    """The declared modules instantiated in this scope, by ``name.label``."""
+    exports: dict[str, Expr] = field(default_factory=dict)
+    """A module instance's ``export "name" { value = ... }``."""
 
 
 @dataclass(eq=False)
@@ -155,6 +160,8 @@ class _Component:
     """Its ``forward_to``/``output`` references that could not be followed."""
     static_targets: str | None = None
     """Its ``targets`` when written as literals or an expression the scan does not follow."""
+    static_paths: list[str] | None = None
+    """The ``__path__`` of each of its literal targets, when every one has one (files it reads)."""
 
 
 _DATA_SOURCES = {"loki.source.file": "logs", "loki.source.kubernetes": "logs", "prometheus.scrape": "metrics",
@@ -199,6 +206,11 @@ class _Pipeline:
                     continue
                 inner = _Scope(f"{scope.prefix}{block.name}.{block.label}/",
                                {a.name: (a.value, scope) for a in block.attributes}, dict(scope.declares))
+                scope.instances[f"{block.name}.{block.label}"] = inner
+                for export in declared.blocks("export"):
+                    value = export.attribute("value")
+                    if export.label and value is not None:
+                        inner.exports[export.label] = value.value
                 self._instantiate(declared.body, inner, depth + 1)
                 continue
             if block.name.startswith("import."):
@@ -222,6 +234,12 @@ class _Pipeline:
                 if depth > _MAX_MODULE_DEPTH:
                     raise _Unfollowed(ref.dotted)
                 found += self._resolve(given[0], given[1], depth + 1)
+                continue
+            instance = scope.instances.get(".".join(parts[:2])) if len(parts) >= 3 else None
+            if instance is not None and parts[2] in instance.exports:
+                if depth > _MAX_MODULE_DEPTH:
+                    raise _Unfollowed(ref.dotted)
+                found += self._resolve(instance.exports[parts[2]], instance, depth + 1)
                 continue
             for length in range(len(parts) - 1, 1, -1):
                 component = scope.components.get(".".join(parts[:length]))
@@ -260,6 +278,11 @@ class _Pipeline:
                 component.pulls += upstream
                 if not upstream and not resolved and not _empty(attribute.value):
                     component.static_targets = f"{attribute.name} = {shown(attribute.value)}"
+                    value = _evaluate(attribute.value, component.scope, 0)
+                    paths = [t.get("__path__") for t in value if isinstance(t, dict)] \
+                        if isinstance(value, list) else []
+                    if paths and all(isinstance(p, str) for p in paths) and len(paths) == len(value):
+                        component.static_paths = [str(p) for p in paths]
             else:
                 component.pushes += [(c, signal) for c, export in resolved if export in _PUSH_EXPORTS]
 
@@ -296,6 +319,8 @@ class _Pipeline:
                 yield component, "metrics"
             elif name in _DATA_SOURCES and component.static_targets is not None:
                 yield component, _DATA_SOURCES[name]
+            elif name == "local.file_match" and component.static_targets is not None:
+                yield component, None
 
     def _start(self, component: _Component, workload: Manifest | None, labels: Labels) -> _Target | None:
         """The labels a workload's data (or targets) start with at an origin; None when it does not read it."""
@@ -327,6 +352,9 @@ class _Pipeline:
         if name.startswith("prometheus.operator."):
             names = _strings(_value(block.attribute("namespaces"), component.scope))
             return None if names and ns not in names else _Target({}, ())
+        if component.static_paths is not None and not by_paths(component.static_paths, [], "").test(workload,
+                                                                                                   labels):
+            return None  # files that are no container's log (an audit log, the journal)
         if name == "otelcol.receiver.filelog":
             include = _strings(_value(block.attribute("include"), component.scope))
             exclude = _strings(_value(block.attribute("exclude"), component.scope))
@@ -401,6 +429,8 @@ class _Pipeline:
             return f"{origin.id} ({'namespaces ' + ', '.join(names) if names else 'every namespace'})"
         if name == "loki.source.podlogs":
             return f"{origin.id} (the PodLogs objects it follows are not read: every namespace)"
+        if origin.static_paths is not None:
+            return f"{origin.id} (files {', '.join(origin.static_paths)})"
         if origin.static_targets is not None:
             return f"{origin.id} {origin.static_targets}: not narrowed by namespace"
         return origin.id
@@ -535,6 +565,9 @@ def _evaluate(expr: Expr, scope: _Scope, depth: int) -> Any:
     if isinstance(expr, Array):
         items = [_evaluate(i, scope, depth + 1) for i in expr.items]
         return NOT_LITERAL if any(i is NOT_LITERAL for i in items) else items
+    if isinstance(expr, Object):
+        fields = {k: _evaluate(v, scope, depth + 1) for k, v in expr.fields}
+        return NOT_LITERAL if any(v is NOT_LITERAL for v in fields.values()) else fields
     if isinstance(expr, Reference) and len(expr.parts) == 3 and expr.parts[0] == "argument" and \
             expr.parts[2] == "value":
         given = scope.arguments.get(expr.parts[1])

@@ -33,6 +33,8 @@ class PackContext:
     """The config file the scan read, listed among the inputs."""
     adequacy: Mapping[str, Any] | None = None
     """The config's ``adequacy:`` entries, over the built-in table."""
+    marking: str | None = None
+    """The config's ``protective_marking``; None: the highest marking found, at least OFFICIAL-SENSITIVE."""
 
 
 @dataclass(frozen=True)
@@ -156,14 +158,44 @@ def scope_of(results: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...
         audit = result.get("audit") or {}
         if audit.get("organisation"):
             organisations.add(str(audit["organisation"]))
-    rows = [("Directories", ", ".join(sorted(directories)) or "none"),
-            ("Plan and state files", ", ".join(sorted(plans)) or "none")]
+    static = bool(directories or plans)
+    live = bool(accounts or subscriptions or organisations)
+    # "none" would read as "nothing in scope": a part a scan of this kind does not cover is said to be so.
+    not_static = "not applicable (live account scan)"
+    not_live = "not applicable (configuration scan)"
+    rows = [("Directories", ", ".join(sorted(directories)) or (not_static if live else "none")),
+            ("Plan and state files", ", ".join(sorted(plans)) or ("none" if static or not live else not_static))]
     if organisations:
         rows.append(("Organisation", ", ".join(sorted(organisations))))
     rows.append(("Accounts and regions", "; ".join(f"{a}: {', '.join(sorted(r))}" for a, r in sorted(accounts.items()))
-                 or "none"))
-    rows.append(("Subscriptions", ", ".join(sorted(subscriptions)) or "none"))
+                 or (not_live if static else "none")))
+    rows.append(("Subscriptions", ", ".join(sorted(subscriptions)) or (not_live if static and not live else "none")))
+    deployed = deploys_to(results)
+    if deployed:
+        rows.append(("Deploys to", deployed))
     return tuple(rows)
+
+
+def deploys_to(results: Sequence[Mapping[str, Any]]) -> str:
+    """The clouds and regions the scanned DWP resources are deployed to (``aws: eu-west-2, us-east-1; azure:
+    uksouth``): what a configuration scan covers in place of accounts and subscriptions."""
+    regions: dict[str, set[str]] = {}
+    unresolved: set[str] = set()
+    for result in results:
+        for resource in (result.get("inventory") or {}).get("resources") or ():
+            if not resource.get("dwp"):
+                continue
+            location = resource.get("location") or {}
+            cloud, region = str(location.get("cloud") or ""), location.get("region")
+            if cloud in ("", "unknown", "external"):
+                continue
+            if not region:
+                unresolved.add(cloud)
+            elif region != "global":
+                regions.setdefault(cloud, set()).add(str(region))
+    for cloud in unresolved:
+        regions.setdefault(cloud, set()).add("a region not established")
+    return "; ".join(f"{cloud}: {', '.join(sorted(found))}" for cloud, found in sorted(regions.items()))
 
 
 def estate_name(context: PackContext, results: Sequence[Mapping[str, Any]]) -> str:
@@ -198,20 +230,50 @@ _FILE_IN_PROVENANCE = re.compile(r"\((?:declared |default, )?([^()\s]+?\.[A-Za-z
 
 
 def deciding_files(results: Sequence[Mapping[str, Any]], findings: Iterable[Mapping[str, Any]],
-                   context: PackContext) -> tuple[str, ...]:
-    """Every file that decided an answer: the scanned files, the files provenance names (tfvars and variable files
-    the scan read for a value), the waivers files of waived findings and the config."""
-    files: set[str] = set()
+                   context: PackContext) -> tuple[tuple[str, str], ...]:
+    """Every file that decided an answer and what it decided: the scanned files, the files provenance names (tfvars
+    and variable files the scan read for a value), the waivers files of waived findings, and the config the scans
+    recorded reading or the pack was given (its estate map places principals)."""
+    files: dict[str, set[str]] = {}
+
+    def add(name: str, use: str) -> None:
+        files.setdefault(name, set()).add(use)
+
+    placed: set[str] = set()
     for result in results:
-        files.update(str(s) for s in result.get("scanned") or ())
+        for scanned in result.get("scanned") or ():
+            add(str(scanned), "scanned")
         inventory = result.get("inventory") or {}
         for item in (*(inventory.get("resources") or ()), *(inventory.get("flows") or ())):
             for step in item.get("provenance") or ():
-                files.update(_FILE_IN_PROVENANCE.findall(str(step)))
+                for found in _FILE_IN_PROVENANCE.findall(str(step)):
+                    add(found, "a value a location depends on")
+        for grant in inventory.get("grants") or ():
+            if grant.get("owner") and not grant.get("internal"):
+                placed.add(f"{grant['principal']} in {grant.get('country') or 'a country not established'}")
+        if result.get("config"):
+            add(str(result["config"]), _CONFIG)
     for finding in findings:
         source = str((finding.get("waiver") or {}).get("source") or "")
         if source:
-            files.add(re.sub(r":\d+$", "", source))
+            add(re.sub(r":\d+$", "", source), "waivers")
     if context.config:
-        files.add(context.config)
-    return tuple(sorted(files))
+        add(context.config, _CONFIG)
+    # The estate map that placed the principals is the config's (the one the scan recorded reading, or the one the
+    # pack was made with when a result records none).
+    for uses in files.values():
+        if "scanned" in uses:
+            uses.discard("a value a location depends on")
+    configs = [name for name, uses in files.items() if _CONFIG in uses]
+    for name in configs:
+        if placed:
+            add(name, "its estate map places " + ", ".join(sorted(placed)))
+    return tuple((name, "; ".join(sorted(uses, key=_use_order))) for name, uses in sorted(files.items()))
+
+
+_CONFIG = ("config (the estate map, endpoints and cluster region the scan used; the pack's estate name, adequacy and "
+           "marking)")
+
+
+def _use_order(use: str) -> tuple[int, str]:
+    return (1 if use.startswith("its estate map") else 0, use)

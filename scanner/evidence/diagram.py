@@ -27,6 +27,8 @@ class _Node:
     bare: bool = False
     """A place with no resource the scan holds (a replica region, a vendor's endpoint, a principal): drawn in its
     country, never inside a region box of its own name (a box nested in itself)."""
+    identity: bool = False
+    """A role: global, holding no DWP data, so drawn in a group of its own, never as hosted in a country."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,10 @@ class Graph:
     edges: tuple[tuple[str, str, str, bool], ...]
     """(from, to, label, crosses the UK boundary)."""
     left_out: int
-    access: tuple[tuple[str, str, str], ...] = ()
-    """(principal, resource, label): who outside the UK can reach a DWP resource, drawn dashed."""
+    access: tuple[tuple[str, str, str, bool], ...] = ()
+    """(principal or role, resource or role, label, from outside the UK): who outside the UK, or not placed, can
+    reach a DWP resource, drawn dashed: a principal to the role it can assume, the role to the DWP resources its
+    policies name; a grant on a resource itself, principal to resource."""
 
 
 def build_graph(pack: EvidencePack) -> Graph:
@@ -59,17 +63,40 @@ def build_graph(pack: EvidencePack) -> Graph:
     for stored in pack.stored:
         if stored.place.uk is not True:
             node(stored.resource, stored.place)
-    access = []
+    access: list[tuple[str, str, str, bool]] = []
+
+    def role(name: str, cloud: str) -> str:
+        place = Place(cloud, "global", None, None)
+        found = node(name, place)
+        nodes[(name, place)] = replace(nodes[(name, place)], identity=True, bare=True)
+        return found
+
+    def edge(start: str, end: str, label: str, offshore: bool) -> None:
+        if (start, end, label, offshore) not in access:
+            access.append((start, end, label, offshore))
+
     for grant in pack.access[:MAX_PATHS]:
         if grant.resource_place is None:
             continue
         where = Place("principal", None, grant.country, grant.uk)
         principal = node(grant.principal, where)
         nodes[(grant.principal, where)] = replace(nodes[(grant.principal, where)], bare=True)
-        access.append((principal, node(grant.resource, grant.resource_place), "can reach"))
+        offshore = grant.uk is False
+        cloud = grant.resource_place.cloud
+        if grant.identity and not grant.via:
+            edge(principal, role(grant.resource, cloud), "can assume", offshore)
+        elif grant.via:
+            via = role(grant.via, cloud)
+            edge(principal, via, "can assume", offshore)
+            edge(via, node(grant.resource, grant.resource_place), "can reach", offshore)
+        else:
+            edge(principal, node(grant.resource, grant.resource_place), "can reach", offshore)
     left_out = max(0, len(paths) - MAX_PATHS) + max(0, len(pack.access) - MAX_PATHS)
     return Graph(tuple(nodes.values()), tuple(edges), left_out, tuple(access))
 
+
+GLOBAL = "Global: identities, no DWP data"
+"""The group roles are drawn in: a role is global, holds no DWP data and is hosted in no country."""
 
 _BARE = "\x00"
 """The region key of nodes drawn straight in their country (sorts before every region)."""
@@ -79,10 +106,13 @@ def _groups(graph: Graph) -> dict[str, dict[str, dict[str, list[_Node]]]]:
     grouped: dict[str, dict[str, dict[str, list[_Node]]]] = {}
     for item in graph.nodes:
         place = item.place
+        if item.identity:
+            grouped.setdefault(GLOBAL, {}).setdefault(f"{place.cloud} roles", {}).setdefault(_BARE, []).append(item)
+            continue
         country = place.country or "country not established"
         region = _BARE if item.bare else f"{place.cloud} {place.region or 'region not established'}"
         grouped.setdefault(place.side, {}).setdefault(country, {}).setdefault(region, []).append(item)
-    order = {"UK": 0, "Outside the UK": 1, "Not established": 2}
+    order = {"UK": 0, "Outside the UK": 1, "Not established": 2, GLOBAL: 3}
     return dict(sorted(grouped.items(), key=lambda kv: order[kv[0]]))
 
 
@@ -143,22 +173,32 @@ def mermaid(graph: Graph) -> str:
         lines.append(f'  {start} -->|"{_text(label)}"| {end}')
         if crosses:
             lines.append(f"  linkStyle {index} stroke:#c00,stroke-width:2px")
-    for start, end, label in graph.access:
+    for start, end, label, _offshore in graph.access:
         lines.append(f'  {start} -.->|"{_text(label)}"| {end}')
+    lines += ['  subgraph legend["Legend"]',
+              *(f'    legend{index}["{text}"]' for index, text in enumerate(_LEGEND, 1)),
+              "  end"]
     return "\n".join(lines) + "\n"
+
+
+_LEGEND = ("solid arrow: a path of DWP information (replication, copy, telemetry, peering)",
+           "red arrow: the path crosses the UK boundary",
+           "dashed arrow: access (a principal can assume a role; the role can reach a DWP resource)",
+           "dashed box: a place with no DWP resource the scan holds (a provider region, a third party, a principal)",
+           "group UK; Outside the UK; Not established; Global: roles, which hold no DWP data")
+"""What each line and box means, drawn in the Mermaid source (the HTML pack draws its own legend beside the SVG)."""
 
 
 def dot(graph: Graph) -> str:
     """Graphviz DOT source."""
     # Each edge is drawn on its own (no ``concentrate``, which merges edges into shared trunks a reader cannot
-    # follow); ``decorate`` ties each label to its edge with a short line, so a label placed between two edges
-    # still says which one it names.
+    # follow); each label sits beside its edge (no ``decorate`` line from a label placed elsewhere).
     lines = ["digraph network {", '  rankdir=LR; fontname="Helvetica"; nodesep=0.3; ranksep=1.2; '
              'concentrate=false;',
              '  node [shape=box, style="rounded,filled", fillcolor="white", fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=9, decorate=true, arrowsize=0.8];']
+             '  edge [fontname="Helvetica", fontsize=9, labelfloat=false, arrowsize=0.8];']
     cluster = 0
-    colours = {"UK": "#e8f4e8", "Outside the UK": "#fbe9e9", "Not established": "#f2f2f2"}
+    colours = {"UK": "#e8f4e8", "Outside the UK": "#fbe9e9", "Not established": "#f2f2f2", GLOBAL: "#e8eef8"}
     for side, countries in _groups(graph).items():
         cluster += 1
         lines.append(f'  subgraph cluster_{cluster} {{ label="{side}"; style=filled; fillcolor="{colours[side]}";')
@@ -186,11 +226,14 @@ def dot(graph: Graph) -> str:
         back = ", constraint=false" if (end, start) in drawn else ", minlen=2" if crosses else ""
         drawn.add((start, end))
         lines.append(f'  {start} -> {end} [label="{_dot_text(label)}"{colour}{back}];')
-    for start, end, label in graph.access:
-        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}", style=dashed, color="#7a3e00", '
-                     'fontcolor="#7a3e00"];')
+    for start, end, label, offshore in graph.access:
+        colour = "#cc0000" if offshore else "#7a3e00"
+        lines.append(f'  {start} -> {end} [label="{_dot_text(label)}", style=dashed, color="{colour}", '
+                     f'fontcolor="{colour}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.evidence.pack import UNANSWERED, EvidencePack, marking_text
+from scanner.evidence.pack import UNANSWERED, EvidencePack, Path22, marking_text
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,20 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     empty: str
     """Said instead of the table when it has no rows."""
+    css: str = ""
+    """A class for the HTML table (``network``: the wide 2.2 table, set smaller in print)."""
 
 
 @dataclass(frozen=True)
 class Diagram:
     pass
+
+
+@dataclass(frozen=True)
+class Marking:
+    """The protective marking, at the top and the foot of the document (and of every printed page)."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -55,17 +64,23 @@ class Blank:
         return f"{self.section} {self.title}" if self.section else self.title
 
 
-Block = Heading | Paragraph | Table | Diagram | Blank | Fields
+Block = Heading | Paragraph | Table | Diagram | Blank | Fields | Marking
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 path``, ``7 paths``, ``2 identities`` (given): never ``path(s)``."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
 
 def blocks(pack: EvidencePack) -> list[Block]:
     """The whole pack, in the questionnaire's order."""
     out: list[Block] = [
+        Marking(pack.marking),
         Heading(1, "DWP Offshore Proposal Questionnaire: evidence from infrastructure"),
         *_cover(pack),
-        Paragraph(f"Prepared by {', '.join(pack.tools)} from {len(pack.inputs)} input(s) (listed under Inputs at the "
-                  "end). It pre-fills what configuration and cloud accounts can answer (sections 2, 2.1, 2.2, 2.3, "
-                  "3.1 and part of 4) and leaves the rest as marked blanks for the contractor."),
+        Paragraph(f"Prepared by {', '.join(pack.tools)} from {plural(len(pack.inputs), 'input')} (listed under "
+                  "Inputs at the end). It pre-fills what configuration and cloud accounts can answer (sections 2, "
+                  "2.1, 2.2, 2.3, 3.1 and part of 4) and leaves the rest as marked blanks for the contractor."),
     ]
     if not pack.complete:
         out.append(Paragraph("**Warning: the scans behind this pack were incomplete.** Some input could not be read "
@@ -76,7 +91,8 @@ def blocks(pack: EvidencePack) -> list[Block]:
         Table(("Type", "Cloud", "Marking", "Quantity"),
               tuple((t, c, marking_text(m), str(n)) for t, c, m, n in pack.in_scope),
               "No DWP resources were found in the inputs."),
-        Paragraph(f"Also found: {pack.settings} setting(s) and identities of DWP resources (policies, replication "
+        Paragraph(f"Also found: {plural(pack.settings, 'setting or identity', 'settings and identities')} of DWP "
+                  "resources (policies, replication "
                   "and diagnostic settings, roles), which hold no information themselves; their paths and access "
                   "are in 2.2 and 3.1.") if pack.settings else Paragraph(""),
         Heading(2, "2.1 Solution Details: how DWP information is stored"),
@@ -89,19 +105,22 @@ def blocks(pack: EvidencePack) -> list[Block]:
     crossing = pack.crossing
     out += [
         Heading(2, "2.2 Network"),
-        Paragraph(f"{len(crossing)} path(s) carry DWP information to or from a location outside the UK or not "
-                  "established (replication, backup copies, diagnostic exports, peerings, third-party endpoints). "
-                  "Encryption in transit is given where the configuration shows it."),
-        Table(("Source", "Source location", "Marking", "Destination", "Country", "Mechanism", "Declared by",
+        Paragraph(f"{plural(len(crossing), 'path carries', 'paths carry')} DWP information to or from a location "
+                  "outside the UK or not established (replication, backup copies, diagnostic exports, peerings, "
+                  "third-party endpoints); a two-way connection is one path. Recipient names who receives the data: "
+                  "a third party by organisation, or the cloud provider as processor. Encryption in transit is given "
+                  "where the configuration shows it. Access by principals outside the UK is in 3.1 below."),
+        Table(("Source", "Source location", "Marking", "Destination", "Country", "Recipient", "Mechanism",
                "In transit"),
               tuple((p.source, p.source_place.describe(), marking_text(p.marking), p.destination,
-                     p.place.country or "not established", f"{p.mechanism}: {p.description}", p.declared,
-                     p.encryption) for p in crossing),
-              "No path carries DWP information outside the UK."),
+                     p.place.country or "not established", p.recipient, _mechanism(p), p.encryption)
+                    for p in crossing),
+              "No path carries DWP information outside the UK.", css="network"),
         Heading(3, "Diagram"),
         Paragraph("Every path of DWP information found, every DWP resource outside the UK or not placed, and every "
                   "principal outside the UK that can reach a DWP resource, grouped by the UK boundary, country and "
-                  "provider region; paths across the boundary are drawn red, access dashed."),
+                  "provider region; roles are global and hold no DWP data, so they are drawn apart. The legend "
+                  "says what each line and box means."),
         Diagram(),
         Heading(2, "2.3 and 3.1 Offshore locations and access"),
         Paragraph("Provider regions outside the UK that hold DWP resources or copies of their data (these are "
@@ -113,10 +132,13 @@ def blocks(pack: EvidencePack) -> list[Block]:
                                                   == (c, cl, r)))
                     for c, cl, r, n in pack.offshore), "None."),
         Paragraph("Principals that can reach DWP resources and are outside the UK, or whose location is not "
-                  "established (an estate map in offshore-scan.yaml places them)."),
-        Table(("Resource", "Principal", "Owner", "Country", "How"),
-              tuple((a.resource, a.principal, a.owner or "", a.country or "not established", a.description)
-                    for a in pack.access), "None."),
+                  "established (the estate map in the config, listed under Inputs, places them), and what they "
+                  "reach: through a role they can assume (the DWP resources the role's policies name), or by a "
+                  "grant on the resource itself. The scan records which resources a policy names, not the actions "
+                  "it allows: the contractor states them."),
+        Table(("Country", "Principal", "Owner", "Route", "What it reaches"),
+              tuple((a.country or "not established", a.principal, a.owner or "not named", a.route, a.reaches)
+                    for a in pack.access_paths), "None."),
         Heading(2, "Guardrails"),
         Table(("Kind", "Description", "UK only", "Declared at"),
               tuple((str(g["kind"]), str(g["description"]), "yes" if g.get("uk_only") else "no",
@@ -146,13 +168,20 @@ def blocks(pack: EvidencePack) -> list[Block]:
               tuple((_where(g), str(g.get("kind")), str(g["reason"])) for g in pack.coverage),
               "Every input was read whole (findings that could not be decided are listed under Findings above)."),
         Heading(2, "4. Legal Assessment: what infrastructure shows"),
-        Paragraph("For each country outside the UK that DWP data reaches: whether UK adequacy regulations cover it "
-                  "and, where they do not, the transfer mechanism that must be named. Adequacy table: "
-                  f"{pack.adequacy_source}; offshore-scan.yaml's adequacy: key overrides it. This is not legal "
-                  "advice: the contractor's data protection officer confirms it."),
-        Table(("Country", "Name", "UK adequacy regulations", "Mechanism needed", "DWP resources or copies there"),
-              tuple((t.country, t.name, t.adequacy, t.needed, "; ".join(t.what)) for t in pack.transfers),
-              "DWP data reaches no country outside the UK."),
+        Paragraph("For each country outside the UK that DWP data reaches or is accessed from (hosted there, copied "
+                  "there, sent there as telemetry, or reached by staff or systems there), and for each place not "
+                  "established: whether UK adequacy regulations cover it and, where they do not, the transfer "
+                  "mechanism (IDTA or the Addendum) and the transfer risk assessment (TRA) that must be named. "
+                  "The questionnaire cites the Data Protection Act 1998; the answer is now given under the UK GDPR "
+                  "and the Data Protection Act 2018. A processor's onward transfers (a provider's or vendor's "
+                  f"support staff abroad) need the same answer. Adequacy table: {pack.adequacy_source}; "
+                  "offshore-scan.yaml's adequacy: key overrides it. This is not legal advice: the contractor's data "
+                  "protection officer confirms it."),
+        Table(("Country", "Name", "How the data gets there", "UK adequacy regulations", "Mechanism needed",
+               "DWP resources, copies or access"),
+              tuple((t.country, t.name or "not named", ", ".join(t.how), t.adequacy, t.needed, "; ".join(t.what))
+                    for t in pack.transfers),
+              "DWP data reaches no country outside the UK and is accessed from none."),
         Paragraph("Key custody for each DWP resource or copy outside the UK: is it encrypted at rest, with which "
                   "key, and where that key is held (a customer key held in the UK keeps the data unreadable "
                   "abroad without it; a multi-Region replica key or a key vault abroad does not)."),
@@ -165,8 +194,17 @@ def blocks(pack: EvidencePack) -> list[Block]:
     ]
     out += [Blank(section, title, asks) for section, title, asks in UNANSWERED]
     out.append(Heading(2, "Inputs"))
-    out.append(Table(("Input",), tuple((i,) for i in pack.inputs), "None."))
+    out.append(Table(("Input", "What it decided"), pack.input_uses or tuple((i, "") for i in pack.inputs), "None."))
+    out.append(Marking(pack.marking))
     return out
+
+
+def _mechanism(path: Path22) -> str:
+    """``replication: S3 replication rule (...)``, naming the resource that declares the path when the description
+    does not."""
+    mechanism = f"{path.mechanism}: {path.description}"
+    declared = path.declared
+    return mechanism if declared in mechanism else f"{mechanism} (declared by {declared})"
 
 
 def _cover(pack: EvidencePack) -> list[Block]:
@@ -174,7 +212,7 @@ def _cover(pack: EvidencePack) -> list[Block]:
     if cover is None:
         return []
     return [Fields((("Estate", cover.estate), ("Generated", cover.generated), ("Tool", ", ".join(cover.tools)),
-                    ("Commit", cover.commit), *cover.scope)),
+                    ("Commit", cover.commit), ("Protective marking", pack.marking), *cover.scope)),
             Heading(2, "Summary"),
             Fields(cover.counts, css="counts")]
 

@@ -8,7 +8,7 @@ import re
 from html import escape
 
 from scanner.evidence.diagram import build_graph, mermaid, svg
-from scanner.evidence.document import Blank, Diagram, Fields, Heading, Paragraph, Table, blocks
+from scanner.evidence.document import Blank, Diagram, Fields, Heading, Marking, Paragraph, Table, blocks, plural
 from scanner.evidence.pack import EvidencePack
 
 _STYLE = """
@@ -17,14 +17,15 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; mar
 h1 { font-size: 1.6em; border-bottom: 3px solid #1d70b8; padding-bottom: .3em; }
 h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #b1b4b6; }
 h3 { font-size: 1.05em; }
+.marking { text-align: center; font-weight: bold; letter-spacing: .05em; border: 2px solid #1b1b1b;
+           padding: .2em; margin: .5em 0; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; font-size: .9em; }
-/* Words and identifiers wrap only where they may: at spaces, or (last resort) anywhere in a value longer than the
-   column, never in the middle of an ordinary word. */
+/* Words wrap only at spaces, never inside an ordinary word (a word longer than its column is the last resort).
+   Identifiers (<code>) wrap between their parts: after each . / : _ (a <wbr>) and after a hyphen. */
 th, td { border: 1px solid #b1b4b6; padding: .3em .5em; text-align: left; vertical-align: top;
          word-break: normal; overflow-wrap: break-word; hyphens: none; }
-td code { font-size: .95em; white-space: nowrap; }
+td code { font-size: .95em; white-space: normal; overflow-wrap: break-word; }
 .nw { white-space: nowrap; }
-td code.long { white-space: normal; overflow-wrap: anywhere; }
 th { background: #f3f2f1; }
 dl.cover { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; border: 1px solid #b1b4b6;
            border-left: 5px solid #1d70b8; padding: .6em 1em; margin: 1em 0; }
@@ -37,43 +38,75 @@ dl.counts { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em
 .blank p.todo { color: #505a5f; font-style: italic; }
 .diagram { overflow-x: auto; border: 1px solid #b1b4b6; padding: .5em; }
 .diagram svg { max-width: 100%; height: auto; }
+ul.legend { list-style: none; padding: 0; margin: .3em 0; font-size: .8em; display: flex; flex-wrap: wrap;
+            gap: .2em 1.2em; }
+ul.legend li { display: flex; align-items: center; gap: .3em; }
 pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; white-space: pre-wrap; }
-@page { size: A4; margin: 15mm; }
+/* Printed: A4, the protective marking centred at the top and foot of every page, the pack, estate and date at the
+   foot, and the page number of the total (CSS paged media: Chromium 131 and later, and PDF tools that implement
+   it; set the browser's own headers and footers off). The diagram gets a landscape page of its own. */
+@page { size: A4; margin: 18mm 12mm 18mm 12mm;
+  @top-center { content: var_marking; font: bold 9pt Helvetica, Arial, sans-serif; }
+  @bottom-center { content: var_marking; font: bold 9pt Helvetica, Arial, sans-serif; }
+  @bottom-left { content: var_footer; font: 7pt Helvetica, Arial, sans-serif; color: #505a5f; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt Helvetica, Arial, sans-serif; }
+}
+@page landscape { size: A4 landscape; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 9.5pt; background: #fff; color: #000; }
-  h2 { page-break-before: always; break-before: page; page-break-after: avoid; break-after: avoid; }
-  h2.summary, h3 { page-break-before: auto; break-before: auto; page-break-after: avoid; break-after: avoid; }
+  body { margin: 0; max-width: none; font-size: 9.5pt; background: #fff; color: #000; padding: 0; }
+  .marking { display: none; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  h2.section { page-break-before: always; break-before: page; }
+  h3 { page-break-after: avoid; break-after: avoid; }
+  h2 + p, h3 + p { page-break-after: avoid; break-after: avoid; }
   tr, .blank, dl.cover { page-break-inside: avoid; break-inside: avoid; }
   thead { display: table-header-group; }
   th { background: #fff; border-bottom: 2px solid #000; }
+  td code { overflow-wrap: anywhere; }
+  table.network { font-size: 7.5pt; }
+  table.network th, table.network td { padding: .2em .3em; }
   .warning { background: #fff; border: 2px solid #000; }
   pre { background: #fff; border: 1px solid #b1b4b6; }
-  .diagram { overflow: visible; border: none; page-break-inside: avoid; break-inside: avoid; }
+  section.figure { page: landscape; break-inside: avoid; }
+  .diagram { overflow: visible; border: none; page-break-inside: avoid; break-inside: avoid; padding: 0; }
+  .diagram svg { width: auto; height: auto; max-width: 100%; max-height: 140mm; }
+  ul.legend { font-size: 7pt; break-inside: avoid; }
   a { color: #000; text-decoration: none; }
 }
 """
 
 
 _IDENTIFIER = re.compile(r"\S*[._/:\[\]]\S*")
-"""A value with no space and a separator (``aws_s3_bucket.evidence``, an ARN, a path): an identifier, kept whole."""
-_LONG = 40
-"""Characters past which an identifier may wrap anywhere: kept whole it would push the table off the page."""
+"""A value with no space and a separator (``aws_s3_bucket.evidence``, an ARN, a path): an identifier."""
+_SHORT = 16
+"""Characters up to which an identifier is kept whole: it fits any column."""
 
 
-_SEPARATOR = re.compile(r"(?<=[./:])")
+_SEPARATOR = re.compile(r"(?<=[./:_])")
 
 
 def _cell(value: str) -> str:
-    """One table cell: an identifier in ``<code>``, kept on one line but for a line-break opportunity (``<wbr>``)
-    after each ``.``, ``/`` and ``:`` of a long one, so it wraps between its parts, never inside a name; words as
-    words. Either way HTML-escaped."""
+    """One table cell: an identifier in ``<code>`` with a line-break opportunity (``<wbr>``) after each ``.``, ``/``,
+    ``:`` and ``_`` of a long one (and, as browsers do, after a hyphen), so it wraps between its parts, never
+    inside a name; words as words, never broken inside (a hyphenated word is kept whole). Either way HTML-escaped."""
     if value and _IDENTIFIER.fullmatch(value):
-        if len(value) <= _LONG // 2:
-            return f"<code>{escape(value)}</code>"
-        css = ' class="long"' if max(map(len, re.split(r"[./:]", value))) > _LONG else ""
-        return f"<code{css}>{'<wbr>'.join(escape(part) for part in _SEPARATOR.split(value))}</code>"
+        if len(value) <= _SHORT:
+            return f'<code class="nw">{escape(value)}</code>'
+        return f"<code>{'<wbr>'.join(escape(part) for part in _SEPARATOR.split(value) if part)}</code>"
     # A browser breaks after a hyphen (eu-<br>west-2, OFFICIAL-<br>SENSITIVE): such words are kept whole.
     return _HYPHENATED.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escape(value))
+
+
+def _css_string(value: str) -> str:
+    """A value as a CSS string literal: quotes, backslashes, line breaks and ``<`` (which could close the style
+    element) as CSS escapes."""
+    out = []
+    for character in value:
+        if character in '"\\<>' or ord(character) < 0x20 or ord(character) == 0x7f:
+            out.append(f"\\{ord(character):x} ")
+        else:
+            out.append(character)
+    return '"' + "".join(out) + '"'
 
 
 _HYPHENATED = re.compile(r"[^\s<>]+-[^\s<>]+")
@@ -84,12 +117,18 @@ def render_html(pack: EvidencePack, use_graphviz: bool = True, notes: list[str] 
     is not installed: how to install it)."""
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              "<title>DWP Offshore Proposal Questionnaire: evidence from infrastructure</title>",
-             f"<style>{_STYLE}</style>", "</head>", "<body>"]
+             f"<style>{_style(pack)}</style>", "</head>", "<body>"]
     for block in blocks(pack):
         if isinstance(block, Heading):
-            # The summary sits on the cover page: the print stylesheet starts a page before every other section.
-            css = ' class="summary"' if block.text == "Summary" else ""
+            # A questionnaire section (2, 2.1, ... 4) starts a printed page; the summary and the annexes (guardrails,
+            # findings, waivers, coverage, inputs) run on, so a short one never leaves a near-empty page.
+            css = ' class="section"' if block.level == 2 and block.text[:1].isdigit() else ""
+            if block.level == 3 and block.text == "Diagram":
+                # The heading, its caption and the figure stay together (on a landscape page when printed).
+                parts.append('<section class="figure">')
             parts.append(f"<h{block.level}{css}>{escape(block.text)}</h{block.level}>")
+        elif isinstance(block, Marking):
+            parts.append(f'<div class="marking">{escape(block.text)}</div>')
         elif isinstance(block, Paragraph):
             if not block.text:
                 continue
@@ -105,17 +144,56 @@ def render_html(pack: EvidencePack, use_graphviz: bool = True, notes: list[str] 
                 continue
             head = "".join(f"<th>{escape(h)}</th>" for h in block.headers)
             body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in block.rows)
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            css = f' class="{block.css}"' if block.css else ""
+            parts.append(f"<table{css}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif isinstance(block, Fields):
             items = "".join(f"<dt>{escape(label)}</dt><dd>{_cell(value)}</dd>" for label, value in block.rows)
             parts.append(f'<dl class="{block.css}">{items}</dl>')
         elif isinstance(block, Diagram):
             parts.append(_diagram(pack, use_graphviz, notes))
+            parts.append("</section>")
         elif isinstance(block, Blank):
             parts.append(f'<div class="blank"><p><strong>{escape(block.label)}</strong> '
                          f'({escape(block.asks)})</p><p class="todo">To be completed by the contractor.</p></div>')
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _swatch(colour: str, dashed: bool = False) -> str:
+    dash = ' stroke-dasharray="4 3"' if dashed else ""
+    return (f'<svg width="36" height="10" aria-hidden="true"><line x1="1" y1="5" x2="28" y2="5" stroke="{colour}" '
+            f'stroke-width="2"{dash}/><polygon points="28,1 35,5 28,9" fill="{colour}"/></svg>')
+
+
+def _box(fill: str, dashed: bool = False) -> str:
+    dash = ' stroke-dasharray="3 2"' if dashed else ""
+    return (f'<svg width="36" height="14" aria-hidden="true"><rect x="1" y="1" width="34" height="12" rx="3" '
+            f'fill="{fill}" stroke="#1b1b1b"{dash}/></svg>')
+
+
+_LEGEND = ('<ul class="legend"><li><strong>Legend</strong></li>'
+           + "".join(f"<li>{mark} {text}</li>" for mark, text in (
+               (_swatch("#000"), "a path of DWP information within the UK (replication, copy, telemetry, peering)"),
+               (_swatch("#cc0000"), "a path that crosses the UK boundary"),
+               (_swatch("#cc0000", True), "access from outside the UK: a principal can assume a role, the role can "
+                                          "reach a DWP resource"),
+               (_swatch("#7a3e00", True), "access from a place not established"),
+               (_box("#fff"), "a DWP resource"),
+               (_box("#fff", True), "a region, a third party or a principal (no DWP resource the scan holds)"),
+               (_box("#e8f4e8"), "group: the UK"),
+               (_box("#fbe9e9"), "group: outside the UK"),
+               (_box("#f2f2f2"), "group: location not established"),
+               (_box("#e8eef8"), "group: global roles (configuration only, no DWP data)")))
+           + "</ul>")
+"""What each line and box of the drawn diagram means, beside it."""
+
+
+def _style(pack: EvidencePack) -> str:
+    """The stylesheet, with the pack's marking and footer in the printed page's margins."""
+    estate = pack.cover.estate if pack.cover else ""
+    generated = pack.cover.generated if pack.cover else ""
+    footer = " \u00b7 ".join(p for p in ("offshore-scan evidence pack", estate, generated) if p)
+    return _STYLE.replace("var_marking", _css_string(pack.marking)).replace("var_footer", _css_string(footer))
 
 
 INSTALL_GRAPHVIZ = ("Graphviz (dot) is not installed: the HTML pack shows the diagram's Mermaid source instead of "
@@ -127,15 +205,15 @@ def _diagram(pack: EvidencePack, use_graphviz: bool, notes: list[str] | None) ->
     graph = build_graph(pack)
     if not graph.nodes:
         return '<p class="empty">No paths of DWP information to draw.</p>'
-    note = (f'<p class="empty">{graph.left_out} further path(s) are in the table above but not drawn.</p>'
-            if graph.left_out else "")
+    note = (f'<p class="empty">{plural(graph.left_out, "further path is", "further paths are")} in the table above '
+            'but not drawn.</p>' if graph.left_out else "")
     drawn = svg(graph, use_graphviz)
     if drawn.missing and use_graphviz and notes is not None:
         notes.append(INSTALL_GRAPHVIZ)
     elif drawn.problem and notes is not None:
         notes.append(f"the network diagram is not drawn: {drawn.problem}")
     if drawn.svg is not None:
-        return f'<div class="diagram" id="network-diagram">{drawn.svg}</div>{note}'
+        return f'<div class="diagram" id="network-diagram">{drawn.svg}</div>{_LEGEND}{note}'
     # Said as it is: a missing Graphviz is never blamed for a graph it could not draw.
     why = ("Graphviz (<code>dot</code>) is not installed, so the diagram is not drawn here; its Mermaid source "
            "follows (paste it into any Mermaid viewer, or install Graphviz, <code>apt-get install graphviz</code> or "

@@ -19,7 +19,7 @@ from scanner.yaml_data import load_yaml
 _DATA = Path(__file__).resolve().parent.parent / "data" / "adequacy.yaml"
 
 MECHANISM = ("not covered: name the transfer mechanism (the ICO's International Data Transfer Agreement, IDTA, or "
-             "the International Data Transfer Addendum to the EU SCCs) and the transfer risk assessment")
+             "the International Data Transfer Addendum to the EU SCCs) and the transfer risk assessment (TRA)")
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,30 @@ class Transfer:
     """What the table says: ``full``, ``partial (whom)`` or ``none``."""
     needed: str
     what: tuple[str, ...]
-    """The DWP resources and copies there."""
+    """The DWP resources and copies there, and the access from there."""
+    how: tuple[str, ...] = ()
+    """How DWP data gets there: ``hosted``, ``copied``, ``telemetry``, ``accessed from``."""
 
 
-def transfer(country: str | None, what: tuple[str, ...], table: AdequacyTable) -> Transfer:
+def transfer(country: str | None, what: tuple[str, ...], table: AdequacyTable, how: tuple[str, ...] = ()) -> Transfer:
+    """What the law asks for one country: adequacy covers it, covers some receivers only (then the receiver is
+    shown to be one, or a mechanism and a TRA are named), or does not (a mechanism and a TRA)."""
     if not country:
         return Transfer("not established", "", "cannot be judged: the location is not established",
-                        "establish the location, then judge it", what)
+                        "establish the location, then judge it; until then, treat it as not covered (IDTA or the "
+                        "Addendum and a TRA)", what, how)
     entry = table.countries.get(country)
     if entry is None or entry.scope == "none":
-        return Transfer(country, entry.name if entry else "", "none", MECHANISM, what)
+        return Transfer(country, entry.name if entry else "", "none", MECHANISM, what, how)
     check = "" if entry.confirmed else " (entry not confirmed against the source: check it)"
     if entry.scope == "partial":
         return Transfer(country, entry.name, f"partial: {entry.regulation}{check}",
-                        f"covered only for {entry.covers or 'the sectors the regulation names'}: show the receiver "
-                        f"is one, or name the IDTA or the Addendum", what)
+                        f"covered only for {entry.covers or 'the sectors the regulation names'}: show that each "
+                        "receiving organisation (name it) is one; otherwise name the IDTA or the Addendum and the "
+                        "transfer risk assessment (TRA)", what, how)
     return Transfer(country, entry.name, f"full: {entry.regulation}{check}",
-                    "none beyond the adequacy regulations (DWP approval is still required)", what)
+                    "none beyond the adequacy regulations (DWP approval is still required); a receiver's onward "
+                    "transfer or support access from a country not covered needs its own answer", what, how)
 
 
 @dataclass(frozen=True)

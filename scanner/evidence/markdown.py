@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scanner.evidence.diagram import build_graph, mermaid
-from scanner.evidence.document import Blank, Diagram, Fields, Heading, Paragraph, Table, blocks
+from scanner.evidence.document import Blank, Diagram, Fields, Heading, Marking, Paragraph, Table, blocks, plural
 from scanner.evidence.pack import EvidencePack
 
 
@@ -36,7 +36,11 @@ def render_markdown(pack: EvidencePack) -> str:
                 continue
             lines += ["```mermaid", mermaid(graph).rstrip("\n"), "```", ""]
             if graph.left_out:
-                lines += [f"_{graph.left_out} further path(s) are in the table above but not drawn._", ""]
+                lines += [f"_{plural(graph.left_out, 'further path is', 'further paths are')} in the table above but "
+                          "not drawn._", ""]
+        elif isinstance(block, Marking):
+            # The protective marking, at the top and the foot of the document.
+            lines += [f"**{_cell(block.text)}**", ""]
         elif isinstance(block, Blank):
             lines += [f"**{block.label}** ({block.asks})", "",
                       "> _To be completed by the contractor._", ""]

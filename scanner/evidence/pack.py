@@ -11,7 +11,7 @@ import fnmatch
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,8 @@ class Path22:
     encryption: str
     marking: str | None = None
     """The source resource's classification marking."""
+    recipient: str = ""
+    """Who receives the data: a third party by organisation (the endpoint catalogue's vendor), or the provider."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,36 @@ class Access:
     description: str
     resource_place: Place | None = None
     """Where the resource reached is, for the diagram."""
+    via: str | None = None
+    """The role the principal reaches the resource through (it can assume the role, whose policy names the
+    resource), or None for a grant on the resource itself."""
+    identity: bool = False
+    """The resource reached is an identity (a role) that holds no DWP information: a principal that can assume it
+    gets what the role's policies give, which a trust-policy grant alone does not show."""
+
+
+@dataclass(frozen=True)
+class AccessPath:
+    """One principal outside the UK, or not placed, and what it can reach (3.1): ``principal X (IN) can assume role R,
+    which reaches <DWP resources>``, or a grant on a DWP resource itself."""
+
+    principal: str
+    owner: str | None
+    country: str | None
+    route: str
+    """``can assume aws_iam_role.support``, or how the grant is made (``bucket policy of ...``)."""
+    reaches: str
+    """The DWP resources reached, or that the scan does not show them."""
+    reached: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        """``arn:... (IN), Contractor Ltd, can assume aws_iam_role.support, which reaches aws_s3_bucket.evidence``."""
+        who = f"{self.principal} ({self.country or 'country not established'})" + (
+            f", {self.owner}," if self.owner else "")
+        if self.route.startswith("can assume"):
+            joint = ", which reaches " if self.reached else "; "
+            return f"{who} {self.route}{joint}{self.reaches}"
+        return f"{who} {self.route}"
 
 
 def marking_text(marking: str | None) -> str:
@@ -127,6 +159,24 @@ class Offshore:
     stores: bool = True
     """False for a resource that holds no data at rest (a network, a key): its result says ``"key": null``. It is a
     place DWP resources are, but it has no key custody row."""
+
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+_MARKING_RANK = (("TOP SECRET", 3), ("TOP-SECRET", 3), ("SECRET", 2), ("SENSITIVE", 1))
+
+
+def _rank(marking: str) -> int:
+    upper = marking.upper()
+    return next((rank for word, rank in _MARKING_RANK if word in upper), 0)
+
+
+def protective_marking(given: str | None, markings: Iterable[str | None]) -> str:
+    """The config's marking, else the highest marking of a DWP resource if it is above OFFICIAL-SENSITIVE, else
+    OFFICIAL-SENSITIVE."""
+    if given:
+        return given
+    highest = max((m for m in markings if m), key=_rank, default=None)
+    return highest.upper() if highest and _rank(highest) > 1 else DEFAULT_MARKING
 
 
 _GUARDRAIL_FIX = {
@@ -173,6 +223,12 @@ class EvidencePack:
     adequacy_source: str = ""
     guardrail_fixes: tuple[tuple[str, str], ...] = ()
     """(cloud, the guardrail it needs) for each cloud DWP resources are deployed to and no UK-only guardrail holds."""
+    input_uses: tuple[tuple[str, str], ...] = ()
+    """(file, what it decided) for each of ``inputs``."""
+    marking: str = DEFAULT_MARKING
+    """The protective marking at the top and foot of every page: the config's, else the highest found, at least
+    OFFICIAL-SENSITIVE (the pack names accounts, principals and weaknesses of the estate)."""
+    access_paths: tuple[AccessPath, ...] = ()
 
     @property
     def crossing(self) -> tuple[Path22, ...]:
@@ -222,29 +278,43 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
     stored = tuple(sorted((Stored(_label(rid, r), r["type"], storage_kind(r["type"]), Place.of(r["location"]),
                                   r.get("marking")) for rid, r in assets.items()),
                           key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
-    paths = tuple(sorted((_path(f, resources) for f in flows.values() if f["resource"] in dwp),
-                         key=lambda p: (p.place.side != "Outside the UK", p.place.side, p.source, p.destination)))
+    paths = _one_way(tuple(sorted((_path(f, resources) for f in flows.values() if f["resource"] in dwp),
+                                  key=lambda p: (p.place.side != "Outside the UK", p.place.side, p.source,
+                                                 p.destination))))
     items = _offshore_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
     table = table_with(context.adequacy)
+    access = tuple(sorted((_access(g, resources) for g in grants.values()
+                           if g["resource"] in dwp and not g.get("internal") and g.get("uk") is not True),
+                          key=lambda a: (a.uk is not False, a.resource, a.principal)))
+    access_paths = _access_paths(access)
     by_country: dict[str | None, list[str]] = {}
+    how: dict[str | None, set[str]] = {}
     for item in items:
         by_country.setdefault(item.place.country, []).append(item.name)
+        how.setdefault(item.place.country, set()).add(_HOW.get(item.via, "copied"))
+    # A country staff or systems reach DWP resources from is a transfer too (policy section 3; UK GDPR): listed
+    # with the access, and "not established" for a principal the estate map does not place.
+    for route in access_paths:
+        by_country.setdefault(route.country, []).append(f"accessed by {route.sentence()}")
+        how.setdefault(route.country, set()).add("accessed from")
     ordered_findings = tuple(findings.values())
     uk_only_clouds = {"aws" if str(g.get("kind", "")).startswith("aws") else "azure"
                       for g in guardrails.values() if g.get("uk_only")}
     deployed = sorted({str(r["deployed_to"]) for r in dwp.values() if r.get("deployed_to")})
+    decided = deciding_files(results, ordered_findings, context)
     return EvidencePack(
         tools=tuple(sorted(tools)),
-        inputs=deciding_files(results, ordered_findings, context),
+        inputs=tuple(name for name, _ in decided),
+        input_uses=decided,
         in_scope=_quantities(assets.values()),
         settings=len(dwp) - len(assets),
         stored=stored,
         storage_kinds=tuple((kind, _kinds()[kind][1]) for kind in _KIND_ORDER),
         paths=paths,
         offshore=_offshore(items),
-        access=tuple(sorted((_access(g, resources) for g in grants.values()
-                             if g["resource"] in dwp and not g.get("internal") and g.get("uk") is not True),
-                            key=lambda a: (a.uk is not False, a.resource, a.principal))),
+        access=access,
+        access_paths=access_paths,
+        marking=protective_marking(context.marking, (r.get("marking") for r in dwp.values())),
         guardrails=tuple(guardrails.values()),
         coverage=tuple(sorted(coverage.values(),
                               key=lambda g: (g.get("kind") == "note", g["path"], g.get("line") or 0))),
@@ -252,10 +322,11 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
         findings=tuple(findings.values()),
         baselined=tuple(sorted(baselined.values(), key=lambda f: (f["resource"], f["rule_id"], f["fingerprint"]))),
         cover=Cover(estate_name(context, results), context.generated or "not recorded", tuple(sorted(tools)),
-                    context.commit or "not a git checkout, or not readable", scope_of(results),
+                    context.commit or _NO_COMMIT, scope_of(results),
                     counts(ordered_findings, coverage.values(), len(baselined))),
         offshore_items=items,
-        transfers=tuple(transfer(country, tuple(sorted(set(names))), table)
+        transfers=tuple(transfer(country, tuple(sorted(set(names))), table,
+                                 tuple(h for h in _HOW_ORDER if h in how.get(country, ())))
                         for country, names in sorted(by_country.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
         custody=tuple(custody(i.name, i.place.describe(), i.key, i.key_from, i.place.cloud == "external")
                       for i in items if i.stores),
@@ -264,6 +335,8 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
                               if cloud in _GUARDRAIL_FIX and cloud not in uk_only_clouds),
     )
 
+
+_NO_COMMIT = "not recorded: the pack is not tied to a revision (not a git checkout, or not readable)"
 
 _KIND_ORDER = ("permanent", "temporary", "transient", "processing")
 
@@ -302,7 +375,64 @@ def _path(flow: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -
                   "not shown in the configuration")
     return Path22(source.get("object") or flow["resource"], Place.of(source["location"]), destination, target,
                   flow["kind"], description, flow.get("declared_by") or flow["resource"], encryption,
-                  source.get("marking"))
+                  source.get("marking"), _recipient(flow, resources))
+
+
+_PROVIDERS = {"aws": "AWS (Amazon Web Services)", "azure": "Microsoft (Azure)", "gcp": "Google (Google Cloud)"}
+
+
+def _recipient(flow: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -> str:
+    """Who receives what a path carries: a third party by organisation (the endpoint catalogue's vendor, with its
+    site and host as detail), or the cloud provider as processor, in the receiving resource's account if known."""
+    target = flow["target"]
+    cloud = str(target.get("cloud") or "")
+    if cloud == "external":
+        host = str(target.get("region") or "")
+        vendor, site = vendor_of(str(target.get("note") or ""))
+        if vendor is None:
+            return f"third party at {host} (organisation not in the endpoint catalogue: name it)"
+        return f"{vendor} (third party; {f'site {site}, ' if site else ''}host {host})"
+    provider = _PROVIDERS.get(cloud)
+    if provider is None:
+        return "not established"
+    receiver = resources.get(str(flow.get("target_resource") or "")) or {}
+    account = receiver.get("account")
+    return f"{provider} as processor" + (f"; account {account}" if account else "")
+
+
+_ENDPOINTS = Path(__file__).resolve().parents[2] / "providers" / "semantics" / "data" / "endpoints.yaml"
+
+
+@functools.cache
+def _vendors() -> tuple[str, ...]:
+    """Every vendor the endpoint catalogue names, longest first (read as data: the pack imports no provider)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "vendor" and isinstance(value, str):
+                    found.add(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    try:
+        walk(load_yaml(_ENDPOINTS.read_text(encoding="utf-8")))
+    except OSError:
+        return ()
+    return tuple(sorted(found, key=lambda v: (-len(v), v)))
+
+
+def vendor_of(note: str) -> tuple[str | None, str]:
+    """(vendor, site) of an endpoint's note as the catalogue writes it (``Datadog EU1 (Germany)``)."""
+    for vendor in _vendors():
+        if note == vendor or note.startswith(vendor + " "):
+            site = note[len(vendor):].split("(", 1)[0].split(";", 1)[0].strip()
+            return vendor, site
+    return None, ""
 
 
 _NOT_COPIES = frozenset({"peering", "interconnect", "egress", "connected"})
@@ -365,6 +495,66 @@ def _offshore(items: Iterable[Offshore]) -> tuple[tuple[str, str, str, int], ...
 
 
 def _access(grant: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -> Access:
-    reached = resources.get(grant["resource"])
+    reached = resources.get(grant["resource"]) or {}
+    declared = str(grant.get("declared_by") or "")
+    # A grant through a role: the role's policy names the resource and the principal can assume the role.
+    via = declared if declared and declared != grant["resource"] and "can assume" in grant["description"] else None
+    identity = not reached.get("holds_data", True) and "role" in str(reached.get("type", "")).lower()
     return Access(grant["resource"], grant["principal"], grant.get("owner"), grant.get("country"), grant.get("uk"),
-                  grant["description"], Place.of(reached["location"]) if reached else None)
+                  grant["description"], Place.of(reached["location"]) if reached else None, via, identity)
+
+
+def _access_paths(access: Sequence[Access]) -> tuple[AccessPath, ...]:
+    """One row per principal and route: the roles it can assume with the DWP resources each reaches (from the
+    grants the scan records through that role), and grants on DWP resources themselves. What a role reaches is
+    never made up: a role whose policies name no DWP resource the scan read says so."""
+    through: dict[tuple[str, str], list[str]] = {}
+    for grant in access:
+        if grant.via:
+            through.setdefault((grant.principal, grant.via), []).append(grant.resource)
+    rows: dict[tuple[str, str], AccessPath] = {}
+    for grant in access:
+        if grant.identity and not grant.via:
+            role = grant.resource
+        elif grant.via:
+            role = grant.via
+        else:
+            rows.setdefault((grant.principal, grant.resource), AccessPath(
+                grant.principal, grant.owner, grant.country, f"can reach {grant.resource} ({grant.description})",
+                grant.resource, (grant.resource,)))
+            continue
+        reached = tuple(sorted(set(through.get((grant.principal, role), ()))))
+        said = (", ".join(reached) + " (the DWP resources its policies name; the scan does not record the actions "
+                "they allow)") if reached else ("what the role reaches is not shown by the scan (no policy of it "
+                                                "names a DWP resource in the scanned configuration)")
+        rows.setdefault((grant.principal, role), AccessPath(grant.principal, grant.owner, grant.country,
+                                                            f"can assume {role}", said, reached))
+    return tuple(sorted(rows.values(), key=lambda r: (r.country is None, r.country or "", r.principal, r.route)))
+
+
+_HOW = {"hosted": "hosted", "telemetry": "telemetry", "alerting": "telemetry", "log-export": "telemetry"}
+"""How DWP data gets to a country, by what put it there (any other flow kind is a copy)."""
+_HOW_ORDER = ("hosted", "copied", "telemetry", "accessed from")
+
+
+def _one_way(paths: tuple[Path22, ...]) -> tuple[Path22, ...]:
+    """A two-way connection (a VPC peering and its accepter side) is one path: said once, from the side listed
+    first (the one that leaves the UK), as two-way."""
+    seen: dict[tuple[str, frozenset[str]], int] = {}
+    kept: list[Path22] = []
+    for path in paths:
+        if path.mechanism not in _TWO_WAY:
+            kept.append(path)
+            continue
+        key = (path.mechanism, frozenset((path.source, path.destination)))
+        if key in seen:
+            first = kept[seen[key]]
+            if "two-way" not in first.description:
+                kept[seen[key]] = replace(first, description=first.description + "; two-way (both sides declared)")
+            continue
+        seen[key] = len(kept)
+        kept.append(path)
+    return tuple(kept)
+
+
+_TWO_WAY = frozenset({"peering", "interconnect", "connected"})

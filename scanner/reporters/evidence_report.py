@@ -43,4 +43,4 @@ def context_for(report: ScanReport, scanned: object) -> PackContext:
     base = Path(report.base) if report.base else Path.cwd()
     commit = git_commit(base / PurePosixPath(root)) if root else None
     return PackContext(generated=generated_at(), estate_name=estate, commit=commit, config=report.config_path,
-                       adequacy=adequacy)
+                       adequacy=adequacy, marking=report.protective_marking)

@@ -65,6 +65,8 @@ class ScanReport:
 @dataclass(frozen=True)
 class Presentation:
     """How a person's terminal wants the text report; the other formats are files and ignore it."""
+    protective_marking: str | None = None
+    """The config's ``protective_marking`` (the evidence pack's page furniture); None: the highest marking found."""
 
     colour: bool = False
     width: int = 100

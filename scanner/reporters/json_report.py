@@ -49,6 +49,10 @@ class JsonReporter:
             ),
             "scanned": sorted(report.inventory.scanned),
         }
+        if report.config_path:
+            # The config the scan read (its estate map placed principals): the pack lists it among its inputs.
+            # Only when there was one, so results without a config keep their shape.
+            document["config"] = report.config_path
         if report.inventory.scopes:
             # Live scans only, so static reports (and their golden files) keep their shape.
             document["scopes"] = sorted((scope_json(s) for s in report.inventory.scopes),
