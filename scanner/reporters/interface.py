@@ -60,13 +60,13 @@ class ScanReport:
     """The config's ``estate_name`` (the evidence pack's cover; default the scanned directory)."""
     adequacy: tuple[tuple[str, Any], ...] = ()
     """The config's ``adequacy`` entries (country code, entry) over the built-in table (the pack's section 4)."""
+    protective_marking: str | None = None
+    """The config's ``protective_marking`` (the evidence pack's page furniture); None: the highest marking found."""
 
 
 @dataclass(frozen=True)
 class Presentation:
     """How a person's terminal wants the text report; the other formats are files and ignore it."""
-    protective_marking: str | None = None
-    """The config's ``protective_marking`` (the evidence pack's page furniture); None: the highest marking found."""
 
     colour: bool = False
     width: int = 100
