@@ -56,6 +56,11 @@ class ScanReport:
     the JSON report and the evidence pack list them)."""
     soft_fail: bool = False
     """``--soft-fail``: findings do not fail the run (the summary line says so beside the threshold)."""
+    filtered: int = 0
+    """How many findings ``--severity``, ``--check`` and ``--skip-check`` (or the config's) left out: an empty
+    report then says they were hidden, never "no offshoring found"."""
+    filters: tuple[str, ...] = ()
+    """The filters that hid them, as given (``--severity high``, ``OFFSHORE_SCAN_CHECK OFS-REPL-001``)."""
     estate_name: str | None = None
     """The config's ``estate_name`` (the evidence pack's cover; default the scanned directory)."""
     adequacy: tuple[tuple[str, Any], ...] = ()
