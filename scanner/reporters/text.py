@@ -281,10 +281,10 @@ def summary_line(report: ScanReport) -> str:
         parts.append(f"{waived} waived (DWP-approved)")
     if report.baselined:
         parts.append(f"{len(report.baselined)} in the baseline")
-    gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
-    if gaps:
     if report.filtered:
         parts.append(f"{report.filtered} hidden by {'; '.join(report.filters)}")
+    gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
+    if gaps:
         parts.append(f"{gaps} coverage gap(s): scan incomplete")
     soft = ", --soft-fail" if report.soft_fail else ""
     return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on}{soft})"
