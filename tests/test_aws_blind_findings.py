@@ -88,6 +88,24 @@ def test_an_http_error_without_an_aws_error_code_says_so(one_attempt: None) -> N
     assert scope.detail == "DescribeAccountPolicies: HTTP 500 from the endpoint (not an AWS API answer)"
 
 
+@pytest.mark.parametrize(("service", "method", "operation", "params"), [
+    ("ec2", "describe_images", "DescribeImages", {"Owners": ["self"]}),  # XML: botocore would fail to parse the page
+    ("logs", "describe_account_policies", "DescribeAccountPolicies", {"policyType": "DATA_PROTECTION_POLICY"}),
+])
+@pytest.mark.parametrize("status", [500, 403])
+def test_an_error_page_is_worded_one_way_whatever_the_protocol(one_attempt: None, service: str, method: str,
+                                                              operation: str, params: dict[str, Any],
+                                                              status: int) -> None:
+    session = guarded(boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="eu-west-2"))
+    clients = Clients({ACCOUNT: session}, Recorder())
+    client = clients.get(ACCOUNT, "eu-west-2", service)
+    page = b"<!doctype html>\n<html lang=en>\n<title>Internal Server Error</title>\n"
+    client.client.meta.events.register(f"before-send.{service}.*", _answering(status, page))
+    assert isinstance(client.call(method, **params), Failed)
+    [scope] = clients.recorder.coverage()
+    assert scope.detail == f"{operation}: HTTP {status} from the endpoint (not an AWS API answer)"
+
+
 def test_a_closed_port_is_said_as_such_not_as_missing_credentials(one_attempt: None,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")

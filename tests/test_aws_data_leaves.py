@@ -40,11 +40,12 @@ def _client(endpoint: str, service: str, region: str = "eu-west-2") -> Any:
                         aws_secret_access_key="testing")
 
 
-def _scan(endpoint: str, monkeypatch: pytest.MonkeyPatch, scan: ScanOptions | None = None) -> Inventory:
+def _scan(endpoint: str, monkeypatch: pytest.MonkeyPatch, scan: ScanOptions | None = None,
+          regions: tuple[str, ...] = REGIONS) -> Inventory:
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
-    options = AwsOptions.from_command_line(None, REGIONS, False, False, None, (), (), 4)
+    options = AwsOptions.from_command_line(None, regions, False, False, None, (), (), 4)
     return scan_aws(options, scan or ScanOptions(), session=session)
 
 
@@ -93,8 +94,7 @@ def test_an_untagged_snapshot_of_a_dwp_volume_and_its_copy_abroad_are_dwp(
     snapshot, copy = resources[estate["snapshot"]], resources[estate["copy"]]
     assert (snapshot.type, copy.type) == ("aws_ebs_snapshot", "aws_ebs_snapshot_copy")
     assert snapshot.classification.reason == f"copy of {estate['volume']}"
-    # A copy of a copy names the chain back to the DWP volume.
-    assert copy.classification.reason == f"copy of {estate['snapshot']}, a copy of {estate['volume']}"
+    assert copy.classification.reason == f"copy of {estate['snapshot']}"
     found = _fails(inventory)
     # The copy is said once, by the replication finding that names where it went, never again as a hosting.
     assert ("OFS-HOST-001", estate["copy"]) not in found
@@ -116,3 +116,67 @@ def test_an_event_bus_rule_sending_to_another_regions_bus_is_replication(
     bus = f"arn:aws:events:eu-west-2:{ACCOUNT}:event-bus/claims-bus"
     found = _fails(_scan(endpoint, monkeypatch, scan))
     assert (found[("OFS-REPL-001", bus)].target or found[("OFS-REPL-001", bus)].location).region == "us-east-1"
+
+
+def test_a_copy_abroad_is_found_when_region_narrows_the_scan_and_the_other_regions_are_said(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # --region eu-west-2 alone: the copy in us-east-1 is still found from the UK side, as replicas are.
+    inventory = _scan(endpoint, monkeypatch, regions=("eu-west-2",))
+    resources = {r.id: r for r in inventory.resources}
+    assert resources[estate["copy"]].classification.reason == f"copy of {estate['snapshot']}"
+    found = _fails(inventory)
+    assert (found[("OFS-REPL-001", estate["snapshot"])].target or resources[estate["copy"]].location).region \
+        == "us-east-1"
+    # us-east-1 was read for copies only, and the report says so; no other service was asked there.
+    notes = [g for g in inventory.coverage if "outside --region" in g.reason]
+    assert len(notes) == 1 and "us-east-1" in notes[0].reason and notes[0].kind == "note"
+    us = {s.service for s in inventory.scopes if s.region == "us-east-1"}
+    assert us <= {"ec2", "s3"}
+
+
+def test_a_dwp_snapshot_shared_with_another_account_or_made_public_is_an_access_grant(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    ec2 = _client(endpoint, "ec2")
+    snapshot = estate["snapshot"].rsplit("/", 1)[1]
+    ec2.modify_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add",
+                                  UserIds=["999988887777"])
+    public = ec2.create_snapshot(VolumeId=estate["volume"].rsplit("/", 1)[1], Description="weekly")["SnapshotId"]
+    ec2.modify_snapshot_attribute(SnapshotId=public, Attribute="createVolumePermission", OperationType="add",
+                                  GroupNames=["all"])
+    found = _fails(_scan(endpoint, monkeypatch, regions=("eu-west-2",)))
+    shared = found[("OFS-ACC-001", estate["snapshot"])]
+    assert "999988887777" in shared.message and "create-volume permission" in shared.message
+    # The account is not in the estate map: where it is cannot be said, an unknown, never a pass.
+    assert shared.outcome.value == "unknown"
+    everyone = found[("OFS-ACC-001", f"arn:aws:ec2:eu-west-2:{ACCOUNT}:snapshot/{public}")]
+    assert everyone.outcome.value == "fail"
+
+
+def test_a_dwp_ami_launch_permission_is_an_access_grant_from_recorded_answers() -> None:
+    # moto's Tagging API lists no AMI and its DescribeImages refuses the block-device filter: recorded answers.
+    from providers.aws.collectors import snapshots
+    from providers.aws.records import Scope
+    from providers.semantics.normalise import to_inventory
+
+    here = Scope(ACCOUNT, "eu-west-2")
+    volume = f"arn:aws:ec2:eu-west-2:{ACCOUNT}:volume/vol-1"
+    answers = snapshots.SnapshotResponses(
+        [{"SnapshotId": "snap-1", "VolumeId": "vol-1", "OwnerId": ACCOUNT, "Description": ""}], [],
+        [{"ImageId": "ami-1", "OwnerId": ACCOUNT, "Name": "claims",
+          "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": "snap-1"}}]}])
+    records = snapshots.translate_snapshots(here, answers, {})
+    image = f"arn:aws:ec2:eu-west-2:{ACCOUNT}:image/ami-1"
+    # The AMI is DWP as a copy of a DWP volume's snapshot: its launch permissions are read.
+    assert snapshots.dwp_snapshots_and_images(records, {volume}, False) == [
+        image, f"arn:aws:ec2:eu-west-2:{ACCOUNT}:snapshot/snap-1"]
+    shares = snapshots.translate_shares(here, snapshots.ShareResponses({}, {image: {"LaunchPermissions": [
+        {"UserId": "999988887777"}, {"Group": "all"},
+        {"OrganizationArn": "arn:aws:organizations::111122223333:organization/o-abcdefghij"}]}}))
+    assert {r.type for r in shares} == {"aws_ami_launch_permission"}
+    volume_record = snapshots.live_record(here, volume, "aws_ebs_volume", {"id": "vol-1", "tags": {
+        "Classification": "OFFICIAL-SENSITIVE"}}, "tag:GetResources")
+    inventory = to_inventory([volume_record, *records, *shares], ScanOptions())
+    found = {(f.rule_id, f.resource.id, f.outcome.value) for f in evaluate(inventory)
+             if "launch permission" in f.message}
+    assert ("OFS-ACC-001", image, "fail") in found  # the group "all": every AWS account
+    assert ("OFS-ACC-001", image, "unknown") in found  # an account or organisation the estate map does not place

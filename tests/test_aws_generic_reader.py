@@ -113,3 +113,24 @@ def test_every_cloud_control_row_writes_an_identifier(key: str) -> None:
     written = cloudcontrol.identifier(arn, *found)
     assert written and "{" not in written
     assert parse_arn(arn) is not None
+
+
+def test_a_failed_read_never_says_the_resource_was_read_and_the_note_says_why_for_each_arn(clients: Clients) -> None:
+    stubber = _stub(clients)
+    stubber.add_client_error("get_resource", "", "", 500)  # an HTTP 500 with no AWS error code
+    queue = f"arn:aws:sqs:eu-west-2:{ACCOUNT}:claims"
+    [failed] = cloudcontrol.collect(Work(HERE, clients, (queue,), {queue: DWP}))
+    [listed] = located.tagged_only(ACCOUNT, {STREAM.replace("stream/claims", "stream/other"): DWP}, [failed])
+    placed = failed.placement.region.provenance
+    assert not any(step.startswith("read by") for step in placed)
+    assert "cloudcontrol:GetResource failed" in placed[0] and "HTTP 500" in placed[0]
+    inventory = to_inventory([failed, listed], ScanOptions())
+    [resource] = [r for r in inventory.resources if r.id == queue]
+    assert not any(step.startswith("read by") for step in resource.location.provenance)
+    notes = located.coverage_notes(ACCOUNT, {queue, listed.address}, [failed, listed])
+    # One note per reason, each under the region the resources are in (never "global").
+    assert [n.path for n in notes] == [f"{ACCOUNT}/eu-west-2"] * 2
+    [read_failed] = [n for n in notes if queue in n.reason]
+    assert "their read failed: cloudcontrol:GetResource failed" in read_failed.reason
+    [unread] = [n for n in notes if listed.address in n.reason]
+    assert "no collector reads the type" in unread.reason

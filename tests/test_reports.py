@@ -63,8 +63,10 @@ def test_the_live_header_counts_what_was_scanned_not_the_scopes() -> None:
 
     organisations = ScopeCoverage("123456789012", "global", "organizations", ScopeStatus.SCANNED, 7)
     assert "0 AWS account(s), 0 region(s)" in header(Inventory(scopes=(organisations,)))
-    member = ScopeCoverage("111111111111", "eu-west-2", "s3", ScopeStatus.SCANNED, 3)
-    assert "1 AWS account(s), 1 region(s)" in header(Inventory(scopes=(organisations, member),
+    member = ScopeCoverage("111111111111", "eu-west-2", "resourcegroupstaggingapi", ScopeStatus.SCANNED, 3)
+    # A region only asked where a bucket is (or for copies, outside --region) is not a region scanned.
+    located = ScopeCoverage("111111111111", "us-east-1", "s3", ScopeStatus.SCANNED, 3)
+    assert "1 AWS account(s), 1 region(s)" in header(Inventory(scopes=(organisations, member, located),
                                                                scanned=("aws account 111111111111",)))
     tenant = ScopeCoverage("tenant", "global", "Microsoft.Resources", ScopeStatus.DENIED, 1)
     assert "0 Azure subscription(s)" in header(Inventory(scopes=(tenant,)))

@@ -18,7 +18,7 @@ from providers.aws import discovery, located
 from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
-from providers.aws.collectors import Work, dwp_regions, every_region, generic, regional
+from providers.aws.collectors import Work, dwp_regions, every_region, generic, regional, snapshots
 from providers.aws.collectors.iam import collect_roles
 from providers.aws.collectors.s3 import collect_buckets
 from providers.aws.coverage import Recorder
@@ -166,13 +166,14 @@ def _is_dwp_account(scan: ScanOptions, account: str) -> bool:
     return scan.rules.scope_all or account in scan.rules.dwp_scopes
 
 
-def _regions(clients: Clients, account: str, options: AwsOptions) -> list[str]:
-    """The regions to read: every enabled one, or the ``--region`` ones the account has enabled."""
+def _regions(clients: Clients, account: str, options: AwsOptions) -> tuple[list[str], list[str] | None]:
+    """The regions to read: every enabled one, or the ``--region`` ones the account has enabled; and the enabled
+    regions ``--region`` leaves out (searched only for copies), None when the account's regions are not known."""
     home = clients.sessions[account].region_name or HOME_REGION
     answer = discovery.enabled_regions(clients.get(account, home, "ec2", scope_region="global"))
     if isinstance(answer, Failed):
         # The failure is coverage; the regions asked for (or the home region) are still worth reading.
-        return list(options.regions) or [home]
+        return list(options.regions) or [home], (None if options.regions else [])
     if options.regions:
         unknown = [r for r in options.regions if r not in (*answer.enabled, *answer.disabled)]
         if unknown:
@@ -182,18 +183,34 @@ def _regions(clients: Clients, account: str, options: AwsOptions) -> list[str]:
     disabled = [r for r in answer.disabled if not options.regions or r in options.regions]
     for region in disabled:
         clients.recorder.problem(account, region, "all", ScopeStatus.DISABLED, "region not enabled for the account")
-    return [r for r in (options.regions or answer.enabled) if r in answer.enabled]
+    return ([r for r in (options.regions or answer.enabled) if r in answer.enabled],
+            [r for r in answer.enabled if r not in options.regions] if options.regions else [])
+
+
+def _elsewhere(account: str, others: list[str] | None) -> list[CoverageGap]:
+    """What a scan narrowed by ``--region`` said of the other regions: only copies were searched there."""
+    if others is None:
+        return [CoverageGap(f"{account}/global", None, "the account's enabled regions could not be listed, so the "
+                            "regions outside --region were not searched for copies of its DWP snapshots and AMIs",
+                            kind="skipped")]
+    if not others:
+        return []
+    return [CoverageGap(f"{account}/global", None, f"{len(others)} enabled region(s) outside --region were searched "
+                        "only for copies of the scanned regions' EBS snapshots and AMIs (ec2:DescribeSnapshots, "
+                        "DescribeImages) and for the receivers their flows name; nothing else there is judged: "
+                        f"{', '.join(others)}", kind="note")]
 
 
 def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: ScanOptions,
                   tally: _Tally) -> tuple[list[ResourceRecord], list[CoverageGap]]:
-    regions = _regions(clients, account, options)
+    regions, others = _regions(clients, account, options)
     tally.tick(regions=len(regions))
     dwp_account = _is_dwp_account(scan, account)
 
     def discover(region: str) -> tuple[dict[str, dict[str, str]], list[str]]:
         tags = discovery.tagged_resources(clients.get(account, region, "resourcegroupstaggingapi"))
-        listed = discovery.listed_in_region(clients, account, region) if dwp_account else []
+        listed = discovery.listed_in_region(clients, account, region, tags if isinstance(tags, dict) else {}) \
+            if dwp_account else []
         return (tags if isinstance(tags, dict) else {}), listed
 
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
@@ -234,9 +251,13 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
         for found in pool.map(read_region, regions):
             records.extend(found)
+    # Copies of what the scanned regions hold, in the regions --region leaves out; then who DWP snapshots and
+    # AMIs are shared with, wherever they are.
+    records.extend(snapshots.copies_elsewhere(clients, account, others or [], records, tags))
+    records.extend(snapshots.collect_shares(clients, account, records, dwp, dwp_account))
     records.extend(located.tagged_only(account, tags, records))
     records.extend(located.listed_only(account, dwp, records))
-    return records, located.coverage_notes(account, dwp, records)
+    return records, [*located.coverage_notes(account, dwp, records), *_elsewhere(account, others)]
 
 
 def _tagged_dwp(scan: ScanOptions, tags: Mapping[str, str], account: str) -> bool:

@@ -52,10 +52,29 @@ def refuse_late_retry(request_dict: Mapping[str, Any], response: Any = None, cau
         raise DeadlinePassed(f"no answer within --timeout {timeout:g} s, retries included (last: {why})")
 
 
+class EndpointStatus(Exception):
+    """An HTTP error status whose body is no AWS error answer (a proxy's or a server's HTML page)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status} from the endpoint (not an AWS API answer)")
+        self.status = status
+
+
 def check_raw(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
-    """``before-parse``: raise ``DamagedAnswer`` for a successful raw answer that is not the operation's."""
-    if int(response_dict.get("status_code") or 0) >= 300:
-        return  # an error answer: botocore makes it a ClientError, which the caller classifies
+    """``before-parse``: raise ``DamagedAnswer`` for a successful raw answer that is not the operation's, and
+    ``EndpointStatus`` for an error status whose body is not the protocol's. botocore would make a 5xx page a
+    ``ClientError`` coded with the status for JSON services but a ``ResponseParserError`` for XML ones: the page
+    is dropped, so both are the one ``HTTP 500 from the endpoint (not an AWS API answer)``."""
+    status = int(response_dict.get("status_code") or 0)
+    if status >= 300:
+        if _error_body_problem(operation_model, response_dict.get("body")):
+            if status >= 500 and isinstance(response_dict, dict):
+                # botocore reads a 5xx with no body as a generic error coded with the status (and retries it):
+                # the page (an HTML error page that does not start with <html>) is not the service's anyway.
+                response_dict["body"] = b""
+                return
+            raise EndpointStatus(status)
+        return  # an AWS error answer: botocore makes it a ClientError, which the caller classifies
     problem = raw_problem(operation_model, response_dict.get("body"))
     if problem is not None:
         raise DamagedAnswer(problem)
@@ -93,6 +112,20 @@ def raw_problem(model: Any, body: Any) -> str | None:
     if protocol == "rest-xml":
         return _xml_problem(body, None)
     return None
+
+
+def _error_body_problem(model: Any, body: Any) -> bool:
+    """Whether an error answer's body is not one the protocol's error parser reads (an HTML page). An empty
+    body is left to botocore, which codes the error with the status."""
+    if not isinstance(body, bytes | bytearray) or not bytes(body).strip():
+        return False
+    service = model.service_model
+    protocol = getattr(service, "resolved_protocol", None) or service.protocol
+    if protocol in _JSON:
+        return _json_problem(bytes(body)) is not None
+    if protocol in _XML_ENVELOPE or protocol == "rest-xml":
+        return _xml_problem(bytes(body), None) is not None
+    return False
 
 
 def _body_members(shape: Any) -> bool:

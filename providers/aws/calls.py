@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from providers.aws.answers import EndpointStatus
 from providers.aws.coverage import Recorder, status_of_code
 from providers.aws.session import WriteRefused, attempts_of, client_config
 from providers.live.answers import DEFAULT_TIMEOUT, MAX_PAGES, SCOPE_BUDGET, DamagedAnswer, DeadlinePassed
@@ -143,6 +144,8 @@ class ScopedClient:
         except NotImplementedError:
             # In-process moto: the endpoint does not implement the call.
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
+        except EndpointStatus as error:
+            return self._failed(method, status_of_code(str(error.status)), str(error))
         except DamagedAnswer as error:
             return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: {error}")
         except ElementTree.ParseError:
@@ -212,6 +215,8 @@ class ScopedClient:
             raise
         except NotImplementedError:
             return self._failed(method, ScopeStatus.FAILED, "not implemented by the endpoint")
+        except EndpointStatus as error:
+            return self._failed(method, status_of_code(str(error.status)), str(error))
         except DamagedAnswer as error:
             return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: {error}")
         except ElementTree.ParseError:

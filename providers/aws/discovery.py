@@ -9,7 +9,7 @@ data stores are listed service by service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,16 +92,29 @@ LISTINGS: dict[str, tuple[Lister, ...]] = {
 """Per service, how an account wholly DWP lists its resources in one region."""
 
 
-def listed_in_region(clients: Clients, account: str, region: str) -> list[str]:
-    """Every listed resource of a wholly DWP account in one region (failed listings are coverage)."""
+def listed_in_region(clients: Clients, account: str, region: str, tagged: Container[str] = ()) -> list[str]:
+    """Every listed resource of a wholly DWP account in one region (failed listings are coverage); an unused
+    ``default`` event bus is left out (``unused_default_bus``)."""
     arns: list[str] = []
     for service, listers in LISTINGS.items():
         client = clients.get(account, region, service)
         for method, key, arn_of in listers:
             items = client.pages(method, key)
             if isinstance(items, list):
-                arns.extend(arn for item in items if (arn := arn_of(item, region, account)) is not None)
+                arns.extend(arn for item in items if (arn := arn_of(item, region, account)) is not None
+                            and not (service == "events" and unused_default_bus(client, arn, tagged)))
     return arns
+
+
+def unused_default_bus(events: ScopedClient, arn: str, tagged: Container[str]) -> bool:
+    """Whether ``arn`` is a region's ``default`` event bus that nobody uses: no tags and no rule (one
+    ``ListRules``). Every region has one, as it has a default VPC: listed, each would be a DWP resource hosted
+    wherever the region is. With a rule it is read (its rules' targets are where its events go); a failed
+    ``ListRules`` keeps it, so the collector's own read says what is not known."""
+    if not arn.endswith(":event-bus/default") or arn in tagged:
+        return False
+    answer = events.call("list_rules", EventBusName="default", Limit=1)
+    return isinstance(answer, Mapping) and not answer.get("Rules")
 
 
 def listed_buckets(s3: ScopedClient) -> list[str] | Failed:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from providers.aws.arns import parse_arn
-from providers.aws.records import Scope, located_only, located_record
+from providers.aws.records import LOCATED_ONLY, Scope, located_only, located_record
 from providers.semantics.records import ResourceRecord
 from scanner.model import CoverageGap
 
@@ -50,22 +50,33 @@ def listed_only(account: str, dwp: Iterable[str], records: Sequence[ResourceReco
 
 
 def coverage_notes(account: str, dwp: Iterable[str], records: Sequence[ResourceRecord]) -> list[CoverageGap]:
-    """Every DWP resource read only by location, by ARN, one note per type; every DWP resource of a kind the
-    scan has no type for, by ARN, in one gap (where it keeps DWP data is not judged at all)."""
+    """Every DWP resource read only by location, by ARN, one note per region, type and reason (no collector
+    reads the type, or the read that would have read it failed); every DWP resource of a kind the scan has no
+    type for, by ARN, in one gap per region (where it keeps DWP data is not judged at all)."""
     by_address = {r.address: r for r in records}
     wanted = set(dwp)
-    by_type: dict[str, list[str]] = {}
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for address, record in sorted(by_address.items()):
-        if address in wanted and located_only(record) is not None:
-            by_type.setdefault(record.type, []).append(address)
-    notes = [CoverageGap(f"{account}/global", None,
-                         f"{len(arns)} DWP {resource_type} resource(s) placed by the region in their ARN only (no "
-                         f"collector reads the type, or its read failed: see the scopes), so what they name is not "
-                         f"judged: {', '.join(arns)}", kind="note")
-             for resource_type, arns in sorted(by_type.items())]
-    missing = sorted(a for a in wanted if a not in by_address and not (a.startswith("arn:aws:s3:::") and "/" in a))
-    if missing:
-        notes.append(CoverageGap(f"{account}/global", None,
-                                 f"{len(missing)} DWP resource(s) of kinds offshore-scan does not read live "
-                                 f"({', '.join(missing)}): where they keep DWP data is not judged", kind="skipped"))
+        why = located_only(record) if address in wanted else None
+        if why is not None:
+            failed = why.removeprefix(LOCATED_ONLY).lstrip("; ")
+            grouped.setdefault((_region(address), record.type, failed), []).append(address)
+    notes = [CoverageGap(f"{account}/{region}", None,
+                         f"{len(arns)} DWP {resource_type} resource(s) placed by the region in their ARN only ("
+                         f"{f'their read failed: {failed}' if failed else 'no collector reads the type'}), so what "
+                         f"they name is not judged: {', '.join(arns)}", kind="note")
+             for (region, resource_type, failed), arns in sorted(grouped.items())]
+    missing: dict[str, list[str]] = {}
+    for arn in sorted(a for a in wanted if a not in by_address and not (a.startswith("arn:aws:s3:::") and "/" in a)):
+        missing.setdefault(_region(arn), []).append(arn)
+    notes.extend(CoverageGap(f"{account}/{region}", None,
+                             f"{len(arns)} DWP resource(s) of kinds offshore-scan does not read live "
+                             f"({', '.join(arns)}): where they keep DWP data is not judged", kind="skipped")
+                 for region, arns in sorted(missing.items()))
     return notes
+
+
+def _region(arn: str) -> str:
+    """The region an ARN names; ``global`` for a resource that has none (an IAM role, an S3 bucket)."""
+    parsed = parse_arn(arn)
+    return parsed.region if parsed is not None and parsed.region else "global"

@@ -85,8 +85,13 @@ def located_record(scope: Scope, arn: str, resource_type: str, tags: Mapping[str
     parsed = parse_arn(arn)
     name = parsed.name if parsed is not None else arn
     values = {"id": name, "name": name.rsplit("/", 1)[-1], "tags": dict(tags)}
-    record = live_record(scope, arn, resource_type, values, call)
-    reason = f"; {why.reason}" if isinstance(why, Unknown) else ""
+    where = f"account {scope.account}, region {scope.region}"
+    # Never "read by" a call that failed: the record says it is placed by its ARN, and which read failed.
+    how = f"{LOCATED_ONLY} ({call} failed: {why.reason}; {where})" if isinstance(why, Unknown) else \
+        f"{LOCATED_ONLY} (listed by {call}; {where})"
+    record = live_record(scope, arn, resource_type, values, call if why is None else f"the ARN ({call} failed)",
+                         how=(how,))
+    reason = f"; {call} failed: {why.reason}" if isinstance(why, Unknown) else ""
     provenance = {**record.provenance, "arn": (*record.provenance["arn"], f"{LOCATED_ONLY}{reason}")}
     return replace(record, provenance=provenance)
 

@@ -37,6 +37,9 @@ class FlowSpec:
     each: str | None = None
     """A prefix of ``path`` naming a list of blocks (rules): ``when`` and the rest of the path are read inside
     each block, one at a time."""
+    one_subject: bool = False
+    """The subjects name one body of data (an EventBridge rule's events are its bus's): the flow is credited to
+    the first DWP one (else the first found), so one forward is one finding."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
             when=flow.get("when"),
             default=flow.get("default"),
             each=flow.get("each"),
+            one_subject=bool(flow.get("one_subject", False)),
         )
         for flow in entry.get("flows", ())
     )

@@ -82,9 +82,7 @@ _SHORT = 16
 """Characters up to which an identifier is kept whole: it fits any column."""
 
 
-_SEPARATOR = re.compile(r"(?<=[./_])|(?<=:)(?!:)")
-"""Where an identifier may break: after ``.``, ``/``, ``_``, and after a ``:`` unless another follows (an ARN's
-``iam::123`` stays ``iam::`` then the account)."""
+_SEPARATOR = re.compile(r"(?<=[./:_])")
 
 
 def _cell(value: str) -> str:

@@ -60,7 +60,9 @@ class JsonReporter:
             calls: dict[str, int] = {}
             for scope in report.inventory.scopes:
                 calls[scope.service] = calls.get(scope.service, 0) + scope.calls
-            document["api_calls"] = dict(sorted(calls.items()))
+            # Calls per service that made any: a region that is not enabled (service "all" in `scopes`) made
+            # none, and an `"all": 0` would read as the total. The values add up to the total.
+            document["api_calls"] = {service: count for service, count in sorted(calls.items()) if count}
         if report.inventory.audit is not None:
             document["audit"] = audit_json(report.inventory.audit)
         if report.baselined:

@@ -12,12 +12,13 @@ copy of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from providers.aws.arns import parse_arn
-from providers.aws.calls import Failed
+from providers.aws.calls import Clients, Failed, ScopedClient
 from providers.aws.collectors import Work
 from providers.aws.records import Scope, live_record, tag_map
 from providers.semantics.records import ResourceRecord
@@ -129,3 +130,154 @@ def _snapshot(scope: Scope, snapshot: Mapping[str, Any], tags: Mapping[str, Mapp
 def collect(work: Work) -> list[ResourceRecord]:
     """EBS snapshots and AMIs for one (account, region)."""
     return translate_snapshots(work.scope, fetch_snapshots(work), work.tags)
+
+
+# --- copies made in regions the scan does not read ------------------------------------------------------
+
+
+def copies_elsewhere(clients: Clients, account: str, regions: Sequence[str], records: Sequence[ResourceRecord],
+                     tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
+    """Copies, in the enabled ``regions`` outside ``--region``, of the snapshots and AMIs the scanned regions read.
+
+    A copy lives in the region it was copied to and names its source only by id, so a scan narrowed by
+    ``--region`` would never see a copy of a UK snapshot made abroad. As the secrets' and keys' replicas are
+    found from the UK side, each of these regions is asked once for the account's copies (``DescribeSnapshots``
+    owned by the account whose description says ``Copied``): only the copies of what was read (and copies of
+    those copies) are kept, then ``DescribeImages`` of the AMIs those copies back, in that region only.
+    """
+    if not regions:
+        return []
+    known = {r.values.get("id") for r in records if r.type in _SNAPSHOT_TYPES | _IMAGE_TYPES}
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        listed = dict(zip(regions, pool.map(lambda region: _copies(clients, account, region), regions), strict=True))
+    found = {region: [_snapshot(Scope(account, region), s, tags) for s in answer
+                      if s.get("OwnerId", account) == account]
+             for region, answer in listed.items() if isinstance(answer, list)}
+    kept: dict[str, list[ResourceRecord]] = {}
+    grew = True
+    while grew:  # a copy of a copy: the first copy's id is known only once it is kept
+        grew = False
+        for region, copies in found.items():
+            for record in copies:
+                if record.values.get("source_snapshot_id") in known and record.values["id"] not in known:
+                    known.add(record.values["id"])
+                    kept.setdefault(region, []).append(record)
+                    grew = True
+    result = [r for copies in kept.values() for r in copies]
+    for region, copies in sorted(kept.items()):
+        ec2 = clients.get(account, region, SERVICE)
+        images = _batched(ec2.pages, "describe_images", "Images", "block-device-mapping.snapshot-id",
+                          sorted(r.values["id"] for r in copies), Owners=["self"])
+        answers = SnapshotResponses(None, None, images)
+        result.extend(translate_snapshots(Scope(account, region), answers, tags))
+    return result
+
+
+def _copies(clients: Clients, account: str, region: str) -> list[Any] | Failed | None:
+    return clients.get(account, region, SERVICE).pages(
+        "describe_snapshots", "Snapshots", expect=("SnapshotId",), OwnerIds=["self"],
+        Filters=[{"Name": "description", "Values": ["*Copied*"]}])
+
+
+# --- who a DWP snapshot or AMI is shared with ----------------------------------------------------------
+
+
+_SNAPSHOT_TYPES = frozenset({"aws_ebs_snapshot", "aws_ebs_snapshot_copy"})
+_IMAGE_TYPES = frozenset({"aws_ami", "aws_ami_copy"})
+
+
+def dwp_snapshots_and_images(records: Sequence[ResourceRecord], dwp: Iterable[str],
+                             everything: bool) -> list[str]:
+    """ARNs of the snapshots and AMIs that hold DWP data: DWP themselves (tags, a wholly DWP account), or made
+    from a DWP volume, snapshot or AMI, however many copies away (the chain ``copies.yaml`` follows)."""
+    wanted = set(dwp)
+    read = [r for r in records if r.type in _SNAPSHOT_TYPES | _IMAGE_TYPES]
+    held = {r.address for r in read if everything or r.address in wanted}
+    held.update(a for a in wanted if (p := parse_arn(a)) is not None and p.service == "ec2"
+                and p.kind in ("snapshot", "image"))
+    volumes = {p.name for a in wanted if (p := parse_arn(a)) is not None and p.kind == "volume"}
+    grew = True
+    while grew:
+        ids = {a.rsplit("/", 1)[-1] for a in held} | volumes
+        grew = False
+        for record in read:
+            sources = [record.values.get("volume_id"), record.values.get("source_snapshot_id"),
+                       record.values.get("source_ami_id"),
+                       *(d.get("snapshot_id") for d in record.values.get("ebs_block_device") or [])]
+            if record.address not in held and any(s in ids for s in sources if isinstance(s, str)):
+                held.add(record.address)
+                grew = True
+    return sorted(held)
+
+
+@dataclass(frozen=True)
+class ShareResponses:
+    """``DescribeSnapshotAttribute createVolumePermission`` and ``DescribeImageAttribute launchPermission``
+    answers, by the snapshot's or AMI's ARN."""
+
+    snapshots: Mapping[str, Any]
+    images: Mapping[str, Any]
+
+
+def fetch_shares(client: ScopedClient, arns: Sequence[str]) -> ShareResponses:
+    """One attribute read per DWP snapshot or AMI of one region."""
+    snapshots, images = {}, {}
+    for arn in arns:
+        name = arn.rsplit("/", 1)[-1]
+        if ":snapshot/" in arn:
+            snapshots[arn] = client.call("describe_snapshot_attribute", Attribute="createVolumePermission",
+                                         SnapshotId=name)
+        else:
+            images[arn] = client.call("describe_image_attribute", Attribute="launchPermission", ImageId=name)
+    return ShareResponses(snapshots, images)
+
+
+def translate_shares(scope: Scope, answers: ShareResponses) -> list[ResourceRecord]:
+    """Each account (or the group ``all``: every AWS account) a snapshot is shared with as an
+    ``aws_snapshot_create_volume_permission``, each an AMI may be launched by as an ``aws_ami_launch_permission``
+    (``account_id``, ``group``, ``organization_arn``, ``organizational_unit_arn``); a read that failed is one
+    permission whose principal is unknown."""
+    records = []
+    for kinds, subject, resource_type, call, key in (
+            (answers.snapshots, "snapshot_id", "aws_snapshot_create_volume_permission",
+             "ec2:DescribeSnapshotAttribute", "CreateVolumePermissions"),
+            (answers.images, "image_id", "aws_ami_launch_permission", "ec2:DescribeImageAttribute",
+             "LaunchPermissions")):
+        for arn, answer in kinds.items():
+            name = arn.rsplit("/", 1)[-1]
+            if isinstance(answer, Failed):
+                values = {subject: name, "account_id": answer.unknown(f"who {arn} is shared with")}
+                records.append(live_record(scope, "", resource_type, values, call, address=f"{arn}?shared"))
+                continue
+            for grant in (answer or {}).get(key) or []:
+                who = {_SHARE_KEYS[k]: v for k, v in grant.items() if k in _SHARE_KEYS and v}
+                if not who:
+                    continue
+                values = {subject: name, **who}
+                # The group "all" is every AWS account: said as the account list's public value.
+                if who.get("group") == "all":
+                    values["account_id"] = "all"
+                shown = "&".join(f"{k}={v}" for k, v in sorted(who.items()))
+                records.append(live_record(scope, "", resource_type, values, call, address=f"{arn}?{shown}",
+                                           fields={k: f"{key}[].{f}" for f, k in _SHARE_KEYS.items() if k in who}))
+    return records
+
+
+_SHARE_KEYS = {"UserId": "account_id", "Group": "group", "OrganizationArn": "organization_arn",
+               "OrganizationalUnitArn": "organizational_unit_arn"}
+
+
+def collect_shares(clients: Clients, account: str, records: Sequence[ResourceRecord], dwp: Iterable[str],
+                   everything: bool) -> list[ResourceRecord]:
+    """Who each DWP snapshot and AMI of the account is shared with, region by region: one call each, so the
+    cost grows with DWP snapshots and AMIs, never with the account's others."""
+    by_region: dict[str, list[str]] = {}
+    for arn in dwp_snapshots_and_images(records, dwp, everything):
+        parsed = parse_arn(arn)
+        if parsed is not None and parsed.account == account and parsed.region:
+            by_region.setdefault(parsed.region, []).append(arn)
+    found = []
+    for region, arns in sorted(by_region.items()):
+        found.extend(translate_shares(Scope(account, region),
+                                      fetch_shares(clients.get(account, region, SERVICE), arns)))
+    return found
