@@ -98,6 +98,22 @@ def skipped_by(root: Path, path: Path, patterns: tuple[str, ...]) -> str | None:
                 None)
 
 
+def unreadable(error: BaseException, what: str = "file") -> tuple[int | None, str]:
+    """(line, reason) for a file that could not be read, as a person says it: ``cannot read file: not UTF-8 text:
+    byte 0xe9 at offset 50`` (on line 2) for a file in another encoding, the system's reason (``Permission
+    denied``) otherwise; never a codec's own wording."""
+    if isinstance(error, UnicodeDecodeError) and isinstance(error.object, bytes | bytearray):
+        data, start = bytes(error.object), error.start
+        if start < len(data):
+            encoding = "UTF-8" if error.encoding.lower().startswith("utf-8") else error.encoding.upper()
+            return (data.count(b"\n", 0, start) + 1,
+                    f"cannot read {what}: not {encoding} text: byte 0x{data[start]:02x} at offset {start} "
+                    "(re-save it as UTF-8)")
+    if isinstance(error, OSError):
+        return None, f"cannot read {what}: {error.strerror or error}"
+    return None, f"cannot read {what}: {error}"
+
+
 def too_large(size: int, limit: int) -> str:
     """Why a file was not read: its size against the limit, in megabytes."""
     return (f"the file is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:.0f} MB limit, so it was not read "

@@ -160,7 +160,20 @@ class ReportChoices:
     protective_marking: str | None = None
     """The config's ``protective_marking``, printed at the top and foot of every page of the evidence pack."""
     sources: dict[str, str] = field(default_factory=dict, compare=False)
-    """Where each filter came from (``--check``, or the config file), for the messages that name it."""
+    """Where each filter came from (``--check``, its environment variable, or the config file), for the messages
+    that name it."""
+
+    def from_config(self, name: str) -> bool:
+        """Whether the filter ``name`` came from the config file (its errors are an invalid config, exit 2)."""
+        return name in self.sources and not self.sources[name].startswith(ENV_PREFIX)
+
+    def filters(self) -> tuple[str, ...]:
+        """The filters in force, as they were given (``--severity high``, ``OFFSHORE_SCAN_CHECK OFS-REPL-001``,
+        ``offshore-scan.yaml: check OFS-REPL-001``), for the report that says what they hid."""
+        return tuple(f"{self.sources.get(name, flag)} {','.join(values)}"
+                     for name, flag in (("severities", "--severity"), ("checks", "--check"),
+                                        ("skip_checks", "--skip-check"))
+                     if (values := getattr(self, name)))
 
     def with_config(self, config: Any) -> ReportChoices:
         """The config's ``severity``, ``check`` and ``skip_check`` where the command line gave none (the flag
@@ -197,7 +210,7 @@ class ReportChoices:
                     where = self.sources.get(name, "--" + name.removesuffix("s").replace("_", "-"))
                     said = (f"{where}: {pattern!r} names no rule; the rules are {', '.join(known)} "
                             "(offshore-scan policies lists them)")
-                    if name in self.sources:
+                    if self.from_config(name):
                         fail(said)  # the config file's value: an invalid config file, exit 2, as every other key
                     raise CommandLineError(said)
                 found.update(matched)
@@ -206,13 +219,29 @@ class ReportChoices:
         return (expand(self.checks, "checks") if self.checks else None), expand(self.skip_checks, "skip_checks")
 
 
-def _comma_list(values: Sequence[str]) -> tuple[str, ...]:
-    """Repeated options and comma-separated values, as Checkov and Trivy take them (``--check A,B --check C``)."""
+def _comma_list(values: Sequence[str], where: str | None = None) -> tuple[str, ...]:
+    """Repeated options and comma-separated values, as Checkov and Trivy take them (``--check A,B --check C``).
+    With ``where`` (the option as given), a value that is empty (``--check ''``, ``--check ,``: an unset shell
+    variable, most often) is a usage error, never "no filter", which would report every rule."""
+    if where is not None and any(not value.replace(",", "").strip() for value in values):
+        raise CommandLineError(f"{where} is empty (an unset variable?): name a value, or leave {where} out")
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
+def option_name(parameter: str, flag: str) -> str:
+    """How a message names the option ``parameter`` of the running command: ``flag`` as typed, or the
+    environment variable it was read from (``OFFSHORE_SCAN_CHECK``), so no message talks of a flag the user
+    never typed."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.get_parameter_source(parameter) is not click.core.ParameterSource.ENVIRONMENT:
+        return flag
+    option = next((p for p in ctx.command.params if p.name == parameter), None)
+    envvar = option.envvar if option is not None else None
+    return (envvar if isinstance(envvar, str) else flag) or flag
+
+
 def _severities(values: Sequence[str], where: str) -> tuple[str, ...]:
-    chosen = tuple(v.lower() for v in _comma_list(values))
+    chosen = tuple(v.lower() for v in _comma_list(values, where))
     wrong = [v for v in chosen if v not in SEVERITY_CHOICES]
     if wrong:
         raise CommandLineError(f"{where}: {', '.join(wrong)} is no severity; choose from {', '.join(SEVERITY_CHOICES)} "
@@ -220,21 +249,23 @@ def _severities(values: Sequence[str], where: str) -> tuple[str, ...]:
     return chosen
 
 
-def pair_outputs(formats: Sequence[str], outputs: Sequence[str],
-                 default: str = "text") -> tuple[tuple[str, Path | None], ...]:
+def pair_outputs(formats: Sequence[str], outputs: Sequence[str], default: str = "text",
+                 named: dict[str, str] | None = None) -> tuple[tuple[str, Path | None], ...]:
     """``--format``/``--output`` pairs in the order given. One of each (or none) is one report; several formats
-    need as many outputs, paired in order; a file named exactly like a format is taken for a slip."""
+    need as many outputs, paired in order; a file named exactly like a format is taken for a slip. ``named``:
+    how the messages name ``formats`` and ``outputs`` (their environment variables, when they came from there)."""
+    fmt, out = (named or {}).get("formats", "--format"), (named or {}).get("outputs", "--output")
     for output in outputs:
         if output.lower() in FORMATS:
-            raise CommandLineError(f"--output {output}: did you mean --format {output.lower()}? (-o names the file "
+            raise CommandLineError(f"{out} {output}: did you mean --format {output.lower()}? (-o names the file "
                                    f"the report is written to; for a file called {output}, write ./{output})")
         if not output.strip():
-            raise CommandLineError("--output is empty: name a file, or leave --output out for standard output")
+            raise CommandLineError(f"{out} is empty: name a file, or leave it out for standard output")
     if len(formats) <= 1 and len(outputs) <= 1:
         return ((formats[0] if formats else default, _output_path(outputs[0]) if outputs else None),)
     if len(formats) != len(outputs):
         raise CommandLineError(
-            f"--format given {len(formats)} time(s) and --output {len(outputs)} time(s): for several reports give "
+            f"{fmt} given {len(formats)} time(s) and {out} {len(outputs)} time(s): for several reports give "
             "each --format its own --output, in pairs (--format sarif --output a.sarif --format json --output a.json)")
     paired = tuple((f, _output_path(o)) for f, o in zip(formats, outputs, strict=True))
     if sum(1 for _, output in paired if output is None) > 1:
@@ -298,8 +329,9 @@ def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool
                           "repeated). The exit code is judged on what is reported; a note counts the rest. "
                           "Default: the config's severity, else every severity."),
         click.option("--check", "checks", multiple=True, metavar="RULES", **env("CHECK"),
-                     help="Report only these rules (ids or globs such as OFS-REPL-*, comma-separated or repeated). "
-                          "Default: the config's check, else every rule."),
+                     help="Report only these rules (ids or globs such as OFS-REPL-*, comma-separated or repeated); the "
+                          "report says how many findings the filters hid. Default: the config's check, else every "
+                          "rule."),
         click.option("--skip-check", "skip_checks", multiple=True, metavar="RULES", **env("SKIP_CHECK"),
                      help="Never report these rules (a note counts what they found). Default: the config's "
                           "skip_check, else none."),
@@ -328,10 +360,16 @@ def report_options(where: str, formats: Sequence[str] | None = None, quiet: bool
                                                                 "skip_checks", "soft_fail", "compact", "no_color")}
             # A live command's --quiet is its own (no progress line) and is left for it.
             terse = kwargs.pop("quiet") if quiet else False
-            report = ReportChoices(pair_outputs(given["formats"], given["outputs"], choices[0]), terse,
-                                   given["compact"], given["no_color"], _severities(given["severities"], "--severity"),
-                                   _comma_list(given["checks"]), _comma_list(given["skip_checks"]),
-                                   given["soft_fail"])
+            named = {name: option_name(name, flag) for name, flag in (
+                ("formats", "--format"), ("outputs", "--output"), ("severities", "--severity"),
+                ("checks", "--check"), ("skip_checks", "--skip-check"))}
+            report = ReportChoices(pair_outputs(given["formats"], given["outputs"], choices[0], named),
+                                   terse, given["compact"], given["no_color"],
+                                   _severities(given["severities"], named["severities"]),
+                                   _comma_list(given["checks"], named["checks"]),
+                                   _comma_list(given["skip_checks"], named["skip_checks"]), given["soft_fail"],
+                                   sources={name: flag for name, flag in named.items() if flag.startswith(ENV_PREFIX)
+                                            and name in ("severities", "checks", "skip_checks")})
             return command(*args, report=report, **kwargs)
 
         for option in reversed(options):
@@ -398,8 +436,8 @@ def common_options(command: Callable[..., None] | None = None, *, live: bool = F
 @click.option("--skip-path", "skip_paths", multiple=True, metavar="GLOB", type=PathList(),
               envvar=ENV_PREFIX + "SKIP_PATH", show_envvar=True,
               help="Do not read files or directories matching this glob, relative to the scanned directory "
-                   "('examples/*', '*/test/*'); each skipped one is listed as a note. Repeatable. Default: the "
-                   "config's skip_path, else none.")
+                   "('examples/*', '*/test/*'); each skipped one is listed as a note, as is a glob that skips nothing. "
+                   "Repeatable. Default: the config's skip_path, else none.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=20, show_default=True, metavar="MB",
               help="Files larger than this many megabytes are not read: each is a coverage gap naming it, and "
                    "everything else is scanned.")
@@ -456,7 +494,8 @@ def scan(
         rules = replace(rules, scope_all=True)
     common = ScanOptions(rules=rules, estate=config.estate, endpoints=tuple(config.endpoints.items()),
                          max_file_bytes=max_file_size * 1024 * 1024,
-                         skip_paths=_comma_list(skip_paths) or tuple(config.skip_path))
+                         skip_paths=_comma_list(skip_paths, option_name("skip_paths", "--skip-path"))
+                         or tuple(config.skip_path))
     options = InputOptions(common, terraform, kubernetes)
     threshold = fail_on or config.fail_on or "high"
 
@@ -570,20 +609,37 @@ def _baseline_fingerprints(path: Path) -> set[str]:
 
     from scanner.user_files import UserFileError, read_user_text
 
+    wanted = "a JSON report of offshore-scan (--format json) to use as a baseline"
     try:
         document = json.loads(read_user_text(path, "baseline"))
-        fingerprints = [f["fingerprint"] for f in document["findings"]]
     except UserFileError as error:
         fail(str(error))
-    except (ValueError, KeyError, TypeError) as error:
-        fail(f"{path}: not a JSON report of offshore-scan (--format json) to use as a baseline "
-             f"({type(error).__name__}: {error})")
+    except json.JSONDecodeError as error:
+        fail(f"{path}:{error.lineno}: not JSON ({error.msg} at line {error.lineno}, column {error.colno}); give "
+             f"{wanted}")
+    except ValueError as error:  # a number too long to convert, say
+        fail(f"{path}: not JSON that can be read ({str(error)[:120]}); give {wanted}")
+    findings = document.get("findings") if isinstance(document, dict) else None
+    if not isinstance(findings, list):
+        what = "has no \"findings\" list" if isinstance(document, dict) else f"is a JSON {_json_kind(document)}"
+        fail(f"{path}: not {wanted}: the document {what}")
+    fingerprints = []
+    for number, finding in enumerate(findings, 1):
+        if not isinstance(finding, dict) or "fingerprint" not in finding:
+            fail(f"{path}: not {wanted}: finding {number} of \"findings\" has no \"fingerprint\"")
+        fingerprints.append(finding["fingerprint"])
     wrong = next((f for f in fingerprints if not (isinstance(f, str) and re.fullmatch(r"[0-9a-f]{16}", f))), None)
     if wrong is not None:
         # A hand-edited baseline must not hide findings by a value that is no fingerprint.
         fail(f"{path}: baseline finding fingerprint {str(wrong)[:40]!r} is not 16 hex digits; use a JSON report as "
              "offshore-scan wrote it")
     return set(fingerprints)
+
+
+def _json_kind(value: object) -> str:
+    """A JSON value's kind, as JSON names it (``array``, not ``list``)."""
+    kinds = ((bool, "boolean"), (int, "number"), (float, "number"), (str, "string"), (list, "array"))
+    return "null" if value is None else next((name for kind, name in kinds if isinstance(value, kind)), "value")
 
 
 def report_and_exit(inventory: Inventory, output_format: str, output: Path | None, threshold: str,
@@ -609,12 +665,15 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
     try:
         # Judged on the real values; printed with every secret-looking value redacted, in every format.
         judged, inventory, baselined = _judged(inventory, waivers, baseline, scanned_by_this_run)
+        before = len(judged)
         judged, baselined, inventory, rules = _chosen(judged, baselined, inventory, choices)
+        filtered = before - len(judged)
         findings = redact_findings(judged)
         inventory = redact_inventory(inventory)
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, rules, str(Path.cwd()),
                             baselined=redact_findings(baselined), soft_fail=choices.soft_fail,
+                            filtered=filtered, filters=choices.filters() if filtered else (),
                             estate_name=choices.estate_name, adequacy=choices.adequacy,
                             protective_marking=choices.protective_marking)
         for output_format, output in choices.outputs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
@@ -59,8 +59,11 @@ def detect(argument: str, skip: tuple[str, ...] = ()) -> list[InputKind]:
             kinds.append(InputKind.KUBERNETES_MANIFESTS)
         if not kinds:
             also = " outside --skip-path" if skip else ""
+            states = sorted(p.name for p in path.iterdir() if p.name.endswith((".tfstate", ".tfstate.backup")))
+            hint = (f"; found {states[0]}: a state in a directory is not read on its own, pass it as a PATH "
+                    f"(offshore-scan scan {path / states[0]}) to scan the state" if states else "")
             raise InputError(argument, "no Terraform files (*.tf, *.tf.json) or Kubernetes manifests (*.yaml) found "
-                                       f"here{also}")
+                                       f"here{also}{hint}")
         return kinds
     if path.suffix == ".tf" or path.name.endswith(".tf.json"):
         return [InputKind.TERRAFORM_CONFIGURATION]
@@ -84,6 +87,7 @@ def scan_inputs(arguments: Sequence[str], options: InputOptions) -> Inventory:
     for argument in arguments:
         scanned = _guarded(argument, lambda a=argument: _scan_one(a, options, manifest_paths, manifest_texts, roots))
         parts.append(scanned)
+    parts.append(_unmatched_skips(arguments, options.common.skip_paths))
     parts = _kept_apart(list(arguments), parts)
     if manifest_paths or manifest_texts:
         # The same file given twice (itself and its directory) is read once; realpath, unlike resolve(), does not
@@ -93,7 +97,12 @@ def scan_inputs(arguments: Sequence[str], options: InputOptions) -> Inventory:
                     if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
         given = [str(p) for p in distinct] + [name for name, _ in manifest_texts]
         parts.append(_guarded(", ".join(given), lambda: _scan_manifests(distinct, manifest_texts, options)))
-    return merge_all(parts)
+    merged = merge_all(parts)
+    # A file skipped under a directory and under a .tf file of it, both given, is one note.
+    said: set[CoverageGap] = set()
+    coverage = tuple(g for g in merged.coverage if "--skip-path" not in g.reason or g.incomplete
+                     or not (g in said or said.add(g)))
+    return replace(merged, coverage=coverage) if len(coverage) != len(merged.coverage) else merged
 
 
 def _kept_apart(arguments: list[str], parts: list[Inventory]) -> list[Inventory]:
@@ -138,9 +147,16 @@ def _scan_one(argument: str, options: InputOptions, manifest_paths: list[Path],
     file in it are one configuration, read once (``roots``: the directories read so far)."""
     if argument == "-":
         return _scan_stdin(options, manifest_texts)
-    skipped = _skipped(Path(argument), options.common.skip_paths)
-    parts = [skipped]
-    for kind in detect(argument, options.common.skip_paths):
+    kinds = detect(argument, options.common.skip_paths)
+    path = Path(argument)
+    parts = []
+    if path.is_dir():
+        parts.append(_skipped(path, options.common.skip_paths))
+    elif kinds == [InputKind.TERRAFORM_CONFIGURATION] and os.path.realpath(path.parent) not in roots:
+        # A .tf file is its directory's configuration, read with --skip-path relative to that directory: what the
+        # skip keeps out of it (the file itself, even) is said as for the directory.
+        parts.append(_skipped(path.parent, options.common.skip_paths, terraform_only=True))
+    for kind in kinds:
         if kind is InputKind.KUBERNETES_MANIFESTS:
             from providers.kubernetes.adapter import manifest_files
 
@@ -207,25 +223,55 @@ def _has_terraform(root: Path, skip: tuple[str, ...] = ()) -> bool:
     return False
 
 
-def _skipped(root: Path, skip: tuple[str, ...]) -> Inventory:
-    """A note for each file or directory ``--skip-path`` keeps the scan from reading (the topmost one: a skipped
-    directory is one note), so a skip is never silent."""
-    if not skip or not root.is_dir():
-        return Inventory()
-    notes = []
+def _skipped_targets(root: Path, skip: tuple[str, ...]) -> list[tuple[Path, str, bool]]:
+    """(path, the pattern that skips it, whether it is a directory) for each file or directory under ``root``
+    that ``--skip-path`` keeps the scan from reading: the topmost one (a skipped directory's contents are not
+    listed), and only files the scan would read."""
+    found: list[tuple[Path, str, bool]] = []
     for directory, subdirs, filenames in os.walk(root):
         for name in sorted(subdirs):
             pattern = skipped_by(root, Path(directory) / name, skip)
             if pattern is not None:
-                notes.append(CoverageGap(str(Path(directory) / name), None,
-                                         f"directory not read: skipped by --skip-path {pattern!r}", kind="note"))
+                found.append((Path(directory) / name, pattern, True))
         subdirs[:] = sorted(d for d in subdirs if d not in (".terraform", ".git", "node_modules")
                             and not skipped_by(root, Path(directory) / d, skip))
         for name in sorted(filenames):
             pattern = skipped_by(root, Path(directory) / name, skip)
             if pattern is not None and name.endswith((".tf", ".tf.json", ".yaml", ".yml", ".json")):
-                notes.append(CoverageGap(str(Path(directory) / name), None,
-                                         f"not read: skipped by --skip-path {pattern!r}", kind="note"))
+                found.append((Path(directory) / name, pattern, False))
+    return found
+
+
+def _unmatched_skips(arguments: Sequence[str], skip: tuple[str, ...]) -> Inventory:
+    """A note for each ``--skip-path`` glob that skips nothing in any scanned directory: globs are relative to each
+    scanned directory (``k8s/*``, not ``infra/k8s/*`` when ``infra`` is scanned), and a glob that matches nothing
+    must not look like a skip that worked."""
+    if not skip:
+        return Inventory()
+    given = [path if path.is_dir() else path.parent for path in (Path(a) for a in arguments if a != "-")
+             if path.is_dir() or path.suffix == ".tf" or path.name.endswith(".tf.json")]
+    roots = list({os.path.realpath(root): root for root in reversed(given)}.values())[::-1]
+    used = {pattern for root in roots for _, pattern, _ in _skipped_targets(root, skip)}
+    scanned = ", ".join(str(root) for root in roots) or "no directory (a plan, state or manifest file is never skipped)"
+    return Inventory(coverage=tuple(
+        CoverageGap(f"--skip-path {pattern!r}", None, f"skips nothing: no file or directory matches it in {scanned} "
+                                                    "(globs are relative to each scanned directory)", kind="note")
+        for pattern in dict.fromkeys(skip) if pattern not in used))
+
+
+def _skipped(root: Path, skip: tuple[str, ...], terraform_only: bool = False) -> Inventory:
+    """A note for each file or directory ``--skip-path`` keeps the scan from reading (the topmost one: a skipped
+    directory is one note), so a skip is never silent. ``terraform_only``: only Terraform is read from ``root``
+    (a ``.tf`` file was given), so only Terraform files are said."""
+    if not skip or not root.is_dir():
+        return Inventory()
+    notes = []
+    for path, pattern, is_directory in _skipped_targets(root, skip):
+        if is_directory:
+            notes.append(CoverageGap(str(path), None, f"directory not read: skipped by --skip-path {pattern!r}",
+                                     kind="note"))
+        elif not terraform_only or path.name.endswith((".tf", ".tf.json")):
+            notes.append(CoverageGap(str(path), None, f"not read: skipped by --skip-path {pattern!r}", kind="note"))
     return Inventory(coverage=tuple(notes))
 
 

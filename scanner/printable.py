@@ -48,4 +48,14 @@ def _walk(value: Any, pattern: re.Pattern[str]) -> Any:
 
 
 def _escape(text: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return pattern.sub(_escaped_character, text)
+
+
+def _escaped_character(match: re.Match[str]) -> str:
+    """One character as its escape. A surrogate U+DC80..U+DCFF is a byte that was not UTF-8 (Python reads an
+    undecodable file name, ``st\\xe9rage.tf`` in Latin-1, with ``surrogateescape``): it is written as that byte,
+    ``\\xe9``, in every format and on standard error alike, as the name's bytes are, never as ``\\udce9``."""
+    character = match.group(0)
+    if "\udc80" <= character <= "\udcff":
+        return f"\\x{ord(character) - 0xDC00:02x}"
+    return character.encode("unicode_escape").decode("ascii")

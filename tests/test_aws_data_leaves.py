@@ -94,7 +94,8 @@ def test_an_untagged_snapshot_of_a_dwp_volume_and_its_copy_abroad_are_dwp(
     snapshot, copy = resources[estate["snapshot"]], resources[estate["copy"]]
     assert (snapshot.type, copy.type) == ("aws_ebs_snapshot", "aws_ebs_snapshot_copy")
     assert snapshot.classification.reason == f"copy of {estate['volume']}"
-    assert copy.classification.reason == f"copy of {estate['snapshot']}"
+    # A copy of a copy names the chain back to the DWP volume.
+    assert copy.classification.reason == f"copy of {estate['snapshot']}, a copy of {estate['volume']}"
     found = _fails(inventory)
     # The copy is said once, by the replication finding that names where it went, never again as a hosting.
     assert ("OFS-HOST-001", estate["copy"]) not in found

@@ -482,3 +482,27 @@ def test_the_json_result_records_the_config_and_the_pack_lists_what_it_placed(tm
     made = _cli("evidence", str(result), "--fail-on", "never", cwd=tmp_path)
     row = next(line for line in made.stdout.splitlines() if line.startswith("| fixtures/demo/offshore-scan.yaml |"))
     assert "config (the estate map" in row and "its estate map places arn:aws:iam::444455556666:root in IN" in row
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (Debian package `chromium`)")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed (Debian package "
+                                                               "`poppler-utils`): the printed pages cannot be read")
+def test_the_printed_pack_keeps_every_column_and_marks_and_numbers_every_page(tmp_path: Path) -> None:
+    pdf = tmp_path / "pack.pdf"
+    # The browser's own header and footer off: the pack prints its own marking, footer and page numbers.
+    subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", (GOLDEN / "demo.evidence.html").as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) > 3
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.strip().splitlines() if line.strip()]
+        assert lines[0] == "OFFICIAL-SENSITIVE" and "OFFICIAL-SENSITIVE" in lines[-1], number
+        assert f"Page {number} of {len(pages)}" in lines[-1]
+        # No near-empty page (a page holding only "Waivers: none").
+        assert len(lines) > 4, (number, lines)
+    network = next(page for page in pages if "2.2 Network" in page)
+    header = next(line for line in network.splitlines() if line.lstrip().startswith("Source"))
+    assert header.rstrip().endswith("In transit")  # the last column is on the page

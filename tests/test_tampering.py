@@ -203,7 +203,15 @@ def _injected(text: str) -> dict[str, Any]:
 
 
 def _encodable(text: str) -> str:
-    return re.sub("[\ud800-\udfff]", lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    # A lone surrogate is written as its escape; one of U+DC80..U+DCFF (an undecodable byte of a file name) as the
+    # byte it stands for.
+    def escaped(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return match.group(0).encode("unicode_escape").decode("ascii")
+
+    return re.sub("[\ud800-\udfff]", escaped, text)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from providers.interface import InputError, ScanOptions, skipped_by, too_large
+from providers.interface import InputError, ScanOptions, skipped_by, too_large, unreadable
 from providers.kubernetes.manifests import Manifest, looks_like_manifests, read_manifests
 from providers.kubernetes.normalise import to_inventory
 from providers.kubernetes.options import KubernetesOptions
@@ -89,7 +89,7 @@ def scan_manifest_sources(paths: list[Path], texts: list[tuple[str, str]], optio
         try:
             text = decode(path.read_bytes())
         except (OSError, UnicodeDecodeError) as error:
-            gaps.append(CoverageGap(str(path), None, f"cannot read file: {error}"))
+            gaps.append(CoverageGap(str(path), *unreadable(error)))
             continue
         found, problems = read_manifests(text, str(path))
         if not found and not problems:

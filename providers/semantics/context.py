@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
-from providers.semantics import backup_selection, geography
+from providers.semantics import backup_selection, dlm, geography
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import (
     FlowSpec,
@@ -141,13 +141,14 @@ class NormaliseContext:
                         continue
                     found = self.classification(source)
                     if found.dwp:
-                        return Classification(True, f"copy of {source.address}", found.marking, found.certain)
+                        return Classification(True, _copy_reason(source.address, found), found.marking,
+                                              found.certain)
             # A replica named by what it copies (a DR bucket a replication rule names, a secret's replica).
             for address in self.copied_into.get(record.address, ()):
                 source = self.by_address.get(address)
                 found = self.classification(source) if source is not None and source is not record else NOT_DWP
                 if found.dwp:
-                    return Classification(True, f"copy of {address}", found.marking, found.certain)
+                    return Classification(True, _copy_reason(address, found), found.marking, found.certain)
         finally:
             self._classifying.discard(record.address)
         return NOT_DWP
@@ -433,25 +434,50 @@ class NormaliseContext:
                 if self.location(r).region == here and selected(r.values.get("name"))]
 
     def global_cluster_peers(self, member: ResourceRecord) -> list[ResourceRecord]:
-        """An Aurora global database copies every member's data to every other member."""
-        group = self.referenced(first(values_at(member.values, "global_cluster_identifier")))
+        """A global database (Aurora, DocumentDB, Neptune, an ElastiCache global datastore) copies every member's
+        data to every other member: the group, the cluster it was created from (the group type's own flow whose
+        subject is its path: ``source_db_cluster_identifier``, ``primary_replication_group_id``) and the records
+        of the member's type whose joining argument (the path of its ``global_cluster_peers`` flow) names it."""
+        joins = [f.path for f in resource_map().get(member.type, TypeSpec()).flows
+                 if "global_cluster_peers" in f.subject]
+        group = self.referenced(first(values_at(member.values, joins[0]))) if joins else None
         if group is None:
             return []
         peers = [group]
-        source = self.referenced(group.values.get("source_db_cluster_identifier"))
-        if source is not None:
-            peers.append(source)
-        for record in self.of_type("aws_rds_cluster"):
-            joined = self.referenced(record.values.get("global_cluster_identifier"))
+        for flow in resource_map().get(group.type, TypeSpec()).flows:
+            if flow.target == "self" and flow.subject == (flow.path,):
+                source = self.referenced(first(values_at(group.values, flow.path)))
+                if source is not None:
+                    peers.append(source)
+        for record in self.of_type(member.type):
+            joined = self.referenced(first(values_at(record.values, joins[0])))
             if record is not member and joined is group:
                 peers.append(record)
         return peers
 
+    def dlm_targets(self, policy: ResourceRecord) -> list[ResourceRecord]:
+        """What a Data Lifecycle Manager policy's copies hold: the volumes or instances its target tags select, or,
+        for an event-based policy, those the scanned policies sharing snapshots with its account select (none
+        scanned: a stand-in for the snapshots the ``snapshot_owner`` accounts share, possibly DWP)."""
+        region_of: Callable[[ResourceRecord], str | None] = lambda r: self.location(r).region  # noqa: E731
+        details = first(values_at(policy.values, "policy_details"))
+        if not (isinstance(details, Mapping) and details.get("policy_type") == "EVENT_BASED_POLICY"):
+            return dlm.targeted(self.records, policy, region_of)
+        found: dict[str, ResourceRecord] = {}
+        for sharing in dlm.sharing_policies(self.records, policy, self.scopes_of(policy)):
+            found.update((r.address, r) for r in dlm.targeted(self.records, sharing, region_of))
+        if found:
+            return list(found.values())
+        path = "policy_details.event_source.parameters.snapshot_owner"
+        return [self.unidentified(policy, path, first(values_at(policy.values, path)))]
+
 
     def snapshot_sources(self, copy: ResourceRecord) -> list[ResourceRecord]:
         """Whose data an RDS or Aurora snapshot copy carries: the snapshot's, and the database it was taken of."""
-        snapshot = self.referenced(copy.values.get("source_db_snapshot_identifier")
-                                   or copy.values.get("source_db_cluster_snapshot_identifier"))
+        named = copy.values.get("source_db_snapshot_identifier")
+        if named is None:
+            named = copy.values.get("source_db_cluster_snapshot_identifier")
+        snapshot = self.referenced(named)
         if snapshot is None:
             return []
         database = None
@@ -463,6 +489,13 @@ class NormaliseContext:
         """The regional tables a (2017 version) DynamoDB global table joins: those of the same name."""
         name = global_table.values.get("name")
         return [r for r in self.of_type("aws_dynamodb_table") if isinstance(name, str) and r.values.get("name") == name]
+
+
+def _copy_reason(source: str, found: Classification) -> str:
+    """Why a copy is DWP: ``copy of <source>``, and, when the source is itself a copy, the chain back to the first
+    source (``copy of aws_ebs_snapshot_copy.a, a copy of aws_ebs_snapshot.b, a copy of aws_ebs_volume.c``)."""
+    chain = found.reason if found.reason.startswith("copy of ") else None
+    return f"copy of {source}, a {chain}" if chain else f"copy of {source}"
 
 
 def _names_parent(stem: str, parent_type: str, child_type: str) -> bool:
@@ -514,6 +547,7 @@ SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRe
     "backup_selection": NormaliseContext.backup_subjects,
     "ecr_registry": NormaliseContext.registry_subjects,
     "global_cluster_peers": NormaliseContext.global_cluster_peers,
+    "dlm_targets": NormaliseContext.dlm_targets,
 }
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from providers.interface import skipped_by
+from providers.interface import skipped_by, unreadable
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform import hcl_syntax as syn
 from providers.terraform.expressions import Trace, evaluate
@@ -100,13 +101,14 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
                                 "every file was parsed afresh", kind="note"))
     modules = _parse_tree(root, display, gaps, options.max_file_bytes, cache, options.skip_paths)
     called = _locally_called(modules)
+    unread = _called_only_when_skipped(root, modules, called, options, display, gaps)
     var_files = [_read_tfvars(p, display, gaps) for p in options.var_files]
     scanned = (Path(os.path.realpath(root if root.is_dir() else root.parent)),)
     resources: list[ResourceRecord] = []
     roots: list[tuple[str, tuple[ResourceRecord, ...]]] = []
     declared: set[str] = set()
     for directory in sorted(modules):
-        if directory in called:
+        if directory in called or directory in unread:
             continue
         module = modules[directory]
         declared.update(block.labels[0] for _, block in module.blocks("variable") if block.labels)
@@ -122,10 +124,57 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
         gaps.extend(g for g in [budget.gap()] if g is not None)
         resources.extend(found)
         roots.append((_relative(root, directory), tuple(found)))
-    read = [Path(f.path) for m in modules.values() for f in m.files]
+    read = [Path(f.path) for m in modules.values() if m.directory not in unread for f in m.files]
     failed = [Path(g.path) for g in gaps if is_configuration(g.path)]
     files = tuple(sorted({display(p) for p in read} | {str(p) for p in failed}))
     return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots), frozenset(declared))
+
+
+_LOCAL_SOURCE = re.compile(r'"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+"""A module call's local source in text not parsed (``source = "./modules/x"``, ``"source": "../x"`` in JSON)."""
+
+
+def _called_only_when_skipped(root: Path, modules: Mapping[Path, ParsedModule], called: set[Path],
+                              options: HclOptions, display: _Display, gaps: list[CoverageGap]) -> set[Path]:
+    """The module directories that only ``--skip-path``-skipped configuration calls, and those only they call.
+    Such a module is a child whose caller is not read, never a root of its own (which would give every address a
+    root prefix, ``.:aws_vpc.dr``, and change fingerprints): it is not read, and a note says why."""
+    if not options.skip_paths:
+        return set()
+    callers: dict[Path, str] = {}
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
+        inside = skipped_by(root, Path(directory), options.skip_paths) is not None or any(
+            skipped_by(root, parent, options.skip_paths) for parent in Path(directory).parents
+            if root in parent.parents)
+        for name in sorted(filenames):
+            path = Path(directory) / name
+            if not is_configuration(name) or not (inside or skipped_by(root, path, options.skip_paths)):
+                continue
+            try:
+                if options.max_file_bytes is not None and path.stat().st_size > options.max_file_bytes:
+                    continue
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for source in _LOCAL_SOURCE.findall(text):
+                callers.setdefault(Path(os.path.normpath(Path(directory) / source)), display(path))
+    orphans = sorted(d for d in callers if d in modules and d not in called)
+    if not orphans:
+        return set()
+    calls: dict[Path, set[Path]] = {}
+    for module in modules.values():
+        for _, block in module.blocks("module"):
+            target = _local_source(module.directory, block)
+            if target is not None and target != module.directory:
+                calls.setdefault(module.directory, set()).add(target)
+    roots = [d for d in modules if d not in called and d not in orphans]
+    reached = set(roots)
+    _reach(roots, calls, reached)
+    for orphan in orphans:
+        gaps.append(CoverageGap(display(orphan), None, f"module not read: it is called only from {callers[orphan]}, "
+                                                       "which --skip-path skips", kind="note"))
+    return {d for d in modules if d not in reached}
 
 
 def _relative(root: Path, directory: Path) -> str:
@@ -200,7 +249,7 @@ def _parse_directories(
             elif isinstance(result, syn.HclSyntaxError):
                 gaps.append(CoverageGap(display(path), result.line, str(result)))
             else:
-                gaps.append(CoverageGap(display(path), None, f"cannot read file: {result}"))
+                gaps.append(CoverageGap(display(path), *unreadable(result)))
         modules[directory] = ParsedModule(directory, parsed)
     return modules
 
@@ -323,7 +372,7 @@ def _read_tfvars(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        gaps.append(CoverageGap(display(path), None, f"cannot read variables file: {error}"))
+        gaps.append(CoverageGap(display(path), *unreadable(error, "variables file")))
         return None
     if path.suffix == ".json":
         try:

@@ -82,7 +82,9 @@ _SHORT = 16
 """Characters up to which an identifier is kept whole: it fits any column."""
 
 
-_SEPARATOR = re.compile(r"(?<=[./:_])")
+_SEPARATOR = re.compile(r"(?<=[./_])|(?<=:)(?!:)")
+"""Where an identifier may break: after ``.``, ``/``, ``_``, and after a ``:`` unless another follows (an ARN's
+``iam::123`` stays ``iam::`` then the account)."""
 
 
 def _cell(value: str) -> str:

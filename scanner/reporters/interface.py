@@ -56,17 +56,22 @@ class ScanReport:
     the JSON report and the evidence pack list them)."""
     soft_fail: bool = False
     """``--soft-fail``: findings do not fail the run (the summary line says so beside the threshold)."""
+    filtered: int = 0
+    """How many findings ``--severity``, ``--check`` and ``--skip-check`` (or the config's) left out: an empty
+    report then says they were hidden, never "no offshoring found"."""
+    filters: tuple[str, ...] = ()
+    """The filters that hid them, as given (``--severity high``, ``OFFSHORE_SCAN_CHECK OFS-REPL-001``)."""
     estate_name: str | None = None
     """The config's ``estate_name`` (the evidence pack's cover; default the scanned directory)."""
     adequacy: tuple[tuple[str, Any], ...] = ()
     """The config's ``adequacy`` entries (country code, entry) over the built-in table (the pack's section 4)."""
+    protective_marking: str | None = None
+    """The config's ``protective_marking`` (the evidence pack's page furniture); None: the highest marking found."""
 
 
 @dataclass(frozen=True)
 class Presentation:
     """How a person's terminal wants the text report; the other formats are files and ignore it."""
-    protective_marking: str | None = None
-    """The config's ``protective_marking`` (the evidence pack's page furniture); None: the highest marking found."""
 
     colour: bool = False
     width: int = 100

@@ -54,6 +54,12 @@ class TextReporter:
             said = self._wrap(f"{len(report.baselined)} finding(s) already in the baseline are not reported "
                               f"again; {shown}.", 0)
             lines += [*(self._style(line, bold=True) for line in said), ""]
+        if report.filtered:
+            # Said first too: filters that hide every finding must never read as "no offshoring found".
+            shown = "no finding is reported" if not report.findings else f"{len(report.findings)} finding(s) below"
+            said = self._wrap(f"{report.filtered} finding(s) hidden by the filters ({'; '.join(report.filters)}) "
+                              f"are not reported; {shown}.", 0)
+            lines += [*(self._style(line, bold=True) for line in said), ""]
         fixed: set[str] = set()
         for _, group in groupby(report.findings, key=lambda f: f.resource.id):
             findings = list(group)
@@ -74,7 +80,7 @@ class TextReporter:
             if gaps:
                 lines.extend(self._wrap("No findings in what was scanned; but the scan is INCOMPLETE (see the "
                                         "coverage gaps below).", 2))
-            elif not report.baselined:
+            elif not report.baselined and not report.filtered:
                 lines.append("No offshoring found in the DWP resources scanned.")
             lines.append("")
         lines.extend(self._paths(report))
@@ -112,7 +118,10 @@ class TextReporter:
         scopes = report.inventory.scopes
         if not scopes:
             return []
-        lines = [self._style("Live coverage (account/region: service status, API calls)", bold=True)]
+        azure = {s.service.startswith("Microsoft.") for s in scopes}
+        place = {frozenset({False}): "account", frozenset({True}): "subscription"}.get(frozenset(azure),
+                                                                                     "account or subscription")
+        lines = [self._style(f"Live coverage ({place}/region: service status, API calls)", bold=True)]
         by_place: dict[tuple[str, str], list[ScopeCoverage]] = defaultdict(list)
         disabled: dict[str, list[str]] = defaultdict(list)
         for scope in scopes:
@@ -274,6 +283,8 @@ def summary_line(report: ScanReport) -> str:
         parts.append(f"{waived} waived (DWP-approved)")
     if report.baselined:
         parts.append(f"{len(report.baselined)} in the baseline")
+    if report.filtered:
+        parts.append(f"{report.filtered} hidden by {'; '.join(report.filters)}")
     gaps = sum(1 for g in report.inventory.coverage if g.incomplete)
     if gaps:
         parts.append(f"{gaps} coverage gap(s): scan incomplete")

@@ -32,11 +32,27 @@ from scanner.model import Flow, FlowKind
 
 
 def firehose_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
-    """A delivery stream's own flows: its data, and its source stream's, go to each destination."""
+    """A delivery stream's own flows: its data, and its source stream's, go to each destination.
+
+    Fed by a Kinesis data stream that no log subscription or Logs destination writes to, it carries the stream's
+    records, the data itself: an export of it (replication), not diagnostics."""
     source = first(values_at(record.values, "kinesis_source_configuration.kinesis_stream_arn"))
-    subjects = unique([record, context.referenced(source) if source is not None else None])
+    stream = context.referenced(source) if source is not None else None
+    subjects = unique([record, stream])
+    kind, what = FlowKind.LOG_EXPORT, "Firehose delivery"
+    if stream is not None and stream.type == "aws_kinesis_stream" and not _carries_logs(context, stream):
+        kind, what = FlowKind.REPLICATION, "Firehose export of a Kinesis data stream's records"
     for hop in firehose_hops(context, record, (), frozenset({record.address})):
-        yield from flows(record, subjects, FlowKind.LOG_EXPORT, "Firehose delivery", hop)
+        yield from flows(record, subjects, kind, what, hop)
+
+
+def _carries_logs(context: NormaliseContext, stream: ResourceRecord) -> bool:
+    """Whether logs are written to a Kinesis stream: a log subscription filter or a CloudWatch Logs destination
+    names it (then what it carries on is logs, whatever else it holds)."""
+    writers = (("aws_cloudwatch_log_subscription_filter", "destination_arn"),
+               ("aws_cloudwatch_log_destination", "target_arn"))
+    return any(context.referenced(writer.values.get(path)) is stream
+               for writer_type, path in writers for writer in context.of_type(writer_type))
 
 
 def subscription_filter_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
