@@ -124,7 +124,8 @@ def test_a_copy_abroad_is_found_when_region_narrows_the_scan_and_the_other_regio
     # --region eu-west-2 alone: the copy in us-east-1 is still found from the UK side, as replicas are.
     inventory = _scan(endpoint, monkeypatch, regions=("eu-west-2",))
     resources = {r.id: r for r in inventory.resources}
-    assert resources[estate["copy"]].classification.reason == f"copy of {estate['snapshot']}"
+    assert resources[estate["copy"]].classification.reason == \
+        f"copy of {estate['snapshot']}, a copy of {estate['volume']}"
     found = _fails(inventory)
     assert (found[("OFS-REPL-001", estate["snapshot"])].target or resources[estate["copy"]].location).region \
         == "us-east-1"
