@@ -525,3 +525,12 @@ def test_a_modules_export_is_followed_to_the_component_behind_it() -> None:
         """)
     assert _carried(text) == {"logs-prod-us-east-0.grafana.net ['logs']": False}
     assert _carried(text, ns="kube-system") == {"logs-prod-us-east-0.grafana.net ['logs']": True}
+
+
+def test_alloy_deployment_reading_pod_logs_through_the_api_carries_them_without_a_mount() -> None:
+    config = "\n".join("    " + line for line in _pod_logs().splitlines())
+    text = "\n".join(line for line in (_DAEMONSET % config).replace("kind: DaemonSet", "kind: Deployment")
+                      .splitlines() if "hostPath" not in line)
+    [flow] = [f for f in _scan(text).flows if f.resource_id == "Deployment/claims/claims-api"]
+    assert flow.target.region == "logs-prod-us-east-0.grafana.net"
+    assert "its configuration config.alloy reads logs" in " ".join(flow.target.provenance)

@@ -216,6 +216,12 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         carriages.append(Carriage("metrics", Reads(reads.test, f"Prometheus {reads.how}")))
         routes += [Route(f"{key} remote_write", e, via) for url in urls
                    for e, via in _followed(place_endpoint(url, extra), ns, graph)]
+    readings = {key: alloy.read(key.split(" ", 1)[1], text, extra, ns) for key, text in texts.items()
+                if alloy.is_alloy(key.split(" ", 1)[1], text)}
+    carried = {c.signal for c in carriages}
+    # Alloy reads pod logs through the Kubernetes API too (loki.source.kubernetes): no node mount needed.
+    carriages += [Carriage(signal, reads) for reading in readings.values()
+                  for signal, reads in reading.carriages.items() if signal not in carried]
     if not carriages:
         return None
 
@@ -227,8 +233,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         read_by_config.update(set([*_ENV_REFERENCE.findall(raw), *(m[0] for m in _RUBY_ENV.findall(raw))]) -
                               set(_CREDENTIAL_REFERENCE.findall(raw)))
         config_address, data_key = key.split(" ", 1)
-        if alloy.is_alloy(data_key, text):
-            reading = alloy.read(data_key, text, extra, ns)
+        reading = readings.get(key)
+        if reading is not None:
             routes += _alloy_routes(config_address, reading, ns, graph)
             gaps += _alloy_gaps(configs, config_address, reading)
             alloy_decided = alloy_decided or bool(reading.destinations)
