@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -130,35 +129,30 @@ def load_directory(root: Path, options: HclOptions = HclOptions()) -> HclResult:
     return HclResult(tuple(resources), tuple(_said_once(gaps)), files, tuple(roots), frozenset(declared))
 
 
-_LOCAL_SOURCE = re.compile(r'"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')
-"""A module call's local source in text not parsed (``source = "./modules/x"``, ``"source": "../x"`` in JSON)."""
-
-
 def _called_only_when_skipped(root: Path, modules: Mapping[Path, ParsedModule], called: set[Path],
                               options: HclOptions, display: _Display, gaps: list[CoverageGap]) -> set[Path]:
     """The module directories that only ``--skip-path``-skipped configuration calls, and those only they call.
     Such a module is a child whose caller is not read, never a root of its own (which would give every address a
-    root prefix, ``.:aws_vpc.dr``, and change fingerprints): it is not read, and a note says why."""
+    root prefix, ``.:aws_vpc.dr``, and change fingerprints): it is not read, and a note says why. The skipped
+    files are parsed (never searched as text) only to find their ``module`` blocks' local sources; a skipped file
+    that does not parse calls nothing we can know of, and is not reported: the user asked not to read it."""
     if not options.skip_paths:
         return set()
-    callers: dict[Path, str] = {}
+    skipped_files: list[Path] = []
     for directory, subdirs, filenames in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
         inside = skipped_by(root, Path(directory), options.skip_paths) is not None or any(
             skipped_by(root, parent, options.skip_paths) for parent in Path(directory).parents
             if root in parent.parents)
-        for name in sorted(filenames):
-            path = Path(directory) / name
-            if not is_configuration(name) or not (inside or skipped_by(root, path, options.skip_paths)):
-                continue
-            try:
-                if options.max_file_bytes is not None and path.stat().st_size > options.max_file_bytes:
-                    continue
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for source in _LOCAL_SOURCE.findall(text):
-                callers.setdefault(Path(os.path.normpath(Path(directory) / source)), display(path))
+        skipped_files += [Path(directory) / name for name in sorted(filenames) if is_configuration(name)
+                          and (inside or skipped_by(root, Path(directory) / name, options.skip_paths))]
+    callers: dict[Path, str] = {}
+    for path, parsed in zip(skipped_files, parse_files(skipped_files, options.max_file_bytes, None), strict=True):
+        if not isinstance(parsed, syn.HclFile):
+            continue
+        for block in parsed.blocks:
+            if block.type == "module" and (target := _local_source(path.parent, block)) is not None:
+                callers.setdefault(target, display(path))
     orphans = sorted(d for d in callers if d in modules and d not in called)
     if not orphans:
         return set()
