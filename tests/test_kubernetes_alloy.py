@@ -534,3 +534,18 @@ def test_alloy_deployment_reading_pod_logs_through_the_api_carries_them_without_
     [flow] = [f for f in _scan(text).flows if f.resource_id == "Deployment/claims/claims-api"]
     assert flow.target.region == "logs-prod-us-east-0.grafana.net"
     assert "its configuration config.alloy reads logs" in " ".join(flow.target.provenance)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["source_labels", "regex", "action", "target_label", "separator",
+                                        "replacement"]),
+                       st.sampled_from(['["namespace"]', '"keep"', '"drop"', "null", "5", '"(?<x"', '"$1"',
+                                        '["__meta_kubernetes_namespace", "x"]', '"labelmap"', '"keepequal"',
+                                        '"lowercase"', '"hashmod"', "[1, 2]", "{a = 1}", 'sys.env("X")'])))
+def test_any_relabel_rule_is_read_without_raising(rule: dict[str, str]) -> None:
+    body = "\n".join(f" {k} = {v}" for k, v in rule.items())
+    reading = alloy.read("config.alloy", dedent(_pod_logs("rule {\n" + body + "\n}")))
+    for destination in reading.destinations:  # a rule that drops every target leaves no path: no reads
+        assert (destination.reads is None) == (destination.signals == frozenset())
+        if destination.reads is not None:
+            destination.reads.test(_workload(), _no_labels)

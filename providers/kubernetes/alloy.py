@@ -644,7 +644,8 @@ def _relabel(component: _Component, target: _Target, notes: list[str] | None) ->
         settings = {a.name: _evaluate(a.value, component.scope, 0) for a in rule.attributes}
         action = str(settings.get("action") or "replace").lower()
         sources = settings.get("source_labels")
-        regex_text = settings.get("regex", "(.*)")
+        regex_text = settings.get("regex")
+        regex_text = "(.*)" if regex_text is None else regex_text
         where = f"{component.id} rule (line {rule.line})"
         if sources is NOT_LITERAL or regex_text is NOT_LITERAL or not isinstance(sources, list | type(None)):
             if action in ("keep", "drop", "keepequal", "dropequal") and notes is not None:
