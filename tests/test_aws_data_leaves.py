@@ -3,8 +3,10 @@
 
 moto 5.2.6 implements SNS subscriptions, EventBridge rules and targets, EBS snapshots, snapshot copies and AMIs;
 it does not implement Cloud Control API (a gap, never a pass). Its ``DescribeSnapshots`` ignores
-``OwnerIds=self`` (the collector keeps only the account's own), and its Tagging API does not list EventBridge
-buses or rules (the bus here is found by a wholly DWP account's listing).
+``OwnerIds=self`` (the collector keeps only the account's own), its ``CopySnapshot`` writes no description (the
+copies here are given the one AWS writes), its ``DescribeImages`` refuses the block-device filter (AMIs are a gap:
+their launch permissions are tested with recorded answers), and its Tagging API lists EventBridge buses but not
+rules (the bus here is found by a wholly DWP account's listing either way).
 """
 
 from __future__ import annotations
