@@ -184,3 +184,28 @@ def test_a_dwp_ami_launch_permission_is_an_access_grant_from_recorded_answers() 
              if "launch permission" in f.message}
     assert ("OFS-ACC-001", image, "fail") in found  # the group "all": every AWS account
     assert ("OFS-ACC-001", image, "unknown") in found  # an account or organisation the estate map does not place
+
+
+def test_a_wholly_dwp_accounts_unused_default_buses_are_not_listed_and_a_forward_is_said_once(
+        endpoint: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    events = _client(endpoint, "events")
+    events.create_event_bus(Name="intake-bus")
+    events.put_rule(Name="relay", EventBusName="intake-bus", EventPattern=json.dumps({"source": ["claims"]}))
+    us_bus = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"
+    events.put_targets(Rule="relay", EventBusName="intake-bus", Targets=[{"Id": "us", "Arn": us_bus}])
+    # eu-west-2's default bus is used (a rule sends its events abroad): read, and its forward judged.
+    events.put_rule(Name="audit", EventPattern=json.dumps({"source": ["aws.ec2"]}))
+    events.put_targets(Rule="audit", Targets=[{"Id": "q", "Arn": estate["queue_us"]}])
+    scan = ScanOptions(rules=replace(ScanOptions().rules, dwp_scopes=frozenset({ACCOUNT})))
+    inventory = _scan(endpoint, monkeypatch, scan)
+    found = _fails(inventory)
+    # us-east-1's default bus has no rule and no tag: not listed, so not "hosted abroad".
+    assert ("OFS-HOST-001", us_bus) not in found
+    assert not [r for r in inventory.resources if r.id == us_bus and r.type == "aws_cloudwatch_event_bus"]
+    uk_default = f"arn:aws:events:eu-west-2:{ACCOUNT}:event-bus/default"
+    assert ("OFS-REPL-001", uk_default) in found
+    # The bus and its rule are both DWP: the forward is one finding, on the bus.
+    forwards = [f for f in evaluate(inventory) if f.rule_id == "OFS-REPL-001" and "relay?target=us" in f.message]
+    # us-east-1's default bus is not eu-west-2's, although it is not listed: the forward is placed in us-east-1.
+    assert [(f.resource.id, (f.target or f.location).region) for f in forwards] == [
+        (f"arn:aws:events:eu-west-2:{ACCOUNT}:event-bus/intake-bus", "us-east-1")]

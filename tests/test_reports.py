@@ -72,3 +72,17 @@ def test_the_live_header_counts_what_was_scanned_not_the_scopes() -> None:
     assert "0 Azure subscription(s)" in header(Inventory(scopes=(tenant,)))
     both = Inventory(scopes=(member, tenant), scanned=("aws account 111111111111", "azure subscription s1", "a.tf"))
     assert "1 AWS account(s), 1 region(s), 1 Azure subscription(s), 1 input file(s)" in header(both)
+
+
+def test_api_calls_list_the_services_that_made_calls_and_add_up_to_the_total() -> None:
+    from scanner.model import Inventory, ScopeCoverage, ScopeStatus
+    from scanner.reporters import ScanReport
+    from scanner.reporters.json_report import JsonReporter
+
+    scopes = (ScopeCoverage("111111111111", "eu-west-2", "ec2", ScopeStatus.SCANNED, 5),
+              ScopeCoverage("111111111111", "eu-west-2", "s3", ScopeStatus.SCANNED, 2),
+              # A region not enabled: a scope of every service ("all") that made no call.
+              ScopeCoverage("111111111111", "ap-east-1", "all", ScopeStatus.DISABLED, 0))
+    document = JsonReporter().document(ScanReport((), Inventory(scopes=scopes), "x", "high", None, (), "."))
+    assert document["api_calls"] == {"ec2": 5, "s3": 2}
+    assert any(s["service"] == "all" for s in document["scopes"])  # the disabled region is still a scope

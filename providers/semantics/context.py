@@ -324,7 +324,12 @@ class NormaliseContext:
         if hosted is not None:
             return hosted
         tail = value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
-        return self.by_identity.get(tail)
+        found = self.by_identity.get(tail)
+        if found is not None and _elsewhere(value, found.values.get("arn")):
+            # An ARN of another region or account naming a resource of the same name (us-east-1's default
+            # event bus is not eu-west-2's): not this record.
+            return None
+        return found
 
     def hosted(self, value: str) -> ResourceRecord | None:
         """The resource a service host or URL names (``identity.yaml`` ``resource_hosts``), when the scan has it."""
@@ -489,6 +494,13 @@ class NormaliseContext:
         """The regional tables a (2017 version) DynamoDB global table joins: those of the same name."""
         name = global_table.values.get("name")
         return [r for r in self.of_type("aws_dynamodb_table") if isinstance(name, str) and r.values.get("name") == name]
+
+
+def _elsewhere(value: str, arn: Any) -> bool:
+    """Whether ARN ``value`` names another region or account than the record's own ARN ``arn``."""
+    if not value.startswith("arn:") or not isinstance(arn, str) or not arn.startswith("arn:"):
+        return False
+    return value.split(":")[3:5] != arn.split(":")[3:5]
 
 
 def _copy_reason(source: str, found: Classification) -> str:
