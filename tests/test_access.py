@@ -593,3 +593,41 @@ def test_the_in_vpc_fixture_grants_are_judged_not_merely_absent() -> None:
     queue = _by(grants, "module.notifications.aws_sqs_queue.this")
     assert list(queue) == ["vpc-0f1e2d3c4b5a69788"] and queue["vpc-0f1e2d3c4b5a69788"].country is None
     assert [g.public for g in _by(grants, "module.letters_bucket.aws_s3_bucket.this").values()] == [True]
+
+
+def test_ebs_snapshot_and_ami_shares_are_grants_to_who_they_name(tmp_path: Path) -> None:
+    estate = EstateMap(principals={"999988887777": Party("Offshore Ltd", "IN", "estate map")})
+    grants = _grants(tmp_path, AWS + """
+        resource "aws_ebs_volume" "v" {
+          availability_zone = "eu-west-2a"
+          size              = 10
+          tags              = { Owner = "DWP" }
+        }
+        resource "aws_ebs_snapshot" "s" {
+          volume_id = aws_ebs_volume.v.id
+        }
+        resource "aws_snapshot_create_volume_permission" "p" {
+          snapshot_id = aws_ebs_snapshot.s.id
+          account_id  = "999988887777"
+        }
+        resource "aws_ami" "a" {
+          name = "claims"
+          ebs_block_device {
+            device_name = "/dev/sda1"
+            snapshot_id = aws_ebs_snapshot.s.id
+          }
+        }
+        resource "aws_ami_launch_permission" "public" {
+          image_id = aws_ami.a.id
+          group    = "all"
+        }
+        resource "aws_ami_launch_permission" "org" {
+          image_id         = aws_ami.a.id
+          organization_arn = "arn:aws:organizations::111122223333:organization/o-abcdefghij"
+        }
+    """, estate=estate)
+    shared = _by(grants, "aws_ebs_snapshot.s")["999988887777"]
+    assert shared.country == "IN" and "create-volume permission" in shared.description
+    on_image = _by(grants, "aws_ami.a")
+    assert on_image["all"].public
+    assert "arn:aws:organizations::111122223333:organization/o-abcdefghij" in on_image

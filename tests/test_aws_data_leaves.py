@@ -184,6 +184,8 @@ def test_a_dwp_ami_launch_permission_is_an_access_grant_from_recorded_answers() 
              if "launch permission" in f.message}
     assert ("OFS-ACC-001", image, "fail") in found  # the group "all": every AWS account
     assert ("OFS-ACC-001", image, "unknown") in found  # an account or organisation the estate map does not place
+    principals = {g.principal for g in inventory.grants if g.resource_id == image}
+    assert principals == {"999988887777", "all", "arn:aws:organizations::111122223333:organization/o-abcdefghij"}
 
 
 def test_a_wholly_dwp_accounts_unused_default_buses_are_not_listed_and_a_forward_is_said_once(

@@ -253,10 +253,7 @@ def translate_shares(scope: Scope, answers: ShareResponses) -> list[ResourceReco
                 who = {_SHARE_KEYS[k]: v for k, v in grant.items() if k in _SHARE_KEYS and v}
                 if not who:
                     continue
-                values = {subject: name, **who}
-                # The group "all" is every AWS account: said as the account list's public value.
-                if who.get("group") == "all":
-                    values["account_id"] = "all"
+                values = {subject: name, **who}  # the group "all" is every AWS account (access.yaml's public)
                 shown = "&".join(f"{k}={v}" for k, v in sorted(who.items()))
                 records.append(live_record(scope, "", resource_type, values, call, address=f"{arn}?{shown}",
                                            fields={k: f"{key}[].{f}" for f, k in _SHARE_KEYS.items() if k in who}))

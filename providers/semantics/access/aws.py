@@ -272,17 +272,20 @@ def sharing_grants(context: NormaliseContext, record: ResourceRecord) -> Iterato
     subject = subject or record
     target = (subject.address, f"{sharing.words} {subject.address}" if subject is record
               else f"{sharing.words} {record.address}")
-    value = record.values.get(sharing.accounts)
-    if isinstance(value, Unknown):
-        who = Who("unknown principals", note=f"who it is shared with is not known: {value.reason}", readable=False)
-        yield who.grant(*target, record)
-        return
-    for account in listed(value):
-        if sharing.public is not None and isinstance(account, str) and account.lower() == sharing.public:
-            who = Who(account, party=PUBLIC, note=f"{sharing.accounts} {account!r}: every AWS account")
-        else:
-            who = aws_principal(context, subject, account)
-        yield who.grant(*target, record)
+    for attribute in sharing.accounts:
+        value = record.values.get(attribute)
+        if isinstance(value, Unknown):
+            who = Who("unknown principals", note=f"who it is shared with is not known: {value.reason}",
+                      readable=False)
+            yield who.grant(*target, record)
+            continue
+        for account in listed(value):
+            if sharing.public is not None and isinstance(account, str) and account.lower() == sharing.public:
+                who = Who(account, party=PUBLIC, note=f"{attribute} {account!r}: every AWS account")
+            else:
+                # An account id, or (an AMI's launch permission) an organisation or OU ARN.
+                who = ram_principal(context, subject, account)
+            yield who.grant(*target, record)
 
 
 def ram_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:

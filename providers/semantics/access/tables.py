@@ -31,8 +31,8 @@ class Sharing:
 
     subject: str | None
     """The attribute naming the shared resource; None when the resource itself lists the accounts."""
-    accounts: str
-    """The attribute holding the account id or ids."""
+    accounts: tuple[str, ...]
+    """The attributes holding who it is shared with: account ids, an organisation or OU ARN, a group."""
     public: str | None
     """The value that shares with every AWS account, if there is one."""
     words: str
@@ -81,7 +81,7 @@ def resource_policies() -> Mapping[str, ResourcePolicy]:
 def shared_with() -> Mapping[str, Sharing]:
     """Resource type -> how it shares a resource with other accounts."""
     return {
-        name: Sharing(entry.get("subject"), entry["accounts"], _text(entry.get("public")), entry["words"])
+        name: Sharing(entry.get("subject"), _names(entry["accounts"]), _text(entry.get("public")), entry["words"])
         for name, entry in (_raw().get("shared_with") or {}).items()
     }
 
@@ -106,6 +106,10 @@ def narrowing() -> tuple[Narrowing, ...]:
         Narrowing(entry["key"], groups[entry["operators"]], entry["judged_as"], _text(entry.get("equals")))
         for entry in _raw()["narrowing"]
     )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _text(value: Any) -> str | None:
