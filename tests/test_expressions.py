@@ -374,3 +374,23 @@ def test_compact_keeps_the_known_elements_beside_an_unknown_one() -> None:
     value = evaluated('compact([var.unset, "{\\"Statement\\": []}", "", null])')
     assert isinstance(value, list) and len(value) == 2
     assert isinstance(value[0], Unknown) and value[1] == '{"Statement": []}'
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("var.dest != null ? [1] : []", [1]),
+    ("var.dest == null", False),
+    ("null != var.dest", True),
+])
+def test_a_resources_arn_or_id_is_never_null(source: str, expected: Any) -> None:
+    # terraform-aws-modules/lambda creates destination_config only when `var.destination_on_failure != null`; given
+    # `aws_sqs_queue.dlq.arn` (known after apply, never null) the block exists and names that queue.
+    arn = Unknown("aws_sqs_queue.dlq.arn is known only after apply", ref="aws_sqs_queue.dlq", attribute="arn")
+    assert evaluated(source, dest=arn) == expected
+
+
+@pytest.mark.parametrize("attribute", ["tags_all", "endpoint"])
+def test_other_computed_attributes_compared_with_null_stay_unknown(attribute: str) -> None:
+    value = Unknown("known only after apply", ref="aws_db_instance.a", attribute=attribute)
+    assert isinstance(evaluated("var.dest != null", dest=value), Unknown)
+    built = Unknown("built from the arn", ref="aws_sqs_queue.dlq", attribute="arn", exact=False)
+    assert isinstance(evaluated("var.dest != null", dest=built), Unknown)

@@ -475,7 +475,17 @@ def _to_string(value: Any) -> str:
     return str(value)
 
 
+# Attributes a resource always has once it exists: compared with null, they are known to be set, so a module's
+# `var.destination != null ? [1] : []` given `aws_sqs_queue.dlq.arn` creates its block (Terraform itself says
+# "known after apply", but it will never apply a null there).
+_NEVER_NULL = frozenset({"arn", "id"})
+
+
 def _binary(op: str, left: Any, right: Any) -> Any:
+    if op in ("==", "!=") and (left is None) != (right is None):
+        other = right if left is None else left
+        if isinstance(other, Unknown) and other.ref is not None and other.exact and other.attribute in _NEVER_NULL:
+            return op == "!="
     for side in (left, right):
         if isinstance(side, Unknown):
             return side
