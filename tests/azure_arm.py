@@ -29,6 +29,13 @@ _EMPTY_COLLECTIONS = ("/diagnosticsettings", "/failovergroups", "/replicationlin
                       "/policyassignments", "/resourcegroups", "/resources")
 
 
+class _Server(ThreadingHTTPServer):
+    """A long accept queue: the default (5) overflows when a scan's workers connect at once on a loaded machine, and
+    each connection the kernel drops then waits a second for its retry (a gap, with a short ``--timeout``)."""
+
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class Seen:
     """One request the endpoint received."""
@@ -88,7 +95,7 @@ class ArmEndpoint:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -18,5 +18,6 @@ if "OFFSHORE_SCAN_CACHE_DIR" not in os.environ:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # End-to-end matrices (tests/test_faults.py) take minutes: `-m "not slow"` leaves them out.
-    config.addinivalue_line("markers", "slow: an end-to-end matrix taking minutes; -m 'not slow' leaves it out")
+    # End-to-end tests taking many seconds each (fault matrices, sharded organisation audits through the CLI, the
+    # pre-commit hook installed from the package index): `-m "not slow"` leaves them out, for a quick loop.
+    config.addinivalue_line("markers", "slow: an end-to-end test taking many seconds; -m 'not slow' leaves it out")

@@ -44,6 +44,14 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_reque
 _SIGNING_TO_SERVICE = {"tagging": "resourcegroupstaggingapi", "monitoring": "cloudwatch", "states": "stepfunctions"}
 
 
+class ListeningServer(ThreadingHTTPServer):
+    """A threaded server with a long accept queue. The default (5) overflows when a scan's workers connect at once
+    on a loaded machine, and the kernel then drops the connection attempt: the client retries it a second later,
+    which a short ``--timeout`` would report as a gap of its own."""
+
+    request_queue_size = 128
+
+
 @dataclass
 class Fault:
     """What to break: an operation (``kms:DescribeKey``, ``GET /subscriptions/*/resources``) and how."""
@@ -339,7 +347,7 @@ def fault_proxy(upstream: str, stall_seconds: float = 3.0) -> Iterator[FaultProx
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ListeningServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     proxy._server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -131,6 +131,7 @@ def _findings(report: dict[str, Any]) -> set[tuple[str, str, str | None]]:
 Scanned = tuple[dict[str, Any], dict[str, str], int]
 
 
+@pytest.mark.slow
 def test_every_offshore_dwp_resource_flow_and_grant_is_reported(scanned: Scanned) -> None:
     report, built, _ = scanned
     found = _findings(report)
@@ -149,6 +150,7 @@ def test_every_offshore_dwp_resource_flow_and_grant_is_reported(scanned: Scanned
     assert expected <= found, sorted(found)
 
 
+@pytest.mark.slow
 def test_non_dwp_resources_pass(scanned: tuple[dict[str, Any], dict[str, str], int]) -> None:
     report, _, _ = scanned
     named = {f["resource"] for f in report["findings"]}
@@ -162,6 +164,7 @@ def test_non_dwp_resources_pass(scanned: tuple[dict[str, Any], dict[str, str], i
     assert resources["arn:aws:s3:::central-logs"]["dwp"] is False
 
 
+@pytest.mark.slow
 def test_coverage_lists_every_enabled_region_and_what_moto_cannot_answer(
         scanned: tuple[dict[str, Any], dict[str, str], int]) -> None:
     report, _, code = scanned
@@ -179,6 +182,7 @@ def test_coverage_lists_every_enabled_region_and_what_moto_cannot_answer(
     assert sum(report["api_calls"].values()) == sum(s["calls"] for s in scopes)
 
 
+@pytest.mark.slow
 def test_allow_partial_judges_the_findings(server: str, scanned: Any, tmp_path: Path) -> None:
     (tmp_path / "offshore-scan.yaml").write_text(CONFIG)
     result = _cli(["--region", "eu-west-2", "--allow-partial", "--quiet"], _env(server), tmp_path)

@@ -142,6 +142,7 @@ def _said(finding: Finding) -> dict[str, str]:
             "how": " -> ".join(finding.location.provenance)}
 
 
+@pytest.mark.slow
 def test_every_finding_mentions_only_the_resources_it_is_about(scanned: Any) -> None:
     _, findings, ids = scanned
     judged = [f for f in findings if f.rule_id != "OFS-GRD-001"]  # the estate's: names no resource
@@ -154,6 +155,7 @@ def test_every_finding_mentions_only_the_resources_it_is_about(scanned: Any) -> 
         assert finding.resource.id in finding.message, finding.message
 
 
+@pytest.mark.slow
 def test_each_offshore_resource_of_each_group_is_found(scanned: Any) -> None:
     _, findings, ids = scanned
     # The offshore accounts are in no estate map: their access is unknown, never a pass.
@@ -167,6 +169,7 @@ def test_each_offshore_resource_of_each_group_is_found(scanned: Any) -> None:
     assert not [f for f in found if f[1] == "charlie"]
 
 
+@pytest.mark.slow
 def test_a_replica_is_named_by_its_own_arn_and_said_once(scanned: Any) -> None:
     inventory, findings, _ = scanned
     for group, region in (("alpha", "eu-central-1"), ("bravo", "us-east-1")):
@@ -183,6 +186,7 @@ def test_a_replica_is_named_by_its_own_arn_and_said_once(scanned: Any) -> None:
     assert {f.resource.type for f in keys} == {"aws_kms_key"} and len(keys) == 2
 
 
+@pytest.mark.slow
 def test_untagged_copies_hold_the_dwp_data_of_what_they_copy(scanned: Any) -> None:
     inventory, findings, _ = scanned
     resources = {r.id: r for r in inventory.resources}
@@ -197,6 +201,7 @@ def test_untagged_copies_hold_the_dwp_data_of_what_they_copy(scanned: Any) -> No
                                           for r in replica_keys)
 
 
+@pytest.mark.slow
 def test_a_live_how_cites_the_call_and_the_field(scanned: Any) -> None:
     _, findings, _ = scanned
     hows = {(f.rule_id, f.resource.type): " -> ".join(f.location.provenance) for f in findings}
@@ -210,6 +215,7 @@ def test_a_live_how_cites_the_call_and_the_field(scanned: Any) -> None:
         ("OFS-DIAG-001", "aws_cloudwatch_log_group")]
 
 
+@pytest.mark.slow
 def test_a_diagnostics_message_names_the_first_hop_and_the_final_destination(scanned: Any) -> None:
     _, findings, _ = scanned
     for group in ("alpha", "bravo"):

@@ -7,6 +7,8 @@ DWP buckets. moto cannot refuse ``sts:AssumeRole`` (it accepts any role ARN and 
 so the account whose role cannot be assumed is answered with a recorded ``AccessDenied``, the way
 botocore's Stubber answers: a ``before-call`` handler returning the recorded response, registered on the
 scan's own (guarded) session so the read-only guard still sees every call.
+
+Every test here scans the organisation (built once for the module, about ten seconds): all are ``slow``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from scanner.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, report_and_exit
 from scanner.engine import evaluate
 from scanner.model import Inventory, ScopeStatus
 from tests.helpers import moto_server
+
+pytestmark = pytest.mark.slow
 
 MANAGEMENT = "123456789012"  # moto's default account: the caller, as the organisation's management account
 ROLE = "OffshoreScanReadOnly"

@@ -4,6 +4,7 @@ The organisation is the one ``test_aws_organisations`` builds (an OU whose SCP k
 without, DWP buckets in the UK and in Ireland in each member), plus a role in one member that another member may
 assume: a grant between two accounts of the organisation that different shards read. Three shards, merged, must give
 the JSON of one unsharded run byte for byte; leaving a shard out must make ``merge`` exit 2 naming its accounts.
+The tests that read those runs (four CLI scans, then the batch engines' recipes, each scanning again) are ``slow``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def runs(server: str, organisation: tuple[dict[str, str], Path]) -> tuple[Path, 
     return where, whole, shards
 
 
+@pytest.mark.slow
 def test_the_merged_shards_are_the_unsharded_run_byte_for_byte(runs: tuple[Path, int, list[int]]) -> None:
     where, whole_code, _ = runs
     whole = (where / "whole.json").read_text(encoding="utf-8")
@@ -86,6 +88,7 @@ def test_the_merged_shards_are_the_unsharded_run_byte_for_byte(runs: tuple[Path,
     assert member_grants and all(g["internal"] for g in member_grants), member_grants
 
 
+@pytest.mark.slow
 def test_each_shard_scans_its_share_and_reads_the_whole_organisation(runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     shares = []
@@ -102,6 +105,7 @@ def test_each_shard_scans_its_share_and_reads_the_whole_organisation(runs: tuple
     assert every == json.loads((where / "whole.json").read_text())["audit"]["accounts"]
 
 
+@pytest.mark.slow
 def test_a_missing_shard_makes_merge_exit_2_naming_its_accounts(runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     missing = json.loads((where / "shard-1.json").read_text(encoding="utf-8"))["audit"]["shard"]["accounts"]
@@ -111,6 +115,7 @@ def test_a_missing_shard_makes_merge_exit_2_naming_its_accounts(runs: tuple[Path
     assert all(account in merged.stderr for account in missing)
 
 
+@pytest.mark.slow
 def test_the_evidence_pack_makes_the_same_checks_as_merge(runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     missing = json.loads((where / "shard-1.json").read_text(encoding="utf-8"))["audit"]["shard"]["accounts"]
@@ -126,6 +131,7 @@ def test_the_evidence_pack_makes_the_same_checks_as_merge(runs: tuple[Path, int,
     assert whole.returncode == 0, whole.stderr  # complete; the findings' exit code (1) is merge's and scan's
 
 
+@pytest.mark.slow
 def test_a_shard_merged_twice_makes_merge_exit_2(runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     merged = _merge(where, *(f"shard-{k}.json" for k in range(SHARDS)), "shard-0.json")
@@ -133,6 +139,7 @@ def test_a_shard_merged_twice_makes_merge_exit_2(runs: tuple[Path, int, list[int
     assert "is in 2 results" in merged.stderr
 
 
+@pytest.mark.slow
 def test_auto_reads_the_index_a_kubernetes_indexed_job_sets(server: str, runs: tuple[Path, int, list[int]]) -> None:
     where, _, _ = runs
     _aws(server, where, "--shard", f"auto/{SHARDS}", "-o", "auto.json", extra_env={"JOB_COMPLETION_INDEX": "1"})
@@ -253,6 +260,7 @@ def _recipe_script(script: str) -> str:
     return "\n".join(line for line in script.splitlines() if "pip install" not in line)
 
 
+@pytest.mark.slow
 def test_the_kubernetes_indexed_job_shards_and_its_merge_job_answer_as_one_run(
         server: str, runs: tuple[Path, int, list[int]], tmp_path: Path) -> None:
     import yaml
@@ -283,6 +291,7 @@ def test_the_kubernetes_indexed_job_shards_and_its_merge_job_answer_as_one_run(
     assert not list(tmp_path.glob("shard-*.json"))
 
 
+@pytest.mark.slow
 def test_the_aws_batch_array_job_and_its_merge_step_answer_as_one_run(
         server: str, runs: tuple[Path, int, list[int]], tmp_path: Path) -> None:
     where, whole_code, _ = runs
@@ -322,6 +331,7 @@ def test_the_github_workflow_shards_match_its_matrix_and_its_merge_runs_whatever
     assert uploads[0]["with"]["name"].startswith(downloads[0]["with"]["pattern"].rstrip("*"))
 
 
+@pytest.mark.slow
 def test_the_github_workflow_scripts_run_as_the_runner_runs_them(server: str, runs: tuple[Path, int, list[int]],
                                                                  tmp_path: Path) -> None:
     import yaml

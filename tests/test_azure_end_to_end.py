@@ -141,6 +141,7 @@ def test_every_subscription_has_coverage_and_a_403_is_never_a_pass(report: dict[
     assert "offshore-scan: error:" in report["stderr"] and "Traceback" not in report["stderr"]
 
 
+@pytest.mark.slow
 def test_allow_partial_judges_on_what_was_read(tmp_path: Path) -> None:
     with arm_endpoint() as endpoint:
         done = _run(endpoint, tmp_path, "--allow-partial", "--quiet", "--format", "json", "-o", "out.json")
@@ -224,6 +225,7 @@ def test_types_and_locations_are_read_whatever_their_spelling() -> None:
     assert ("OFS-HOST-001", "fail", "claimsarchive") in _judged(respelt)
 
 
+@pytest.mark.slow
 def test_the_text_report_names_subscriptions_and_lists_live_coverage(tmp_path: Path) -> None:
     with arm_endpoint() as endpoint:
         done = _run(endpoint, tmp_path, "--subscription", S1, "--fail-on", "never")

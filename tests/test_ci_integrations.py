@@ -258,6 +258,7 @@ def test_the_action_uploads_sarif_and_fails_the_job_on_offshore_findings(tmp_pat
     assert "exit 1" in (tmp_path / "temp" / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_action_passes_a_uk_estate_and_hands_on_fail_on_and_extra_arguments(tmp_path: Path) -> None:
     workspace = _estate(tmp_path / "workspace" / "infra dir", UK_TF).parent
     (tmp_path / "temp").mkdir()
@@ -359,6 +360,7 @@ def run_gitlab_job(project: Path, **variables: str) -> subprocess.CompletedProce
                           text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("terraform", "code"), [(OFFSHORE_TF, 1), (UK_TF, 0), (BROKEN_TF, 2)],
                          ids=["offshore", "uk", "unreadable"])
 def test_the_gitlab_job_writes_every_report_then_exits_with_the_scan_code(tmp_path: Path, terraform: str,
@@ -383,6 +385,7 @@ def test_the_gitlab_job_writes_every_report_then_exits_with_the_scan_code(tmp_pa
         assert (project / "offshore-evidence.html").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_the_gitlab_job_hands_on_its_variables_with_spaces_intact(tmp_path: Path) -> None:
     project = tmp_path / "project"
     _estate(project / "infra dir", UK_TF)
@@ -498,6 +501,7 @@ def run_hook(pre_commit: PreCommit, target: Path, env: Mapping[str, str] | None 
     return done
 
 
+@pytest.mark.slow  # pre-commit installs the hook's environment from the package index
 def test_the_pre_commit_hook_fails_a_repository_that_offshores(pre_commit: PreCommit, tmp_path: Path) -> None:
     done = run_hook(pre_commit, _estate(tmp_path / "offshore-estate", OFFSHORE_TF))
     output = done.stdout + done.stderr
@@ -507,6 +511,7 @@ def test_the_pre_commit_hook_fails_a_repository_that_offshores(pre_commit: PreCo
     assert "FAIL high  OFS-HOST-001" in output and "aws_s3_bucket.claims is hosted in aws us-east-1 (US)" in output
 
 
+@pytest.mark.slow  # pre-commit installs the hook's environment from the package index
 def test_the_pre_commit_hook_passes_a_uk_only_repository(pre_commit: PreCommit, tmp_path: Path) -> None:
     done = run_hook(pre_commit, _estate(tmp_path / "uk-estate", UK_TF))
     output = done.stdout + done.stderr
@@ -514,6 +519,7 @@ def test_the_pre_commit_hook_passes_a_uk_only_repository(pre_commit: PreCommit, 
     assert re.search(r"offshore-scan \(DWP data and systems outside the UK\)\.+Passed", output), output
 
 
+@pytest.mark.slow  # pre-commit installs the hook's environment from the package index
 def test_an_unreachable_index_is_recognised_and_nothing_else_is(pre_commit: PreCommit, tmp_path: Path) -> None:
     # pip pointed at a closed port on this machine, its local wheel sources switched off, in a pre-commit home
     # of its own (nothing installed yet): what the skips above rely on must be recognised in pre-commit's real
