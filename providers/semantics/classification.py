@@ -36,6 +36,12 @@ _MARKINGS = {
 }
 # Markings at which any offshoring is critical rather than high.
 CRITICAL_MARKINGS = frozenset({"OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"})
+_RANK = {None: 0, "OFFICIAL": 1, "OFFICIAL-SENSITIVE": 2, "SECRET": 3, "TOP SECRET": 4}
+
+
+def higher_marking(one: str | None, other: str | None) -> bool:
+    """Whether marking ``one`` is above ``other`` (no marking is below OFFICIAL)."""
+    return _RANK.get(one, 0) > _RANK.get(other, 0)
 
 
 def normalise_key(key: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from providers.interface import ScanOptions
 from providers.semantics import backup_selection, dlm, geography
+from providers.semantics.classification import higher_marking
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import (
     FlowSpec,
@@ -126,7 +127,16 @@ class NormaliseContext:
         unknown_values = {str(k): v.reason for k, v in tags.items() if isinstance(v, Unknown)}
         known = {k: v for k, v in tags.items() if not isinstance(v, Unknown)}
         own = self.rules.classify(known, scopes, unknown_tags=unknown_tags, unknown_values=unknown_values)
-        return own if own.dwp else self._copy_classification(record)
+        copied = self._copy_classification(record)
+        if not own.dwp:
+            return copied
+        if copied.dwp and higher_marking(copied.marking, own.marking):
+            # A copy holds its source's data, so it carries the source's marking whatever its own tags say (a DR
+            # bucket tagged only with its owner holds OFFICIAL-SENSITIVE replicas): the higher marking decides.
+            # DWP in its own right too (its hosting is still said), so the reason leads with its own tag.
+            return Classification(True, f"{own.reason}; marked {copied.marking} as a {copied.reason}",
+                                  copied.marking, own.certain and copied.certain)
+        return own
 
     def _copy_classification(self, record: ResourceRecord) -> Classification:
         """A copy (``resource_map/copies.yaml``) holds the data of what it copies: DWP as a copy of a DWP source."""

@@ -50,6 +50,8 @@ class TypeEncryption:
     inherits: str | None = None
     copies: tuple[CopyRule, ...] = ()
     note: str | None = None
+    vault_key: tuple[str, str] | None = None
+    """(vault argument, key-name argument): a key named by its vault and its name, not by its id."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class EncryptionTable:
 
 
 def _type_entry(name: str, raw: Mapping[str, Any]) -> TypeEncryption:
-    known = {"key", "switch", "provider_when", "default", "provider_key", "applies_to", "inherits", "copies", "note"}
+    known = {"key", "switch", "provider_when", "default", "provider_key", "applies_to", "inherits", "copies", "note",
+             "vault_key"}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"encryption.yaml: {name}: unknown keys {sorted(unknown)}")
@@ -89,6 +92,7 @@ def _type_entry(name: str, raw: Mapping[str, Any]) -> TypeEncryption:
         inherits=raw.get("inherits"),
         copies=copies,
         note=" ".join(str(raw["note"]).split()) if raw.get("note") else None,
+        vault_key=(str(raw["vault_key"]["vault"]), str(raw["vault_key"]["name"])) if raw.get("vault_key") else None,
     )
 
 
@@ -162,6 +166,28 @@ def _resolve_key(context: NormaliseContext, record: ResourceRecord, path: str, v
     return _Key(text, KeyKind.CUSTOMER, None, (step, "the key is not in the scan, and its name does not place it"))
 
 
+def _vault_key(context: NormaliseContext, record: ResourceRecord, vault_path: str, name_path: str) -> _Key | None:
+    """A key named by its vault and its name (``key_vault_id`` with ``key_name``): the key resource when the name
+    leads to one the scan holds, else the vault, which is where the key lives."""
+    name = first(values_at(record.values, name_path))
+    vault_value = first(values_at(record.values, vault_path))
+    if name is None and vault_value is None:
+        return None
+    if name is not None:
+        key = _resolve_key(context, record, name_path, name)
+        if key.location is not None:
+            return key
+    vault = context.referenced(vault_value) if vault_value is not None else None
+    if vault is None:
+        return _resolve_key(context, record, name_path, name) if name is not None else None
+    location = context.location(vault)
+    label = str(name) if isinstance(name, str) else "a key"
+    return _Key(f"{label} in {vault.address}", KeyKind.CUSTOMER, location,
+                (setting(record, vault_path, vault_value), *((setting(record, name_path, name),) if name is not None
+                                                            else ()),
+                 f"{vault.address} is placed in {location.describe()}"))
+
+
 def _keyed(key: _Key) -> Encryption:
     return Encryption(True, key.name, key.kind, key.location, key.how, key.multi_region)
 
@@ -188,6 +214,10 @@ def _own(context: NormaliseContext, record: ResourceRecord, rule: TypeEncryption
             return Encryption(False, None, None, None, (setting(record, rule.switch or "", switch),
                                                          f"{path} is set but encryption is off"))
         return _keyed(_resolve_key(context, record, path, value))
+    if rule.vault_key is not None:
+        named = _vault_key(context, record, *rule.vault_key)
+        if named is not None:
+            return _keyed(named)
     if rule.switch is not None and switch is not None:
         if not switched_off:
             return Encryption(True, rule.provider_key, KeyKind.PROVIDER, None,

@@ -29,6 +29,7 @@ from typing import Any
 from providers.semantics import endpoints, geography
 from providers.semantics.compute_environments import compute_environment
 from providers.semantics.context import CLOUD_OF_PREFIX, NormaliseContext, json_document, placed, setting
+from providers.semantics.encryption import encryption_table
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import identity_attributes, resource_map
 from scanner.model import Flow, FlowKind, Location, SourceRef
@@ -47,6 +48,7 @@ class _Rules:
     not_destinations: re.Pattern[str]
     inert_types: tuple[str, ...]
     not_subjects: tuple[str, ...]
+    key_stores: tuple[str, ...]
     descriptive: frozenset[str]
     own_placement: frozenset[str]
     containers: frozenset[str]
@@ -67,6 +69,7 @@ def _rules() -> _Rules:
         not_destinations=re.compile(raw["not_destinations"]),
         inert_types=tuple(raw["inert_types"]),
         not_subjects=tuple(raw["not_subjects"]),
+        key_stores=tuple(raw.get("key_stores") or ()),
         descriptive=frozenset(raw["descriptive"]),
         own_placement=frozenset(raw["own_placement"]),
         containers=frozenset(raw["containers"]),
@@ -311,13 +314,22 @@ def _places_named(index: _Index, record: ResourceRecord, dwp: Mapping[str, Resou
     if follow_conduits is False:
         return  # a concern models this record's relations, and follows its destinations itself
     followed = modelled_paths(record.type)
+    reads_keys = _reads_keys(record)
     for path, other in index.edges(record):
         if other.address in dwp or any(covers(m, path) for m in followed):
             continue  # a relation the map models is followed there (a log subscription's destination)
+        if reads_keys and _matches(other.type, _rules().key_stores):
+            continue  # a key it names, and the vault that key is in: custody (its key object), not a data path
         beyond = modelled_paths(other.type)
         for found in _values_named(context, other):
             if found.target_id != record.address and not any(covers(m, found.path) for m in beyond):
                 yield _Named(f"{path} -> {other.address} {found.path}", found.location, found.target_id, found.value)
+
+
+def _reads_keys(record: ResourceRecord) -> bool:
+    """Whether what ``record`` says of keys is read as key custody: its type's key is in encryption.yaml, or it is
+    a key or key store itself (a key naming its vault)."""
+    return record.type in encryption_table().types or _matches(record.type, _rules().key_stores)
 
 
 def _values_named(context: NormaliseContext, record: ResourceRecord) -> Iterator[_Named]:
@@ -360,6 +372,11 @@ def _place_of_value(
     if other is not None and other is not record and other.mode == "managed":
         if other.type in _rules().containers:
             return None  # a resource group's or project's location is only metadata: no data is placed there
+        if _matches(other.type, _rules().key_stores) and _reads_keys(record):
+            # A key or key vault named by a type whose key encryption.yaml reads: custody (the resource's key
+            # object, the pack's key custody), not a place the data goes. A type it does not read keeps the path,
+            # so an unread key reference is never silence.
+            return None
         location = _own_location(context, other)
         return _Named(path, location, other.address, value) if location is not None else None
     if isinstance(value, Unknown):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.evidence.pack import UNANSWERED, EvidencePack, Path22, marking_text
+from scanner.evidence.pack import UNANSWERED, EvidencePack, Offshore, Path22, marking_text
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,10 @@ def blocks(pack: EvidencePack) -> list[Block]:
                   "resources (policies, replication "
                   "and diagnostic settings, roles), which hold no information themselves; their paths and access "
                   "are in 2.2 and 3.1.") if pack.settings else Paragraph(""),
+        Paragraph(f"Also found, and not counted as DWP information: "
+                  f"{'; '.join(f'{n} {t} ({c})' for t, c, _m, n in pack.holders)}. Keys, key stores, networks and "
+                  "resource groups hold no DWP information themselves; a key or key vault outside the UK is where "
+                  "the key to DWP data is held (2.3, and key custody in 4).") if pack.holders else Paragraph(""),
         Heading(2, "2.1 Solution Details: how DWP information is stored"),
     ]
     for kind, description in pack.storage_kinds:
@@ -127,10 +131,8 @@ def blocks(pack: EvidencePack) -> list[Block]:
                   "data-centre regions, not street addresses: see 3.1 below). A resource hosted abroad and a copy "
                   "that lands on it are one place, counted once."),
         Table(("Country", "Cloud", "Region", "DWP resources or copies", "Which"),
-              tuple((c, cl, r, str(n), "; ".join(i.name for i in pack.offshore_items
-                                                  if (i.place.country or "?", i.place.cloud, i.place.region or "?")
-                                                  == (c, cl, r)))
-                    for c, cl, r, n in pack.offshore), "None."),
+              tuple((c, cl, r, _counted(pack, (c, cl, r)), "; ".join(i.name for i in _there(pack, (c, cl, r))))
+                    for c, cl, r, _n in pack.offshore), "None."),
         Paragraph("Principals that can reach DWP resources and are outside the UK, or whose location is not "
                   "established (the estate map in the config, listed under Inputs, places them), and what they "
                   "reach: through a role they can assume (the DWP resources the role's policies name), or by a "
@@ -182,12 +184,16 @@ def blocks(pack: EvidencePack) -> list[Block]:
               tuple((t.country, t.name or "not named", ", ".join(t.how), t.adequacy, t.needed, "; ".join(t.what))
                     for t in pack.transfers),
               "DWP data reaches no country outside the UK and is accessed from none."),
-        Paragraph("Key custody for each DWP resource or copy outside the UK: is it encrypted at rest, with which "
-                  "key, and where that key is held (a customer key held in the UK keeps the data unreadable "
-                  "abroad without it; a multi-Region replica key or a key vault abroad does not)."),
+        Paragraph("Key custody for each DWP resource or copy outside the UK or whose place is not established, "
+                  "and for each in the UK whose key is held outside the UK or may be used from outside it (a grant "
+                  "the scan records on the key): is it encrypted at rest, with which key, and where that key is "
+                  "held. A customer key held in the UK keeps the data unreadable abroad without it, unless a "
+                  "principal abroad may use it; a multi-Region replica key or a key vault abroad does not, even for "
+                  "data held in the UK."),
         Table(("Resource or copy", "Location", "Encrypted at rest", "Key", "Key held", "Held by"),
               tuple((c.copy, c.location, c.encrypted, c.key, c.key_location, c.held_by) for c in pack.custody),
-              "No DWP resource or copy outside the UK."),
+              "No DWP resource or copy outside the UK or not placed, and no key of UK data held or usable "
+              "outside the UK."),
         Heading(2, "Questions infrastructure cannot answer"),
         Paragraph("Where staff sit and who they are is not written in infrastructure. To be completed by the "
                   "contractor:"),
@@ -197,6 +203,18 @@ def blocks(pack: EvidencePack) -> list[Block]:
     out.append(Table(("Input", "What it decided"), pack.input_uses or tuple((i, "") for i in pack.inputs), "None."))
     out.append(Marking(pack.marking))
     return out
+
+
+def _there(pack: EvidencePack, place: tuple[str, str, str]) -> list[Offshore]:
+    return [i for i in pack.offshore_items if (i.place.country or "?", i.place.cloud, i.place.region or "?") == place]
+
+
+def _counted(pack: EvidencePack, place: tuple[str, str, str]) -> str:
+    """``2``, or ``1 + 1 key`` where a key or key vault is there: a key is not DWP information."""
+    items = _there(pack, place)
+    keys = sum(1 for i in items if i.via == "key")
+    data = len(items) - keys
+    return str(data) if not keys else f"{data} + {plural(keys, 'key')}" if data else plural(keys, "key")
 
 
 def _mechanism(path: Path22) -> str:

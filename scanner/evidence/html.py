@@ -47,9 +47,10 @@ pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; wh
    it; set the browser's own headers and footers off). The diagram gets a landscape page of its own. */
 @page { size: A4; margin: 18mm 12mm 18mm 12mm;
   @top-center { content: var_marking; font: bold 9pt Helvetica, Arial, sans-serif; }
-  @bottom-center { content: var_marking; font: bold 9pt Helvetica, Arial, sans-serif; }
-  @bottom-left { content: var_footer; font: 7pt Helvetica, Arial, sans-serif; color: #505a5f; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt Helvetica, Arial, sans-serif; }
+  @bottom-center { content: var_marking; font: bold 9pt Helvetica, Arial, sans-serif; white-space: nowrap; }
+  @bottom-left { content: var_footer; font: 7pt Helvetica, Arial, sans-serif; color: #505a5f; white-space: pre; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt Helvetica, Arial, sans-serif;
+                  white-space: nowrap; }
 }
 @page landscape { size: A4 landscape; }
 @media print {
@@ -62,9 +63,16 @@ pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; wh
   tr, .blank, dl.cover { page-break-inside: avoid; break-inside: avoid; }
   thead { display: table-header-group; }
   th { background: #fff; border-bottom: 2px solid #000; }
-  td code { overflow-wrap: anywhere; }
-  table.network { font-size: 7.5pt; }
+  td code { overflow-wrap: break-word; }
+  /* The wide 2.2 table: set widths (a fixed layout), so no column is squeezed to its longest unbreakable part;
+     an identifier breaks after . / _ : or a hyphen, OFFICIAL-SENSITIVE at its hyphen, a word never inside. */
+  table.network { font-size: 7.5pt; table-layout: fixed; }
   table.network th, table.network td { padding: .2em .3em; }
+  table.network .nw { white-space: normal; }
+  table.network th:nth-child(1) { width: 15%; } table.network th:nth-child(2) { width: 9%; }
+  table.network th:nth-child(3) { width: 9%; } table.network th:nth-child(4) { width: 13%; }
+  table.network th:nth-child(5) { width: 7%; } table.network th:nth-child(6) { width: 14%; }
+  table.network th:nth-child(7) { width: 23%; } table.network th:nth-child(8) { width: 10%; }
   .warning { background: #fff; border: 2px solid #000; }
   pre { background: #fff; border: 1px solid #b1b4b6; }
   section.figure { page: landscape; break-inside: avoid; }
@@ -194,8 +202,17 @@ def _style(pack: EvidencePack) -> str:
     """The stylesheet, with the pack's marking and footer in the printed page's margins."""
     estate = pack.cover.estate if pack.cover else ""
     generated = pack.cover.generated if pack.cover else ""
-    footer = " \u00b7 ".join(p for p in ("offshore-scan evidence pack", estate, generated) if p)
+    # Two short lines, so the marking beside them is never squeezed into wrapping (OFFICIAL- / SENSITIVE): the pack
+    # and date, then the estate, cut with an ellipsis when it is longer than the margin box holds.
+    if len(estate) > _FOOTER_ESTATE:
+        estate = estate[:_FOOTER_ESTATE - 1].rstrip() + "\u2026"
+    footer = "\n".join(p for p in (" \u00b7 ".join(q for q in ("offshore-scan evidence pack", generated) if q),
+                                   estate) if p)
     return _STYLE.replace("var_marking", _css_string(pack.marking)).replace("var_footer", _css_string(footer))
+
+
+_FOOTER_ESTATE = 44
+"""Characters of the estate's name the printed footer holds on its line."""
 
 
 INSTALL_GRAPHVIZ = ("Graphviz (dot) is not installed: the HTML pack shows the diagram's Mermaid source instead of "

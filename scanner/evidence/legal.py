@@ -125,15 +125,18 @@ _KEY_SERVICE = {"aws": "AWS KMS", "azure": "Azure Key Vault", "gcp": "Cloud KMS"
 
 
 def custody(copy: str, location: str, key: Mapping[str, Any] | None, inherited_from: str | None,
-            vendor: bool = False) -> Custody:
+            vendor: bool | str = False) -> Custody:
     """Custody of one copy from the ``key`` object of the resource that holds it (``encrypted``, ``key``, ``kind``,
     ``location``, ``multi_region``), or of its source, for a copy the scan has no resource for (a replica takes
     its source's key configuration, or the key its replica block names). A third party's service (telemetry,
     alerting) holds what it receives under its own keys, whatever the source's configuration says."""
     if vendor:
+        # The endpoint catalogue's vendor when it names one (the same name 2.2's Recipient gives).
+        named = vendor if isinstance(vendor, str) else None
         return Custody(copy, location, "in the third party's service, under its own encryption",
-                       "the third party's", "with the third party", "the third party: ask it, and name it in the "
-                       "contract")
+                       f"{named}'s" if named else "the third party's", f"with {named}" if named else
+                       "with the third party", f"{named} (third party): name it in the contract" if named else
+                       "the third party: ask it, and name it in the contract")
     via = f" (as {inherited_from}'s configuration)" if inherited_from else ""
     if not key or key.get("encrypted") is None:
         return Custody(copy, location, "not shown in the configuration" + via, "none named", "not established",

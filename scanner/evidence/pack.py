@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -225,6 +226,9 @@ class EvidencePack:
     """(cloud, the guardrail it needs) for each cloud DWP resources are deployed to and no UK-only guardrail holds."""
     input_uses: tuple[tuple[str, str], ...] = ()
     """(file, what it decided) for each of ``inputs``."""
+    holders: tuple[tuple[str, str, str | None, int], ...] = ()
+    """(type, cloud, marking, count) of DWP keys, key stores, networks and resource groups: they hold no DWP
+    information themselves (a key holds the key to it), so they are counted apart from section 2's table."""
     marking: str = DEFAULT_MARKING
     """The protective marking at the top and foot of every page: the config's, else the highest found, at least
     OFFICIAL-SENSITIVE (the pack names accounts, principals and weaknesses of the estate)."""
@@ -275,13 +279,15 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
     # Settings and identities (policies, replication configurations, roles) hold no information themselves:
     # their meaning is in the paths and access below, not in the storage tables.
     assets = {rid: r for rid, r in dwp.items() if r.get("holds_data", True)}
+    information = {rid: r for rid, r in assets.items() if holds_information(r["type"])}
     stored = tuple(sorted((Stored(_label(rid, r), r["type"], storage_kind(r["type"]), Place.of(r["location"]),
-                                  r.get("marking")) for rid, r in assets.items()),
+                                  r.get("marking")) for rid, r in information.items()),
                           key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
     paths = _one_way(tuple(sorted((_path(f, resources) for f in flows.values() if f["resource"] in dwp),
                                   key=lambda p: (p.place.side != "Outside the UK", p.place.side, p.source,
                                                  p.destination))))
-    items = _offshore_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
+    items = _keys_said(_offshore_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources),
+                       _protects(resources))
     table = table_with(context.adequacy)
     access = tuple(sorted((_access(g, resources) for g in grants.values()
                            if g["resource"] in dwp and not g.get("internal") and g.get("uk") is not True),
@@ -292,6 +298,12 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
     for item in items:
         by_country.setdefault(item.place.country, []).append(item.name)
         how.setdefault(item.place.country, set()).add(_HOW.get(item.via, "copied"))
+    # A DWP resource or copy whose place is not established may be anywhere: section 4 has a row for it, as its
+    # introduction says (the dataset whose location is a variable with no value, the registry that is not placed).
+    unplaced = _unplaced_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
+    for item in unplaced:
+        by_country.setdefault(None, []).append(item.name)
+        how.setdefault(None, set()).add(_HOW.get(item.via, "copied"))
     # A country staff or systems reach DWP resources from is a transfer too (policy section 3; UK GDPR): listed
     # with the access, and "not established" for a principal the estate map does not place.
     for route in access_paths:
@@ -306,7 +318,8 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
         tools=tuple(sorted(tools)),
         inputs=tuple(name for name, _ in decided),
         input_uses=decided,
-        in_scope=_quantities(assets.values()),
+        in_scope=_quantities(information.values()),
+        holders=_quantities({**r, "marking": None} for rid, r in assets.items() if rid not in information),
         settings=len(dwp) - len(assets),
         stored=stored,
         storage_kinds=tuple((kind, _kinds()[kind][1]) for kind in _KIND_ORDER),
@@ -328,8 +341,12 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
         transfers=tuple(transfer(country, tuple(sorted(set(names))), table,
                                  tuple(h for h in _HOW_ORDER if h in how.get(country, ())))
                         for country, names in sorted(by_country.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
-        custody=tuple(custody(i.name, i.place.describe(), i.key, i.key_from, i.place.cloud == "external")
-                      for i in items if i.stores),
+        custody=(*(custody(i.name, i.place.describe(), i.key, i.key_from,
+                           (vendor_of_host(i.place.region or "")[0] or True) if i.place.cloud == "external"
+                           else False)
+                   for i in (*items, *unplaced) if i.stores),
+                 *_custody_at_home(assets, [f for f in flows.values() if f["resource"] in dwp], grants.values(),
+                                   {i.name for i in items})),
         adequacy_source=f"{table.source} (as of {table.as_of})",
         guardrail_fixes=tuple((cloud, _GUARDRAIL_FIX[cloud]) for cloud in deployed
                               if cloud in _GUARDRAIL_FIX and cloud not in uk_only_clouds),
@@ -373,6 +390,11 @@ def _path(flow: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -
     lowered = description.lower()
     encryption = ("TLS (https endpoint)" if "https://" in lowered else
                   "not shown in the configuration")
+    note = str(flow["target"].get("note") or "")
+    if target.cloud == "external" and note and vendor_of(note)[0] is None and note not in description:
+        # How the destination was decided (a site left unset, so the vendor's default): said with the path, since
+        # asking the contractor to change it depends on it.
+        description = f"{description}; {note}"
     return Path22(source.get("object") or flow["resource"], Place.of(source["location"]), destination, target,
                   flow["kind"], description, flow.get("declared_by") or flow["resource"], encryption,
                   source.get("marking"), _recipient(flow, resources))
@@ -388,7 +410,9 @@ def _recipient(flow: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any
     cloud = str(target.get("cloud") or "")
     if cloud == "external":
         host = str(target.get("region") or "")
-        vendor, site = vendor_of(str(target.get("note") or ""))
+        vendor, site = vendor_of_host(host)
+        if vendor is None:
+            vendor, site = vendor_of(str(target.get("note") or ""))
         if vendor is None:
             return f"third party at {host} (organisation not in the endpoint catalogue: name it)"
         return f"{vendor} (third party; {f'site {site}, ' if site else ''}host {host})"
@@ -426,6 +450,45 @@ def _vendors() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda v: (-len(v), v)))
 
 
+@functools.cache
+def _catalogue() -> Mapping[str, Any]:
+    try:
+        raw = load_yaml(_ENDPOINTS.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def vendor_of_host(host: str) -> tuple[str | None, str]:
+    """(vendor, site) of a host by the endpoint catalogue's own entry for it, whatever path or setting named it: an
+    exact or wildcard ``hosts`` match, else the longest ``sites`` domain the host is or is under (``datadoghq.com``
+    is Datadog US1 whether a Lambda's DD_SITE or a node agent's default put it there)."""
+    host = host.strip().lower().split(":", 1)[0].rstrip(".")
+    if not host:
+        return None, ""
+    catalogue = _catalogue()
+    for entry in catalogue.get("hosts") or ():
+        for match in entry.get("match") or ():
+            match = str(match).lower()
+            if host == match or (match.startswith("*.") and host.endswith(match[1:])):
+                return str(entry.get("vendor") or "") or None, str(entry.get("site") or "")
+    best: tuple[int, str | None, str] = (0, None, "")
+    for family in (catalogue.get("sites") or {}).values():
+        vendor = str(family.get("vendor") or "") or None
+        for code, site in (family.get("sites") or {}).items():
+            for domain in site.get("domains") or ():
+                domain = str(domain).lower()
+                if (host == domain or host.endswith("." + domain)) and len(domain) > best[0]:
+                    best = (len(domain), vendor, str(code))
+        unlisted = family.get("unlisted_site") or {}
+        for under in unlisted.get("under") or ():
+            under = str(under).lower()
+            label = host[:-len(under) - 1].rsplit(".", 1)[-1] if host.endswith("." + under) else ""
+            if label and re.fullmatch(str(unlisted.get("label") or "$^"), label) and best[0] <= len(under):
+                best = (len(under), vendor, "")  # a site the catalogue does not list (us9.): the vendor, no site
+    return best[1], best[2]
+
+
 def vendor_of(note: str) -> tuple[str | None, str]:
     """(vendor, site) of an endpoint's note as the catalogue writes it (``Datadog EU1 (Germany)``)."""
     for vendor in _vendors():
@@ -457,6 +520,9 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
         landed = flow.get("target_resource")
         if landed:
             if landed in found:
+                if found[landed].via == "hosted":
+                    # A resource abroad that a copy lands on (a replica bucket, a read replica) is there as a copy.
+                    found[landed] = replace(found[landed], via=flow["kind"])
                 continue
             receiver = resources.get(landed) or {}
             own = receiver.get("key")
@@ -473,6 +539,142 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
                                         else source.get("object") or flow["resource"]))
     return tuple(sorted(found.values(), key=lambda o: (o.place.country or "", o.place.cloud, o.place.region or "",
                                                       o.name)))
+
+
+_ENCRYPTION = Path(__file__).resolve().parents[2] / "providers" / "semantics" / "resource_map" / "encryption.yaml"
+
+
+@functools.cache
+def _not_stored() -> tuple[str, ...]:
+    """Types that hold no DWP information at rest (networks, keys, key stores, resource groups): encryption.yaml's
+    ``not_stored``, read as data."""
+    try:
+        return tuple(str(t) for t in load_yaml(_ENCRYPTION.read_text(encoding="utf-8")).get("not_stored") or ())
+    except OSError:
+        return ()
+
+
+def holds_information(resource_type: str) -> bool:
+    return not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in _not_stored())
+
+
+@functools.cache
+def _key_types() -> tuple[str, ...]:
+    """Types that are keys or key stores (encryption.yaml's key_holders, and the vaults and key rings that hold
+    them), read as data: they hold no DWP information, but the key to it."""
+    try:
+        raw = load_yaml(_ENCRYPTION.read_text(encoding="utf-8"))
+    except OSError:
+        return ()
+    return (*(str(t) for t in raw.get("key_holders") or ()), "azurerm_key_vault", "aws_kms_*", "google_kms_*",
+            "azurerm_key_vault_managed_hardware_security_module*")
+
+
+def is_key(resource_type: str) -> bool:
+    return any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in _key_types())
+
+
+_PARENT = re.compile(r"-> parent (\S+)")
+
+
+def _protects(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str | None]]]:
+    """Key or key store -> the DWP resources whose key it is (or holds), with their markings: the key of a storage
+    account, and the Key Vault that key is in (its parent)."""
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for rid, resource in resources.items():
+        key = resource.get("key") or {}
+        named = str(key.get("key") or "")
+        if not resource.get("dwp") or not named:
+            continue
+        holders = [named.rsplit(" in ", 1)[-1]] if " in " in named else [named]
+        holder = resources.get(holders[0]) or {}
+        holders += [m.group(1) for step in holder.get("provenance") or () for m in [_PARENT.search(str(step))] if m]
+        for address in dict.fromkeys(holders):
+            entry = (str(resource.get("object") or rid), resource.get("marking"))
+            if entry not in found.setdefault(address, []):
+                found[address].append(entry)
+    return found
+
+
+def _keys_said(items: tuple[Offshore, ...], protects: Mapping[str, list[tuple[str, str | None]]]
+               ) -> tuple[Offshore, ...]:
+    """A key or key vault abroad is where the key to DWP data is held, not DWP data hosted there: said so, with
+    what it protects and that data's marking."""
+    out = []
+    for item in items:
+        guarded = protects.get(item.name)
+        if guarded is None:
+            out.append(item)
+            continue
+        what = "; ".join(f"{name}, {marking_text(marking)}" for name, marking in guarded)
+        out.append(replace(item, name=f"{item.name}: holds the key of {what}", via="key"))
+    return tuple(out)
+
+
+def _unplaced_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Mapping[str, Any]],
+                    resources: Mapping[str, Mapping[str, Any]]) -> tuple[Offshore, ...]:
+    """Every DWP resource, and every copy of DWP data, whose place is not established: each may be anywhere, so
+    section 4 and key custody have a row for it."""
+    found: dict[str, Offshore] = {}
+    for rid, resource in assets.items():
+        place = Place.of(resource["location"])
+        if place.uk is None:
+            found[rid] = Offshore(_label(rid, resource), place, "hosted", resource.get("key"), None,
+                                  "key" not in resource or resource["key"] is not None
+                                  or resource["type"] == "ContainerImage")
+    for flow in flows:
+        target = Place.of(flow["target"])
+        if target.uk is not None or target.cloud == "external" or flow["kind"] in _NOT_COPIES:
+            continue
+        landed = flow.get("target_resource")
+        if landed in found or (landed and landed in assets):
+            continue
+        source = resources[flow["resource"]]
+        name = landed or f"{target.describe()}: {flow['kind']} of {source.get('object') or flow['resource']}"
+        copy_key = _copy_key(source, target)
+        found.setdefault(name, Offshore(name, target, flow["kind"], copy_key,
+                                        None if copy_key is not source.get("key")
+                                        else source.get("object") or flow["resource"]))
+    return tuple(sorted(found.values(), key=lambda o: (o.place.cloud, o.name)))
+
+
+def _custody_at_home(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Mapping[str, Any]],
+                     grants: Iterable[Mapping[str, Any]], said: set[str]) -> tuple[Custody, ...]:
+    """Key custody of DWP data in the UK whose key is not: held outside the UK (a storage account in uksouth under
+    a customer-managed key in a Key Vault in westeurope), not placed, or usable by a principal outside the UK or
+    not placed (a grant the scan records on the key). The data's UK copies (a GRS secondary) share the key."""
+    usable: dict[str, list[str]] = {}
+    for grant in grants:
+        if grant.get("internal") or grant.get("uk") is True:
+            continue
+        who = f"{grant['principal']} ({grant.get('country') or 'country not established'})" + (
+            f", {grant['owner']}" if grant.get("owner") else "")
+        via = str(grant.get("declared_by") or "")
+        route = f" through {via}" if via and via != grant["resource"] else ""
+        usable.setdefault(str(grant["resource"]), []).append(f"{who}{route}")
+    rows: list[Custody] = []
+    for rid, resource in assets.items():
+        place = Place.of(resource["location"])
+        key = resource.get("key")
+        name = _label(rid, resource)
+        if place.uk is not True or name in said or not key or key.get("kind") != "customer":
+            continue
+        where = key.get("location") or {}
+        users = sorted(set(usable.get(str(key.get("key") or ""), ())))
+        if where.get("uk") is True and not users:
+            continue
+        copies = sorted({Place.of(f["target"]).describe() for f in flows
+                         if f["resource"] == rid and f["kind"] not in _NOT_COPIES
+                         and Place.of(f["target"]).uk is True and not f.get("target_resource")})
+        label = name + (f" and its copies in {', '.join(copies)}" if copies else "")
+        row = custody(label, place.describe(), key, None)
+        if users:
+            row = replace(row, held_by=f"{row.held_by}; the scan records a grant on the key to "
+                                       f"{'; '.join(users)}: usable from outside the UK")
+        if where.get("uk") is not True:
+            row = replace(row, encrypted=f"{row.encrypted}; the data is in the UK, its key is not")
+        rows.append(row)
+    return tuple(sorted(rows, key=lambda c: c.copy))
 
 
 def _copy_key(source: Mapping[str, Any], target: Place) -> Mapping[str, Any] | None:
@@ -532,9 +734,10 @@ def _access_paths(access: Sequence[Access]) -> tuple[AccessPath, ...]:
     return tuple(sorted(rows.values(), key=lambda r: (r.country is None, r.country or "", r.principal, r.route)))
 
 
-_HOW = {"hosted": "hosted", "telemetry": "telemetry", "alerting": "telemetry", "log-export": "telemetry"}
+_HOW = {"hosted": "hosted", "telemetry": "telemetry", "alerting": "telemetry", "log-export": "telemetry",
+        "key": "key held there"}
 """How DWP data gets to a country, by what put it there (any other flow kind is a copy)."""
-_HOW_ORDER = ("hosted", "copied", "telemetry", "accessed from")
+_HOW_ORDER = ("hosted", "copied", "telemetry", "key held there", "accessed from")
 
 
 def _one_way(paths: tuple[Path22, ...]) -> tuple[Path22, ...]:
