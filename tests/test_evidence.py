@@ -147,6 +147,7 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shut
 
 
 @pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (Debian package `chromium`)")
+@pytest.mark.slow  # a headless Chromium started for each page
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed (Debian package `graphviz`): "
                                                          "the HTML pack then shows the diagram's Mermaid source")
 def test_the_html_pack_draws_its_diagram_in_a_browser(demo: dict, tmp_path: Path) -> None:
@@ -170,7 +171,7 @@ def test_the_cover_says_when_what_and_how_much(demo: dict) -> None:
     cover = text.split("## 2.")[0]
     for line in ("- **Estate:** Claims platform", "- **Generated:** 2026-12-01 00:00 UTC",
                  "- **Tool:** offshore-scan 0.1.0", f"- **Commit:** {COMMIT}", "- **Directories:** fixtures/demo",
-                 "- **Fail:** 13 (4 critical, 7 high, 0 medium, 2 low)", "- **Unknown (could not be decided):** 1",
+                 "- **Fail:** 13 (5 critical, 6 high, 0 medium, 2 low)", "- **Unknown (could not be decided):** 1",
                  "- **Coverage gaps:** 0", "- **Waived (approved arrangements):** 0"):
         assert line in cover
     # Without a name in the config, the scanned directory's.
@@ -223,7 +224,8 @@ def test_section_4_says_adequacy_per_country_and_who_holds_the_keys(demo: dict) 
     assert custody["aws_s3_bucket.evidence_dr"].key == "SSE-S3"
     assert custody["aws_s3_bucket.evidence_dr"].key_location == "provider-managed"
     assert not any(c.copy.startswith("aws_vpc.") for c in pack.custody)
-    assert "third party" in custody["external api.honeycomb.io (US): telemetry of Deployment/claims/claims-web"].key
+    honeycomb = custody["external api.honeycomb.io (US): telemetry of Deployment/claims/claims-web"]
+    assert honeycomb.key == "Honeycomb's" and honeycomb.held_by.startswith("Honeycomb (third party)")
     # The config's adequacy: key overrides the table.
     overridden = build_pack([demo], _context(adequacy={"IE": {"name": "Ireland", "scope": "none"}}))
     assert {t.country: t for t in overridden.transfers}["IE"].adequacy == "none"
@@ -318,7 +320,10 @@ def test_html_tables_keep_identifiers_whole(demo: dict) -> None:
     assert "@media print" in html and "break-before: page" in html
     # Only a code cell may break anywhere in print, and the wide 2.2 table is set smaller.
     print_css = html.split("@media print")[1].split("</style>")[0]
-    assert "td code { overflow-wrap: anywhere; }" in print_css and "table.network" in print_css
+    # In print too an identifier breaks only between its parts (break-word never shrinks a column to a few
+    # letters, as anywhere did); the 2.2 table has set column widths.
+    assert "overflow-wrap: anywhere" not in print_css and "td code { overflow-wrap: break-word; }" in print_css
+    assert "table.network { font-size: 7.5pt; table-layout: fixed; }" in print_css
     assert '<table class="network">' in html
 
 
@@ -341,6 +346,7 @@ def _blank(png: bytes) -> bool:
 
 
 @pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (Debian package `chromium`)")
+@pytest.mark.slow  # a headless Chromium started for each page
 def test_a_browser_renders_the_golden_pack_to_a_screenshot_that_is_not_blank(tmp_path: Path) -> None:
     shot = tmp_path / "golden.png"
     subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -376,7 +382,7 @@ def test_section_4_lists_countries_reached_only_by_access_and_asks_for_the_tra(d
     assert any("arn:aws:iam::444455556666:root" in w for w in transfers["IN"].what)
     # The US row asks for the TRA too: the data bridge covers certified organisations only.
     assert "transfer risk assessment (TRA)" in transfers["US"].needed and "name it" in transfers["US"].needed
-    assert transfers["US"].how == ("hosted", "telemetry")
+    assert transfers["US"].how == ("hosted", "copied", "telemetry")
     text = render_markdown(pack)
     assert "reaches or is accessed from" in text and "| How the data gets there |" in text
     # A principal the estate map does not place is a row of its own: "not established".
@@ -387,7 +393,7 @@ def test_section_4_lists_countries_reached_only_by_access_and_asks_for_the_tra(d
         if grant["resource"] == "aws_iam_role.support":
             grant.update(country=None, uk=None, owner=None)
     rows = {t.country: t for t in build_pack([unplaced], _context()).transfers}
-    assert "IN" not in rows and rows["not established"].how == ("accessed from",)
+    assert "IN" not in rows and "accessed from" in rows["not established"].how
 
 
 def test_access_paths_say_what_a_role_reaches_or_that_the_scan_does_not_show_it(demo: dict) -> None:
@@ -506,3 +512,165 @@ def test_the_printed_pack_keeps_every_column_and_marks_and_numbers_every_page(tm
     network = next(page for page in pages if "2.2 Network" in page)
     header = next(line for line in network.splitlines() if line.lstrip().startswith("Source"))
     assert header.rstrip().endswith("In transit")  # the last column is on the page
+
+
+# --- second assessment: key custody of UK data, one name per vendor, unplaced places, copies' markings, print ---
+
+_CMK_ESTATE = """
+provider "azurerm" {
+  features {}
+}
+resource "azurerm_resource_group" "docs" {
+  name     = "rg-docs"
+  location = "uksouth"
+  tags     = { "Service Owner" = "docs-team@dwp.gov.uk" }
+}
+resource "azurerm_key_vault" "cmk" {
+  name                = "kv-docs-cmk-weu"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.docs.name
+  tenant_id           = "00000000-0000-0000-0000-000000000000"
+  sku_name            = "premium"
+  tags                = { "Service Owner" = "docs-team@dwp.gov.uk" }
+}
+resource "azurerm_key_vault_key" "storage" {
+  name         = "docs-storage-cmk"
+  key_vault_id = azurerm_key_vault.cmk.id
+  key_type     = "RSA-HSM"
+  key_size     = 3072
+  key_opts     = ["wrapKey", "unwrapKey"]
+}
+resource "azurerm_storage_account" "documents" {
+  name                     = "stdocsprod"
+  resource_group_name      = azurerm_resource_group.docs.name
+  location                 = "uksouth"
+  account_tier             = "Standard"
+  account_replication_type = "GRS"
+  tags                     = { DataClassification = "OFFICIAL-SENSITIVE" }
+}
+resource "azurerm_storage_account_customer_managed_key" "documents" {
+  storage_account_id = azurerm_storage_account.documents.id
+  key_vault_id       = azurerm_key_vault.cmk.id
+  key_name           = azurerm_key_vault_key.storage.name
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def cmk_estate(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A UK storage account (GRS, secondary in ukwest) whose customer-managed key, set by the separate
+    azurerm_storage_account_customer_managed_key resource by vault and key name, is in a Key Vault in westeurope."""
+    estate = tmp_path_factory.mktemp("cmk")
+    (estate / "main.tf").write_text(_CMK_ESTATE)
+    return json.loads(_cli("scan", str(estate), "--format", "json", "--fail-on", "never").stdout)
+
+
+def test_a_separate_customer_managed_key_resource_is_its_accounts_key_and_no_data_path(cmk_estate: dict) -> None:
+    resources = {r["id"]: r for r in cmk_estate["inventory"]["resources"]}
+    key = resources["azurerm_storage_account.documents"]["key"]
+    assert key["encrypted"] is True and key["kind"] == "customer" and key["key"] == "azurerm_key_vault_key.storage"
+    assert key["location"]["region"] == "westeurope" and key["location"]["uk"] is False
+    # A key reference is custody, not a path carrying DWP data to the key's country (no connected flow, no
+    # OFS-CONN-001); the GRS copy in ukwest is the only path.
+    assert [f["kind"] for f in cmk_estate["inventory"]["flows"]] == ["replication"]
+    assert not any(f["rule_id"] == "OFS-CONN-001" for f in cmk_estate["findings"])
+
+
+def test_uk_data_whose_key_is_held_abroad_has_a_custody_row_and_the_vault_says_what_it_protects(
+        cmk_estate: dict) -> None:
+    pack = build_pack([cmk_estate], _context())
+    row = next(c for c in pack.custody if c.copy.startswith("azurerm_storage_account.documents"))
+    assert "its copies in azure ukwest" in row.copy and row.location == "azure uksouth (GB)"
+    assert row.key == "azurerm_key_vault_key.storage" and row.key_location == "outside the UK (azure westeurope, NL)"
+    assert "its key is not" in row.encrypted
+    # The vault abroad is where the key is held, with the marking of what it protects, not DWP data hosted there.
+    nl = {t.country: t for t in pack.transfers}["NL"]
+    assert nl.how == ("key held there",)
+    assert nl.what == ("azurerm_key_vault.cmk: holds the key of azurerm_storage_account.documents, "
+                       "OFFICIAL-SENSITIVE",)
+    assert not any(p.mechanism == "connected" for p in pack.crossing)
+    # Keys, vaults and resource groups are not counted as DWP information (section 2, 2.1).
+    assert {t for t, *_ in pack.in_scope} == {"azurerm_storage_account"}
+    assert {t for t, *_ in pack.holders} == {"azurerm_key_vault", "azurerm_resource_group"}
+    assert all(s.type == "azurerm_storage_account" for s in pack.stored)
+    text = render_markdown(pack)
+    assert "| NL | azure | westeurope | 1 key |" in text
+
+
+def test_a_uk_key_usable_by_a_principal_abroad_is_said_in_key_custody(demo: dict) -> None:
+    import copy
+
+    keyed = copy.deepcopy(demo)
+    for resource in keyed["inventory"]["resources"]:
+        if resource["id"] == "aws_s3_bucket.evidence":
+            resource["key"] = {"encrypted": True, "key": "aws_kms_key.uk", "kind": "customer", "multi_region": False,
+                               "how": [], "location": {"cloud": "aws", "region": "eu-west-2", "country": "GB",
+                                                       "uk": True}}
+    keyed["inventory"]["grants"].append({
+        "resource": "aws_kms_key.uk", "principal": "arn:aws:iam::444455556666:root", "country": "IN",
+        "description": "policy aws_iam_role_policy.support of aws_iam_role.support names this resource; can assume "
+                       "aws_iam_role.support under its trust policy", "owner": "Contractor Ltd", "internal": False,
+        "uk": False, "public": False, "readable": True, "declared_by": "aws_iam_role.support"})
+    row = next(c for c in build_pack([keyed], _context()).custody if c.copy == "aws_s3_bucket.evidence")
+    assert row.key_location == "in the UK (aws eu-west-2)"
+    assert ("grant on the key to arn:aws:iam::444455556666:root (IN), Contractor Ltd through aws_iam_role.support: "
+            "usable from outside the UK") in row.held_by
+    # Without the grant, a UK key for UK data needs no row.
+    assert not any(c.copy == "aws_s3_bucket.evidence" for c in build_pack([demo], _context()).custody)
+
+
+def test_one_vendor_is_named_alike_whatever_path_reached_its_host(demo: dict) -> None:
+    import copy
+
+    from scanner.evidence.pack import vendor_of_host
+
+    assert vendor_of_host("datadoghq.com") == ("Datadog", "US1")
+    assert vendor_of_host("http-intake.logs.datadoghq.eu") == ("Datadog", "EU1")
+    assert vendor_of_host("us9.datadoghq.com") == ("Datadog", "")  # a site the catalogue does not list
+    assert vendor_of_host("collector.example.com") == (None, "")
+    # A node agent whose DD_SITE is unset: the same name as a Lambda's DD_SITE, and the default is said.
+    agent = copy.deepcopy(demo)
+    for flow in agent["inventory"]["flows"]:
+        if flow["target"].get("region") == "datadoghq.eu":
+            flow["target"].update(region="datadoghq.com", country="US",
+                                  note="DD_SITE is not set, so Datadog's default site is used: Datadog US1 (Virginia)")
+    pack = build_pack([agent], _context())
+    path = next(p for p in pack.crossing if p.place.region == "datadoghq.com")
+    assert path.recipient == "Datadog (third party; site US1, host datadoghq.com)"
+    assert "DD_SITE is not set, so Datadog's default site is used" in path.description
+    held = next(c for c in pack.custody if c.copy.startswith("external datadoghq.com"))
+    assert held.held_by.startswith("Datadog (third party)")
+
+
+def test_places_not_established_have_a_section_4_row_and_key_custody(demo: dict) -> None:
+    pack = build_pack([demo], _context())
+    unplaced = {t.country: t for t in pack.transfers}["not established"]
+    assert "google_bigquery_dataset.reporting" in unplaced.what and "hosted" in unplaced.how
+    assert "establish the location" in unplaced.needed
+    row = next(c for c in pack.custody if c.copy == "google_bigquery_dataset.reporting")
+    assert row.location == "gcp unresolved" and row.key_location == "provider-managed"
+
+
+def test_a_copy_carries_its_sources_marking_in_the_result_and_the_pack(demo: dict) -> None:
+    # The DR bucket carries an owner tag only, and holds replicas of OFFICIAL-SENSITIVE evidence.
+    resource = next(r for r in demo["inventory"]["resources"] if r["id"] == "aws_s3_bucket.evidence_dr")
+    assert resource["marking"] == "OFFICIAL-SENSITIVE"
+    assert resource["classification"] == ("tag Service Owner=claims-team@dwp.gov.uk; marked OFFICIAL-SENSITIVE as a "
+                                          "copy of aws_s3_bucket.evidence")
+    finding = next(f for f in demo["findings"] if f["resource"] == "aws_s3_bucket.evidence_dr")
+    assert finding["rule_id"] == "OFS-HOST-001" and finding["severity"] == "critical"
+    stored = next(s for s in build_pack([demo], _context()).stored if s.resource == "aws_s3_bucket.evidence_dr")
+    assert stored.marking == "OFFICIAL-SENSITIVE"
+    # Said as copied in section 4, not hosted only.
+    assert "copied" in {t.country: t for t in build_pack([demo], _context()).transfers}["US"].how
+
+
+def test_the_printed_footer_keeps_the_marking_whole_and_shortens_a_long_estate_name(demo: dict) -> None:
+    long_name = "Benefits Documents Service (production) for the Northern Region and Scotland"
+    html = render_html(build_pack([demo], _context(estate_name=long_name)), use_graphviz=False)
+    page = html.split("@page {", 1)[1].split("@page landscape", 1)[0]
+    assert "@bottom-center { content: \"OFFICIAL-SENSITIVE\"" in page and "white-space: nowrap" in page
+    footer = page.split("@bottom-left { content: ", 1)[1].split(";", 1)[0]
+    # Two lines: the pack and date, then the estate cut with an ellipsis.
+    assert footer.startswith('"offshore-scan evidence pack \u00b7 2026-12-01 00:00 UTC\\a ')
+    assert "Benefits Documents Service (production) for\u2026" in footer and long_name not in footer
