@@ -126,6 +126,24 @@ def test_a_uk_copy_of_a_dwp_snapshot_is_no_finding_and_nothing_is_skipped(client
     assert [g for g in inventory.coverage if g.incomplete or g.kind == "skipped"] == []
 
 
+def test_a_wholly_dwp_account_keeps_every_snapshot_even_of_a_database_gone(clients: Clients) -> None:
+    # dwp.accounts: a manual snapshot in us-east-1 whose database was deleted (or is in another region) is DWP data
+    # there; kept by a tag-only rule it would be dropped without a word.
+    us = _stub(clients, "rds", "us-east-1")
+    us.add_response("describe_db_snapshots", {"DBSnapshots": [_snapshot("claims-snap-us", "gone", "us-east-1")]},
+                    {"SnapshotType": "manual"})
+    us.add_response("describe_db_snapshot_attributes", _restore("claims-snap-us"),
+                    {"DBSnapshotIdentifier": "claims-snap-us"})
+    us.add_response("describe_db_cluster_snapshots", {"DBClusterSnapshots": []}, {"SnapshotType": "manual"})
+    records = rds_snapshots.collect(Work(US, clients, (), {}, whole_account=True))
+    us.assert_no_pending_responses()
+    assert [r.address for r in records] == [f"arn:aws:rds:us-east-1:{ACCOUNT}:snapshot:claims-snap-us"]
+    us.add_response("describe_db_snapshots", {"DBSnapshots": [_snapshot("claims-snap-us", "gone", "us-east-1")]},
+                    {"SnapshotType": "manual"})
+    us.add_response("describe_db_cluster_snapshots", {"DBClusterSnapshots": []}, {"SnapshotType": "manual"})
+    assert rds_snapshots.collect(Work(US, clients, (), {})) == []  # tagged estate: not a DWP database's
+
+
 def test_an_aurora_snapshot_shared_publicly_is_a_public_grant(clients: Clients) -> None:
     cluster = f"arn:aws:rds:eu-west-2:{ACCOUNT}:cluster:agg"
     stubber = _stub(clients, "rds")

@@ -233,13 +233,13 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         for service, collect in regional().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
             if arns:
-                found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+                found.extend(collect(Work(Scope(account, region), clients, arns, tags, dwp_account)))
         for service, collect in every_region().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
-            found.extend(collect(Work(Scope(account, region), clients, arns, tags)))
+            found.extend(collect(Work(Scope(account, region), clients, arns, tags, dwp_account)))
         here = tuple(sorted(a for a in dwp if _in(a, None, region)))
         for collect in dwp_regions().values() if here else ():
-            found.extend(collect(Work(Scope(account, region), clients, here, tags)))
+            found.extend(collect(Work(Scope(account, region), clients, here, tags, dwp_account)))
         # What no collector read, the generic reader reads: the net then judges what its properties name.
         read = {r.address for r in found}
         unread = tuple(sorted(a for a in dwp if a not in read and _in(a, None, region)))

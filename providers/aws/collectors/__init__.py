@@ -26,6 +26,9 @@ class Work:
     """The resources of this collector's service to read: DWP ones, and the ones their flows name."""
     tags: Mapping[str, Mapping[str, str]]
     """Tags by ARN, from the Tagging API (every tagged resource of the account)."""
+    whole_account: bool = False
+    """Every resource of the account is DWP (``dwp.accounts``, ``--scope all``): a collector that keeps only what
+    belongs to DWP resources keeps everything it lists (a snapshot of a deleted database is DWP data too)."""
 
     def client(self, service: str) -> ScopedClient:
         """The client of ``service`` in this scope."""

@@ -86,7 +86,10 @@ class SnapshotAnswers:
 
 
 def kept(work: Work, kind: Kind, listed: list[Any]) -> list[Any]:
-    """Snapshots of the region's DWP databases or clusters, DWP snapshots, and copies (whose source decides)."""
+    """Snapshots of the region's DWP databases or clusters, DWP snapshots, and copies (whose source decides);
+    every snapshot in a wholly DWP account, whose database may be gone or in another region."""
+    if work.whole_account:
+        return list(listed)
     databases = {p.name for a in work.arns if (p := parse_arn(a)) is not None and p.kind == kind.database_kind}
     return [s for s in listed if s.get(kind.database) in databases or s[kind.arn] in work.arns
             or s.get(kind.source)]
