@@ -12,11 +12,13 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 import yaml
 
+from providers.semantics.data_files import data_text
 from providers.semantics.endpoints import (
     Endpoint,
     decode_elastic_cloud_id,
@@ -28,7 +30,7 @@ from providers.semantics.endpoints import (
 )
 from providers.semantics.fluent_config import fluentd_destinations, is_fluentd
 from scanner.model import Location
-from scanner.yaml_data import YamlRefused, load_guarded
+from scanner.yaml_data import YamlRefused, load_guarded, load_yaml
 
 Destination = tuple[str, Endpoint]
 """(the setting that names it, e.g. ``DD_SITE``, and where it sends)."""
@@ -232,28 +234,42 @@ def signals_of_setting(setting: str, table: Mapping[str, frozenset[str]]) -> fro
     return table[max(named, key=len)] if named else None
 
 
-FLUENT_BIT_OUTPUTS: Mapping[str, tuple[str, str | None]] = {
-    "datadog": ("host", "http-intake.logs.datadoghq.com"),
-    "splunk": ("host", None),
-    "http": ("host", None),
-    "opentelemetry": ("host", None),
-    "loki": ("host", None),
-    "forward": ("host", None),
-    "syslog": ("host", None),
-    "tcp": ("host", None),
-    "gelf": ("host", None),
-    "nrlogs": ("base_uri", "https://log-api.newrelic.com/log/v1"),
-    "es": ("host", None),
-    "opensearch": ("host", None),
-}
-"""Fluent Bit outputs that send to a host: the option naming it (lower-case), and the vendor default."""
+@dataclass(frozen=True)
+class FluentBitOutput:
+    """Where one Fluent Bit output plugin sends (a row of ``data/fluent_bit_outputs.yaml``)."""
 
-FLUENT_BIT_AWS_OUTPUTS: Mapping[str, str] = {
-    "cloudwatch": "logs", "cloudwatch_logs": "logs", "kinesis_firehose": "firehose", "firehose": "firehose",
-    "kinesis_streams": "kinesis", "kinesis": "kinesis", "s3": "s3",
-}
-"""Fluent Bit outputs to AWS services, placed by their ``region`` option: the service's endpoint prefix, so a
-report names the service that holds the data (S3, not CloudWatch Logs)."""
+    option: str
+    """The option naming the host or URL, lower-case."""
+    default: str | None = None
+    """Where it sends when the option is not set."""
+    several: bool = False
+    """The option holds several hosts, comma-separated."""
+    local: bool = False
+    """Unset means this host: an output without the option sends nowhere."""
+
+
+@dataclass(frozen=True)
+class FluentBitTable:
+    """The Fluent Bit outputs offshore-scan knows, from ``data/fluent_bit_outputs.yaml``."""
+
+    outputs: Mapping[str, FluentBitOutput]
+    aws: Mapping[str, str]
+    """Outputs to AWS services, placed by their ``region`` option: the service's endpoint prefix, so a report
+    names the service that holds the data (S3, not CloudWatch Logs)."""
+    cloud_side: frozenset[str]
+    silent: frozenset[str]
+
+
+@cache
+def fluent_bit_table() -> FluentBitTable:
+    """The table, loaded once."""
+    raw = load_yaml(data_text("fluent_bit_outputs.yaml"))
+    outputs = {str(name): FluentBitOutput(str(row["option"]).lower(), row.get("default"), bool(row.get("list")),
+                                          bool(row.get("local")))
+               for name, row in (raw.get("outputs") or {}).items()}
+    return FluentBitTable(outputs, {str(k): str(v) for k, v in (raw.get("aws") or {}).items()},
+                          frozenset(map(str, raw.get("cloud_side") or ())),
+                          frozenset(map(str, raw.get("silent") or ())))
 
 
 def fluent_bit_destinations(text: str, extra: Mapping[str, str] | None = None) -> list[Destination]:
@@ -274,25 +290,38 @@ def fluent_bit_output_destinations(sections: list[dict[str, str]],
                                    extra: Mapping[str, str] | None = None) -> list[Destination]:
     """Where Fluent Bit outputs (classic sections or YAML items, keys lower-cased) send."""
     found: list[Destination] = []
+    table = fluent_bit_table()
     for index, section in enumerate(sections):
         name = section.get("name", "").lower()
         label = f"[OUTPUT] #{index + 1} {name}"
-        if name in ("stdout", "null", "counter", "file", "forward") and "host" not in section:
+        row = table.outputs.get(name)
+        if name in table.silent or (row is not None and row.local and not section.get(row.option)):
             continue
-        option, default = FLUENT_BIT_OUTPUTS.get(name, ("host", None))
-        if name in FLUENT_BIT_AWS_OUTPUTS:
+        if name in table.aws:
             region = section.get("region")
-            found.append((f"{label} region", _aws_region_endpoint(region, FLUENT_BIT_AWS_OUTPUTS[name])
+            found.append((f"{label} region", _aws_region_endpoint(region, table.aws[name])
                            if region else _unknown_region(label)))
-        elif name == "es" and section.get("cloud_id"):
+        elif name in ("es", "elasticsearch") and section.get("cloud_id"):
             found.append((f"{label} Cloud_ID", decode_elastic_cloud_id(section["cloud_id"])))
-        elif section.get(option):
-            found.append((f"{label} {option}", place_endpoint(section[option], extra)))
-        elif default is not None:
-            found.append((f"{label} (default {option})", place_endpoint(default, extra)))
-        elif name in ("azure", "azure_logs_ingestion", "stackdriver", "bigquery"):
+        elif row is not None and section.get(row.option):
+            hosts = section[row.option].split(",") if row.several else [section[row.option]]
+            found += [(f"{label} {row.option}", place_endpoint(h.strip(), extra)) for h in hosts if h.strip()]
+        elif row is not None and row.default is not None:
+            found.append((f"{label} (default {row.option})", place_endpoint(row.default, extra)))
+        elif row is not None:
+            found.append((label, Endpoint(name, None, None, None, None,
+                                          f"Fluent Bit {name} output sets no {row.option}: where it sends is not "
+                                          "known")))
+        elif name in table.cloud_side:
             found.append((label, Endpoint(name, None, None, None, None,
                                           f"Fluent Bit {name} output: its region is set on the cloud side; check it")))
+        elif section.get("host"):
+            found.append((f"{label} host", place_endpoint(section["host"], extra)))
+        else:
+            found.append((label, Endpoint(name or "(no Name)", None, None, None, None,
+                                          f"Fluent Bit output {name or '(no Name)'} is not one offshore-scan reads "
+                                          "(providers/semantics/data/fluent_bit_outputs.yaml): check where it "
+                                          "sends")))
     return found
 
 

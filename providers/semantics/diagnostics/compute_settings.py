@@ -38,9 +38,8 @@ from providers.semantics.endpoints import (
 )
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.telemetry_settings import (
-    FLUENT_BIT_AWS_OUTPUTS,
-    FLUENT_BIT_OUTPUTS,
     endpoint_location,
+    fluent_bit_table,
     get_folded,
 )
 from scanner.model import Flow, FlowKind
@@ -155,7 +154,8 @@ def _firelens_hop(context: NormaliseContext, record: ResourceRecord, options: Ma
     option, or the plugin's default host when it has one."""
     plugin = str(get_folded(options, "name") or "").lower()
     region = get_folded(options, "region") or get_folded(options, "aws_region")
-    if plugin in FLUENT_BIT_AWS_OUTPUTS and region is not None:
+    table = fluent_bit_table()
+    if plugin in table.aws and region is not None:
         steps = (said(record, f"{where}.region", region),)
         hops = [Hop(placed("aws", region, steps), None, f"{plugin} in {region}")]
         stream = get_folded(options, "delivery_stream")
@@ -175,8 +175,8 @@ def _firelens_hop(context: NormaliseContext, record: ResourceRecord, options: Ma
         endpoint = decode_elastic_cloud_id(cloud_id)
         return Hop(endpoint_location(endpoint, (said(record, f"{where}.Cloud_ID", cloud_id),)), None,
                     endpoint_label(endpoint))
-    if plugin in FLUENT_BIT_OUTPUTS:
-        key, default = FLUENT_BIT_OUTPUTS[plugin]
+    if plugin in table.outputs:
+        key, default = table.outputs[plugin].option, table.outputs[plugin].default
         host = get_folded(options, key)
         if host is None and default is not None:
             endpoint = place_endpoint(default, context.endpoints)
