@@ -23,6 +23,9 @@ class ApiVersions:
         self.known = {k.lower(): v for k, v in known.items()}
         self._lock = threading.Lock()
         self._providers: dict[tuple[str, str], dict[str, str] | Failed] = {}
+        # One lock per provider: workers asking for the same provider wait for one answer (the request count a
+        # benchmark prints is then the same on every run); different providers are still asked in parallel.
+        self._asking: dict[tuple[str, str], threading.Lock] = {}
 
     def of(self, subscription: str, arm_type: str) -> str | Failed | None:
         """The api-version for ``arm_type`` (``Microsoft.Web/sites``), ``Failed`` when its provider could not
@@ -33,13 +36,18 @@ class ApiVersions:
         key = (subscription, namespace.lower())
         with self._lock:
             served = self._providers.get(key)
+            asking = self._asking.setdefault(key, threading.Lock())
         if served is None:
-            client = self.calls.clients.get("resources", subscription)
-            answer = self.calls.read(subscription, "Microsoft.Resources", "providers.get",
-                                     lambda: client.providers.get(namespace))
-            served = answer if isinstance(answer, Failed) else versions_served(answer)
-            with self._lock:
-                self._providers[key] = served
+            with asking:
+                with self._lock:
+                    served = self._providers.get(key)
+                if served is None:
+                    client = self.calls.clients.get("resources", subscription)
+                    answer = self.calls.read(subscription, "Microsoft.Resources", "providers.get",
+                                             lambda: client.providers.get(namespace))
+                    served = answer if isinstance(answer, Failed) else versions_served(answer)
+                    with self._lock:
+                        self._providers[key] = served
         return served if isinstance(served, Failed) else served.get(rest.lower())
 
 
