@@ -674,3 +674,61 @@ def test_the_printed_footer_keeps_the_marking_whole_and_shortens_a_long_estate_n
     # Two lines: the pack and date, then the estate cut with an ellipsis.
     assert footer.startswith('"offshore-scan evidence pack \u00b7 2026-12-01 00:00 UTC\\a ')
     assert "Benefits Documents Service (production) for\u2026" in footer and long_name not in footer
+
+
+_DB_USER_ESTATE = """
+provider "aws" {
+  region = "eu-west-2"
+}
+resource "aws_kms_key" "uk" {
+  description = "claims"
+  tags        = { "Service Owner" = "claims-team@dwp.gov.uk" }
+}
+resource "aws_db_instance" "claims" {
+  identifier        = "claims"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+  kms_key_id        = aws_kms_key.uk.arn
+  tags              = { DataClassification = "OFFICIAL-SENSITIVE" }
+}
+resource "aws_iam_role" "support" {
+  name = "offshore-support"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+                   Principal = { AWS = "arn:aws:iam::999988887777:root" } }]
+  })
+}
+resource "aws_iam_role_policy" "support" {
+  name = "support"
+  role = aws_iam_role.support.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["kms:Decrypt"], Resource = [aws_kms_key.uk.arn] },
+      { Effect = "Allow", Action = ["rds-db:connect"], Resource = ["arn:aws:rds-db:eu-west-2:*:dbuser:*/support_ro"] }
+    ]
+  })
+}
+"""
+
+
+def test_a_database_user_grant_says_what_it_reaches_and_a_uk_key_usable_from_india_is_said(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(_DB_USER_ESTATE)
+    (tmp_path / "offshore-scan.yaml").write_text(
+        'estate:\n  accounts:\n    "999988887777": {owner: "Offshore Support Ltd", country: IN}\n')
+    result = json.loads(_cli("scan", str(tmp_path), "--format", "json", "--fail-on", "never", cwd=tmp_path).stdout)
+    grant = next(g for g in result["inventory"]["grants"] if g["resource"] == "aws_db_instance.claims")
+    # rds-db:connect names a database user, not the database (access.yaml database_users): read as reaching the
+    # databases of its region, with the user, and that IAM authentication is off.
+    assert "allows rds-db:connect as database user support_ro" in grant["description"]
+    assert "IAM database authentication is not enabled on it" in grant["description"]
+    pack = build_pack([result], _context())
+    route = next(a for a in pack.access_paths if a.route == "can assume aws_iam_role.support")
+    assert "aws_db_instance.claims: allows rds-db:connect as database user support_ro" in route.reaches
+    assert "the scan does not record the other actions they allow" in route.reaches
+    row = next(c for c in pack.custody if c.copy == "aws_db_instance.claims")
+    assert row.key == "aws_kms_key.uk" and row.key_location == "in the UK (aws eu-west-2)"
+    assert "arn:aws:iam::999988887777:root (IN), Offshore Support Ltd through aws_iam_role.support" in row.held_by

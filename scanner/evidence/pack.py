@@ -711,9 +711,13 @@ def _access_paths(access: Sequence[Access]) -> tuple[AccessPath, ...]:
     grants the scan records through that role), and grants on DWP resources themselves. What a role reaches is
     never made up: a role whose policies name no DWP resource the scan read says so."""
     through: dict[tuple[str, str], list[str]] = {}
+    detail: dict[str, str] = {}
     for grant in access:
         if grant.via:
             through.setdefault((grant.principal, grant.via), []).append(grant.resource)
+            allows = _ALLOWS.search(grant.description)
+            if allows:
+                detail[grant.resource] = allows.group(1)
     rows: dict[tuple[str, str], AccessPath] = {}
     for grant in access:
         if grant.identity and not grant.via:
@@ -726,13 +730,18 @@ def _access_paths(access: Sequence[Access]) -> tuple[AccessPath, ...]:
                 grant.resource, (grant.resource,)))
             continue
         reached = tuple(sorted(set(through.get((grant.principal, role), ()))))
-        said = (", ".join(reached) + " (the DWP resources its policies name; the scan does not record the actions "
-                "they allow)") if reached else ("what the role reaches is not shown by the scan (no policy of it "
-                                                "names a DWP resource in the scanned configuration)")
+        named = [f"{r}: {detail[r]}" if r in detail else r for r in reached]
+        other = " other" if any(r in detail for r in reached) else ""
+        said = ("; ".join(named) + f" (the DWP resources its policies name; the scan does not record the{other} "
+                "actions they allow)") if reached else ("what the role reaches is not shown by the scan (no policy "
+                                                        "of it names a DWP resource in the scanned configuration)")
         rows.setdefault((grant.principal, role), AccessPath(grant.principal, grant.owner, grant.country,
                                                             f"can assume {role}", said, reached))
     return tuple(sorted(rows.values(), key=lambda r: (r.country is None, r.country or "", r.principal, r.route)))
 
+
+_ALLOWS = re.compile(r" (allows [^;]*(?:; IAM database authentication[^;]*)?); can assume ")
+"""What a grant through a role allows, where the scan records it (``allows rds-db:connect as database user U``)."""
 
 _HOW = {"hosted": "hosted", "telemetry": "telemetry", "alerting": "telemetry", "log-export": "telemetry",
         "key": "key held there"}

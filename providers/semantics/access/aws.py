@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from providers.semantics.access.aws_conditions import anyone, conditions_note
-from providers.semantics.access.aws_patterns import resources_matching
+from providers.semantics.access.aws_patterns import database_users_reached, resources_matching
 from providers.semantics.access.aws_principals import (
     account_of,
     aws_principal,
@@ -69,6 +69,8 @@ def role_reach(context: NormaliseContext, role: ResourceRecord) -> list[tuple[Re
                     if target is not None and target is not role and is_dwp(context, target):
                         reached.setdefault(target.address,
                                            (target, f"policy {via} of {role.address} names this resource"))
+                for target, allows in database_users_reached(context, named, statement):
+                    reached.setdefault(target.address, (target, f"policy {via} of {role.address} {allows}"))
     for record in index.naming.get(role.address, []):
         for address, _ in policy_targets(context, record):
             target = context.by_address.get(address)

@@ -7,11 +7,13 @@ and a whole service (``arn:aws:s3:::*``) are left as they were: they name no res
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
 from providers.semantics.access.common import is_dwp
+from providers.semantics.access.tables import database_users
 from providers.semantics.context import NormaliseContext
 from providers.semantics.policy_documents import Statement
 from providers.semantics.records import ResourceRecord, Unknown
@@ -59,3 +61,43 @@ def resources_matching(context: NormaliseContext, value: Any, statement: Stateme
             continue
         if acts_on(statement, arns[0].split(":")[2]) and is_dwp(context, record):
             yield record
+
+
+def database_users_reached(context: NormaliseContext, value: Any,
+                           statement: Statement) -> Iterator[tuple[ResourceRecord, str]]:
+    """(DWP database, what the grant allows on it) for a ``Resource`` naming a database user (IAM database
+    authentication, ``access.yaml`` ``database_users``): the databases of its region and account whose computed
+    resource id it may match, with the user, and whether IAM authentication is on (the grant is not usable while
+    it is off)."""
+    table = database_users()
+    if table is None or not isinstance(value, str):
+        return
+    match = re.match(table.arn, value)
+    if match is None or not _allows(statement, table.action):
+        return
+    region, account, resource_id, user = match["region"], match["account"], match["resource_id"], match["user"]
+    for record in context.records:
+        attributes = table.types.get(record.type)
+        if record.mode != "managed" or attributes is None or not is_dwp(context, record):
+            continue
+        where = context.location(record).region
+        if where is None or not fnmatchcase(where, region or "*"):
+            continue
+        scope = context.scope_of(record)
+        if account and account != "*" and scope is not None and not fnmatchcase(scope, account):
+            continue
+        own_id = record.values.get(attributes[0])
+        if isinstance(own_id, str) and not fnmatchcase(own_id, resource_id):
+            continue
+        enabled = record.values.get(attributes[1])
+        state = ("" if enabled is True else
+                 "; IAM database authentication is not enabled on it, so the grant is not usable until it is"
+                 if enabled in (None, False) else "; whether IAM database authentication is enabled is not known")
+        may = "" if isinstance(own_id, str) or resource_id == "*" else " (its resource id is computed: it may match)"
+        yield record, f"{table.words} {user}{may}{state}"
+
+
+def _allows(statement: Statement, action: str) -> bool:
+    if statement.not_actions or not statement.actions:
+        return True
+    return any(not isinstance(a, str) or fnmatchcase(action.lower(), a.lower()) for a in statement.actions)

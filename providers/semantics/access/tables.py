@@ -86,6 +86,28 @@ def shared_with() -> Mapping[str, Sharing]:
     }
 
 
+@dataclass(frozen=True)
+class DatabaseUsers:
+    """How an identity policy names a database user (IAM database authentication)."""
+
+    arn: str
+    action: str
+    types: Mapping[str, tuple[str, str]]
+    """Database type -> (resource id attribute, the argument enabling IAM database authentication)."""
+    words: str
+
+
+@functools.cache
+def database_users() -> DatabaseUsers | None:
+    """``database_users``: the dbuser ARN, its action, the database types it reaches."""
+    raw = _raw().get("database_users")
+    if not raw:
+        return None
+    return DatabaseUsers(str(raw["arn"]), str(raw["action"]),
+                         {str(t): (str(e["resource_id"]), str(e["enabled"])) for t, e in raw["types"].items()},
+                         str(raw["words"]))
+
+
 @functools.cache
 def lambda_permission_conditions() -> tuple[tuple[str, str], ...]:
     """(attribute of ``aws_lambda_permission``, condition key it stands for)."""
