@@ -178,3 +178,15 @@ def test_arm_copies_read_their_create_mode_and_source() -> None:
     mysql = azurerm_values("Microsoft.DBforMySQL/flexibleServers", {
         "properties": {"createMode": "Replica", "sourceServerResourceId": "/x/flexibleServers/primary"}})
     assert mysql == {"create_mode": "Replica", "source_server_id": "/x/flexibleServers/primary"}
+
+
+def test_a_source_the_scan_does_not_hold_is_placed_by_its_arn_and_possibly_dwp() -> None:
+    # A live event source mapping whose queue another account owns: the stand-in says where its ARN puts it.
+    queue = "arn:aws:sqs:eu-west-2:444455556666:claims-intake"
+    mapping = _record("aws_lambda_event_source_mapping.m", {
+        "event_source_arn": queue, "function_name": "arn:aws:lambda:us-east-1:111122223333:function:f"})
+    inventory = normalised([mapping])
+    [stand_in] = [r for r in inventory.resources if r.type == "unidentified resource"]
+    assert (stand_in.location.cloud, stand_in.location.region, stand_in.location.uk) == ("aws", "eu-west-2", True)
+    assert stand_in.classification.dwp and not stand_in.classification.certain
+    assert "not in the scan" in stand_in.classification.reason

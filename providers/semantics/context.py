@@ -302,7 +302,7 @@ class NormaliseContext:
         shown = f"unknown ({value.reason})" if isinstance(value, Unknown) else repr(value)
         return Location(cloud, None, None, None, (setting(record, argument, value),),
                         f"{record.type} takes the location of the parent its {argument} names ({shown}), which is "
-                        "not in the scanned configuration (scan the configuration that creates it)")
+                        "not in the scanned configuration (scan the configuration or the account that holds it)")
 
     def _location_of_reference(self, record: ResourceRecord, path: str) -> Location:
         value = first(values_at(record.values, path))
@@ -395,14 +395,18 @@ class NormaliseContext:
         if address in self._resources:
             return stand_in
         own = self.classification(record)
+        region = geography.aws_region_of_arn(value) if isinstance(value, str) else None
+        # An ARN says where its resource is even when the scan does not hold it (a live queue another account owns).
+        where = geography.locate("aws", region, (setting(record, path, value),)) if region else Location(
+            "unknown", None, None, None, (setting(record, path, value),),
+            f"{path} = {shown} names no resource in the scan")
         self._resources[address] = Resource(
             id=address,
             type="unidentified resource",
-            location=Location("unknown", None, None, None, (setting(record, path, value),),
-                              f"{path} = {shown} names no resource in the scanned configuration"),
+            location=where,
             classification=own if own.dwp else Classification(
-                True, f"possibly DWP: {record.address} {path} = {shown} names a resource that is not in the scanned "
-                "configuration (scan the configuration that creates it)", certain=False),
+                True, f"possibly DWP: {record.address} {path} = {shown} names a resource that is not in the scan "
+                "(scan the configuration or the account that holds it)", certain=False),
             source=record.source,
             holds_data=False,
         )

@@ -352,7 +352,7 @@ def _dx_connection_target(context: NormaliseContext, value: Any) -> Target:
     if connection is None:
         return _unset("aws", value, (f"connection_id = {value!r}",),
                       f"Direct Connect connection {value!r} is not in the scanned configuration, so its location is "
-                      "unknown (scan the configuration that creates it)"), None
+                      "unknown (scan the configuration or the account that holds it)"), None
     location = connection.values.get("location")
     provenance = (f"connection {connection.address}", setting(connection, "location", location))
     return place_facility(context, "aws", location, provenance, "Direct Connect location",

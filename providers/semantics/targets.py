@@ -52,7 +52,7 @@ def _target_s3_bucket(context: NormaliseContext, record: ResourceRecord, value: 
         return unplaced(
             "aws",
             f"destination bucket {value} is not in the scanned configuration, and S3 ARNs carry no region "
-            "(scan the configuration that creates it, or the live account)",
+            "(scan the configuration or the account that holds it)",
         ), None
     return unresolved_value("aws", value), None
 
@@ -102,7 +102,7 @@ def _target_gcp_resource(context: NormaliseContext, record: ResourceRecord, valu
         placed = context.location(other)
         return with_provenance(placed, (setting(record, path, value), other.address, *placed.provenance)), other.address
     return unresolved_value("gcp", value, f"{value!r} names no resource in the scanned configuration "
-                            "(scan the configuration that creates it)"), None
+                            "(scan the configuration or the account that holds it)"), None
 
 
 # A BigQuery table id as Pub/Sub and the APIs write it: project:dataset.table (legacy SQL), project.dataset.table,
@@ -130,7 +130,7 @@ def _target_gcp_bigquery_table(context: NormaliseContext, record: ResourceRecord
             step = f"{setting(record, path, value)}: dataset {dataset_id} is {dataset.address}"
             return with_provenance(placed, (step, *placed.provenance)), dataset.address
     return unplaced("gcp", f"BigQuery table {value} is in dataset {dataset_id} of project {project}, which is not in "
-                    "the scanned configuration (scan the configuration that creates it)"), None
+                    "the scanned configuration (scan the configuration or the account that holds it)"), None
 
 
 def _target_self(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:

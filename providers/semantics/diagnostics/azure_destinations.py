@@ -32,7 +32,8 @@ _EVENTHUB_TYPES = ("azurerm_eventhub", "azurerm_eventhub_authorization_rule",
 def azure_hop(context: NormaliseContext, value: Any, steps: tuple[str, ...]) -> Hop:
     other = context.referenced(value)
     if other is None:
-        fallback = "the destination is not in the scanned configuration (scan the configuration that creates it)"
+        fallback = ("the destination is not in the scan (scan the configuration or the subscription that holds "
+                    "it)")
         location = unresolved_value("azure", value, fallback)
         return Hop(with_provenance(location, steps), None, "an unresolved destination")
     here = (*steps, other.address)

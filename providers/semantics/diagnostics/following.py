@@ -64,8 +64,8 @@ def aws_hops(context: NormaliseContext, value: Any, steps: tuple[str, ...], seen
         return []
     if value.startswith("arn:aws:s3:::") or value.startswith("arn:aws-us-gov:s3:::"):
         bucket = value.split(":::", 1)[1].split("/")[0]
-        return [unknown_hop("aws", steps, f"destination bucket {bucket} is not in the scanned configuration, and S3 "
-                             "ARNs carry no region (scan the configuration that creates it)", f"S3 bucket {bucket}")]
+        return [unknown_hop("aws", steps, f"destination bucket {bucket} is not in the scan, and S3 ARNs carry no "
+                             "region (scan the configuration or the account that holds it)", f"S3 bucket {bucket}")]
     region = geography.aws_region_of_arn(value)
     if region is None:
         return [unknown_hop("aws", steps, f"{value!r} carries no region and is not a scanned resource", value)]
@@ -74,7 +74,7 @@ def aws_hops(context: NormaliseContext, value: Any, steps: tuple[str, ...], seen
     forwarder = _FORWARDERS.get(service)
     if forwarder is not None and (service != "logs" or resource.startswith("destination:")):
         reason = (f"{forwarder} {value} is not in the scanned configuration, so where it sends the data on is unknown "
-                  "(scan the configuration that creates it)")
+                  "(scan the configuration or the account that holds it)")
         if service == "lambda" and "datadog" in resource.lower():
             reason += "; it looks like the Datadog Forwarder, which sends to its DD_SITE (datadoghq.com, US1, if unset)"
         hops.append(unknown_hop("aws", (*steps, f"ARN {value}"), reason, value))
