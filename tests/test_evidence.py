@@ -732,3 +732,67 @@ def test_a_database_user_grant_says_what_it_reaches_and_a_uk_key_usable_from_ind
     row = next(c for c in pack.custody if c.copy == "aws_db_instance.claims")
     assert row.key == "aws_kms_key.uk" and row.key_location == "in the UK (aws eu-west-2)"
     assert "arn:aws:iam::999988887777:root (IN), Offshore Support Ltd through aws_iam_role.support" in row.held_by
+
+
+_NODE_AGENT = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: benefits
+  labels:
+    dwp.gov.uk/classification: OFFICIAL-SENSITIVE
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: datadog-agent
+  namespace: benefits
+spec:
+  selector:
+    matchLabels: {app: datadog-agent}
+  template:
+    metadata:
+      labels: {app: datadog-agent}
+    spec:
+      containers:
+        - name: agent
+          image: gcr.io/datadoghq/agent:7.54.0
+          env:
+            - name: DD_APM_ENABLED
+              value: "true"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: benefits-web
+  namespace: benefits
+spec:
+  selector:
+    matchLabels: {app: benefits-web}
+  template:
+    metadata:
+      labels: {app: benefits-web}
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/example/web:2.1.0
+          env:
+            - name: DD_AGENT_HOST
+              valueFrom:
+                fieldRef: {fieldPath: status.hostIP}
+"""
+
+
+def test_a_node_agent_with_its_site_unset_is_named_by_its_vendor_and_says_what_it_carries(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "benefits.yaml").write_text(_NODE_AGENT)
+    (tmp_path / "offshore-scan.yaml").write_text("cluster_region: uksouth\n")
+    result = json.loads(_cli("scan", str(tmp_path), "--format", "json", "--fail-on", "never", cwd=tmp_path).stdout)
+    pack = build_pack([result], _context())
+    rows = {p.source: p for p in pack.crossing}
+    web = rows["Deployment/benefits/benefits-web"]
+    # Its tracer sends to the node's agent (DD_AGENT_HOST), whose trace intake is on: traces, not only metrics.
+    assert "metrics and traces collection by DaemonSet/benefits/datadog-agent" in web.description
+    for path in (web, rows["DaemonSet/benefits/datadog-agent"]):
+        assert path.recipient == "Datadog (third party; site US1, host datadoghq.com)"
+        assert "DD_SITE is not set, so Datadog's default site is used" in path.description
+    assert not any("not in the endpoint catalogue" in p.recipient for p in pack.crossing)

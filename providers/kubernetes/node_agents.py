@@ -211,6 +211,8 @@ def _workload(manifest: Manifest, graph: ClusterGraph, sources: dict[tuple[str, 
         reads = everyone(f"{agent.name} runs on every node (a DaemonSet) and collects every container's metrics")
         narrowed = _filters(agent, env, "metrics")
         carriages.append(Carriage("metrics", both(reads, narrowed) if narrowed else reads))
+        if agent.traces is not None and agent.traces.on(env) and agent.traces_from:
+            carriages.append(Carriage("traces", _traced_to(agent)))
     routes: list[Route] = []
     for key, reads, urls in prometheus.remote_write_texts(texts):
         carriages.append(Carriage("metrics", Reads(reads.test, f"Prometheus {reads.how}")))
@@ -295,6 +297,18 @@ def _log_reads(mounts: list[str], recognised: list[tuple[dict, dict[str, str], a
         return Reads(scope.test, f"{mounted}; reads {scope.how}")
     return everyone(f"{mounted}; its configuration does not say whose (none in the input, or none readable): "
                     "taken to read every workload's")
+
+
+def _traced_to(agent: agents.Agent) -> Reads:
+    """The workloads whose tracer sends its traces to the node's agent (a container setting DD_AGENT_HOST)."""
+    names = frozenset(agent.traces_from)
+
+    def test(workload: Manifest, _labels: Labels) -> bool:
+        return any(isinstance(v, dict) and v.get("name") in names
+                   for c in containers(pod_spec(workload)) for v in c.get("env") or [])
+    switch = agent.traces.variable if agent.traces is not None else "its trace intake"
+    return Reads(test, f"{agent.name} receives the traces of the workloads whose tracer sets "
+                       f"{' or '.join(agent.traces_from)} ({switch} is on)")
 
 
 def _opted_in(agent: agents.Agent, how: str) -> Reads:

@@ -129,6 +129,10 @@ class Agent:
     opt_in_annotation: re.Pattern[str] | None
     filters: Filters | None
     resources: tuple[CustomResource, ...]
+    traces: Switch | None = None
+    """A node agent's trace intake switch (``traces.enabled``)."""
+    traces_from: tuple[str, ...] = ()
+    """Variables a workload's tracer sets to send its traces to the node's agent."""
 
 
 # --- lookups --------------------------------------------------------------------------------------
@@ -314,6 +318,8 @@ def _agent(row: Any, index: int) -> Agent:
                                        r.get("absent"), r.get("logs"), tuple(r.get("namespace_selectors") or ()),
                                        str(r.get("collects") or "metrics"))
                         for r in row.get("resources") or ()),
+        traces=_switch((row.get("traces") or {}).get("enabled")),
+        traces_from=tuple(str(v) for v in (row.get("traces") or {}).get("from") or ()),
     )
 
 
