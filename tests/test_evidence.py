@@ -796,3 +796,12 @@ def test_a_node_agent_with_its_site_unset_is_named_by_its_vendor_and_says_what_i
         assert path.recipient == "Datadog (third party; site US1, host datadoghq.com)"
         assert "DD_SITE is not set, so Datadog's default site is used" in path.description
     assert not any("not in the endpoint catalogue" in p.recipient for p in pack.crossing)
+
+
+def test_copies_outside_the_uk_are_listed_in_2_1_with_their_sources_marking(demo: dict) -> None:
+    stored = {s.resource: s for s in build_pack([demo], _context()).stored}
+    replica = stored["aws eu-west-1 (IE): replication of aws_dynamodb_table.claims"]
+    assert replica.type == "copy (replication) of aws_dynamodb_table" and replica.kind == "permanent"
+    assert replica.place.side == "Outside the UK" and replica.marking == "OFFICIAL"
+    telemetry = stored["external datadoghq.eu (DE): telemetry of aws_lambda_function.claims_api"]
+    assert telemetry.marking == "OFFICIAL-SENSITIVE"

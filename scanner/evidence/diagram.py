@@ -61,7 +61,7 @@ def build_graph(pack: EvidencePack) -> Graph:
         edges.append((node(path.source, path.source_place), node(path.destination, path.place), path.mechanism,
                       crosses))
     for stored in pack.stored:
-        if stored.place.uk is not True:
+        if stored.place.uk is not True and stored.copy_of is None:  # a copy is drawn as its path's end
             node(stored.resource, stored.place)
     access: list[tuple[str, str, str, bool]] = []
 

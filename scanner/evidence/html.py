@@ -103,8 +103,15 @@ def _cell(value: str) -> str:
         if len(value) <= _SHORT:
             return f'<code class="nw">{escape(value)}</code>'
         return f"<code>{'<wbr>'.join(escape(part) for part in _SEPARATOR.split(value) if part)}</code>"
-    # A browser breaks after a hyphen (eu-<br>west-2, OFFICIAL-<br>SENSITIVE): such words are kept whole.
-    return _HYPHENATED.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escape(value))
+    # In running text, a long identifier breaks between its parts as in a code cell; a browser breaks after a
+    # hyphen (eu-<br>west-2, OFFICIAL-<br>SENSITIVE), so other hyphenated words are kept whole.
+    out = []
+    for token in _SPACE.split(value):
+        if len(token) > _SHORT and _SEPARATED.search(token):
+            out.append("<wbr>".join(escape(part) for part in _SEPARATOR.split(token) if part))
+        else:
+            out.append(_HYPHENATED.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escape(token)))
+    return "".join(out)
 
 
 def _css_string(value: str) -> str:
@@ -120,6 +127,9 @@ def _css_string(value: str) -> str:
 
 
 _HYPHENATED = re.compile(r"[^\s<>]+-[^\s<>]+")
+_SPACE = re.compile(r"(\s+)")
+_SEPARATED = re.compile(r"[._/:]\w")
+"""A token with a part after a separator (``aws_lambda_function.benefits_api``): an identifier in running text."""
 
 
 def render_html(pack: EvidencePack, use_graphviz: bool = True, notes: list[str] | None = None) -> str:

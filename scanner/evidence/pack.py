@@ -76,6 +76,8 @@ class Stored:
     kind: str
     place: Place
     marking: str | None
+    copy_of: str | None = None
+    """For a copy the scan has no resource for, the DWP resource it copies."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class Offshore:
     stores: bool = True
     """False for a resource that holds no data at rest (a network, a key): its result says ``"key": null``. It is a
     place DWP resources are, but it has no key custody row."""
+    source: str | None = None
+    """For a copy the scan has no resource for: the DWP resource whose data it copies (2.1 lists it)."""
 
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -283,11 +287,20 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
     stored = tuple(sorted((Stored(_label(rid, r), r["type"], storage_kind(r["type"]), Place.of(r["location"]),
                                   r.get("marking")) for rid, r in information.items()),
                           key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
+    unplaced = _unplaced_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
     paths = _one_way(tuple(sorted((_path(f, resources) for f in flows.values() if f["resource"] in dwp),
                                   key=lambda p: (p.place.side != "Outside the UK", p.place.side, p.source,
                                                  p.destination))))
     items = _keys_said(_offshore_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources),
                        _protects(resources))
+    # Copies outside the UK, or not placed, that the scan has no resource for (a DynamoDB replica region, a Cosmos DB
+    # region, a vendor's telemetry store) hold DWP data too: listed in 2.1 with their source's kind and marking.
+    stored = (*stored, *sorted((Stored(i.name, f"copy ({i.via}) of {resources[i.source]['type']}",
+                                       storage_kind(resources[i.source]["type"]), i.place,
+                                       resources[i.source].get("marking"), i.source)
+                                for i in (*items, *unplaced) if i.source and i.source in resources),
+                               key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
+    stored = tuple(sorted(stored, key=lambda s: _KIND_ORDER.index(s.kind)))
     table = table_with(context.adequacy)
     access = tuple(sorted((_access(g, resources) for g in grants.values()
                            if g["resource"] in dwp and not g.get("internal") and g.get("uk") is not True),
@@ -300,7 +313,6 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
         how.setdefault(item.place.country, set()).add(_HOW.get(item.via, "copied"))
     # A DWP resource or copy whose place is not established may be anywhere: section 4 has a row for it, as its
     # introduction says (the dataset whose location is a variable with no value, the registry that is not placed).
-    unplaced = _unplaced_items(assets, [f for f in flows.values() if f["resource"] in dwp], resources)
     for item in unplaced:
         by_country.setdefault(None, []).append(item.name)
         how.setdefault(None, set()).add(_HOW.get(item.via, "copied"))
@@ -536,7 +548,7 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
         copy_key = _copy_key(source, target)
         found.setdefault(name, Offshore(name, target, flow["kind"], copy_key,
                                         None if copy_key is not source.get("key")
-                                        else source.get("object") or flow["resource"]))
+                                        else source.get("object") or flow["resource"], source=flow["resource"]))
     return tuple(sorted(found.values(), key=lambda o: (o.place.country or "", o.place.cloud, o.place.region or "",
                                                       o.name)))
 
@@ -634,7 +646,8 @@ def _unplaced_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
         copy_key = _copy_key(source, target)
         found.setdefault(name, Offshore(name, target, flow["kind"], copy_key,
                                         None if copy_key is not source.get("key")
-                                        else source.get("object") or flow["resource"]))
+                                        else source.get("object") or flow["resource"],
+                                        source=None if landed else flow["resource"]))
     return tuple(sorted(found.values(), key=lambda o: (o.place.cloud, o.name)))
 
 
