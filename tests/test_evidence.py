@@ -805,3 +805,28 @@ def test_copies_outside_the_uk_are_listed_in_2_1_with_their_sources_marking(demo
     assert replica.place.side == "Outside the UK" and replica.marking == "OFFICIAL"
     telemetry = stored["external datadoghq.eu (DE): telemetry of aws_lambda_function.claims_api"]
     assert telemetry.marking == "OFFICIAL-SENSITIVE"
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (Debian package `chromium`)")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed (Debian package "
+                                                               "`poppler-utils`): the printed pages cannot be read")
+@pytest.mark.slow  # a headless Chromium
+def test_a_long_estate_name_never_breaks_the_printed_marking_or_squeezes_the_source_column(demo: dict,
+                                                                                            tmp_path: Path) -> None:
+    page_html = tmp_path / "pack.html"
+    page_html.write_text(render_html(build_pack([demo], _context(
+        estate_name="Benefits Documents Service (production), Northern Region")), use_graphviz=False))
+    pdf = tmp_path / "pack.pdf"
+    subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page_html.as_uri()], capture_output=True, timeout=120, check=False)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.strip().splitlines() if line.strip()]
+        footer = " ".join(lines[-3:])
+        assert "OFFICIAL-SENSITIVE" in footer and f"Page {number} of {len(pages)}" in footer, (number, lines[-3:])
+        assert not any(line.endswith("OFFICIAL-") or line.startswith("SENSITIVE") for line in lines[-3:]), number
+    network = next(page for page in pages if "2.2 Network" in page)
+    # The Source column holds an identifier's parts whole (aws_lambda_ / function. / claims_api), never 5 letters.
+    assert "aws_lambda_" in network and "function." in network
