@@ -796,6 +796,13 @@ def test_a_node_agent_with_its_site_unset_is_named_by_its_vendor_and_says_what_i
         assert path.recipient == "Datadog (third party; site US1, host datadoghq.com)"
         assert "DD_SITE is not set, so Datadog's default site is used" in path.description
     assert not any("not in the endpoint catalogue" in p.recipient for p in pack.crossing)
+    # One endpoint of one vendor is one place and one custody row, with its sources (2.1 keeps a row per source).
+    [there] = [i for i in pack.offshore_items if i.place.region == "datadoghq.com"]
+    assert there.name == ("external datadoghq.com (US): telemetry of DaemonSet/benefits/datadog-agent, "
+                          "Deployment/benefits/benefits-web")
+    assert [c.held_by for c in pack.custody if c.location == "external datadoghq.com (US)"] == [
+        "Datadog (third party): name it in the contract"]
+    assert sum(1 for s in pack.stored if s.place.region == "datadoghq.com") == 2
 
 
 def test_copies_outside_the_uk_are_listed_in_2_1_with_their_sources_marking(demo: dict) -> None:

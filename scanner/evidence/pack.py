@@ -164,6 +164,9 @@ class Offshore:
     place DWP resources are, but it has no key custody row."""
     source: str | None = None
     """For a copy the scan has no resource for: the DWP resource whose data it copies (2.1 lists it)."""
+    sources: tuple[str, ...] = ()
+    """For one third party's endpoint that receives the data of several DWP resources: each of them (one place,
+    one recipient, said once with its sources)."""
 
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -295,10 +298,12 @@ def build_pack(results: Sequence[Mapping[str, Any]], context: PackContext | None
                        _protects(resources))
     # Copies outside the UK, or not placed, that the scan has no resource for (a DynamoDB replica region, a Cosmos DB
     # region, a vendor's telemetry store) hold DWP data too: listed in 2.1 with their source's kind and marking.
-    stored = (*stored, *sorted((Stored(i.name, f"copy ({i.via}) of {resources[i.source]['type']}",
-                                       storage_kind(resources[i.source]["type"]), i.place,
-                                       resources[i.source].get("marking"), i.source)
-                                for i in (*items, *unplaced) if i.source and i.source in resources),
+    stored = (*stored, *sorted((Stored(f"{i.place.describe()}: {i.via} of {resources[source].get('object') or source}"
+                                       if i.sources else i.name, f"copy ({i.via}) of {resources[source]['type']}",
+                                       storage_kind(resources[source]["type"]), i.place,
+                                       resources[source].get("marking"), source)
+                                for i in (*items, *unplaced) for source in (i.sources or (i.source,))
+                                if source and source in resources),
                                key=lambda s: (_KIND_ORDER.index(s.kind), s.place.side, s.resource)))
     stored = tuple(sorted(stored, key=lambda s: _KIND_ORDER.index(s.kind)))
     table = table_with(context.adequacy)
@@ -520,6 +525,7 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
     """Every DWP resource and copy outside the UK, once: a copy that lands on a resource the scan holds is that
     resource (the S3 replica bucket is one place, not the bucket plus the rule that fills it)."""
     found: dict[str, Offshore] = {}
+    vendors: dict[tuple[str, str], tuple[Place, list[str]]] = {}
     for rid, resource in assets.items():
         place = Place.of(resource["location"])
         if place.uk is False:
@@ -544,11 +550,22 @@ def _offshore_items(assets: Mapping[str, Mapping[str, Any]], flows: Sequence[Map
                                      None if own else source_name)
             continue
         source = resources[flow["resource"]]
+        if target.cloud == "external":
+            # One third party's endpoint is one place and one recipient, whatever number of DWP resources send
+            # to it: said once, with its sources.
+            vendors.setdefault((target.describe(), flow["kind"]), (target, []))[1].append(flow["resource"])
+            continue
         name = f"{target.describe()}: {flow['kind']} of {source.get('object') or flow['resource']}"
         copy_key = _copy_key(source, target)
         found.setdefault(name, Offshore(name, target, flow["kind"], copy_key,
                                         None if copy_key is not source.get("key")
                                         else source.get("object") or flow["resource"], source=flow["resource"]))
+    for (where, kind), (target, senders) in vendors.items():
+        ordered = tuple(dict.fromkeys(senders))
+        names = ", ".join(str(resources[s].get("object") or s) for s in ordered)
+        name = f"{where}: {kind} of {names}"
+        found.setdefault(name, Offshore(name, target, kind, None, None, source=ordered[0],
+                                        sources=ordered if len(ordered) > 1 else ()))
     return tuple(sorted(found.values(), key=lambda o: (o.place.country or "", o.place.cloud, o.place.region or "",
                                                       o.name)))
 
