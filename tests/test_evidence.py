@@ -157,7 +157,7 @@ def test_the_html_pack_draws_its_diagram_in_a_browser(demo: dict, tmp_path: Path
     browser = [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,4000"]
     dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120,
                          check=False).stdout
-    drawn = dom[dom.index('id="network-diagram"'):]
+    drawn = dom[dom.index('id="network-diagram"'):].split('class="diagram-bands"', 1)[0]  # the bands are for print
     assert drawn.count('class="node"') == len(build_graph(pack).nodes) > 5
     shot = tmp_path / "pack.png"
     subprocess.run([*browser, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
@@ -837,3 +837,17 @@ def test_a_long_estate_name_never_breaks_the_printed_marking_or_squeezes_the_sou
     network = next(page for page in pages if "2.2 Network" in page)
     # The Source column holds an identifier's parts whole (aws_lambda_ / function. / claims_api), never 5 letters.
     assert "aws_lambda_" in network and "function." in network
+
+
+def test_a_diagram_too_tall_for_one_landscape_page_prints_in_bands_at_the_page_width() -> None:
+    from scanner.evidence.html import _bands
+
+    tall = ('<svg width="1307pt" height="1211pt" viewBox="0.00 0.00 1307.00 1211.00" xmlns="http://www.w3.org/2000/svg">'
+            '<g id="graph0"><text>aws_s3_bucket.evidence</text></g></svg>')
+    printed = _bands(tall)
+    assert printed.count('class="band"') == 2 and "Diagram, part 2 of 2" in printed
+    assert 'width="100%"' in printed and 'viewBox="0 0 1307 ' in printed and ' id="graph0"' not in printed
+    # A drawing that fits the page at its width prints whole (no bands).
+    assert _bands(tall.replace('1211', '537')) == ""
+    css = render_html(build_pack([json.loads((GOLDEN / "demo.json").read_text())], _context()), use_graphviz=False)
+    assert ".diagram:has(+ .diagram-bands) { display: none; }" in css.split("@media print")[1]

@@ -38,6 +38,7 @@ dl.counts { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em
 .blank p.todo { color: #505a5f; font-style: italic; }
 .diagram { overflow-x: auto; border: 1px solid #b1b4b6; padding: .5em; }
 .diagram svg { max-width: 100%; height: auto; }
+.diagram-bands { display: none; }
 ul.legend { list-style: none; padding: 0; margin: .3em 0; font-size: .8em; display: flex; flex-wrap: wrap;
             gap: .2em 1.2em; }
 ul.legend li { display: flex; align-items: center; gap: .3em; }
@@ -78,6 +79,14 @@ pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; wh
   section.figure { page: landscape; break-inside: avoid; }
   .diagram { overflow: visible; border: none; page-break-inside: avoid; break-inside: avoid; padding: 0; }
   .diagram svg { width: auto; height: auto; max-width: 100%; max-height: 140mm; }
+  /* A diagram too tall for one landscape page at its full width prints in bands, one a page, at the page's
+     width; the whole drawing is then shown on screen only. */
+  .diagram:has(+ .diagram-bands) { display: none; }
+  .diagram-bands { display: block; }
+  .diagram-bands .band { break-inside: avoid; page-break-inside: avoid; }
+  .diagram-bands .band + .band { break-before: page; page-break-before: always; }
+  .diagram-bands svg { width: 100%; height: auto; max-height: 150mm; }
+  .band-note { font-size: 7pt; color: #505a5f; margin: 0 0 .2em; }
   ul.legend { font-size: 7pt; break-inside: avoid; }
   a { color: #000; text-decoration: none; }
 }
@@ -230,6 +239,37 @@ INSTALL_GRAPHVIZ = ("Graphviz (dot) is not installed: the HTML pack shows the di
                     "graphviz` (macOS) and make the pack again.")
 
 
+_VIEWBOX = re.compile(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"([^>]*?)'
+                      r'\sviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
+_BAND = 0.5
+"""Height to width of one printed band: a landscape A4 page (273 mm wide) with room for the heading, caption and
+legend (about 135 mm)."""
+
+
+def _bands(drawn: str) -> str:
+    """For print, a diagram taller than a landscape page holds at its full width is cut into horizontal bands, one
+    a page, each at the page's width (a cropped view of the same drawing), so its labels stay legible instead of
+    the whole shrinking to fit one page. Shown only in print; the screen keeps the whole drawing."""
+    match = _VIEWBOX.search(drawn)
+    if match is None:
+        return ""
+    x, y, width, height = (float(match.group(n)) for n in (3, 4, 5, 6))
+    if width <= 0 or height / width <= _BAND:
+        return ""
+    count = -(-height // (width * _BAND))
+    step = height / count
+    bands = []
+    for index in range(int(count)):
+        top = y + index * step
+        # Each band shows its slice of the drawing, with a little of the next so an edge is followed across.
+        view = f'{x:g} {top:g} {width:g} {min(step * 1.04, y + height - top):g}'
+        band = _VIEWBOX.sub(lambda m, v=view: f'<svg{m.group(1)} width="100%"{m.group(2)} viewBox="{v}"', drawn, 1)
+        band = band.replace(' id="', ' data-id="')  # one drawing's ids once in the document
+        bands.append(f'<div class="band"><p class="band-note">Diagram, part {index + 1} of {int(count)}</p>'
+                     f'{band}</div>')
+    return f'<div class="diagram-bands">{"".join(bands)}</div>'
+
+
 def _diagram(pack: EvidencePack, use_graphviz: bool, notes: list[str] | None) -> str:
     graph = build_graph(pack)
     if not graph.nodes:
@@ -242,7 +282,7 @@ def _diagram(pack: EvidencePack, use_graphviz: bool, notes: list[str] | None) ->
     elif drawn.problem and notes is not None:
         notes.append(f"the network diagram is not drawn: {drawn.problem}")
     if drawn.svg is not None:
-        return f'<div class="diagram" id="network-diagram">{drawn.svg}</div>{_LEGEND}{note}'
+        return f'<div class="diagram" id="network-diagram">{drawn.svg}</div>{_bands(drawn.svg)}{_LEGEND}{note}'
     # Said as it is: a missing Graphviz is never blamed for a graph it could not draw.
     why = ("Graphviz (<code>dot</code>) is not installed, so the diagram is not drawn here; its Mermaid source "
            "follows (paste it into any Mermaid viewer, or install Graphviz, <code>apt-get install graphviz</code> or "
