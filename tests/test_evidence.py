@@ -848,6 +848,6 @@ def test_a_diagram_too_tall_for_one_landscape_page_prints_in_bands_at_the_page_w
     assert printed.count('class="band"') == 2 and "Diagram, part 2 of 2" in printed
     assert 'width="100%"' in printed and 'viewBox="0 0 1307 ' in printed and ' id="graph0"' not in printed
     # A drawing that fits the page at its width prints whole (no bands).
-    assert _bands(tall.replace('1211', '537')) == ""
+    assert _bands(tall.replace('1211', '537')) == ""  # 7.4-point labels on one page
     css = render_html(build_pack([json.loads((GOLDEN / "demo.json").read_text())], _context()), use_graphviz=False)
     assert ".diagram:has(+ .diagram-bands) { display: none; }" in css.split("@media print")[1]

@@ -241,9 +241,11 @@ INSTALL_GRAPHVIZ = ("Graphviz (dot) is not installed: the HTML pack shows the di
 
 _VIEWBOX = re.compile(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"([^>]*?)'
                       r'\sviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
-_BAND = 0.5
-"""Height to width of one printed band: a landscape A4 page (273 mm wide) with room for the heading, caption and
-legend (about 135 mm)."""
+_PAGE = (774.0, 400.0)
+"""Points a landscape A4 page holds for the drawing: 273 mm wide, and about 141 mm tall beside the heading, caption
+and legend."""
+_LEGIBLE = 0.6
+"""The least scale at which the drawing's 10-point labels stay legible (6 points)."""
 
 
 def _bands(drawn: str) -> str:
@@ -254,9 +256,12 @@ def _bands(drawn: str) -> str:
     if match is None:
         return ""
     x, y, width, height = (float(match.group(n)) for n in (3, 4, 5, 6))
-    if width <= 0 or height / width <= _BAND:
+    if width <= 0 or height <= 0 or min(_PAGE[0] / width, _PAGE[1] / height) >= _LEGIBLE:
+        return ""  # the whole drawing fits one page legibly
+    across = min(_PAGE[0] / width, 1.0)
+    count = -(-height // (_PAGE[1] / across))
+    if count < 2:
         return ""
-    count = -(-height // (width * _BAND))
     step = height / count
     bands = []
     for index in range(int(count)):
