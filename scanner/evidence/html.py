@@ -78,14 +78,14 @@ pre { background: #f3f2f1; padding: .5em; overflow-x: auto; font-size: .85em; wh
   pre { background: #fff; border: 1px solid #b1b4b6; }
   section.figure { page: landscape; break-inside: avoid; }
   .diagram { overflow: visible; border: none; page-break-inside: avoid; break-inside: avoid; padding: 0; }
-  .diagram svg { width: auto; height: auto; max-width: 100%; max-height: 140mm; }
+  .diagram svg { width: auto; height: auto; max-width: 100%; max-height: 120mm; }
   /* A diagram too tall for one landscape page at its full width prints in bands, one a page, at the page's
      width; the whole drawing is then shown on screen only. */
   .diagram:has(+ .diagram-bands) { display: none; }
   .diagram-bands { display: block; }
   .diagram-bands .band { break-inside: avoid; page-break-inside: avoid; }
   .diagram-bands .band + .band { break-before: page; page-break-before: always; }
-  .diagram-bands svg { width: 100%; height: auto; max-height: 150mm; }
+  .diagram-bands svg { width: 100%; height: auto; max-height: 125mm; }
   .band-note { font-size: 7pt; color: #505a5f; margin: 0 0 .2em; }
   ul.legend { font-size: 7pt; break-inside: avoid; }
   a { color: #000; text-decoration: none; }
@@ -241,9 +241,9 @@ INSTALL_GRAPHVIZ = ("Graphviz (dot) is not installed: the HTML pack shows the di
 
 _VIEWBOX = re.compile(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"([^>]*?)'
                       r'\sviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
-_PAGE = (774.0, 400.0)
-"""Points a landscape A4 page holds for the drawing: 273 mm wide, and about 141 mm tall beside the heading, caption
-and legend."""
+_PAGE = (774.0, 340.0)
+"""Points a landscape A4 page holds for the drawing: 273 mm wide, and 120 mm tall beside the heading, caption and
+legend (the print stylesheet's max-height), so all of them stay on the page."""
 _LEGIBLE = 0.6
 """The least scale at which the drawing's 10-point labels stay legible (6 points)."""
 
