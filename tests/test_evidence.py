@@ -845,7 +845,8 @@ def test_a_diagram_too_tall_for_one_landscape_page_prints_in_bands_at_the_page_w
     tall = ('<svg width="1307pt" height="1211pt" viewBox="0.00 0.00 1307.00 1211.00" xmlns="http://www.w3.org/2000/svg">'
             '<g id="graph0"><text>aws_s3_bucket.evidence</text></g></svg>')
     printed = _bands(tall)
-    assert printed.count('class="band"') == 2 and "Diagram, part 2 of 2" in printed
+    # Labels at 3 points on one page; at the page's width 5.9 points, over three landscape pages.
+    assert printed.count('class="band"') == 3 and "Diagram, part 3 of 3" in printed
     assert 'width="100%"' in printed and 'viewBox="0 0 1307 ' in printed and ' id="graph0"' not in printed
     # A drawing that fits the page at its width prints whole (no bands).
     assert _bands(tall.replace('1211', '537')) == ""  # 7.4-point labels on one page
