@@ -595,6 +595,12 @@ def test_uk_data_whose_key_is_held_abroad_has_a_custody_row_and_the_vault_says_w
     assert all(s.type == "azurerm_storage_account" for s in pack.stored)
     text = render_markdown(pack)
     assert "| NL | azure | westeurope | 1 key |" in text
+    # The diagram draws the vault abroad and a dotted custody line to it from the account, not a data path.
+    graph = build_graph(pack)
+    labels = {n.id: n.label for n in graph.nodes}
+    assert [(labels[a], labels[b]) for a, b in graph.keys] == [("azurerm_storage_account.documents",
+                                                                 "azurerm_key_vault.cmk")]
+    assert 'style=dotted' in dot(graph) and '-.-o|"key held in"|' in mermaid(graph)
 
 
 def test_a_uk_key_usable_by_a_principal_abroad_is_said_in_key_custody(demo: dict) -> None:

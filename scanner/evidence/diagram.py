@@ -41,6 +41,8 @@ class Graph:
     """(principal or role, resource or role, label, from outside the UK): who outside the UK, or not placed, can
     reach a DWP resource, drawn dashed: a principal to the role it can assume, the role to the DWP resources its
     policies name; a grant on a resource itself, principal to resource."""
+    keys: tuple[tuple[str, str], ...] = ()
+    """(DWP resource, the key or key vault outside the UK holding its key): custody, drawn dotted, not a path."""
 
 
 def build_graph(pack: EvidencePack) -> Graph:
@@ -91,8 +93,15 @@ def build_graph(pack: EvidencePack) -> Graph:
             edge(via, node(grant.resource, grant.resource_place), "can reach", offshore)
         else:
             edge(principal, node(grant.resource, grant.resource_place), "can reach", offshore)
+    keys: list[tuple[str, str]] = []
+    placed = {s.resource: s.place for s in pack.stored}
+    for item in pack.offshore_items:
+        if item.via != "key":
+            continue
+        holder = node(item.name.split(": holds the key of ", 1)[0], item.place)
+        keys += [(node(name, placed[name]), holder) for name in item.protects if name in placed]
     left_out = max(0, len(paths) - MAX_PATHS) + max(0, len(pack.access) - MAX_PATHS)
-    return Graph(tuple(nodes.values()), tuple(edges), left_out, tuple(access))
+    return Graph(tuple(nodes.values()), tuple(edges), left_out, tuple(access), tuple(keys))
 
 
 GLOBAL = "Global: identities, no DWP data"
@@ -175,6 +184,8 @@ def mermaid(graph: Graph) -> str:
             lines.append(f"  linkStyle {index} stroke:#c00,stroke-width:2px")
     for start, end, label, _offshore in graph.access:
         lines.append(f'  {start} -.->|"{_text(label)}"| {end}')
+    for start, end in graph.keys:
+        lines.append(f'  {start} -.-o|"key held in"| {end}')
     lines += ['  subgraph legend["Legend"]',
               *(f'    legend{index}["{text}"]' for index, text in enumerate(_LEGEND, 1)),
               "  end"]
@@ -184,6 +195,7 @@ def mermaid(graph: Graph) -> str:
 _LEGEND = ("solid arrow: a path of DWP information (replication, copy, telemetry, peering)",
            "red arrow: the path crosses the UK boundary",
            "dashed arrow: access (a principal can assume a role; the role can reach a DWP resource)",
+           "dotted line ending in a circle: the key of a DWP resource is held there (custody, not a data path)",
            "dashed box: a place with no DWP resource the scan holds (a provider region, a third party, a principal)",
            "group UK; Outside the UK; Not established; Global: roles, which hold no DWP data")
 """What each line and box means, drawn in the Mermaid source (the HTML pack draws its own legend beside the SVG)."""
@@ -230,6 +242,9 @@ def dot(graph: Graph) -> str:
         colour = "#cc0000" if offshore else "#7a3e00"
         lines.append(f'  {start} -> {end} [label="{_dot_text(label)}", style=dashed, color="{colour}", '
                      f'fontcolor="{colour}"];')
+    for start, end in graph.keys:
+        lines.append(f'  {start} -> {end} [label="key held in", style=dotted, color="#505a5f", '
+                     'fontcolor="#505a5f", arrowhead=odot, minlen=2];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 

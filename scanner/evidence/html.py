@@ -188,8 +188,8 @@ def render_html(pack: EvidencePack, use_graphviz: bool = True, notes: list[str] 
     return "\n".join(parts) + "\n"
 
 
-def _swatch(colour: str, dashed: bool = False) -> str:
-    dash = ' stroke-dasharray="4 3"' if dashed else ""
+def _swatch(colour: str, dashed: bool = False, dotted: bool = False) -> str:
+    dash = ' stroke-dasharray="4 3"' if dashed else ' stroke-dasharray="1 3"' if dotted else ""
     return (f'<svg width="36" height="10" aria-hidden="true"><line x1="1" y1="5" x2="28" y2="5" stroke="{colour}" '
             f'stroke-width="2"{dash}/><polygon points="28,1 35,5 28,9" fill="{colour}"/></svg>')
 
@@ -207,6 +207,7 @@ _LEGEND = ('<ul class="legend"><li><strong>Legend</strong></li>'
                (_swatch("#cc0000", True), "access from outside the UK: a principal can assume a role, the role can "
                                           "reach a DWP resource"),
                (_swatch("#7a3e00", True), "access from a place not established"),
+               (_swatch("#505a5f", dotted=True), "the key of a DWP resource is held there (custody, not a data path)"),
                (_box("#fff"), "a DWP resource"),
                (_box("#fff", True), "a region, a third party or a principal (no DWP resource the scan holds)"),
                (_box("#e8f4e8"), "group: the UK"),

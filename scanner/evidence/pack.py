@@ -164,6 +164,8 @@ class Offshore:
     place DWP resources are, but it has no key custody row."""
     source: str | None = None
     """For a copy the scan has no resource for: the DWP resource whose data it copies (2.1 lists it)."""
+    protects: tuple[str, ...] = ()
+    """For a key or key vault: the DWP resources whose key it is (or holds)."""
     sources: tuple[str, ...] = ()
     """For one third party's endpoint that receives the data of several DWP resources: each of them (one place,
     one recipient, said once with its sources)."""
@@ -636,7 +638,8 @@ def _keys_said(items: tuple[Offshore, ...], protects: Mapping[str, list[tuple[st
             out.append(item)
             continue
         what = "; ".join(f"{name}, {marking_text(marking)}" for name, marking in guarded)
-        out.append(replace(item, name=f"{item.name}: holds the key of {what}", via="key"))
+        out.append(replace(item, name=f"{item.name}: holds the key of {what}", via="key",
+                           protects=tuple(name for name, _marking in guarded)))
     return tuple(out)
 
 
