@@ -32,6 +32,7 @@ from providers.interface import OptionError, ScanOptions
 from providers.semantics.normalise import to_inventory
 from scanner.engine import evaluate
 from scanner.model import Finding, Inventory, ScopeStatus
+from tests.helpers import moto_metric_stream_scope
 
 ACCOUNT = "123456789012"  # moto's default account
 HERE = Scope(ACCOUNT, "eu-west-2")
@@ -181,7 +182,12 @@ def test_a_wholly_dwp_account_lists_its_queues_and_topics_but_not_empty_default_
     assert {queue_arn, topic, f"arn:aws:dynamodb:eu-west-2:{ACCOUNT}:table/{table}", "arn:aws:s3:::claims"} <= dwp
     assert not [r for r in inventory.resources if r.type == "aws_vpc"]  # moto's default VPC holds nothing DWP
     # The queue is read by Cloud Control API, which moto does not implement: a gap naming the call, never a pass.
-    assert [g.reason.split(" ", 1)[0] for g in inventory.coverage if g.incomplete] == ["cloudcontrol"]
+    # moto has no metric streams either (ListMetricStreams: helpers.moto_metric_stream_gap): the region's
+    # CloudWatch scope is the only other gap.
+    assert [(g.path, g.reason.split(" ", 1)[0]) for g in inventory.coverage if g.incomplete] == [
+        (f"{ACCOUNT}/eu-west-2", "cloudcontrol"), (f"{ACCOUNT}/eu-west-2", "cloudwatch")]
+    assert [(s.region, s.service, s.status.value) for s in inventory.scopes if s.service == "cloudwatch"] == [
+        moto_metric_stream_scope("eu-west-2")]
     assert any(queue_arn in g.reason for g in inventory.coverage if g.kind == "note")
 
 

@@ -3,7 +3,9 @@ resources of each type (buckets and their DR buckets, secrets and keys with repl
 Firehose streams, peered VPCs, roles trusted from abroad), each belonging to one group (alpha, bravo, charlie).
 Every finding's message, ``declared`` and ``how`` may mention only resources of its own group; a replica is named
 by its own ARN and said once; an untagged copy is DWP as the copy of its source; a live ``how`` cites the API call
-and the response field that showed it.
+and the response field that showed it. moto has no metric streams: every DWP resource of a region whose streams
+are read has an unknown finding declared by the region's placeholder stream (``helpers.moto_metric_stream_gap``),
+which the tests that count findings leave out.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scanner.engine import evaluate
 from scanner.model import Finding, Inventory
 from scanner.reporters.interface import ScanReport
 from scanner.reporters.text import TextReporter
-from tests.helpers import moto_server
+from tests.helpers import moto_metric_stream_gap, moto_server
 
 ACCOUNT = "123456789012"  # moto's default account
 DWP = [{"Key": "Classification", "Value": "OFFICIAL-SENSITIVE"}]
@@ -160,7 +162,7 @@ def test_each_offshore_resource_of_each_group_is_found(scanned: Any) -> None:
     _, findings, ids = scanned
     # The offshore accounts are in no estate map: their access is unknown, never a pass.
     found = {(f.rule_id, _groups(f.resource.id, ids).pop(), f.resource.type) for f in findings
-             if f.rule_id != "OFS-GRD-001"}
+             if f.rule_id != "OFS-GRD-001" and not moto_metric_stream_gap(f)}
     for group in ("alpha", "bravo"):
         assert {("OFS-REPL-001", group, "aws_s3_bucket"), ("OFS-REPL-001", group, "aws_secretsmanager_secret"),
                 ("OFS-REPL-001", group, "aws_kms_key"), ("OFS-DIAG-001", group, "aws_cloudwatch_log_group"),
@@ -171,7 +173,8 @@ def test_each_offshore_resource_of_each_group_is_found(scanned: Any) -> None:
 
 @pytest.mark.slow
 def test_a_replica_is_named_by_its_own_arn_and_said_once(scanned: Any) -> None:
-    inventory, findings, _ = scanned
+    inventory, every, _ = scanned
+    findings = [f for f in every if not moto_metric_stream_gap(f)]
     for group, region in (("alpha", "eu-central-1"), ("bravo", "us-east-1")):
         [replication] = [f for f in findings if f.rule_id == "OFS-REPL-001"
                          and f.resource.type == "aws_secretsmanager_secret" and f"{group}-secret" in f.resource.id]
@@ -188,7 +191,8 @@ def test_a_replica_is_named_by_its_own_arn_and_said_once(scanned: Any) -> None:
 
 @pytest.mark.slow
 def test_untagged_copies_hold_the_dwp_data_of_what_they_copy(scanned: Any) -> None:
-    inventory, findings, _ = scanned
+    inventory, every, _ = scanned
+    findings = [f for f in every if not moto_metric_stream_gap(f)]
     resources = {r.id: r for r in inventory.resources}
     for group in ("alpha", "bravo"):
         dr = resources[f"arn:aws:s3:::{group}-dr"]
