@@ -228,6 +228,11 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
 
     records.extend(collect_distributions(clients, account, dwp, tags))
 
+    buckets_in: dict[str, list[str]] = {}
+    for record in records:
+        if record.type == "aws_s3_bucket" and record.address in dwp and isinstance(record.placement.region.value, str):
+            buckets_in.setdefault(record.placement.region.value, []).append(record.address)
+
     def read_region(region: str) -> list[ResourceRecord]:
         found: list[ResourceRecord] = []
         for service, collect in regional().items():
@@ -237,7 +242,8 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         for service, collect in every_region().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
             found.extend(collect(Work(Scope(account, region), clients, arns, tags, dwp_account)))
-        here = tuple(sorted(a for a in dwp if _in(a, None, region)))
+        # A bucket's ARN names no region: the DWP buckets located here count as held here.
+        here = tuple(sorted({*(a for a in dwp if _in(a, None, region)), *buckets_in.get(region, ())}))
         for collect in dwp_regions().values() if here else ():
             found.extend(collect(Work(Scope(account, region), clients, here, tags, dwp_account)))
         # What no collector read, the generic reader reads: the net then judges what its properties name.
