@@ -263,12 +263,23 @@ def rest_operation(service: str, method: str, path: str) -> str | None:
         literal = dict([*q.split("=", 1), ""][:2] for q in template_query.split("&") if q)
         if any(k not in query or (v and query[k] != v) for k, v in literal.items()):
             continue
+        if any(name not in query for name in _required_query(model.operation_model(name))):
+            continue  # GetBucketInventoryConfiguration (``?inventory&id=``), not ListBucketInventoryConfigurations
         if re.fullmatch(_path_pattern(template_path), parts.path.rstrip("/") or "/") is None:
             continue
         score = (len(literal), len(template_path), -len(name), name)  # ties: the plainer operation
         if best is None or score > best:
             best = score
     return best[3] if best is not None else None
+
+
+def _required_query(operation: Any) -> list[str]:
+    """The query keys an operation's request always carries (its required querystring members)."""
+    shape = operation.input_shape
+    if shape is None:
+        return []
+    return [shape.members[m].serialization.get("name", m) for m in shape.required_members
+            if m in shape.members and shape.members[m].serialization.get("location") == "querystring"]
 
 
 def _path_pattern(template: str) -> str:
@@ -280,6 +291,16 @@ def _path_pattern(template: str) -> str:
         else:
             segments.append(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(segment)))
     return ("/" + "/".join(segments)).rstrip("/") or "/"
+
+
+def _wire_path(shape: Any, dotted: str) -> str:
+    """A dotted path of output members as the answer writes it (each member's ``locationName``)."""
+    steps = []
+    for step in dotted.split("."):
+        member = getattr(shape, "members", {}).get(step)
+        steps.append(member.serialization.get("name", step) if member is not None else step)
+        shape = member
+    return ".".join(steps)
 
 
 def with_token(service: str, operation: str, answer: bytes, token: str) -> bytes:
@@ -294,9 +315,10 @@ def with_token(service: str, operation: str, answer: bytes, token: str) -> bytes
     protocol = getattr(model, "resolved_protocol", None) or model.protocol
     if protocol in ("json", "rest-json"):
         document = json.loads(answer or b"{}")
-        _set_path(document, output, token)
+        shape = model.operation_model(operation).output_shape
+        _set_path(document, _wire_path(shape, output), token)  # GuardDuty writes NextToken as nextToken
         if more:
-            _set_path(document, more, True)
+            _set_path(document, _wire_path(shape, more), True)
         return json.dumps(document).encode()
     root = ElementTree.fromstring(answer)
     namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = json.loads((ROOT / "docs" / "aws-readonly-policy.json").read_text())
 # IAM action names that differ from the API operation's name.
 _IAM_NAMES = {("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
-              ("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
+              ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+              ("s3", "ListBucketInventoryConfigurations"): "s3:GetInventoryConfiguration",
+              ("s3", "ListBucketAnalyticsConfigurations"): "s3:GetAnalyticsConfiguration"}
 _IAM_PREFIX = {"resourcegroupstaggingapi": "tag"}
 
 

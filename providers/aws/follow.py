@@ -24,6 +24,10 @@ _BUCKET_PATHS = {
     "aws_cloudtrail": ("s3_bucket_name",),
     "aws_config_delivery_channel": ("s3_bucket_name",),
     "aws_dynamodb_table_export": ("s3_bucket",),
+    "aws_s3_bucket_inventory": ("destination.bucket.bucket_arn",),
+    "aws_s3_bucket_analytics_configuration": (
+        "storage_class_analysis.data_export.destination.s3_bucket_destination.bucket_arn",),
+    "aws_guardduty_publishing_destination": ("destination_arn",),
 }
 _RECEIVER_PATHS = {
     "aws_cloudwatch_log_subscription_filter": ("destination_arn",),

@@ -67,11 +67,13 @@ def every_region() -> Mapping[str, Collector]:
     peerings (a handful of calls per region), EBS snapshot and AMI copies and RDS and Aurora snapshot copies
     (copies carry no tag of what they copy), and ECR (repositories are not in the Tagging API, even on AWS).
     CloudTrail trails and AWS Config channels and aggregators: a few calls per region (they carry no tag of the
-    DWP resources whose events and configuration they carry)."""
-    from providers.aws.collectors import cloudtrail, config, ec2, ecr, rds_snapshots, snapshots
+    DWP resources whose events and configuration they carry). GuardDuty publishing destinations and Security Hub
+    finding aggregators: findings about the region's DWP resources, exported or aggregated elsewhere."""
+    from providers.aws.collectors import cloudtrail, config, ec2, ecr, guardduty, rds_snapshots, securityhub, snapshots
 
     return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect, "rds": rds_snapshots.collect,
-            "cloudtrail": cloudtrail.collect, "config": config.collect}
+            "cloudtrail": cloudtrail.collect, "config": config.collect, "guardduty": guardduty.collect,
+            "securityhub": securityhub.collect}
 
 
 def dwp_regions() -> Mapping[str, Collector]:

@@ -1,4 +1,5 @@
-"""S3: where each bucket is, where it replicates, who its policy lets in, where its access logs go.
+"""S3: where each bucket is, where it replicates, who its policy lets in, where its access logs, inventory reports
+and storage class analysis exports go.
 
 Buckets are listed once per account (S3 has one namespace), but each bucket lives in a region: its
 location is asked first, and its settings are read from a client in that region.
@@ -29,6 +30,8 @@ class BucketResponses:
     policy: Response = None
     logging: Response = None
     tagging: Response = None
+    inventory: Response = None
+    analytics: Response = None
     settings_read: bool = True
     """False when only the location was asked (a bucket another resource's flow names)."""
 
@@ -65,6 +68,8 @@ def fetch_bucket(clients: Clients, account: str, name: str, settings: bool, tags
         policy=regional.call("get_bucket_policy", absent=("NoSuchBucketPolicy",), Bucket=name),
         logging=regional.call("get_bucket_logging", Bucket=name),
         tagging=None if tags_known else regional.call("get_bucket_tagging", absent=("NoSuchTagSet",), Bucket=name),
+        inventory=regional.call("list_bucket_inventory_configurations", Bucket=name),
+        analytics=regional.call("list_bucket_analytics_configurations", Bucket=name),
     )
 
 
@@ -87,6 +92,8 @@ def translate_bucket(account: str, answers: BucketResponses, tags: Mapping[str, 
     records.extend(_replication(scope, arn, name, answers.replication, region, how))
     records.extend(_policy(scope, arn, name, answers.policy, region, how))
     records.extend(_logging(scope, arn, name, answers.logging, region, how))
+    records.extend(_inventories(scope, arn, name, answers.inventory, region, how))
+    records.extend(_analytics(scope, arn, name, answers.analytics, region, how))
     return records
 
 
@@ -140,6 +147,74 @@ def _logging(scope: Scope, arn: str, name: str, answer: Response, region: Any,
     return [live_record(scope, arn, "aws_s3_bucket_logging", values, "s3:GetBucketLogging",
                         address=f"{arn}?logging", region=region, how=how,
                         fields={"target_bucket": "LoggingEnabled.TargetBucket"})]
+
+
+def _configurations(answer: Response, key: str) -> list[Any]:
+    return [c for c in (answer or {}).get(key) or [] if isinstance(c, Mapping) and c.get("Id")]
+
+
+def _inventories(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+                 how: tuple[str, ...]) -> list[ResourceRecord]:
+    """Each inventory configuration as ``aws_s3_bucket_inventory``: the bucket's object listing, written as a report
+    to ``destination.bucket.bucket_arn`` (in ``account_id``). An unreadable list is one report to an unknown bucket."""
+    if isinstance(answer, Failed):
+        unknown = answer.unknown(f"where bucket {name} writes its inventory reports")
+        configurations: list[Any] = [{"Id": "?", "Destination": {"S3BucketDestination": {"Bucket": unknown}}}]
+    else:
+        configurations = _configurations(answer, "InventoryConfigurationList")
+    records = []
+    for configuration in configurations:
+        destination = (configuration.get("Destination") or {}).get("S3BucketDestination") or {}
+        encryption = destination.get("Encryption") or {}
+        values = {"bucket": name, "name": configuration["Id"], "enabled": configuration.get("IsEnabled"),
+                  "included_object_versions": configuration.get("IncludedObjectVersions"),
+                  "optional_fields": list(configuration.get("OptionalFields") or []),
+                  "destination": [{"bucket": [{
+                      "bucket_arn": destination.get("Bucket"), "account_id": destination.get("AccountId"),
+                      "format": destination.get("Format"), "prefix": destination.get("Prefix"),
+                      "encryption": [{"sse_kms": [{"key_id": encryption["SSEKMS"].get("KeyId")}]
+                                      if isinstance(encryption.get("SSEKMS"), Mapping) else [],
+                                      "sse_s3": [{}] if "SSES3" in encryption else []}] if encryption else []}]}]}
+        fields = {"destination.bucket.bucket_arn":
+                  "InventoryConfigurationList[].Destination.S3BucketDestination.Bucket",
+                  "destination.bucket.account_id":
+                  "InventoryConfigurationList[].Destination.S3BucketDestination.AccountId"}
+        records.append(live_record(scope, arn, "aws_s3_bucket_inventory", values,
+                                   "s3:ListBucketInventoryConfigurations",
+                                   address=f"{arn}?inventory={configuration['Id']}", region=region, how=how,
+                                   fields=fields))
+    return records
+
+
+def _analytics(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+               how: tuple[str, ...]) -> list[ResourceRecord]:
+    """Each analytics configuration that exports (``StorageClassAnalysis.DataExport``) as
+    ``aws_s3_bucket_analytics_configuration``; an unreadable list is one export to an unknown bucket."""
+    if isinstance(answer, Failed):
+        unknown = answer.unknown(f"where bucket {name} exports its storage class analysis")
+        configurations: list[Any] = [{"Id": "?", "StorageClassAnalysis": {"DataExport": {"Destination": {
+            "S3BucketDestination": {"Bucket": unknown}}}}}]
+    else:
+        configurations = _configurations(answer, "AnalyticsConfigurationList")
+    records = []
+    for configuration in configurations:
+        export = (configuration.get("StorageClassAnalysis") or {}).get("DataExport")
+        destination = ((export or {}).get("Destination") or {}).get("S3BucketDestination") or {}
+        data_export = [{"output_schema_version": export.get("OutputSchemaVersion"), "destination": [{
+            "s3_bucket_destination": [{"bucket_arn": destination.get("Bucket"),
+                                       "bucket_account_id": destination.get("BucketAccountId"),
+                                       "format": destination.get("Format"), "prefix": destination.get("Prefix")}]}]}
+                       ] if isinstance(export, Mapping) else []
+        values = {"bucket": name, "name": configuration["Id"],
+                  "storage_class_analysis": [{"data_export": data_export}]}
+        path = "storage_class_analysis.data_export.destination.s3_bucket_destination"
+        answer_path = "AnalyticsConfigurationList[].StorageClassAnalysis.DataExport.Destination.S3BucketDestination"
+        records.append(live_record(scope, arn, "aws_s3_bucket_analytics_configuration", values,
+                                   "s3:ListBucketAnalyticsConfigurations",
+                                   address=f"{arn}?analytics={configuration['Id']}", region=region, how=how,
+                                   fields={f"{path}.bucket_arn": f"{answer_path}.Bucket",
+                                           f"{path}.bucket_account_id": f"{answer_path}.BucketAccountId"}))
+    return records
 
 
 def collect_buckets(clients: Clients, account: str, names: list[tuple[str, bool]],

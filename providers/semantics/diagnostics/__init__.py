@@ -29,8 +29,10 @@ from providers.semantics.diagnostics.aws_delivery import (
     config_aggregator_flows,
     config_channel_flows,
     firehose_flows,
+    guardduty_destination_flows,
     metric_alarm_flows,
     metric_stream_flows,
+    securityhub_aggregator_flows,
     subscription_filter_flows,
 )
 from providers.semantics.diagnostics.azure_destinations import (
@@ -94,6 +96,8 @@ _HANDLERS: dict[str, Callable[[NormaliseContext, ResourceRecord], Iterator[Flow]
     "aws_config_delivery_channel": config_channel_flows,
     "aws_config_configuration_aggregator": config_aggregator_flows,
     "aws_cloudtrail": cloudtrail_flows,
+    "aws_guardduty_publishing_destination": guardduty_destination_flows,
+    "aws_securityhub_finding_aggregator": securityhub_aggregator_flows,
     "aws_cloudwatch_metric_alarm": metric_alarm_flows,
     "aws_ecs_task_definition": ecs_task_definition_flows,
     "azurerm_monitor_data_collection_rule_association": dcr_association_flows,

@@ -366,3 +366,44 @@ def config_aggregator_flows(context: NormaliseContext, record: ResourceRecord) -
     hop = Hop(with_provenance(located, (step, *located.provenance)), record.address,
               f"AWS Config aggregator {name if isinstance(name, str) else record.address}")
     yield from flows(record, list(subjects.values()), FlowKind.LOG_EXPORT, "AWS Config aggregation", hop)
+
+
+def guardduty_destination_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    """A GuardDuty publishing destination exports the findings about the DWP resources of its detector's region
+    to ``destination_arn`` (a bucket, followed and located)."""
+    destination = record.values.get("destination_arn")
+    if destination is None:
+        return
+    hops = aws_hops(context, destination, (said(record, "destination_arn", destination),),
+                    frozenset({record.address}))
+    yield from flows(record, _regional_dwp(context, record), FlowKind.LOG_EXPORT,
+                     "GuardDuty findings export", routed(hops))
+
+
+def _linked(mode: Any, regions: Any, region: str | None) -> bool:
+    """Whether a Security Hub aggregator links ``region`` (an unknown mode or list links every region)."""
+    listed = _known_list(regions)
+    if isinstance(mode, Unknown) or listed is None or region is None:
+        return mode != "NO_REGIONS"
+    if mode == "SPECIFIED_REGIONS":
+        return region in listed
+    if mode == "ALL_REGIONS_EXCEPT_SPECIFIED":
+        return region not in listed
+    return mode != "NO_REGIONS"
+
+
+def securityhub_aggregator_flows(context: NormaliseContext, record: ResourceRecord) -> Iterator[Flow]:
+    """A Security Hub finding aggregator copies the findings of its linked regions (``linking_mode``,
+    ``specified_regions``) into its own region: the findings about each DWP resource there."""
+    mode, regions = record.values.get("linking_mode"), record.values.get("specified_regions")
+    account = record.placement.account
+    subjects = [other for other in _dwp_anywhere(context, record)
+                if other.placement.account in (account, None)
+                and _linked(mode, regions, context.location(other).region)]
+    if not subjects:
+        return
+    located = context.location(record)
+    step = said(record, "region", located.region) if located.region else record.address
+    hop = Hop(with_provenance(located, (step, *located.provenance)), record.address,
+              f"Security Hub finding aggregator {record.address}")
+    yield from flows(record, subjects, FlowKind.LOG_EXPORT, "Security Hub cross-Region finding aggregation", hop)
