@@ -67,11 +67,27 @@ def _build(endpoint: str) -> None:
     s3.put_bucket_logging(Bucket="claims", BucketLoggingStatus={})
     s3_ie.create_bucket(Bucket="claims-ireland", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3_ie.put_bucket_tagging(Bucket="claims-ireland", Tagging={"TagSet": DWP})
+    # Audit copies kept in the UK (a bucket the trail, the Config channel and the table export name; no finding).
+    s3.create_bucket(Bucket="claims-audit", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    trails = client("cloudtrail")
+    trails.create_trail(Name="claims-trail", S3BucketName="claims-audit")
+    trails.put_event_selectors(TrailName="claims-trail", EventSelectors=[{
+        "ReadWriteType": "All", "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::claims/"]}]}])
+    config = client("config")
+    config.put_configuration_recorder(ConfigurationRecorder={"name": "default",
+                                                             "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config"})
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "claims-audit"})
 
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{OFFSHORE}:root"}}]}
     iam = client("iam")
     iam.create_role(RoleName="claims-support", AssumeRolePolicyDocument=json.dumps(trust), Tags=DWP)
+    # Its identity policies (read for roles trusted outside the account); naming no DWP resource, no finding.
+    describe = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]})
+    iam.put_role_policy(RoleName="claims-support", PolicyName="support", PolicyDocument=describe)
+    managed = iam.create_policy(PolicyName="claims-support", PolicyDocument=describe)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="claims-support", PolicyArn=managed)
     role = iam.create_role(RoleName="claims-lambda", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                 "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
@@ -105,10 +121,17 @@ def _build(endpoint: str) -> None:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": DWP}])
     peer = ec2_us.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     ec2.create_vpc_peering_connection(VpcId=vpc["Vpc"]["VpcId"], PeerVpcId=peer, PeerRegion="us-east-1")
+    volume = ec2.create_volume(AvailabilityZone="eu-west-2a", Size=1)["VolumeId"]
+    ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": DWP}])
 
-    client("dynamodb").create_table(TableName="claims-table", BillingMode="PAY_PER_REQUEST",
-                                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], Tags=DWP)
+    dynamodb = client("dynamodb")
+    table = dynamodb.create_table(TableName="claims-table", BillingMode="PAY_PER_REQUEST",
+                                  KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                  Tags=DWP)["TableDescription"]["TableArn"]
+    dynamodb.update_continuous_backups(TableName="claims-table",
+                                       PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    dynamodb.export_table_to_point_in_time(TableArn=table, S3Bucket="claims-audit", S3Prefix="exports")
     ecr = client("ecr")
     ecr.create_repository(repositoryName="claims-images", tags=DWP)
     ecr.put_replication_configuration(replicationConfiguration={"rules": [
@@ -189,6 +212,9 @@ NOT_REACHED = {
     "get_resource",  # Cloud Control, for types no collector reads: none in this estate
     "list_subscriptions_by_topic", "list_rules", "list_targets_by_rule", "describe_api_destination",  # SNS, events
     "get_metric_stream",  # moto has no metric streams: ListMetricStreams is a 500 (helpers.moto_metric_stream_gap)
+    # moto's Tagging API lists no AMI and its DescribeImages refuses the block-device filter (docs/aws.md, moto
+    # gaps): test_aws_data_leaves.py reads launch permissions from recorded answers.
+    "describe_image_attribute",
     # moto has no GuardDuty publishing destinations nor Security Hub aggregators (no detector, no hub here);
     # tests/test_aws_findings_and_inventories.py reads them from recorded answers.
     "list_publishing_destinations", "describe_publishing_destination", "list_finding_aggregators",
@@ -197,8 +223,9 @@ NOT_REACHED = {
 """Collector calls this estate does not reach (each is covered by the collector tests' recorded answers)."""
 HIDES = {"logs": {"firehose"}}
 """A service whose failure means another's calls are never made (a subscription names the Firehose stream)."""
-AFFECTS = {"firehose": {"logs"}, "s3": {"cloudfront"}}
-"""A service whose failure may turn another's findings unknown (a log group's destination is the stream)."""
+AFFECTS = {"firehose": {"logs"}, "s3": {"cloudfront", "cloudtrail", "config", "dynamodb"}}
+"""A service whose failure may turn another's findings unknown (a log group's destination is the stream; the
+trail's, the Config channel's and the table export's bucket is located by s3)."""
 EVERYTHING = "resourcegroupstaggingapi:GetResources"
 """The DWP inventory: with it broken, only what is found without tags (IAM roles) is judged."""
 
