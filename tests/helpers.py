@@ -13,7 +13,7 @@ from providers.semantics.normalise import to_inventory
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.terraform.expressions import evaluate
 from providers.terraform.hcl_syntax import parse_hcl
-from scanner.model import Finding, Inventory
+from scanner.model import CoverageGap, Finding, Flow, Inventory, Resource, ScopeCoverage
 
 
 def normalised(records: Sequence[ResourceRecord], options: ScanOptions | None = None) -> Inventory:
@@ -62,7 +62,8 @@ def scan_directory(path: Path) -> tuple[Inventory, tuple[Finding, ...]]:
     return inventory, judge(inventory)
 
 
-MOTO_METRIC_STREAMS = re.compile(r"arn:aws:cloudwatch:(?P<region>[a-z0-9-]+):\d{12}:metric-stream\?streams")
+MOTO_METRIC_STREAMS = re.compile(
+    r"arn:aws:cloudwatch:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):metric-stream\?streams")
 """The address of the placeholder ``aws_cloudwatch_metric_stream`` the CloudWatch collector records for a region
 whose ``ListMetricStreams`` failed (``providers/aws/collectors/cloudwatch.py``): one stream sending the region's
 metrics to an unknown place."""
@@ -81,13 +82,52 @@ def moto_metric_stream_gap(finding: Finding | Mapping[str, Any]) -> bool:
     """
     if isinstance(finding, Finding):
         rule, outcome, declared = finding.rule_id, finding.outcome.value, finding.declared_by
-        region = finding.resource.location.region
+        region, account = finding.resource.location.region, finding.resource.account
     else:
         rule, outcome, declared = finding["rule_id"], finding["outcome"], finding["declared_by"]
-        region = finding["location"]["region"]
+        region, account = finding["location"]["region"], None  # the report's finding names no account
     placeholder = MOTO_METRIC_STREAMS.fullmatch(declared or "")
+    # A stream sends its own account's metrics: a placeholder of another account is not this gap.
     return (rule == "OFS-UNK-001" and outcome == "unknown" and placeholder is not None
-            and placeholder["region"] == region)
+            and placeholder["region"] == region and account in (None, placeholder["account"]))
+
+
+def moto_metric_stream_flow(flow: Flow, resource: Resource) -> bool:
+    """Whether ``flow`` of ``resource`` is the flow behind moto's metric-stream gap: a telemetry flow to an unknown
+    place declared by the placeholder stream of the resource's own region and account."""
+    placeholder = MOTO_METRIC_STREAMS.fullmatch(flow.source.address)
+    return (placeholder is not None and flow.resource_id == resource.id and flow.target.region is None
+            and flow.kind.value == "telemetry" and placeholder["region"] == resource.location.region
+            and resource.account in (None, placeholder["account"])
+            and flow.source.path == f"{placeholder['account']}/{placeholder['region']}")
+
+
+MOTO_METRIC_STREAM_SCOPE = re.compile(r"(?P<account>\d{12})/(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)")
+"""The path of a live scope's coverage gap (``providers/live/coverage.gap_of``): ACCOUNT/REGION."""
+
+
+def moto_metric_stream_coverage(gap: CoverageGap | Mapping[str, Any],
+                                scopes: Sequence[ScopeCoverage] | None = None) -> bool:
+    """Whether ``gap`` (a ``CoverageGap``, or one entry of the JSON report's coverage) is the coverage gap of moto's
+    metric-stream scope: an error at ACCOUNT/REGION laid out as ``gap_of`` lays out the scope
+    ``moto_metric_stream_scope(REGION)`` (service, status, then its detail naming the failed call first:
+    ``cloudwatch failed (ListMetricStreams: ...``). A gap carries no scope fields, so given ``scopes`` (the
+    inventory's) the failed CloudWatch scope of that account and region must be among them, its detail naming
+    ListMetricStreams first.
+    """
+    if isinstance(gap, CoverageGap):
+        path, reason, kind = gap.path, gap.reason, gap.kind
+    else:
+        path, reason, kind = gap["path"], gap["reason"], gap["kind"]
+    where = MOTO_METRIC_STREAM_SCOPE.fullmatch(path)
+    if where is None or kind != "error":
+        return False
+    region, service, status = moto_metric_stream_scope(where["region"])
+    if not reason.startswith(f"{service} {status} (ListMetricStreams: "):
+        return False
+    return scopes is None or any(
+        (s.account, s.region, s.service, s.status.value) == (where["account"], region, service, status)
+        and (s.detail or "").startswith("ListMetricStreams: ") for s in scopes)
 
 
 def moto_metric_stream_scope(region: str) -> tuple[str, str, str]:

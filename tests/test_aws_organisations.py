@@ -6,7 +6,9 @@ denies something else. Each member is entered through the role moto's STS grants
 DWP buckets. moto cannot refuse ``sts:AssumeRole`` (it accepts any role ARN and enforces no trust policy),
 so the account whose role cannot be assumed is answered with a recorded ``AccessDenied``, the way
 botocore's Stubber answers: a ``before-call`` handler returning the recorded response, registered on the
-scan's own (guarded) session so the read-only guard still sees every call.
+scan's own (guarded) session so the read-only guard still sees every call. moto has no metric streams:
+ListMetricStreams fails in each region of each account holding DWP buckets (``helpers.moto_metric_stream_coverage``),
+a gap the tests name apart from the ones they are about.
 
 Every test here scans the organisation (built once for the module, about ten seconds): all are ``slow``.
 """
@@ -33,7 +35,7 @@ from providers.interface import ScanOptions
 from scanner.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, report_and_exit
 from scanner.engine import evaluate
 from scanner.model import Inventory, ScopeStatus
-from tests.helpers import moto_server
+from tests.helpers import moto_metric_stream_coverage, moto_metric_stream_scope, moto_server
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +126,14 @@ def _scan(base: boto3.Session | None = None, **changes: Any) -> Inventory:
 
 
 def _incomplete(inventory: Inventory) -> list[str]:
-    return [f"{g.path}: {g.reason}" for g in inventory.coverage if g.incomplete]
+    """The gaps that leave the scan incomplete, but moto's metric-stream gaps (``_stream_gaps``)."""
+    return [f"{g.path}: {g.reason}" for g in inventory.coverage
+            if g.incomplete and not moto_metric_stream_coverage(g, inventory.scopes)]
+
+
+def _stream_gaps(inventory: Inventory) -> list[str]:
+    """The paths of moto's metric-stream gaps: each scanned account and region holding DWP resources."""
+    return sorted(g.path for g in inventory.coverage if moto_metric_stream_coverage(g, inventory.scopes))
 
 
 # --- the real CLI ------------------------------------------------------------------------------------
@@ -134,8 +143,9 @@ def _incomplete(inventory: Inventory) -> list[str]:
 def cli_report(estate: dict[str, str], server: str,
                tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | _env(server)
+    # --allow-partial: moto's metric-stream gaps would exit 2 (the test asserts they are the only incomplete scopes).
     args = ["--org", "--role-name", ROLE, *(a for r in REGIONS for a in ("--region", r)), "--format", "json",
-            "--quiet"]
+            "--quiet", "--allow-partial"]
     result = subprocess.run([sys.executable, "-m", "scanner.cli", "aws", *args], env=env,
                             cwd=tmp_path_factory.mktemp("org"), capture_output=True, text=True, timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
@@ -152,12 +162,17 @@ def test_every_member_account_is_scanned_through_the_role(estate: dict[str, str]
     for account in {*members, MANAGEMENT}:
         read = {s["region"] for s in scopes if s["account"] == account and s["service"] == "resourcegroupstaggingapi"}
         assert read == set(REGIONS), account
-    assert all(s["status"] == "scanned" for s in scopes), [s for s in scopes if s["status"] != "scanned"]
-    assert [g for g in report["coverage"] if g["kind"] != "note"] == []
+    # Every scope was read whole but moto's metric streams: ListMetricStreams fails in each member (the
+    # management account holds nothing DWP, so its streams are not read) in each region.
+    unread = sorted((s["account"], s["region"], s["service"], s["status"]) for s in scopes if s["status"] != "scanned")
+    assert unread == sorted((m, *moto_metric_stream_scope(r)) for m in members for r in REGIONS), unread
+    errors = [g for g in report["coverage"] if g["kind"] != "note"]
+    assert all(moto_metric_stream_coverage(g) for g in errors), errors
+    assert sorted(g["path"] for g in errors) == sorted(f"{m}/{r}" for m in members for r in REGIONS)
     found = {(f["rule_id"], f["resource"]) for f in report["findings"] if f["outcome"] == "fail"}
     assert {("OFS-HOST-001", f"arn:aws:s3:::{name}-ireland") for name in ("claims", "letters", "payments")} <= found
     assert not any("-records" in resource for _, resource in found)  # the eu-west-2 buckets pass
-    assert code == EXIT_FINDINGS  # complete, with findings
+    assert code == EXIT_FINDINGS  # complete but moto's metric streams (--allow-partial), with findings
 
 
 def test_the_region_deny_scp_governs_only_the_accounts_under_its_ou(
@@ -182,6 +197,7 @@ def test_an_scp_attached_to_the_root_governs_every_account(estate: dict[str, str
     finally:
         org.detach_policy(PolicyId=estate["uk-only"].rsplit("/", 1)[-1], TargetId=estate["root"])
     assert _incomplete(inventory) == []
+    assert _stream_gaps(inventory) == sorted(f"{estate[m]}/eu-west-1" for m in ("claims", "letters", "payments"))
     assert [g.accounts for g in inventory.guardrails] == [None]  # the whole organisation
     assert [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"] == []
 
@@ -192,6 +208,7 @@ def test_an_scp_attached_to_the_root_governs_every_account(estate: dict[str, str
 def test_excluded_accounts_are_said_and_not_scanned(estate: dict[str, str]) -> None:
     inventory = _scan(exclude_accounts=(estate["payments"],))
     assert _incomplete(inventory) == []
+    assert _stream_gaps(inventory) == sorted(f"{estate[m]}/eu-west-1" for m in ("claims", "letters"))
     assert estate["payments"] not in {s.account for s in inventory.scopes}
     assert f"aws account {estate['payments']}" not in inventory.scanned
     [note] = [g for g in inventory.coverage if estate["payments"] in g.path]
@@ -206,8 +223,9 @@ def test_account_narrows_the_organisation_and_a_stranger_is_a_gap(estate: dict[s
     assert inventory.scanned == (f"aws account {estate['letters']}",)
     assert {s.account for s in inventory.scopes} == {estate["letters"], MANAGEMENT}  # organizations is read there
     assert {s.service for s in inventory.scopes if s.account == MANAGEMENT} == {"organizations"}
-    [gap] = [g for g in inventory.coverage if g.incomplete]
+    [gap] = [g for g in inventory.coverage if g.incomplete and not moto_metric_stream_coverage(g, inventory.scopes)]
     assert gap.path == f"{stranger}/global"
+    assert _stream_gaps(inventory) == [f"{estate['letters']}/eu-west-1"]
     assert "not an active account of the organisation" in gap.reason
 
 
@@ -232,9 +250,11 @@ def test_an_account_whose_role_cannot_be_assumed_is_a_coverage_gap(estate: dict[
     [entry] = [s for s in inventory.scopes if s.account == estate["payments"]]
     assert (entry.service, entry.status, entry.calls) == ("sts", ScopeStatus.DENIED, 1)
     assert entry.detail is not None and "AccessDenied" in entry.detail and "not scanned" in entry.detail
-    assert [g.path for g in inventory.coverage if g.incomplete] == [f"{estate['payments']}/global"]
+    assert [p.split(": ", 1)[0] for p in _incomplete(inventory)] == [f"{estate['payments']}/global"]
+    assert _stream_gaps(inventory) == sorted(f"{estate[m]}/eu-west-1" for m in ("claims", "letters"))
     # The other accounts are still read whole.
     assert {f"aws account {a}" for a in (MANAGEMENT, estate["claims"], estate["letters"])} == set(inventory.scanned)
+    # Incomplete for the refused account (and for moto's metric streams, asserted above).
     with pytest.raises(SystemExit) as incomplete:
         report_and_exit(inventory, "json", None, "high", None, allow_partial=False)
     assert incomplete.value.code == EXIT_INCOMPLETE
