@@ -70,11 +70,16 @@ def subscription_filter_flows(context: NormaliseContext, record: ResourceRecord)
 
 def _regional_dwp(context: NormaliseContext, record: ResourceRecord,
                   keep: Callable[[ResourceRecord], bool] = lambda r: True) -> Subjects:
-    """DWP AWS resources holding data in the region of ``record`` (all regions when its own is unknown)."""
+    """DWP AWS resources holding data in the region of ``record`` (all regions when its own is unknown), and in its
+    account when both accounts are known: a metric stream or Config channel of one member account carries nothing
+    of another's."""
     region = context.location(record).region
+    account = record.placement.account
     found = []
     for other in context.records:
         if other.mode != "managed" or other.address == record.address or not other.type.startswith("aws_"):
+            continue
+        if account and other.placement.account and other.placement.account != account:
             continue
         resource = context.resource(other)
         if not (resource.classification.dwp and resource.holds_data and keep(other)):
