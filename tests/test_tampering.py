@@ -218,6 +218,9 @@ def _encodable(text: str) -> str:
 @given(text=_STRINGS)
 def test_any_string_is_written_escaped_in_every_format(text: str, tmp_path: Path) -> None:
     path = _write(tmp_path, _injected(text))
+    # The result is JSON: a high and a low surrogate side by side (\ud800\udc00) are read back as the one character
+    # they encode, so the scan sees the text as JSON gives it.
+    text = json.loads(json.dumps(text))
     renamed, shown = _RESOURCE + text, _encodable(_RESOURCE + text)
     outputs = {}
     for output_format in FORMATS:
