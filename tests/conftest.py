@@ -21,3 +21,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # End-to-end tests taking many seconds each (fault matrices, sharded organisation audits through the CLI, the
     # pre-commit hook installed from the package index): `-m "not slow"` leaves them out, for a quick loop.
     config.addinivalue_line("markers", "slow: an end-to-end test taking many seconds; -m 'not slow' leaves it out")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files holding slow tests first, each file's tests in their own order. Under pytest-xdist (``--dist
+    loadfile``) a file is one unit given to the next free worker: a long end-to-end file scheduled last runs alone
+    while the other worker idles; scheduled first, the short files fill in around it."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: files and tests keep their order
