@@ -246,6 +246,8 @@ class FluentBitOutput:
     """The option holds several hosts, comma-separated."""
     local: bool = False
     """Unset means this host: an output without the option sends nowhere."""
+    cloud_id: str | None = None
+    """The option holding an Elastic Cloud ID, read before the host."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ def fluent_bit_table() -> FluentBitTable:
     """The table, loaded once."""
     raw = load_yaml(data_text("fluent_bit_outputs.yaml"))
     outputs = {str(name): FluentBitOutput(str(row["option"]).lower(), row.get("default"), bool(row.get("list")),
-                                          bool(row.get("local")))
+                                          bool(row.get("local")), row.get("cloud_id"))
                for name, row in (raw.get("outputs") or {}).items()}
     return FluentBitTable(outputs, {str(k): str(v) for k, v in (raw.get("aws") or {}).items()},
                           frozenset(map(str, raw.get("cloud_side") or ())),
@@ -301,8 +303,8 @@ def fluent_bit_output_destinations(sections: list[dict[str, str]],
             region = section.get("region")
             found.append((f"{label} region", _aws_region_endpoint(region, table.aws[name])
                            if region else _unknown_region(label)))
-        elif name in ("es", "elasticsearch") and section.get("cloud_id"):
-            found.append((f"{label} Cloud_ID", decode_elastic_cloud_id(section["cloud_id"])))
+        elif row is not None and row.cloud_id and section.get(row.cloud_id):
+            found.append((f"{label} Cloud_ID", decode_elastic_cloud_id(section[row.cloud_id])))
         elif row is not None and section.get(row.option):
             hosts = section[row.option].split(",") if row.several else [section[row.option]]
             found += [(f"{label} {row.option}", place_endpoint(h.strip(), extra)) for h in hosts if h.strip()]

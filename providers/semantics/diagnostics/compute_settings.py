@@ -170,8 +170,9 @@ def _firelens_hop(context: NormaliseContext, record: ResourceRecord, options: Ma
                                  receiver.address))
                 hops.extend(onward(context, receiver, here, frozenset({record.address})))
         return decisive(hops)
-    cloud_id = get_folded(options, "cloud_id")
-    if plugin == "es" and isinstance(cloud_id, str):
+    row = table.outputs.get(plugin)
+    cloud_id = get_folded(options, row.cloud_id) if row is not None and row.cloud_id else None
+    if isinstance(cloud_id, str):
         endpoint = decode_elastic_cloud_id(cloud_id)
         return Hop(endpoint_location(endpoint, (said(record, f"{where}.Cloud_ID", cloud_id),)), None,
                     endpoint_label(endpoint))
