@@ -474,17 +474,19 @@ class NormaliseContext:
                 peers.append(record)
         return peers
 
+    def _region_of(self, record: ResourceRecord) -> str | None:
+        return self.location(record).region
+
     def dlm_targets(self, policy: ResourceRecord) -> list[ResourceRecord]:
         """What a Data Lifecycle Manager policy's copies hold: the volumes or instances its target tags select, or,
         for an event-based policy, those the scanned policies sharing snapshots with its account select (none
         scanned: a stand-in for the snapshots the ``snapshot_owner`` accounts share, possibly DWP)."""
-        region_of: Callable[[ResourceRecord], str | None] = lambda r: self.location(r).region  # noqa: E731
         details = first(values_at(policy.values, "policy_details"))
         if not (isinstance(details, Mapping) and details.get("policy_type") == "EVENT_BASED_POLICY"):
-            return dlm.targeted(self.records, policy, region_of)
+            return dlm.targeted(self.records, policy, self._region_of)
         found: dict[str, ResourceRecord] = {}
         for sharing in dlm.sharing_policies(self.records, policy, self.scopes_of(policy)):
-            found.update((r.address, r) for r in dlm.targeted(self.records, sharing, region_of))
+            found.update((r.address, r) for r in dlm.targeted(self.records, sharing, self._region_of))
         if found:
             return list(found.values())
         path = "policy_details.event_source.parameters.snapshot_owner"
