@@ -677,10 +677,11 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
                             estate_name=choices.estate_name, adequacy=choices.adequacy,
                             protective_marking=choices.protective_marking)
         for output_format, output in choices.outputs:
-            # Values from the estate may hold line breaks and terminal escapes (never printed raw in text), and
-            # lone surrogates, which no format can write as UTF-8.
+            # Values from the estate (and from results read back: the config a result names) may hold line breaks
+            # and terminal escapes (never printed raw in text), and lone surrogates, which no format can write as
+            # UTF-8: every string of the report is walked, not only the findings and the inventory.
             walk = escaped if output_format == "text" else encodable
-            shown = replace(report, findings=walk(findings), inventory=walk(inventory))
+            shown = walk(report)
             terminal = output is None and output_format == "text"
             if terminal and choices.quiet:
                 rendered = wrapped_summary(shown, _width()) + "\n"
@@ -690,8 +691,7 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
                                             compact=choices.compact)
                 rendered = reporter_for(output_format, shown=presentation).render(shown)
             written.append((output_format, output, rendered))
-        summary = wrapped_summary(replace(report, findings=escaped(findings), inventory=escaped(inventory)),
-                                  _width(sys.stderr))
+        summary = wrapped_summary(escaped(report), _width(sys.stderr))
     except click.UsageError:
         raise
     except Exception as error:

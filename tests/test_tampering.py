@@ -287,14 +287,21 @@ def _mutations(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     return operation, path, document
 
 
+_OPTIONAL = ("note", "key", "copies")  # members results written before them lack: absent reads as null or empty
+
+
 def _normal(value: Any) -> Any:
-    """A value as the writer would give it back: lone surrogates escaped, an empty note left out."""
+    """A value as the writer would give it back: lone surrogates escaped, optional members at their defaults left out.
+
+    The optional members (a location's ``note``, a resource's ``key``, a key's ``copies``) are absent from results
+    written before them: dropped, each is read back at its default, which the writer may spell out."""
     if isinstance(value, str):
         return _encodable(value)
     if isinstance(value, list):
         return [_normal(v) for v in value]
     if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items() if not (k == "note" and not v)}
+        return {k: _normal(v) for k, v in value.items()
+                if not (k in _OPTIONAL and not v)}
     return value
 
 
@@ -332,6 +339,19 @@ def test_a_mutated_result_is_refused_or_answered_from_its_inventory(
         assert CliRunner().invoke(main, ["merge", str(again), "--format", "json"]).stdout == done.stdout
     if path[0] in ("findings", "api_calls") or path == ("tool", "version"):
         assert done.stdout == original, (operation, path)
+
+
+@pytest.mark.parametrize("output_format", ["json", "text", "sarif", "junit"])
+def test_a_config_named_with_a_lone_surrogate_is_written_as_its_escape(output_format: str, tmp_path: Path) -> None:
+    """The config a result names is outside text too: every string of the report is made writable, not only the
+    findings and the inventory (a lone surrogate there used to end the merge as an internal error)."""
+    document = copy.deepcopy(_SMALL)
+    document["config"] = "conf\udce9.yaml"
+    done = CliRunner().invoke(main, ["merge", str(_write(tmp_path, document)), "--format", output_format])
+    assert done.exit_code == 1, done.output[-400:]
+    assert "please report it" not in done.stderr
+    if output_format == "json":
+        assert json.loads(done.stdout)["config"] == "conf\\xe9.yaml"
 
 
 # 6. Reports and the pack escape what they are given, and never probe the host for a path.
