@@ -16,6 +16,11 @@ if "OFFSHORE_SCAN_CACHE_DIR" not in os.environ:
     os.environ["OFFSHORE_SCAN_CACHE_DIR"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 
+# moto loads some 3,000 public AMIs (and their snapshots) into every region's EC2 backend it creates: each live scan
+# asks every enabled region for its snapshot copies, and moto then answers each with the public snapshots of other
+# owners, a second or more a region. No test needs them; a test about other owners' snapshots makes its own.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # End-to-end tests taking many seconds each (fault matrices, sharded organisation audits through the CLI, the

@@ -5,9 +5,10 @@ and nothing waits past ``--timeout``.
 The operations are those a clean scan of the estate calls, recorded by the proxy; a test keeps that list
 equal to every ``.call``/``.pages`` the collectors make that the estate can reach (so a new collector call
 joins the matrix or fails here). One scan breaks one operation of each service at once (the matrix would
-otherwise take many minutes): each operation's own gap is checked, and the findings of the services no
-broken operation touches must all still be there. The whole matrix is ``slow``; the unmarked tests break the
-calls that matter most (the Tagging API inventory, a stall, endless pages) one at a time.
+otherwise take many minutes), and two passes break every operation by two different fault kinds (``PASSES``):
+each operation's own gap is checked, and the findings of the services no broken operation touches must all
+still be there. The passes are ``slow``; the unmarked tests break the calls that matter most (the Tagging API
+inventory, a stall, endless pages) one at a time.
 """
 
 from __future__ import annotations
@@ -272,9 +273,10 @@ def _kept(clean: set[tuple[str, str]], broken: tuple[str, ...]) -> set[tuple[str
     return {f for f in clean if _service_of(f[1]) not in touched}
 
 
-def _assert_gaps(inventory: Inventory, faults: dict[str, Fault], kind: str) -> None:
+def _assert_gaps(inventory: Inventory, faults: dict[str, Fault]) -> None:
     """Each broken operation was called, and is a coverage gap naming it."""
     for operation, fault in faults.items():
+        kind = fault.kind
         service, name = operation.split(":")
         assert fault.hits, f"{operation} was never called"
         scopes = [s for s in inventory.scopes if s.service == service and s.status.incomplete
@@ -284,22 +286,24 @@ def _assert_gaps(inventory: Inventory, faults: dict[str, Fault], kind: str) -> N
         assert any(f"{name}:" in g.reason for g in inventory.coverage), (operation, kind)
 
 
-def _check(aws: tuple[FaultProxy, ScanOptions], clean: Any, broken: tuple[str, ...], kind: str) -> Inventory:
-    """Scan with ``broken`` broken by ``kind``: a gap for each, every other finding kept, no wait past the
-    deadline."""
+def _check(aws: tuple[FaultProxy, ScanOptions], clean: Any, plan: dict[str, str]) -> Inventory:
+    """Scan with each operation of ``plan`` broken by its fault kind: a gap for each, every other finding kept, no
+    wait past the deadline."""
     proxy, scan = aws
     _, clean_found, clean_seconds, _ = clean
+    broken = tuple(plan)
     proxy.faults.clear()
-    faults = {operation: proxy.breaking(operation, kind) for operation in broken}
+    faults = {operation: proxy.breaking(operation, kind) for operation, kind in plan.items()}
+    stalled = sum(kind == "stall" for kind in plan.values())
     try:
-        inventory, found, seconds = _scan(proxy, scan, TIMEOUT if kind == "stall" else RELAXED)
+        inventory, found, seconds = _scan(proxy, scan, TIMEOUT if stalled else RELAXED)
     finally:
         proxy.faults.clear()
-    _assert_gaps(inventory, faults, kind)
+    _assert_gaps(inventory, faults)
     missing = _kept(clean_found, broken) - found
-    assert not missing, (broken, kind, sorted(missing))
+    assert not missing, (plan, sorted(missing))
     # Nothing waits past the deadline: each broken scope stalls once at most, for --timeout.
-    assert seconds < clean_seconds + 2 * TIMEOUT * len(broken) * len(REGIONS) + 5, (broken, kind, seconds)
+    assert seconds < clean_seconds + 2 * TIMEOUT * max(stalled, 1) * len(REGIONS) + 5, (plan, seconds)
     return inventory
 
 
@@ -319,31 +323,67 @@ def test_the_matrix_is_every_operation_the_collectors_call(clean: Any) -> None:
     assert len(_operations(clean)) >= 25 and EVERYTHING in _operations(clean)
 
 
-HERE = ("stall", "html")
-"""The fault kinds of the matrix this file runs; tests/test_faults_matrix.py runs the others, so that under
-pytest-xdist (``--dist loadfile``) the two halves of the matrix run on two workers at once."""
-assert set(HERE) <= set(FAULTS)
+PASSES = 2
+"""Every operation is broken in each pass, by a different fault kind in each: the kinds are dealt in turn over the
+operations of a pass (``endless`` only to paginated ones), the second pass two turns on. Breaking every operation
+by every kind cost five full matrices (four minutes of the suite) for the same code: a fault is detected where
+every call is made (``providers/aws/calls.py``), whatever the operation, and a failed call is then the same
+``Failed`` to every collector, whatever the fault. Each kind still breaks a fifth of the operations of each pass,
+of every service."""
+
+
+def _kinds_for(operation: str) -> tuple[str, ...]:
+    return tuple(kind for kind in FAULTS if kind != "endless" or _paginated(operation))
+
+
+def fault_plans(operations: tuple[str, ...], number: int) -> list[dict[str, str]]:
+    """Pass ``number``: one plan per batch of operations that can be broken together, each operation with the
+    fault kind dealt to it."""
+    turn = 2 * number
+    plans = []
+    for batch in _batches(operations):
+        plan = {}
+        for operation in batch:
+            kinds = _kinds_for(operation)
+            plan[operation] = kinds[turn % len(kinds)]
+            turn += 1
+        plans.append(plan)
+    return plans
+
+
+def test_the_passes_break_every_operation_by_two_kinds_and_use_every_kind(clean: Any) -> None:
+    operations = _operations(clean)
+    passes = [fault_plans(operations, number) for number in range(PASSES)]
+    dealt: dict[str, list[str]] = {}
+    for plans in passes:
+        assert sorted(o for plan in plans for o in plan) == sorted(operations)
+        for plan in plans:
+            for operation, kind in plan.items():
+                dealt.setdefault(operation, []).append(kind)
+    assert all(len(set(kinds)) == PASSES for kinds in dealt.values()), dealt
+    used = [kind for kinds in dealt.values() for kind in kinds]
+    # Each kind breaks at least half its share of the operations it applies to (endless pages: paginated ones).
+    applies = {kind: sum(kind in _kinds_for(o) for o in operations) for kind in FAULTS}
+    assert all(used.count(kind) >= applies[kind] * PASSES // (2 * len(FAULTS)) for kind in FAULTS), \
+        {kind: (used.count(kind), applies[kind]) for kind in FAULTS}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", HERE)
-def test_every_aws_operation_broken_is_a_gap_naming_it(aws: Any, clean: Any, kind: str) -> None:
-    broken_matrix(aws, clean, kind)
+def test_every_aws_operation_broken_is_a_gap_naming_it(aws: Any, clean: Any) -> None:
+    broken_pass(aws, clean, 0)
 
 
-def broken_matrix(aws: Any, clean: Any, kind: str) -> None:
-    """Every operation of the clean scan broken by ``kind``, in as few scans as can break them together."""
+def broken_pass(aws: Any, clean: Any, number: int) -> None:
+    """Every operation of the clean scan broken by the kind pass ``number`` deals it, in as few scans as can break
+    them together (tests/test_faults_matrix.py runs the other pass, so pytest-xdist runs the two on two workers)."""
     failures = []
-    for batch in _batches(_operations(clean)):
-        broken = tuple(o for o in batch if kind not in ("endless", "repeat") or _paginated(o))
-        if not broken:
-            continue  # no operation of this batch is paginated: endless pages do not apply
+    for plan in fault_plans(_operations(clean), number):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("providers.aws.calls.MAX_PAGES", 5)  # endless pages end in 5, not 10,000
             try:
-                _check(aws, clean, broken, kind)
+                _check(aws, clean, plan)
             except AssertionError as error:
-                failures.append(f"{'+'.join(broken)}: {str(error)[:600]}")
+                failures.append(f"{plan}: {str(error)[:600]}")
     assert not failures, "\n".join(failures)
 
 
@@ -360,7 +400,7 @@ def broken_matrix(aws: Any, clean: Any, kind: str) -> None:
 def test_the_calls_that_matter_most_broken_are_gaps(aws: Any, clean: Any, operation: str, kind: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("providers.aws.calls.MAX_PAGES", 5)
-        inventory = _check(aws, clean, (operation,), kind)
+        inventory = _check(aws, clean, {operation: kind})
     if operation == EVERYTHING:
         # What the DWP inventory would have held is unknown: the scan is incomplete, said per region.
         assert {s.region for s in inventory.scopes if s.service == "resourcegroupstaggingapi"
