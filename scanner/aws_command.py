@@ -93,6 +93,13 @@ def aws(profile: str | None, regions: tuple[str, ...], all_regions: bool, org: b
                     ("--region", "--all-regions"), ("--org", "--account-file"), ("--org", "!--role-name"),
                     ("--shard", "!--org, --account-file or --account"),
                     ("--role-name", "!--org, --account-file or --account"))
+    if shards:
+        from providers.aws.options import parse_shard
+
+        try:
+            parse_shard(shards[0])  # a malformed value is a usage error, like any other flag's (exit 64)
+        except OptionError as error:
+            raise CommandLineError(str(error)) from None
     settings = live_settings(config_path, scope, fail_on, report)
     try:
         listed = None if not account_files else tuple(

@@ -160,3 +160,13 @@ def test_evidence_takes_f_and_documents_scans_exit_codes() -> None:
     _, scan_help, _ = _run("scan", "--help")
     assert "64  the command line is wrong" in scan_help
     assert _run("evidence", __file__, "-o", "html")[0] == 64  # -o html is a slip for --format html
+
+
+@pytest.mark.parametrize("shard", ["1-of-2", "2/2", "0/0", "auto/3"])
+def test_a_malformed_shard_is_a_usage_error_naming_it(shard: str) -> None:
+    from providers.aws.options import SHARD_INDEX_VARIABLES
+
+    code, out, err = _run("aws", "--account", "111122223333", "--role-name", "R", "--shard", shard,
+                          env={name: "" for name, _, _ in SHARD_INDEX_VARIABLES})
+    assert code == 64 and out == "", err  # as any other flag's bad value; exit 2 is an incomplete scan
+    assert err.count("\n") == 1 and f"--shard {shard}" in err and "Traceback" not in err
