@@ -162,3 +162,15 @@ def test_undecodable_file_names_are_shown_as_their_bytes_in_every_format(tmp_pat
     assert code == 1
     assert "st\\xe9rage.tf" in out and "\\udce9" not in out
     assert _findings(as_json)[0]["source"]["path"].endswith("st\\xe9rage.tf")
+
+
+def test_the_json_report_says_how_many_findings_its_filters_hid() -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "scanner" / "reporters" / "report.schema.json").read_text())
+    code, out, _ = _run("scan", str(DEMO), "--severity", "low", "--format", "json")
+    document = json.loads(out)
+    jsonschema.validate(document, schema)
+    assert document["filtered"] == {"count": 12, "by": ["--severity low"]}
+    # Nothing hidden: the member is absent, so unfiltered reports keep their shape.
+    assert "filtered" not in json.loads(_run("scan", str(DEMO), "--format", "json")[1])

@@ -71,6 +71,9 @@ class JsonReporter:
                 {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource": f.resource.object_id,
                  "outcome": f.outcome.value, "severity": f.severity.value, "message": f.message}
                 for f in report.baselined]
+        if report.filtered:
+            # Only when filters hid findings: a reader of the JSON alone must not take the findings for all there are.
+            document["filtered"] = {"count": report.filtered, "by": list(report.filters)}
         return document
 
 
