@@ -196,7 +196,10 @@ class TextReporter:
 
     def _header(self, report: ScanReport) -> str:
         inventory = report.inventory
-        dwp = sum(1 for r in inventory.resources if r.classification.dwp)
+        # Counted by object: a workload's container images are parts of it (``Deployment/ns/app/image/web``), not
+        # resources of their own, so a Deployment with two images is one resource, not three.
+        objects = {r.object_id for r in inventory.resources}
+        dwp = len({r.object_id for r in inventory.resources if r.classification.dwp})
         config = f", config {report.config_path}" if report.config_path else ""
         # Counted from what was scanned, not from the scopes: a management account's Organizations scope, or a
         # tenant-wide listing, is not an account or subscription read.
@@ -223,7 +226,7 @@ class TextReporter:
             read += f" ({share}{len(audit.accounts)} accounts of the {audit.label})"
         return (
             f"offshore-scan {report.tool_version}: {read}, "
-            f"{len(inventory.resources)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
+            f"{len(objects)} resources ({dwp} DWP), {len(inventory.flows)} data flows{config}"
         )
 
     def _finding(self, finding: Finding, first_of_rule: bool = True) -> list[str]:
