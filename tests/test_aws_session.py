@@ -24,7 +24,7 @@ _IAM_NAMES = {("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
               ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("s3", "ListBucketInventoryConfigurations"): "s3:GetInventoryConfiguration",
               ("s3", "ListBucketAnalyticsConfigurations"): "s3:GetAnalyticsConfiguration"}
-_IAM_PREFIX = {"resourcegroupstaggingapi": "tag"}
+_IAM_PREFIX = {"resourcegroupstaggingapi": "tag", "efs": "elasticfilesystem", "opensearch": "es"}
 
 
 def _allowed_actions() -> set[str]:

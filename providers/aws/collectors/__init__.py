@@ -45,11 +45,14 @@ def regional() -> Mapping[str, Collector]:
         backup,
         dynamodb,
         ecs,
+        efs,
+        elasticache,
         events,
         firehose,
         kms,
         lambda_,
         logs,
+        opensearch,
         rds,
         secretsmanager,
         sns,
@@ -58,6 +61,8 @@ def regional() -> Mapping[str, Collector]:
     return {"rds": rds.collect, "kms": kms.collect, "secretsmanager": secretsmanager.collect, "logs": logs.collect,
             "firehose": firehose.collect, "dynamodb": dynamodb.collect, "backup": backup.collect,
             "lambda": lambda_.collect, "ecs": ecs.collect, "sns": sns.collect, "events": events.collect,
+            # Data stores that replicate: EFS replication, ElastiCache global datastores, OpenSearch connections.
+            "elasticfilesystem": efs.collect, "elasticache": elasticache.collect, "es": opensearch.collect,
             # Queues and streams are read by the generic reader; which functions their mappings feed, here.
             "sqs": lambda_.collect_sources, "kinesis": lambda_.collect_sources}
 
