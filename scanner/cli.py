@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -680,7 +680,7 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
             # Values from the estate (and from results read back: the config a result names) may hold line breaks
             # and terminal escapes (never printed raw in text), and lone surrogates, which no format can write as
             # UTF-8: every string of the report is walked, not only the findings and the inventory.
-            walk = escaped if output_format == "text" else encodable
+            walk = escaped if output_format == "text" else _as_is if output_format == "sarif" else encodable
             shown = walk(report)
             terminal = output is None and output_format == "text"
             if terminal and choices.quiet:
@@ -830,6 +830,14 @@ def refuse_overwrite(output: Path, inputs: Sequence[Path]) -> None:
     clash = overwritten_input(output, inputs)
     if clash is not None:
         fail(escape(f"--output {output} is the input {clash} (the same file): write the report to another file"))
+
+
+_T = TypeVar("_T")
+
+
+def _as_is(report: _T) -> _T:
+    """SARIF makes its own document writable, once its file URIs are percent-encoded (``scanner/printable.py``)."""
+    return report
 
 
 def fail(message: str) -> NoReturn:

@@ -6,7 +6,9 @@ report is built from values passed through here, whether or not standard output 
 
 Every format (not only text) passes its values through ``encodable``: a lone surrogate (from a JSON ``\\ud800``
 escape, an undecodable file name, a plan's tag) cannot be written as UTF-8 at all, so it is written as its escape
-and the rest of the report is kept, where it would otherwise stop the whole report.
+and the rest of the report is kept, where it would otherwise stop the whole report. SARIF is the one format that
+passes its document through here itself, after its URIs are made: a file name's undecodable bytes are
+percent-encoded there (``st%E9rage.tf``), as a URI writes a byte, and its escape would read as a path separator.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def _walk(value: Any, pattern: re.Pattern[str]) -> Any:
         return _escape(value, pattern) if pattern.search(value) else value
     if isinstance(value, tuple):
         return tuple(_walk(v, pattern) for v in value)
+    if isinstance(value, list):
+        return [_walk(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {_walk(k, pattern): _walk(v, pattern) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: _walk(getattr(value, f.name), pattern) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)

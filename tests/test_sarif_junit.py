@@ -78,6 +78,22 @@ def test_paths_are_relative_to_where_the_scan_runs(tmp_path: Path) -> None:
         assert "infra/claims/main.tf" in uris
 
 
+def test_uris_are_percent_encoded_and_a_name_that_is_not_utf8_keeps_its_byte(tmp_path: Path,
+                                                                            sarif_schema: dict) -> None:
+    """A space is %20 and an undecodable byte of a file name that byte (%E9): never the escape other formats write
+    (``\\xe9``), whose backslash a URI would read as a path separator."""
+    offshore = b'provider "aws" {\n  region = "us-east-1"\n}\nresource "aws_s3_bucket" "b" {\n' \
+               b'  tags = { Classification = "OFFICIAL" }\n}\n'
+    (tmp_path / "my stacks").mkdir()
+    (tmp_path / "my stacks" / "main.tf").write_bytes(offshore)
+    (tmp_path / "st\udce9rage.tf").write_bytes(offshore.replace(b'"b"', b'"c"'))
+    done = _run("scan", ".", "--format", "sarif", cwd=tmp_path)
+    sarif = json.loads(done.stdout)
+    jsonschema.validate(sarif, sarif_schema)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert {"my%20stacks/main.tf", "st%E9rage.tf"} <= uris, uris
+
+
 def test_an_incomplete_scan_is_not_a_clean_sarif_file(tmp_path: Path, sarif_schema: dict) -> None:
     (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "b" {\n')
     done = _run("scan", str(tmp_path), "--format", "sarif", cwd=tmp_path)

@@ -10,10 +10,14 @@ file with no results from a scan that could not read everything must not look cl
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scanner.model import Finding, Severity
+from scanner.printable import encodable
 from scanner.reporters.interface import RuleInfo, ScanReport
 from scanner.reporters.json_report import dump
 from scanner.reporters.paths import outside_base, relative_path
@@ -46,7 +50,8 @@ class SarifReporter:
         if report.base is not None:
             run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(report.base).resolve().as_uri() + "/"}}
         document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-        return dump(document)
+        # Lone surrogates left in messages and names are written as their escapes; the URIs have none left.
+        return dump(encodable(document))
 
 
 def _rules(report: ScanReport) -> list[dict[str, Any]]:
@@ -120,7 +125,7 @@ def _location(finding: Finding, base: str | None) -> dict[str, Any]:
     location: dict[str, Any] = {
         "logicalLocations": [{"fullyQualifiedName": where.address, "kind": "resource"}],
     }
-    uri = relative_path(where.path, base)
+    uri = _uri(where.path, base)
     if uri is not None:
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
         if base is not None:
@@ -131,6 +136,20 @@ def _location(finding: Finding, base: str | None) -> dict[str, Any]:
     elif outside_base(where.path, base):
         location.update(_outside(where.path))
     return location
+
+
+_NOT_A_BYTE = re.compile(r"[\ud800-\udc7f\udd00-\udfff]")
+
+
+def _uri(path: str, base: str | None) -> str | None:
+    """The relative path as a URI reference: percent-encoded as UTF-8, and a byte of a file name that is not UTF-8
+    (read with ``surrogateescape``) as that byte (``st%E9rage.tf``), never an escape with a backslash in it."""
+    relative = relative_path(path, base)
+    if relative is None:
+        return None
+    # A surrogate that is no undecodable byte (from a JSON "\\ud800" in a result read back) has no byte to give:
+    # written as its escape, as every format writes it.
+    return quote(os.fsencode(_NOT_A_BYTE.sub(lambda m: encodable(m.group()), relative)), safe="/")
 
 
 def _outside(path: str) -> dict[str, Any]:
@@ -146,7 +165,7 @@ def _invocation(report: ScanReport) -> dict[str, Any]:
             "message": {"text": gap.reason},
             "descriptor": {"id": f"coverage/{gap.kind}"},
         }
-        uri = relative_path(gap.path, report.base)
+        uri = _uri(gap.path, report.base)
         if uri is not None:
             physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
             if gap.line:
