@@ -68,7 +68,8 @@ def parse_arn(value: str) -> Arn | None:
     if service in _NO_KIND:
         kind, name = _NO_KIND[service], rest
     else:
-        parts = re.split(r"[:/]", rest, maxsplit=1)
+        # API Gateway writes a path with no account: ``arn:aws:apigateway:REGION::/restapis/ID``.
+        parts = re.split(r"[:/]", rest.removeprefix("/") if service == "apigateway" else rest, maxsplit=1)
         kind, name = parts[0], parts[1] if len(parts) > 1 else ""
     return Arn(match["partition"], service, match["region"], match["account"], kind, name)
 

@@ -8,7 +8,7 @@ DWP resources.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from providers.aws.arns import parse_arn
 from providers.semantics.context import values_at
@@ -28,11 +28,21 @@ _BUCKET_PATHS = {
     "aws_s3_bucket_analytics_configuration": (
         "storage_class_analysis.data_export.destination.s3_bucket_destination.bucket_arn",),
     "aws_guardduty_publishing_destination": ("destination_arn",),
+    # A bucket, a log group or a Firehose stream: only an S3 ARN names a bucket.
+    "aws_route53_resolver_query_log_config": ("destination_arn",),
 }
+_BUCKET_URL_PATHS = {
+    "aws_athena_workgroup": ("configuration.result_configuration.output_location",),
+    "aws_glue_job": ("command.script_location", "default_arguments", "non_overridable_arguments"),
+}
+"""Paths whose values name a bucket only as an ``s3://bucket/prefix`` URL (a job's other arguments are flags)."""
 _RECEIVER_PATHS = {
     "aws_cloudwatch_log_subscription_filter": ("destination_arn",),
     "aws_cloudwatch_log_destination": ("target_arn",),
     "aws_cloudwatch_metric_stream": ("firehose_arn",),
+    "aws_route53_resolver_query_log_config": ("destination_arn",),
+    "aws_api_gateway_stage": ("access_log_settings.destination_arn",),
+    "aws_apigatewayv2_stage": ("access_log_settings.destination_arn",),
 }
 _SERVICES = {"firehose": "firehose", "logs": "logs"}
 
@@ -40,8 +50,19 @@ _SERVICES = {"firehose": "firehose", "logs": "logs"}
 def _strings(record: ResourceRecord, paths: Iterable[str]) -> Iterator[str]:
     for path in paths:
         for value in values_at(record.values, path):
-            if isinstance(value, str) and value:
-                yield value
+            # A map of arguments (a Glue job's ``default_arguments``): each of its values.
+            for item in value.values() if isinstance(value, Mapping) else (value,):
+                if isinstance(item, str) and item:
+                    yield item
+
+
+def _bucket_name(value: str, url_only: bool) -> str | None:
+    """The bucket a value names: an S3 ARN, an ``s3://`` URL, or (unless ``url_only``) a plain name."""
+    if value.startswith("s3://"):
+        return value.removeprefix("s3://").split("/", 1)[0] or None
+    if url_only or "://" in value or (value.startswith("arn:") and not value.startswith("arn:aws:s3:::")):
+        return None  # a log group, a stream, a flag: no bucket
+    return value.removeprefix("arn:aws:s3:::").split("/", 1)[0] or None
 
 
 def wanted_buckets(records: Iterable[ResourceRecord]) -> list[tuple[str, str]]:
@@ -50,8 +71,10 @@ def wanted_buckets(records: Iterable[ResourceRecord]) -> list[tuple[str, str]]:
     have = {r.values.get("bucket") for r in records if r.type == "aws_s3_bucket"}
     wanted: dict[str, str] = {}
     for record in records:
-        for value in _strings(record, _BUCKET_PATHS.get(record.type, ())):
-            name = value.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+        named = [*((v, False) for v in _strings(record, _BUCKET_PATHS.get(record.type, ()))),
+                 *((v, True) for v in _strings(record, _BUCKET_URL_PATHS.get(record.type, ())))]
+        for value, url_only in named:
+            name = _bucket_name(value, url_only)
             if name and name not in have and record.placement.account:
                 wanted.setdefault(name, record.placement.account)
     return sorted((account, name) for name, account in wanted.items())
@@ -65,6 +88,7 @@ def wanted_regional(records: Iterable[ResourceRecord]) -> list[tuple[str, str]]:
     for record in records:
         for value in _strings(record, _RECEIVER_PATHS.get(record.type, ())):
             parsed = parse_arn(value)
-            if parsed is not None and parsed.service in _SERVICES and value not in have:
+            # A log group is placed by its ARN's region; Logs destinations and Firehose streams are read.
+            if parsed is not None and parsed.service in _SERVICES and value not in have and parsed.kind != "log-group":
                 wanted.setdefault(value, _SERVICES[parsed.service])
     return sorted(wanted.items())

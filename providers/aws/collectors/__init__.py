@@ -73,20 +73,38 @@ def every_region() -> Mapping[str, Collector]:
     (copies carry no tag of what they copy), and ECR (repositories are not in the Tagging API, even on AWS).
     CloudTrail trails and AWS Config channels and aggregators: a few calls per region (they carry no tag of the
     DWP resources whose events and configuration they carry). GuardDuty publishing destinations and Security Hub
-    finding aggregators: findings about the region's DWP resources, exported or aggregated elsewhere."""
-    from providers.aws.collectors import cloudtrail, config, ec2, ecr, guardduty, rds_snapshots, securityhub, snapshots
+    finding aggregators: findings about the region's DWP resources, exported or aggregated elsewhere.
+    Athena workgroups, Glue jobs, API Gateway APIs and Step Functions state machines: the DWP ones (``Work.arns``),
+    and in a wholly DWP account every one, listed (no call where there is none and the account is not DWP)."""
+    from providers.aws.collectors import (
+        apigateway,
+        apigatewayv2,
+        athena,
+        cloudtrail,
+        config,
+        ec2,
+        ecr,
+        glue,
+        guardduty,
+        rds_snapshots,
+        securityhub,
+        snapshots,
+        stepfunctions,
+    )
 
     return {"ec2": _together(ec2.collect, snapshots.collect), "ecr": ecr.collect, "rds": rds_snapshots.collect,
             "cloudtrail": cloudtrail.collect, "config": config.collect, "guardduty": guardduty.collect,
-            "securityhub": securityhub.collect}
+            "securityhub": securityhub.collect, "athena": athena.collect, "glue": glue.collect,
+            "apigateway": _together(apigateway.collect, apigatewayv2.collect), "states": stepfunctions.collect}
 
 
 def dwp_regions() -> Mapping[str, Collector]:
     """Collectors that run once in each region holding DWP resources (of any service; ``Work.arns`` holds them
-    all): settings of the region that carry every resource's data or telemetry, such as metric streams."""
-    from providers.aws.collectors import cloudwatch
+    all): settings of the region that carry every resource's data or telemetry, such as metric streams; Route 53
+    Resolver query logging (the DNS queries of the region's DWP VPCs)."""
+    from providers.aws.collectors import cloudwatch, route53resolver
 
-    return {"cloudwatch": cloudwatch.collect}
+    return {"cloudwatch": cloudwatch.collect, "route53resolver": route53resolver.collect}
 
 
 def _together(*collectors: Collector) -> Collector:
