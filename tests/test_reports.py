@@ -86,3 +86,35 @@ def test_api_calls_list_the_services_that_made_calls_and_add_up_to_the_total() -
     document = JsonReporter().document(ScanReport((), Inventory(scopes=scopes), "x", "high", None, (), "."))
     assert document["api_calls"] == {"ec2": 5, "s3": 2}
     assert any(s["service"] == "all" for s in document["scopes"])  # the disabled region is still a scope
+
+
+_FAN_OUT = '''
+provider "aws" { region = "eu-west-2" }
+provider "aws" {
+  alias  = "us"
+  region = "us-east-1"
+}
+resource "aws_s3_bucket" "config_logs" {
+  provider = aws.us
+  bucket   = "org-config-logs"
+}
+resource "aws_config_delivery_channel" "main" {
+  name           = "default"
+  s3_bucket_name = aws_s3_bucket.config_logs.bucket
+}
+'''
+
+
+@pytest.mark.parametrize("dwp_buckets", [2, 3])
+def test_a_setting_behind_several_findings_is_named_once_as_a_cause(tmp_path: Path, dwp_buckets: int) -> None:
+    """An AWS Config channel delivering abroad fails every DWP resource of its region: the text report still lists
+    each, and names the channel once as the setting to change first (from three findings on)."""
+    buckets = "".join(f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "claims-{n}"\n'
+                      f'  tags = {{ Classification = "OFFICIAL" }}\n}}\n' for n in range(dwp_buckets))
+    (tmp_path / "main.tf").write_text(_FAN_OUT + buckets, encoding="utf-8")
+    out = _run(str(tmp_path))
+    assert out.count("OFS-DIAG-001 [diagnostics]") == dwp_buckets, out
+    cause = (f"  aws_config_delivery_channel.main -> aws us-east-1 (US): {dwp_buckets} fail (OFS-DIAG-001) on "
+             f"{dwp_buckets} DWP resource(s)")
+    assert (cause in out) is (dwp_buckets >= 3), out
+    assert ("Settings behind several findings" in out) is (dwp_buckets >= 3)

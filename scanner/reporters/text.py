@@ -33,6 +33,10 @@ _NARROWEST = 40
 """Below this, a hanging indent leaves too little room: a narrower terminal gets lines this wide."""
 
 
+_SHARED_CAUSE = 3
+"""Findings one setting must declare (to one place) before the text report names it as a cause to change first."""
+
+
 def _verdict(uk: bool | None) -> str:
     return {True: "UK", False: "outside the UK", None: "unknown"}[uk]
 
@@ -83,6 +87,7 @@ class TextReporter:
             elif not report.baselined and not report.filtered:
                 lines.append("No offshoring found in the DWP resources scanned.")
             lines.append("")
+        lines.extend(self._causes(report))
         lines.extend(self._paths(report))
         lines.extend(self._guardrails(report))
         for title, entries in (("Coverage gaps: the scan is incomplete", gaps), ("Notes", notes)):
@@ -146,6 +151,29 @@ class TextReporter:
             calls[scope.service] += scope.calls
         listed = ", ".join(f"{service} {count}" for service, count in sorted(calls.items()) if count)
         lines.extend(self._wrap(f"API calls: {sum(calls.values())} ({listed})", 2))
+        lines.append("")
+        return lines
+
+    def _causes(self, report: ScanReport) -> list[str]:
+        """The settings behind several findings each: one AWS Config channel or organisation trail delivering abroad
+        is a finding on every DWP resource it carries (a live account's dozens), so an auditor is told which few
+        settings to change first. Every finding above is still listed; this only counts them."""
+        causes: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for finding in report.findings:
+            if finding.waiver is None and finding.declared_by != finding.resource.id:
+                causes[(finding.declared_by, (finding.target or finding.location).describe())].append(finding)
+        shared = sorted(((key, found) for key, found in causes.items() if len(found) >= _SHARED_CAUSE),
+                        key=lambda item: (-len(item[1]), item[0]))
+        if not shared:
+            return []
+        lines = [self._style("Settings behind several findings (change these first)", bold=True)]
+        for (declared_by, place), found in shared:
+            outcomes = ", ".join(f"{sum(f.outcome is o for f in found)} {o.value}" for o in Outcome
+                                 if any(f.outcome is o for f in found))
+            rules = ", ".join(sorted({f.rule_id for f in found}))
+            resources = len({f.resource.id for f in found})
+            lines.extend(self._wrap(f"  {declared_by} -> {place}: {outcomes} ({rules}) on {resources} DWP "
+                                    f"resource(s)", 4))
         lines.append("")
         return lines
 
