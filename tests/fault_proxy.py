@@ -136,6 +136,8 @@ class FaultProxy:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         kept = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection", "accept-encoding",
                                                                   "content-length")}
+        if ".s3-control." in headers.get("Host", headers.get("host", "")):
+            kept["Host"] = headers.get("Host", headers.get("host", ""))  # moto routes S3 Control by its host name
         connection.request(method, path, body=body or None, headers=kept)
         response = connection.getresponse()
         data = response.read()
@@ -152,6 +154,8 @@ class FaultProxy:
         if signed is None:
             return arm_operation(method, path)
         service = _SIGNING_TO_SERVICE.get(signed.group(1), signed.group(1))
+        if service == "s3" and urlsplit(path).path.startswith("/v20180820/"):
+            service = "s3control"  # signed as s3, on its own paths
         target = lowered.get("x-amz-target")
         if target:
             return f"{service}:{target.rsplit('.', 1)[-1]}"

@@ -122,6 +122,7 @@ def test_a_denied_call_is_an_unknown_and_a_gap_never_a_pass(clients: Clients) ->
     regional.add_response("get_bucket_logging", {}, {"Bucket": "claims"})
     regional.add_response("list_bucket_inventory_configurations", {}, {"Bucket": "claims"})
     regional.add_response("list_bucket_analytics_configurations", {}, {"Bucket": "claims"})
+    regional.add_client_error("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError", "none", 404)
     records = s3.collect_buckets(clients, ACCOUNT, [("claims", True)], {"arn:aws:s3:::claims": DWP})
     inventory = to_inventory(records, ScanOptions(), gaps=clients.recorder.gaps())
     findings = evaluate(inventory)

@@ -113,6 +113,7 @@ def test_unreadable_inventories_and_analytics_are_unknown_never_none(clients: Cl
     regional.add_response("get_bucket_logging", {}, {"Bucket": "claims"})
     regional.add_client_error("list_bucket_inventory_configurations", "AccessDenied", "denied", 403)
     regional.add_client_error("list_bucket_analytics_configurations", "AccessDenied", "denied", 403)
+    regional.add_client_error("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError", "none", 404)
     from providers.aws.collectors.s3 import collect_buckets
 
     records = collect_buckets(clients, ACCOUNT, [("claims", True)], {"arn:aws:s3:::claims": DWP})

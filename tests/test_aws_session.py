@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = json.loads((ROOT / "docs" / "aws-readonly-policy.json").read_text())
 # IAM action names that differ from the API operation's name.
 _IAM_NAMES = {("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
+              ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
               ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("s3", "ListBucketInventoryConfigurations"): "s3:GetInventoryConfiguration",
               ("s3", "ListBucketAnalyticsConfigurations"): "s3:GetAnalyticsConfiguration",
@@ -29,6 +30,8 @@ _IAM_NAMES = {("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
               ("apigatewayv2", "GetApis"): "apigateway:GET", ("apigatewayv2", "GetStages"): "apigateway:GET"}
 _IAM_PREFIX = {"resourcegroupstaggingapi": "tag", "efs": "elasticfilesystem", "opensearch": "es",
                "stepfunctions": "states"}
+
+_IAM_PREFIX["s3control"] = "s3"  # S3 Control's IAM actions are S3's (s3:ListAccessPoints)
 
 
 def _allowed_actions() -> set[str]:

@@ -66,6 +66,17 @@ def _build(endpoint: str) -> None:
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "s3:GetObject",
          "Resource": "arn:aws:s3:::claims/*"}]}))
     s3.put_bucket_logging(Bucket="claims", BucketLoggingStatus={})
+    s3.put_bucket_encryption(Bucket="claims", ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    # Ways in kept in the account and the UK (no finding): an access point with a policy, an MRAP over UK buckets,
+    # a RAM share of an untagged subnet with the account itself.
+    control = client("s3control")
+    control.create_access_point(AccountId=ACCOUNT, Name="claims-app", Bucket="claims")
+    control.put_access_point_policy(AccountId=ACCOUNT, Name="claims-app", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                                "Action": "s3:GetObject", "Resource": "*"}]}))
+    client("s3control", "us-west-2").create_multi_region_access_point(AccountId=ACCOUNT, ClientToken="claims", Details={
+        "Name": "claims-uk", "Regions": [{"Bucket": "claims"}]})
     s3_ie.create_bucket(Bucket="claims-ireland", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3_ie.put_bucket_tagging(Bucket="claims-ireland", Tagging={"TagSet": DWP})
     # Audit copies kept in the UK (a bucket the trail, the Config channel and the table export name; no finding).
@@ -123,6 +134,8 @@ def _build(endpoint: str) -> None:
     peer = ec2_us.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     ec2.create_vpc_peering_connection(VpcId=vpc["Vpc"]["VpcId"], PeerVpcId=peer, PeerRegion="us-east-1")
     volume = ec2.create_volume(AvailabilityZone="eu-west-2a", Size=1)["VolumeId"]
+    subnet = ec2.create_subnet(VpcId=vpc["Vpc"]["VpcId"], CidrBlock="10.0.0.0/24")["Subnet"]["SubnetArn"]
+    client("ram").create_resource_share(name="claims-network", principals=[ACCOUNT], resourceArns=[subnet])
     ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": DWP}])
 
     dynamodb = client("dynamodb")

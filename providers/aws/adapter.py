@@ -18,7 +18,7 @@ from providers.aws import discovery, located
 from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
-from providers.aws.collectors import Work, dwp_regions, every_region, generic, regional, snapshots
+from providers.aws.collectors import Work, dwp_regions, every_region, generic, once_per_account, regional, snapshots
 from providers.aws.collectors.iam import collect_roles
 from providers.aws.collectors.s3 import collect_buckets
 from providers.aws.coverage import Recorder
@@ -227,6 +227,8 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
     from providers.aws.collectors.cloudfront import collect_distributions
 
     records.extend(collect_distributions(clients, account, dwp, tags))
+    for collect in once_per_account().values():
+        records.extend(collect(Work(Scope(account, HOME_REGION), clients, tuple(sorted(dwp)), tags, dwp_account)))
 
     buckets_in: dict[str, list[str]] = {}
     for record in records:

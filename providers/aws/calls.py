@@ -176,14 +176,18 @@ class ScopedClient:
         return next((t for t in ([tokens] if isinstance(tokens, str) else tokens or []) if _at(answer, t)), None)
 
     def pages(self, method: str, key: str, absent: Iterable[str] = (), expect: Iterable[str] = (),
-              **params: Any) -> list[Any] | Failed | None:
+              token: str | None = None, **params: Any) -> list[Any] | Failed | None:
         """Every item under ``key`` (dotted for a nested list) of every page, paginated when botocore can, else
-        one call. A page whose ``key`` is not a list, or an item without a member ``expect`` names (one the
-        caller indexes), is damaged; more than ``MAX_PAGES`` pages, or a token seen twice (botocore's
-        ``PaginationError``), is endless pagination: each is a ``Failed``, never a short list."""
+        one call, or (``token``, the member naming the next page in request and answer alike, for an operation
+        botocore has no paginator for, such as ``s3control:ListAccessPoints``) a call per page. A page whose
+        ``key`` is not a list, or an item without a member ``expect`` names (one the caller indexes), is
+        damaged; more than ``MAX_PAGES`` pages, or a token seen twice (botocore's ``PaginationError``), is
+        endless pagination: each is a ``Failed``, never a short list."""
         from botocore.exceptions import ClientError
 
         wanted = tuple(expect)
+        if not self.client.can_paginate(method) and token is not None:
+            return self._pages_by_token(method, key, token, frozenset(absent), wanted, params)
         if not self.client.can_paginate(method):
             answer = self.call(method, absent, **params)
             if not isinstance(answer, Mapping):
@@ -226,6 +230,29 @@ class ScopedClient:
         finally:
             self._timed(started)
         return found
+
+    def _pages_by_token(self, method: str, key: str, token: str, absent: frozenset[str], expect: tuple[str, ...],
+                        params: dict[str, Any]) -> list[Any] | Failed | None:
+        """Every page of an operation botocore cannot paginate, following ``token`` as its paginators do."""
+        found: list[Any] = []
+        seen: set[str] = set()
+        for number in range(1, MAX_PAGES + 1):
+            answer = self.call(method, absent, **params)
+            if not isinstance(answer, Mapping):
+                return answer
+            items = _at(answer, key)
+            if (problem := _items_problem(items, key, expect)) is not None:
+                return self._failed(method, ScopeStatus.FAILED, f"not an AWS API answer: page {number}: {problem}")
+            found.extend(items or [])
+            following = answer.get(token)
+            if not following:
+                return found
+            if str(following) in seen:
+                return self._failed(method, ScopeStatus.FAILED, f"endless pagination (the {token} of page {number} "
+                                    "was given before)")
+            seen.add(str(following))
+            params = {**params, token: following}
+        return self._failed(method, ScopeStatus.FAILED, f"endless pagination (more than {MAX_PAGES:,} pages)")
 
     def _client_error(self, method: str, error: Any, absent: frozenset[str]) -> Failed | None:
         info = error.response.get("Error", {})

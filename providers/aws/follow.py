@@ -30,6 +30,7 @@ _BUCKET_PATHS = {
     "aws_guardduty_publishing_destination": ("destination_arn",),
     # A bucket, a log group or a Firehose stream: only an S3 ARN names a bucket.
     "aws_route53_resolver_query_log_config": ("destination_arn",),
+    "aws_s3control_multi_region_access_point": ("details.region.bucket",),
 }
 _BUCKET_URL_PATHS = {
     "aws_athena_workgroup": ("configuration.result_configuration.output_location",),

@@ -100,11 +100,22 @@ def every_region() -> Mapping[str, Collector]:
 
 def dwp_regions() -> Mapping[str, Collector]:
     """Collectors that run once in each region holding DWP resources (of any service; ``Work.arns`` holds them
-    all): settings of the region that carry every resource's data or telemetry, such as metric streams; Route 53
-    Resolver query logging (the DNS queries of the region's DWP VPCs)."""
-    from providers.aws.collectors import cloudwatch, route53resolver
+    all): settings of the region that carry every resource's data or telemetry, such as metric streams, and
+    ways in to them: S3 access points (of the DWP buckets located here) and RAM resource shares; Route 53 Resolver
+    query logging (the DNS queries of the region's DWP VPCs)."""
+    from providers.aws.collectors import cloudwatch, ram, route53resolver, s3control
 
-    return {"cloudwatch": cloudwatch.collect, "route53resolver": route53resolver.collect}
+    return {"cloudwatch": cloudwatch.collect, "s3control": s3control.collect_access_points, "ram": ram.collect,
+            "route53resolver": route53resolver.collect}
+
+
+def once_per_account() -> Mapping[str, Collector]:
+    """Collectors that run once per account (``Work.arns``: every DWP resource of the account; ``Work.scope``: its
+    home region): settings of the whole account whose API answers in one region, such as S3 Multi-Region Access
+    Points (us-west-2), which join buckets of any region."""
+    from providers.aws.collectors import s3control
+
+    return {"s3control": s3control.collect_multi_region_access_points}
 
 
 def _together(*collectors: Collector) -> Collector:

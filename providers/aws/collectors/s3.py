@@ -1,5 +1,5 @@
 """S3: where each bucket is, where it replicates, who its policy lets in, where its access logs, inventory reports
-and storage class analysis exports go.
+and storage class analysis exports go, and which key encrypts it by default (the key's custody).
 
 Buckets are listed once per account (S3 has one namespace), but each bucket lives in a region: its
 location is asked first, and its settings are read from a client in that region.
@@ -32,6 +32,7 @@ class BucketResponses:
     tagging: Response = None
     inventory: Response = None
     analytics: Response = None
+    encryption: Response = None
     settings_read: bool = True
     """False when only the location was asked (a bucket another resource's flow names)."""
 
@@ -70,6 +71,8 @@ def fetch_bucket(clients: Clients, account: str, name: str, settings: bool, tags
         tagging=None if tags_known else regional.call("get_bucket_tagging", absent=("NoSuchTagSet",), Bucket=name),
         inventory=regional.call("list_bucket_inventory_configurations", Bucket=name),
         analytics=regional.call("list_bucket_analytics_configurations", Bucket=name),
+        encryption=regional.call("get_bucket_encryption", absent=("ServerSideEncryptionConfigurationNotFoundError",),
+                                 Bucket=name),
     )
 
 
@@ -94,6 +97,7 @@ def translate_bucket(account: str, answers: BucketResponses, tags: Mapping[str, 
     records.extend(_logging(scope, arn, name, answers.logging, region, how))
     records.extend(_inventories(scope, arn, name, answers.inventory, region, how))
     records.extend(_analytics(scope, arn, name, answers.analytics, region, how))
+    records.extend(_encryption(scope, arn, name, answers.encryption, region, how))
     return records
 
 
@@ -215,6 +219,33 @@ def _analytics(scope: Scope, arn: str, name: str, answer: Response, region: Any,
                                    fields={f"{path}.bucket_arn": f"{answer_path}.Bucket",
                                            f"{path}.bucket_account_id": f"{answer_path}.BucketAccountId"}))
     return records
+
+
+def _encryption(scope: Scope, arn: str, name: str, answer: Response, region: Any,
+                how: tuple[str, ...]) -> list[ResourceRecord]:
+    """The bucket's default encryption as ``aws_s3_bucket_server_side_encryption_configuration``: the key its new
+    objects are encrypted under (key custody). None configured is S3's own default (SSE-S3), no record; an
+    unreadable one is a rule whose algorithm and key are unknown, never that default."""
+    if answer is None:
+        return []
+    if isinstance(answer, Failed):
+        unknown = answer.unknown(f"the default encryption of bucket {name}")
+        rules: list[Any] = [{"apply_server_side_encryption_by_default": [
+            {"sse_algorithm": unknown, "kms_master_key_id": unknown}], "bucket_key_enabled": None}]
+    else:
+        rules = []
+        configured = (answer.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+        for rule in (r for r in configured if isinstance(r, Mapping)):
+            default = rule.get("ApplyServerSideEncryptionByDefault")
+            rules.append({"apply_server_side_encryption_by_default": [
+                {"sse_algorithm": default.get("SSEAlgorithm"), "kms_master_key_id": default.get("KMSMasterKeyID")}]
+                if isinstance(default, Mapping) else [], "bucket_key_enabled": rule.get("BucketKeyEnabled")})
+    path, answer_path = "rule.apply_server_side_encryption_by_default", \
+        "ServerSideEncryptionConfiguration.Rules[].ApplyServerSideEncryptionByDefault"
+    return [live_record(scope, arn, "aws_s3_bucket_server_side_encryption_configuration",
+                        {"bucket": name, "rule": rules}, "s3:GetBucketEncryption", address=f"{arn}?encryption",
+                        region=region, how=how, fields={f"{path}.sse_algorithm": f"{answer_path}.SSEAlgorithm",
+                                                        f"{path}.kms_master_key_id": f"{answer_path}.KMSMasterKeyID"})]
 
 
 def collect_buckets(clients: Clients, account: str, names: list[tuple[str, bool]],

@@ -203,6 +203,23 @@ def resource_policy_grants(context: NormaliseContext, record: ResourceRecord) ->
     yield from document_grants(context, record, subject, document, targets)
 
 
+def access_point_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Grant]:
+    """An ``aws_s3_access_point``: a way into its bucket. Its policy's principals reach the bucket's data as a
+    bucket policy's do; one owned by another account than the bucket's (a cross-account access point) lets
+    that account decide who uses it, so that account reaches the bucket."""
+    bucket = context.referenced(record.values.get("bucket")) or record
+    words = f"access point policy of {record.address}" if bucket is not record else "access point policy of"
+    policy = record.values.get("policy")
+    if policy is not None:
+        document = Index.of(context).document(policy)
+        yield from document_grants(context, record, bucket, document, [(bucket.address, words)])
+    owner, bucket_owner = record.values.get("account_id"), record.values.get("bucket_account_id")
+    if isinstance(owner, str) and isinstance(bucket_owner, str) and owner != bucket_owner:
+        who = aws_principal(context, bucket, owner)
+        yield who.grant(bucket.address, f"cross-account access point {record.address} of account {owner} on a "
+                        f"bucket of account {bucket_owner}", record)
+
+
 def policy_targets(context: NormaliseContext, record: ResourceRecord) -> list[Target]:
     """What a resource policy guards: its resource and, for a KMS key, the DWP resources the key encrypts."""
     where = resource_policies()[record.type]
@@ -428,5 +445,6 @@ _HANDLERS: dict[str, Handler] = {
     "aws_kms_grant": kms_grant_grants,
     "aws_lambda_permission": lambda_permission_grants,
     "aws_ram_principal_association": ram_grants,
+    "aws_s3_access_point": access_point_grants,
     "aws_lakeformation_permissions": lakeformation_grants,
 }
