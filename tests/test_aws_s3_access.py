@@ -142,6 +142,17 @@ def test_unreadable_multi_region_access_points_join_the_dwp_buckets_with_unknown
     assert buckets[0] == "claims" and isinstance(buckets[1], Unknown)
     _, found = _judged([*_bucket("claims", "eu-west-2", DWP), mrap], scan_options, clients)
     assert any(resource == "arn:aws:s3:::claims" for _, resource in found)
+    # Two DWP buckets, one in London and one in Virginia: each is joined with unknown buckets, never with the other
+    # (a stand-in joining both connected the London bucket to the Virginia one, which no answer said).
+    stubber.add_client_error("list_multi_region_access_points", "AccessDenied", "denied", 403)
+    work = Work(Scope(ACCOUNT, "us-east-1"), clients, ("arn:aws:s3:::claims", "arn:aws:s3:::claims-us"), {})
+    stand_ins = s3control.collect_multi_region_access_points(work)
+    assert sorted(r.values["details"][0]["region"][0]["bucket"] for r in stand_ins) == ["claims", "claims-us"]
+    inventory, found = _judged([*_bucket("claims", "eu-west-2", DWP), *_bucket("claims-us", "us-east-1", DWP),
+                                *stand_ins], scan_options, clients)
+    assert not [f for f in inventory.flows if f.target_id in ("arn:aws:s3:::claims", "arn:aws:s3:::claims-us")
+                and f.resource_id != f.target_id], inventory.flows
+    assert {resource for _, resource in found} >= {"arn:aws:s3:::claims", "arn:aws:s3:::claims-us"}
     # No DWP bucket, nothing to join.
     stubber.add_client_error("list_multi_region_access_points", "AccessDenied", "denied", 403)
     assert s3control.collect_multi_region_access_points(Work(HERE, clients, (), {})) == []

@@ -135,11 +135,15 @@ def collect_multi_region_access_points(work: Work) -> list[ResourceRecord]:
     account, dwp_buckets = work.scope.account, _buckets(work.arns)
     listed = fetch_multi_region_access_points(work)
     if isinstance(listed, Failed):
+        # One stand-in per DWP bucket, each joining that bucket alone with buckets nobody knows: a stand-in joining
+        # them all would connect the account's UK buckets to its buckets abroad, which no answer said.
         unknown = listed.unknown("the buckets the account's Multi-Region Access Points join")
-        values = {"account_id": account, "alias": None, "status": None, "details": [{"name": "?", "region": [
-            *({"bucket": b, "bucket_account_id": account, "region": None} for b in sorted(dwp_buckets)),
-            {"bucket": unknown, "bucket_account_id": account, "region": unknown}], "public_access_block": []}]}
-        return [live_record(Scope(account, "global"), "", "aws_s3control_multi_region_access_point", values,
-                            "s3control:ListMultiRegionAccessPoints", address=_mrap_address(account, "?"),
-                            asked=Scope(account, MRAP_REGION))] if dwp_buckets else []
+        return [live_record(Scope(account, "global"), "", "aws_s3control_multi_region_access_point",
+                            {"account_id": account, "alias": None, "status": None, "details": [{
+                                "name": f"(unlisted, {bucket})", "public_access_block": [], "region": [
+                                    {"bucket": bucket, "bucket_account_id": account, "region": None},
+                                    {"bucket": unknown, "bucket_account_id": account, "region": unknown}]}]},
+                            "s3control:ListMultiRegionAccessPoints",
+                            address=_mrap_address(account, f"(unlisted, {bucket})"), asked=Scope(account, MRAP_REGION))
+                for bucket in sorted(dwp_buckets)]
     return [translate_multi_region_access_point(account, item) for item in listed or [] if isinstance(item, Mapping)]
