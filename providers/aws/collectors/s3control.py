@@ -68,11 +68,12 @@ def translate_access_point(scope: Scope, item: Mapping[str, Any], policy: Respon
 
 def _unknown_access_point(scope: Scope, bucket: str, failed: Failed) -> ResourceRecord:
     """Access points of a DWP bucket that could not be listed: someone unknown may reach it through one."""
-    values = {"name": "?", "account_id": scope.account, "bucket": bucket, "bucket_account_id": scope.account,
+    name = f"(unlisted, {bucket})"  # a stand-in, said as one wherever its address is printed
+    values = {"name": name, "account_id": scope.account, "bucket": bucket, "bucket_account_id": scope.account,
               "network_origin": None, "vpc_configuration": [],
               "policy": failed.unknown(f"the access points of bucket {bucket} and their policies")}
     return live_record(scope, "", "aws_s3_access_point", values, "s3control:ListAccessPoints",
-                       address=f"{_access_point_arn(scope, '?')}?bucket={bucket}")
+                       address=_access_point_arn(scope, name))
 
 
 def collect_access_points(work: Work) -> list[ResourceRecord]:
