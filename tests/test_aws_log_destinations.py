@@ -24,9 +24,10 @@ from providers.aws.calls import Failed
 from providers.aws.collectors import apigateway, athena, glue, route53resolver, stepfunctions
 from providers.aws.follow import wanted_buckets
 from providers.aws.options import AwsOptions
-from providers.aws.records import Scope
+from providers.aws.records import Scope, live_record
 from providers.interface import ScanOptions
-from providers.semantics.records import Unknown
+from providers.semantics.normalise import to_inventory
+from providers.semantics.records import ResourceRecord, Unknown
 from scanner.engine import evaluate
 from scanner.model import Finding, Inventory, ScopeStatus
 from tests.helpers import moto_server
@@ -135,12 +136,28 @@ def test_nothing_of_these_readers_is_skipped(tagged: Inventory, whole: Inventory
     assert not [s for s in tagged.scopes if s.service == "athena"]  # no DWP workgroup: nothing asked
 
 
+def _declared_here(inventory: Inventory, resource: str) -> list[Finding]:
+    """The findings on ``resource`` but those of the region's metric streams (moto cannot answer them)."""
+    return [f for f in _findings(inventory, resource) if ":metric-stream" not in (f.declared_by or "")]
+
+
+def _connected(inventory: Inventory) -> list[Finding]:
+    """What the net says of these records: nothing, now that the resource map models where they send data."""
+    mine = ("route53resolver", ":glue:", ":states:", "::/restapis/", "::/apis/", ":athena:")
+    return [f for f in evaluate(inventory) if f.rule_id == "OFS-CONN-001"
+            and any(m in (f.declared_by or "") for m in mine)]
+
+
 @pytest.mark.slow
 def test_the_dns_queries_of_a_dwp_vpc_logged_abroad_are_judged_on_the_vpc(tagged: Inventory,
                                                                         estate: dict[str, str]) -> None:
-    [finding] = [f for f in _findings(tagged, estate["vpc"]) if f.rule_id == "OFS-CONN-001"]
-    assert finding.outcome.value == "unknown" and "resolver-query-log-config-association" in (finding.declared_by or "")
-    assert "dns-logs-us" in finding.message and "us-east-1" in finding.message
+    [finding] = _declared_here(tagged, estate["vpc"])
+    assert (finding.rule_id, finding.outcome.value) == ("OFS-DIAG-001", "fail")
+    assert ":resolver-query-log-config/" in (finding.declared_by or "")
+    assert finding.target is not None and finding.target.region == "us-east-1"
+    assert "Route 53 Resolver query logging" in finding.message
+    # The association names the VPC and the configuration: the map's relation, not the net's unknown.
+    assert _connected(tagged) == []
     # The untagged VPC's configuration is not read: it carries nothing DWP.
     assert not [r for r in tagged.resources if r.id == estate["unrelated"]]
     # One call lists the associations, a second the configurations (a DWP VPC is associated).
@@ -150,22 +167,31 @@ def test_the_dns_queries_of_a_dwp_vpc_logged_abroad_are_judged_on_the_vpc(tagged
 
 @pytest.mark.slow
 def test_a_dwp_glue_jobs_temporary_directory_abroad_is_judged(tagged: Inventory, estate: dict[str, str]) -> None:
-    [finding] = [f for f in _findings(tagged, estate["job"]) if f.rule_id == "OFS-CONN-001"]
-    assert "--TempDir" in finding.message and "glue-temp-us" in finding.message and "us-east-1" in finding.message
+    # The temporary directory holds copies of the data the job processes: a copy abroad. Its script is in London.
+    [finding] = _declared_here(tagged, estate["job"])
+    assert (finding.rule_id, finding.outcome.value, finding.declared_by) == ("OFS-REPL-001", "fail", estate["job"])
+    assert "temporary directory" in finding.message
+    assert finding.target is not None and finding.target.region == "us-east-1"
+    assert [f for f in tagged.flows if f.resource_id == estate["job"] and f.target_id == "arn:aws:s3:::glue-temp-us"]
 
 
 @pytest.mark.slow
 def test_a_dwp_state_machine_logging_abroad_is_judged(tagged: Inventory, estate: dict[str, str]) -> None:
-    [finding] = [f for f in _findings(tagged, estate["machine"]) if f.rule_id == "OFS-CONN-001"]
-    assert "logging_configuration.log_destination" in finding.message and "us-east-1" in finding.message
+    [finding] = _declared_here(tagged, estate["machine"])
+    assert (finding.rule_id, finding.outcome.value) == ("OFS-DIAG-001", "fail")
+    assert "Step Functions execution logging" in finding.message
+    assert finding.target is not None and finding.target.region == "us-east-1"
+    assert _connected(tagged) == []
 
 
 @pytest.mark.slow
 def test_a_wholly_dwp_accounts_api_stages_logging_abroad_are_judged(whole: Inventory, estate: dict[str, str]) -> None:
     for api, stage in ((estate["rest"], "prod"), (estate["http"], "live")):
-        found = _findings(whole, api)
-        assert any(f.rule_id == "OFS-CONN-001" and f.declared_by == f"{api}/stages/{stage}"
-                   and "access_log_settings.destination_arn" in f.message for f in found), found
+        found = [f for f in _findings(whole, api) if f.declared_by == f"{api}/stages/{stage}"]
+        assert [(f.rule_id, f.outcome.value) for f in found] == [("OFS-DIAG-001", "fail")], found
+        assert "stage access logging" in found[0].message
+        assert found[0].target is not None and found[0].target.region == "us-east-1"
+    assert _connected(whole) == []
     # Every configuration of a wholly DWP account is read, the unrelated VPC's too.
     assert [r for r in whole.resources if r.id == estate["unrelated"]]
 
@@ -186,6 +212,53 @@ def test_an_athena_workgroup_writes_results_where_its_output_location_says() -> 
     assert record.values["configuration"][0]["result_configuration"][0]["output_location"] == \
         "s3://athena-us/results/"
     assert wanted_buckets([record]) == [(ACCOUNT, "athena-us")]  # the results' bucket is located
+
+
+def _judged(records: list[ResourceRecord], scan: ScanOptions | None = None) -> list[tuple[str, str, str, str | None]]:
+    """(rule, outcome, resource, target region) of every finding but the guardrail's."""
+    findings = evaluate(to_inventory(records, scan or ScanOptions()))
+    return sorted((f.rule_id, f.outcome.value, f.resource.id, f.target.region if f.target else None)
+                  for f in findings if f.rule_id != "OFS-GRD-001")
+
+
+def _bucket(name: str, region: str) -> ResourceRecord:
+    return live_record(Scope(ACCOUNT, region), f"arn:aws:s3:::{name}", "aws_s3_bucket", {"bucket": name},
+                       "s3:GetBucketLocation")
+
+
+def test_a_dwp_workgroups_results_abroad_are_a_copy_and_in_london_pass() -> None:
+    def workgroup(name: str, output: str) -> ResourceRecord:
+        answer = {"WorkGroup": {"Name": name, "Configuration": {"ResultConfiguration": {"OutputLocation": output}}}}
+        arn = f"arn:aws:athena:eu-west-2:{ACCOUNT}:workgroup/{name}"
+        [record] = athena.translate_workgroups(HERE, athena.WorkGroupAnswers(None, {name: answer}), {arn: DWP_MAP})
+        return record
+
+    records = [workgroup("claims", "s3://athena-us/results/"), workgroup("awards", "s3://athena-uk/results/"),
+               workgroup("appeals", "s3://athena-elsewhere/results/"),
+               _bucket("athena-us", "us-east-1"), _bucket("athena-uk", "eu-west-2")]
+    workgroups = f"arn:aws:athena:eu-west-2:{ACCOUNT}:workgroup"
+    assert _judged(records) == [
+        ("OFS-REPL-001", "fail", f"{workgroups}/claims", "us-east-1"),
+        # A bucket that was not located (not followed, or not readable) is an unknown, never a pass.
+        ("OFS-UNK-001", "unknown", f"{workgroups}/appeals", None),
+    ]
+
+
+def test_failed_reads_are_unknown_destinations_of_the_dwp_resources() -> None:
+    vpc = live_record(HERE, f"arn:aws:ec2:eu-west-2:{ACCOUNT}:vpc/vpc-1", "aws_vpc",
+                      {"id": "vpc-1", "tags": DWP_MAP}, "ec2:DescribeVpcs")
+    answers = route53resolver.QueryLogAnswers(_denied("route53resolver", "ListResolverQueryLogConfigAssociations"),
+                                              None)
+    queries = route53resolver.translate_query_logging(HERE, answers, ["vpc-1"], [], False, {})
+    machine = f"arn:aws:states:eu-west-2:{ACCOUNT}:stateMachine:claims-flow"
+    machines = stepfunctions.translate_machines(HERE, stepfunctions.MachineAnswers(
+        None, {machine: _denied("stepfunctions", "DescribeStateMachine")}), {machine: DWP_MAP})
+    job = f"arn:aws:glue:eu-west-2:{ACCOUNT}:job/claims-etl"
+    jobs = glue.translate_jobs(HERE, _denied("glue", "GetJobs"), [job], False, {job: DWP_MAP})
+    found = _judged([vpc, *queries, *machines, *jobs])
+    assert [(rule, resource) for rule, outcome, resource, _ in found if outcome == "unknown"] == [
+        ("OFS-UNK-001", vpc.address), ("OFS-UNK-001", job), ("OFS-UNK-001", machine)]
+    assert not [f for f in found if f[1] != "unknown" or f[0] == "OFS-CONN-001"]
 
 
 def test_a_failed_athena_read_is_an_unknown_output_location() -> None:

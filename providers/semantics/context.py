@@ -17,6 +17,7 @@ from providers.semantics import backup_selection, dlm, geography
 from providers.semantics.classification import higher_marking
 from providers.semantics.records import ResourceRecord, Unknown
 from providers.semantics.resource_map import (
+    Association,
     FlowSpec,
     TypeSpec,
     copy_sources,
@@ -359,18 +360,24 @@ class NormaliseContext:
 
     def subjects(self, record: ResourceRecord, spec: FlowSpec) -> list[ResourceRecord]:
         """Whose data the flow carries: the named subject when it resolves, else the declaring resource."""
-        if not spec.subject:
+        if not spec.subject and spec.associated is None:
             return [record]
-        found: list[ResourceRecord | None] = []
+        # (candidate, whether it may be the declaring resource itself): a path naming the record's own identity
+        # is no subject, but `self` names the record on purpose.
+        found: list[tuple[ResourceRecord | None, bool]] = []
         for path in spec.subject:
             special = SUBJECTS.get(path)
-            if special is not None:
-                found.extend(special(self, record))
+            if path == SELF:
+                found.append((record, True))
+            elif special is not None:
+                found.extend((s, False) for s in special(self, record))
             else:
-                found.extend(self.referenced(v) for v in values_at(record.values, path))
+                found.extend((self.referenced(v), False) for v in values_at(record.values, path))
+        if spec.associated is not None:
+            found.extend((s, False) for s in self.associated_subjects(record, spec.associated))
         subjects: dict[str, ResourceRecord] = {}
-        for subject in found:
-            if subject is not None and subject.address != record.address:
+        for subject, itself in found:
+            if subject is not None and (itself or subject.address != record.address):
                 subjects.setdefault(subject.address, subject)
         if subjects and spec.one_subject:
             # One body of data named several ways (a rule and its bus): one flow, on the DWP one if any.
@@ -379,13 +386,26 @@ class NormaliseContext:
         if subjects or holds_data(record.type):
             # A resource that holds data and names no scanned source copies its own data.
             return list(subjects.values()) or [record]
-        named = [(path, value) for path in spec.subject if path not in SUBJECTS
+        named = [(path, value) for path in spec.subject if path not in SUBJECTS and path != SELF
                  for value in values_at(record.values, path) if value is not None]
         if not named:
             return [record]
         # A setting (a replication rule, a subscription) of a resource that cannot be identified: never
         # credited to the setting itself or to another resource, and judged as possibly DWP.
         return [self.unidentified(record, *named[0])]
+
+    def associated_subjects(self, record: ResourceRecord, association: Association) -> list[ResourceRecord]:
+        """What the associations of ``record`` name (``associated`` in the map): for each record of the association
+        type whose ``by`` names ``record``, the resource its ``subject`` names, or a stand-in for one the scan does
+        not hold (possibly DWP, never nothing)."""
+        found: list[ResourceRecord] = []
+        for other in self.of_type(association.type):
+            if not any(self.referenced(v) is record for v in values_at(other.values, association.by)):
+                continue
+            for value in values_at(other.values, association.subject):
+                if value is not None:
+                    found.append(self.referenced(value) or self.unidentified(other, association.subject, value))
+        return found
 
     def unidentified(self, record: ResourceRecord, path: str, value: Any) -> ResourceRecord:
         """A stand-in for the resource ``record``'s ``path`` names but the scan does not have."""
@@ -568,6 +588,9 @@ def _own_accounts(records: Sequence[ResourceRecord],
             known.setdefault(match.group(1), "the configuration manages a resource in it")
     return known, inputs
 
+
+SELF = "self"
+"""A subject naming the declaring resource itself, among others (an API stage, or the API it belongs to)."""
 
 SUBJECTS: dict[str, Callable[[NormaliseContext, ResourceRecord], list[ResourceRecord]]] = {
     "snapshot_source": NormaliseContext.snapshot_sources,

@@ -24,6 +24,19 @@ _NOT_THE_MAP = frozenset({"arguments.yaml"})
 
 
 @dataclass(frozen=True)
+class Association:
+    """Subjects named on another resource's side: each record of ``type`` whose ``by`` names the declaring resource
+    names, at ``subject``, a resource whose data the flow carries (a query log configuration's associations name
+    the VPCs whose DNS queries it logs)."""
+
+    type: str
+    by: str
+    """The association's argument naming the declaring resource."""
+    subject: str
+    """The association's argument naming the subject."""
+
+
+@dataclass(frozen=True)
 class FlowSpec:
     """One entry of a type's ``flows`` in the resource map."""
 
@@ -40,6 +53,8 @@ class FlowSpec:
     one_subject: bool = False
     """The subjects name one body of data (an EventBridge rule's events are its bus's): the flow is credited to
     the first DWP one (else the first found), so one forward is one finding."""
+    associated: Association | None = None
+    """Further subjects, named by association resources (``associated`` in the map)."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +179,7 @@ def _type_spec(entry: Mapping[str, Any]) -> TypeSpec:
             default=flow.get("default"),
             each=flow.get("each"),
             one_subject=bool(flow.get("one_subject", False)),
+            associated=Association(**flow["associated"]) if flow.get("associated") else None,
         )
         for flow in entry.get("flows", ())
     )

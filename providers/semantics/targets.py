@@ -44,6 +44,9 @@ def _target_aws_arn(context: NormaliseContext, record: ResourceRecord, value: An
 
 
 def _target_s3_bucket(context: NormaliseContext, record: ResourceRecord, value: Any, path: str) -> Target:
+    if isinstance(value, str) and value.startswith("s3://"):
+        # An s3://bucket/prefix location (query results, a job's temporary directory) names the bucket.
+        value = value.removeprefix("s3://").split("/", 1)[0] or value
     bucket = context.referenced(value)
     if bucket is not None and bucket.type == "aws_s3_bucket":
         placed = context.location(bucket)
