@@ -18,13 +18,16 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from providers.aws.adapter import scan_aws
-from providers.aws.calls import Failed
-from providers.aws.collectors import apigateway, athena, glue, route53resolver, stepfunctions
+from providers.aws.calls import Clients, Failed
+from providers.aws.collectors import Work, apigateway, athena, glue, route53resolver, stepfunctions
+from providers.aws.coverage import Recorder
 from providers.aws.follow import wanted_buckets
 from providers.aws.options import AwsOptions
 from providers.aws.records import Scope, live_record
+from providers.aws.session import guarded
 from providers.interface import ScanOptions
 from providers.semantics.normalise import to_inventory
 from providers.semantics.records import ResourceRecord, Unknown
@@ -259,6 +262,53 @@ def test_failed_reads_are_unknown_destinations_of_the_dwp_resources() -> None:
     assert [(rule, resource) for rule, outcome, resource, _ in found if outcome == "unknown"] == [
         ("OFS-UNK-001", vpc.address), ("OFS-UNK-001", job), ("OFS-UNK-001", machine)]
     assert not [f for f in found if f[1] != "unknown" or f[0] == "OFS-CONN-001"]
+
+
+def _stubbed_athena() -> tuple[Clients, Stubber]:
+    session = guarded(boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="eu-west-2"))
+    clients = Clients({ACCOUNT: session}, Recorder())
+    stubber = Stubber(clients.get(ACCOUNT, "eu-west-2", "athena").client)
+    stubber.activate()
+    return clients, stubber
+
+
+def _workgroup_answer(name: str, output: str) -> dict[str, Any]:
+    return {"WorkGroup": {"Name": name, "Configuration": {"ResultConfiguration": {"OutputLocation": output}}}}
+
+
+def test_every_page_of_a_wholly_dwp_accounts_workgroups_is_read() -> None:
+    # botocore has no ListWorkGroups paginator: the second page, named by NextToken, is asked for by hand.
+    clients, stubber = _stubbed_athena()
+    stubber.add_response("list_work_groups", {"WorkGroups": [{"Name": "primary"}], "NextToken": "page-2"}, {})
+    stubber.add_response("list_work_groups", {"WorkGroups": [{"Name": "claims"}]}, {"NextToken": "page-2"})
+    stubber.add_response("get_work_group", _workgroup_answer("claims", "s3://athena-us/claims/"),
+                         {"WorkGroup": "claims"})
+    stubber.add_response("get_work_group", _workgroup_answer("primary", "s3://athena-uk/primary/"),
+                         {"WorkGroup": "primary"})
+    records = athena.collect(Work(HERE, clients, (), {}, whole_account=True))
+    stubber.assert_no_pending_responses()
+    outputs = {r.values["name"]: r.values["configuration"][0]["result_configuration"][0]["output_location"]
+               for r in records}
+    assert outputs == {"claims": "s3://athena-us/claims/", "primary": "s3://athena-uk/primary/"}
+    assert not [g for g in clients.recorder.gaps() if g.incomplete]
+
+
+def test_a_next_token_given_twice_is_a_failed_workgroup_list_never_its_first_page() -> None:
+    clients, stubber = _stubbed_athena()
+    stubber.add_response("list_work_groups", {"WorkGroups": [{"Name": "primary"}], "NextToken": "again"}, {})
+    stubber.add_response("list_work_groups", {"WorkGroups": [{"Name": "claims"}], "NextToken": "again"},
+                         {"NextToken": "again"})
+    records = athena.collect(Work(HERE, clients, (), {}, whole_account=True))
+    stubber.assert_no_pending_responses()  # no workgroup of the pages is read as if they were all
+    [record] = records
+    where = record.values["configuration"][0]["result_configuration"][0]["output_location"]
+    assert record.values["name"] is None and isinstance(where, Unknown)
+    assert "ListWorkGroups" in where.reason and "endless pagination" in where.reason
+    [gap] = [g for g in clients.recorder.gaps() if g.incomplete]
+    assert "ListWorkGroups" in gap.reason and "endless pagination" in gap.reason
+    # Judged in the wholly DWP account: the region's workgroups write results to a place that is not established.
+    whole = ScanOptions(rules=replace(ScanOptions().rules, dwp_scopes=frozenset({ACCOUNT})))
+    assert _judged(records, whole) == [("OFS-UNK-001", "unknown", record.address, None)]
 
 
 def test_a_failed_athena_read_is_an_unknown_output_location() -> None:

@@ -6,7 +6,9 @@ Which workgroups: the DWP ones, tagged (the Tagging API lists workgroups), and i
 workgroup of each region (``ListWorkGroups``), since every query there reads DWP data and its results are DWP
 data. An untagged workgroup of another account is not read: which data its queries read is not in its
 configuration, and reading every workgroup of every region would cost requests growing with the account, not with
-DWP resources. One ``GetWorkGroup`` per DWP workgroup; the region's list only in a wholly DWP account.
+DWP resources. One ``GetWorkGroup`` per DWP workgroup; the region's list only in a wholly DWP account. botocore has
+no paginator for ``ListWorkGroups``: its ``NextToken`` is followed by hand, and a token given twice, or more pages
+than any account has, is a failed list (the region's workgroups unknown), never a first page taken for all.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def fetch_workgroups(work: Work) -> WorkGroupAnswers:
     """GetWorkGroup of each DWP workgroup; in a wholly DWP account, of every workgroup ListWorkGroups names."""
     athena = work.client(SERVICE)
     names = _dwp_names(work)
-    listed = athena.pages("list_work_groups", "WorkGroups", expect=("Name",)) if work.whole_account else None
+    listed = athena.pages("list_work_groups", "WorkGroups", expect=("Name",), token="NextToken") \
+        if work.whole_account else None
     if isinstance(listed, list):
         names = sorted({*names, *(str(w["Name"]) for w in listed)})
     return WorkGroupAnswers(listed, {name: athena.call("get_work_group", expect=("WorkGroup.Name",), WorkGroup=name)
