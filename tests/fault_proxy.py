@@ -15,7 +15,11 @@ Operations are told apart as the services tell them apart:
 Faults: ``cut`` (the answer cut short, with a matching Content-Length), ``html`` (a 200 proxy page, well-formed
 so that only a check of the answer's kind can tell), ``endless`` (the answer with a pagination token that
 never ends: a fresh one each page), ``repeat`` (the same token on every page), ``stall`` (no answer for
-``stall_seconds``), ``500`` and ``503`` (a proxy's plain-text error page).
+``stall_seconds``), ``500`` and ``503`` (a proxy's plain-text error page), ``deny`` and ``throttle`` (AWS's own
+error answer, AccessDenied or ThrottlingException, in the service's protocol).
+
+A fault is told one operation (``ec2:DescribeSnapshots``) or one operation in one region
+(``ec2:DescribeSnapshots@us-east-1``, the region of the request's credential scope).
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ class FaultProxy:
         operation = self.operation_of(handler.command, handler.path, dict(handler.headers.items()), body)
         with self._lock:
             self.seen.append(operation)
-        fault = self.faults.get(operation)
+        region = _signed_region(dict(handler.headers.items()))
+        fault = self.faults.get(f"{operation}@{region}") or self.faults.get(operation)
         if fault is not None:
             with self._lock:
                 fault.hits += 1
@@ -112,6 +117,8 @@ class FaultProxy:
             return _send(handler, int(fault.kind), b"Service Unavailable (proxy)", "text/plain")
         if fault is not None and fault.kind == "html":
             return _send(handler, 200, HTML_PAGE, "text/html; charset=utf-8")
+        if fault is not None and fault.kind in ("deny", "throttle"):
+            return _send(handler, *aws_error(operation, fault.kind))
         path = handler.path
         if fault is not None and fault.kind in ("endless", "repeat"):
             # A token this proxy made up: the upstream is asked for the first page again.
@@ -184,6 +191,37 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_typ
     handler.end_headers()
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up first (a stall)
         handler.wfile.write(body)
+
+
+def _signed_region(headers: dict[str, str]) -> str | None:
+    """The region of a SigV4 request's credential scope."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    found = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", lowered.get("authorization", ""))
+    return found.group(1) if found else None
+
+
+def aws_error(operation: str, kind: str) -> tuple[int, bytes, str]:
+    """AWS's own error answer (status, body, content type) for ``deny`` or ``throttle``, in the protocol of the
+    operation's service: a JSON ``__type``, a query ``<ErrorResponse>``, EC2's ``<Response><Errors>``, an S3
+    ``<Error>``."""
+    service, name = operation.split(":", 1)
+    status, code = (403, "AccessDenied") if kind == "deny" else (400, "ThrottlingException")
+    model = _model(service)
+    protocol = getattr(model, "resolved_protocol", None) or model.protocol
+    message = f"{name} {'is not authorized' if kind == 'deny' else 'rate exceeded'} (injected)"
+    if protocol in ("json", "rest-json"):
+        code = "AccessDeniedException" if kind == "deny" else code
+        body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+        return status, body, "application/x-amz-json-1.1"
+    if protocol == "ec2":
+        code = "UnauthorizedOperation" if kind == "deny" else "RequestLimitExceeded"
+        return status, (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                        "<RequestID>fault</RequestID></Response>").encode(), "text/xml"
+    if protocol == "query":
+        return status, (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                        "</Error><RequestId>fault</RequestId></ErrorResponse>").encode(), "text/xml"
+    return status, (f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId>"
+                    "</Error>").encode(), "application/xml"
 
 
 def _without_our_token(path: str) -> str:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from providers.aws import discovery, located
+from providers.aws import collectors, discovery, located
 from providers.aws.accounts import Accounts, sessions_for
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed
@@ -237,13 +237,16 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
 
     def read_region(region: str) -> list[ResourceRecord]:
         found: list[ResourceRecord] = []
+        failed: dict[str, str] = {}
         for service, collect in regional().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
             if arns:
-                found.extend(collect(Work(Scope(account, region), clients, arns, tags, dwp_account)))
+                found.extend(_reading(clients, collect, Work(Scope(account, region), clients, arns, tags, dwp_account),
+                                      failed))
         for service, collect in every_region().items():
             arns = tuple(sorted(a for a in dwp if _in(a, service, region)))
-            found.extend(collect(Work(Scope(account, region), clients, arns, tags, dwp_account)))
+            found.extend(_reading(clients, collect, Work(Scope(account, region), clients, arns, tags, dwp_account),
+                                  failed))
         # A bucket's ARN names no region: the DWP buckets located here count as held here.
         here = tuple(sorted({*(a for a in dwp if _in(a, None, region)), *buckets_in.get(region, ())}))
         for collect in dwp_regions().values() if here else ():
@@ -253,6 +256,7 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
         unread = tuple(sorted(a for a in dwp if a not in read and _in(a, None, region)))
         if unread:
             found.extend(generic()(Work(Scope(account, region), clients, unread, tags)))
+        found.extend(located.read_failed(Scope(account, region), failed, tags, found))
         tally.tick(regions_done=1)
         return found
 
@@ -262,10 +266,27 @@ def _scan_account(clients: Clients, account: str, options: AwsOptions, scan: Sca
     # Copies of what the scanned regions hold, in the regions --region leaves out; then who DWP snapshots and
     # AMIs are shared with, wherever they are.
     records.extend(snapshots.copies_elsewhere(clients, account, others or [], records, tags))
+    records = snapshots.unread_copies(account, records, dwp, dwp_account)
     records.extend(snapshots.collect_shares(clients, account, records, dwp, dwp_account))
     records.extend(located.tagged_only(account, tags, records))
     records.extend(located.listed_only(account, dwp, records))
     return records, [*located.coverage_notes(account, dwp, records), *_elsewhere(account, others)]
+
+
+def _reading(clients: Clients, collect: Callable[[Work], list[ResourceRecord]], work: Work,
+             failed: dict[str, str]) -> list[ResourceRecord]:
+    """What ``collect`` reads of ``work``; each of its resources it gave no record for while its calls failed is
+    added to ``failed`` with those calls' coverage, so that its placement by ARN says the read failed."""
+    account, region = work.scope.account, work.scope.region
+    before = clients.recorder.failures(account, region)
+    found = collect(work)
+    grew = {s for s, n in clients.recorder.failures(account, region).items() if n > before.get(s, 0)}
+    if grew:
+        why = "; ".join(f"{c.service} {c.status.value} ({c.detail})" for c in clients.recorder.coverage()
+                        if (c.account, c.region) == (account, region) and c.service in grew)
+        read = {r.address for r in found}
+        failed.update((arn, why) for arn in work.arns if arn not in read and arn not in failed)
+    return found
 
 
 def _tagged_dwp(scan: ScanOptions, tags: Mapping[str, str], account: str) -> bool:
@@ -306,7 +327,7 @@ def _followed(clients: Clients, records: list[ResourceRecord], options: AwsOptio
                 continue
             by_scope.setdefault((parsed.account, parsed.region, service), []).append(arn)
         for (account, region, service), arns in sorted(by_scope.items()):
-            collect = regional().get(service)
+            collect = collectors.receivers().get(service)
             if collect is not None:
                 records.extend(collect(Work(Scope(account, region), clients, tuple(sorted(arns)), {})))
     return records

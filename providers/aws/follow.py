@@ -44,8 +44,13 @@ _RECEIVER_PATHS = {
     "aws_route53_resolver_query_log_config": ("destination_arn",),
     "aws_api_gateway_stage": ("access_log_settings.destination_arn",),
     "aws_apigatewayv2_stage": ("access_log_settings.destination_arn",),
+    # The function a DWP queue's or stream's mapping hands its records to, and a function's asynchronous
+    # destinations: a function passes data on as its settings say (a log forwarder's site).
+    "aws_lambda_event_source_mapping": ("function_name",),
+    "aws_lambda_function_event_invoke_config": ("destination_config.on_success.destination",
+                                                "destination_config.on_failure.destination"),
 }
-_SERVICES = {"firehose": "firehose", "logs": "logs"}
+_SERVICES = {"firehose": "firehose", "logs": "logs", "lambda": "lambda"}
 
 
 def _strings(record: ResourceRecord, paths: Iterable[str]) -> Iterator[str]:
@@ -82,7 +87,8 @@ def wanted_buckets(records: Iterable[ResourceRecord]) -> list[tuple[str, str]]:
 
 
 def wanted_regional(records: Iterable[ResourceRecord]) -> list[tuple[str, str]]:
-    """(ARN, service) of every Firehose stream or Logs destination a record names and no record is."""
+    """(ARN, service) of every Firehose stream, Logs destination or Lambda function a record names and no record
+    is."""
     records = list(records)
     have = {r.address for r in records}
     wanted: dict[str, str] = {}

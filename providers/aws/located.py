@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from providers.aws.arns import parse_arn
 from providers.aws.records import LOCATED_ONLY, Scope, located_only, located_record
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
 from scanner.model import CoverageGap
 
 _LISTED_BY = {"sqs": "sqs:ListQueues", "sns": "sns:ListTopics"}
@@ -33,6 +33,22 @@ def tagged_only(account: str, tags: Mapping[str, Mapping[str, str]],
             continue
         extra.append(located_record(Scope(account, parsed.region), arn, parsed.terraform_type, resource_tags,
                                     "tag:GetResources"))
+    return extra
+
+
+def read_failed(scope: Scope, failed: Mapping[str, str], tags: Mapping[str, Mapping[str, str]],
+                records: Sequence[ResourceRecord]) -> list[ResourceRecord]:
+    """Resources a collector was given whose read failed and that nothing else read (``failed``: ARN -> what
+    failed, the services' coverage): placed by their ARNs, saying the read failed, never that no collector reads
+    their type."""
+    seen = {r.address for r in records}
+    extra = []
+    for arn, why in sorted(failed.items()):
+        parsed = parse_arn(arn)
+        if arn in seen or parsed is None or not parsed.region or parsed.terraform_type is None:
+            continue
+        extra.append(located_record(scope, arn, parsed.terraform_type, tags.get(arn) or {},
+                                    f"the {parsed.service} read", Unknown(f"{arn} could not be read: {why}")))
     return extra
 
 

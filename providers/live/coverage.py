@@ -25,6 +25,7 @@ class _Entry:
     details: list[str] = field(default_factory=list)
     seconds: float = 0.0
     closed: str | None = None
+    failures: int = 0
 
 
 class Recorder:
@@ -56,6 +57,7 @@ class Recorder:
         """A call of the scope did not answer; the worst status wins, the first few details are kept."""
         with self._lock:
             entry = self._entry(account, region, service)
+            entry.failures += 1
             if _RANK[status] > _RANK[entry.status]:
                 entry.status = status
             # One detail per operation (the text before ": "), so a call failing for many resources cannot crowd
@@ -63,6 +65,12 @@ class Recorder:
             operation = detail.split(": ", 1)[0]
             if len(entry.details) < _DETAILS_KEPT and not any(d.split(": ", 1)[0] == operation for d in entry.details):
                 entry.details.append(detail)
+
+    def failures(self, account: str, region: str) -> dict[str, int]:
+        """Failed calls so far, by service, of one account and region (an Azure subscription and ``global``)."""
+        with self._lock:
+            return {key[2]: entry.failures for key, entry in self._entries.items()
+                    if key[:2] == (account, region) and entry.failures}
 
     def spend(self, account: str, region: str, service: str, seconds: float) -> None:
         """The scope's calls waited ``seconds`` more on its endpoint."""

@@ -118,6 +118,15 @@ def once_per_account() -> Mapping[str, Collector]:
     return {"s3control": s3control.collect_multi_region_access_points}
 
 
+def receivers() -> Mapping[str, Collector]:
+    """Collectors of the receivers a flow names but the scan did not read (``providers.aws.follow``), by the
+    service in their ARNs: Firehose streams, Logs destinations, and Lambda functions (their settings only, one
+    call each: a function passes data on as its settings say)."""
+    from providers.aws.collectors import firehose, lambda_, logs
+
+    return {"firehose": firehose.collect, "logs": logs.collect, "lambda": lambda_.collect_receivers}
+
+
 def _together(*collectors: Collector) -> Collector:
     """Several collectors of one service's resources, run one after the other on the same work."""
     return lambda work: [record for collect in collectors for record in collect(work)]

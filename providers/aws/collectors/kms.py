@@ -8,15 +8,15 @@ Keys AWS manages for a service are read but their policy and grants (AWS's own) 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Failed, Response
 from providers.aws.collectors import Work
 from providers.aws.collectors.shapes import policy_text
-from providers.aws.records import Scope, live_record
-from providers.semantics.records import ResourceRecord
+from providers.aws.records import Scope, live_record, located_record
+from providers.semantics.records import ResourceRecord, Unknown
 
 SERVICE = "kms"
 
@@ -44,8 +44,10 @@ def fetch_key(work: Work, arn: str) -> KeyResponses:
 def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] | None) -> list[ResourceRecord]:
     """The key (or replica key), the replicas it names, and its grants."""
     arn = answers.arn
-    if not isinstance(answers.description, Mapping):
-        return []  # failed: coverage, and the Tagging API's record places the key
+    if isinstance(answers.description, Failed):
+        return unread_key(scope, arn, answers.description, tags)
+    if answers.description is None:
+        return []
     metadata = answers.description["KeyMetadata"]
     policy: Any = (answers.policy.unknown(f"the policy of key {arn}") if isinstance(answers.policy, Failed)
                    else policy_text((answers.policy or {}).get("Policy")))
@@ -67,7 +69,9 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
             if replica["Arn"] == metadata.get("Arn", arn):
                 continue
             records.append(_replica(scope, arn, index, replica))
-    if isinstance(answers.grants, list):
+    if isinstance(answers.grants, Failed):
+        records.append(_unknown_grant(scope, arn, answers.grants.unknown(f"who key {arn} is granted to")))
+    elif isinstance(answers.grants, list):
         for grant in answers.grants:
             values = {"key_id": arn, "grant_id": grant.get("GrantId"), "name": grant.get("Name"),
                       "grantee_principal": grant.get("GranteePrincipal"),
@@ -75,6 +79,26 @@ def translate_key(scope: Scope, answers: KeyResponses, tags: Mapping[str, str] |
             records.append(live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants",
                                        address=f"{arn}?grant={grant.get('GrantId')}"))
     return records
+
+
+def unread_key(scope: Scope, arn: str, failed: Failed, tags: Mapping[str, str] | None) -> list[ResourceRecord]:
+    """A key whose ``DescribeKey`` failed: placed by its ARN, saying which call failed; its policy, its replicas
+    and its grants unknown (whether it is a multi-Region primary, and whether AWS manages it, is what the call
+    would have said, so nothing more is asked of it)."""
+    key = located_record(scope, arn, "aws_kms_key", tags or {}, "kms:DescribeKey", failed.unknown(f"key {arn}"))
+    key = replace(key, values={**key.values, "policy": failed.unknown(f"the policy of key {arn}")})
+    where = failed.unknown(f"where key {arn} is replicated")
+    replicas = live_record(scope, "", "aws_kms_replica_key",
+                           {"primary_key_arn": arn, "key_id": where}, "kms:DescribeKey", address=f"{arn}?replicas",
+                           region=where, how=(f"kms:DescribeKey {arn} failed: {where.reason}",))
+    return [key, replicas, _unknown_grant(scope, arn, failed.unknown(f"who key {arn} is granted to"))]
+
+
+def _unknown_grant(scope: Scope, arn: str, who: Unknown) -> ResourceRecord:
+    """A grant of ``arn`` to an unknown grantee: the grants were not read."""
+    values = {"key_id": arn, "grant_id": None, "name": None, "grantee_principal": who, "retiring_principal": None,
+              "operations": None}
+    return live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants", address=f"{arn}?grants")
 
 
 def _replica(scope: Scope, primary: str, index: int, replica: Mapping[str, Any]) -> ResourceRecord:

@@ -126,6 +126,13 @@ def collect(work: Work) -> list[ResourceRecord]:
     return records
 
 
+def collect_receivers(work: Work) -> list[ResourceRecord]:
+    """Functions a DWP resource's flow names (a mapping's, a destination's), read as receivers: their settings
+    only (``GetFunctionConfiguration``), which say where a function passes the data on."""
+    return [record for arn in work.arns if ":function:" in arn
+            for record in translate_function(work.scope, arn, fetch_function(work, arn), work.tags.get(arn))]
+
+
 def collect_sources(work: Work) -> list[ResourceRecord]:
     """The event source mappings reading each DWP queue or stream of one (account, region): which function
     receives its records, and where a failed batch is sent."""

@@ -14,7 +14,7 @@ from typing import Any
 from providers.aws.arns import parse_arn
 from providers.aws.calls import Failed
 from providers.aws.collectors import Work
-from providers.aws.records import Scope, live_record, tag_map
+from providers.aws.records import Scope, live_record, located_record, tag_map
 from providers.semantics.records import ResourceRecord
 
 SERVICE = "rds"
@@ -144,17 +144,43 @@ def translate_clusters(scope: Scope, clusters: list[Any], global_clusters: list[
     return records
 
 
-def translate_rds(scope: Scope, answers: RdsResponses, tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
-    """Records of one region's answers (a failed answer is coverage: its databases are placed by the Tagging API)."""
+def translate_rds(scope: Scope, answers: RdsResponses, tags: Mapping[str, Mapping[str, str]],
+                  arns: Sequence[str] = ()) -> list[ResourceRecord]:
+    """Records of one region's answers; the DWP databases and clusters (``arns``) of a failed answer are placed by
+    their ARNs, each with replicas in unknown places."""
     records = []
     if isinstance(answers.instances, list):
         records.extend(translate_instances(scope, answers.instances, tags))
+    elif isinstance(answers.instances, Failed):
+        records.extend(unread(scope, answers.instances, [a for a in arns if ":db:" in a], tags))
     if isinstance(answers.clusters, list):
         groups = answers.global_clusters if isinstance(answers.global_clusters, list) else []
         records.extend(translate_clusters(scope, answers.clusters, groups, tags))
+    elif isinstance(answers.clusters, Failed):
+        records.extend(unread(scope, answers.clusters, [a for a in arns if ":cluster:" in a], tags))
+    return records
+
+
+_UNREAD = {"db": ("aws_db_instance", "replicate_source_db", "rds:DescribeDBInstances"),
+           "cluster": ("aws_rds_cluster", "replication_source_identifier", "rds:DescribeDBClusters")}
+
+
+def unread(scope: Scope, failed: Failed, arns: Sequence[str],
+           tags: Mapping[str, Mapping[str, str]]) -> list[ResourceRecord]:
+    """Each database or cluster the failed call would have described, placed by its ARN and saying which call
+    failed, and its read replicas, in places unknown."""
+    records = []
+    for arn in arns:
+        kind = "cluster" if ":cluster:" in arn else "db"
+        resource_type, source, call = _UNREAD[kind]
+        records.append(located_record(scope, arn, resource_type, tags.get(arn) or {}, call,
+                                      failed.unknown(f"the {'cluster' if kind == 'cluster' else 'database'} {arn}")))
+        where = failed.unknown(f"where the read replicas of {arn} are")
+        records.append(live_record(scope, "", resource_type, {source: arn}, call, address=f"{arn}?replicas",
+                                   region=where, how=(f"{call} {arn} failed: {where.reason}",)))
     return records
 
 
 def collect(work: Work) -> list[ResourceRecord]:
     """RDS for one (account, region)."""
-    return translate_rds(work.scope, fetch_rds(work), work.tags)
+    return translate_rds(work.scope, fetch_rds(work), work.tags, work.arns)

@@ -21,7 +21,7 @@ from providers.aws.arns import parse_arn
 from providers.aws.calls import Clients, Failed, ScopedClient
 from providers.aws.collectors import Work
 from providers.aws.records import Scope, live_record, tag_map
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
 
 SERVICE = "ec2"
 _BATCH = 200
@@ -90,6 +90,9 @@ def translate_snapshots(scope: Scope, answers: SnapshotResponses,
     copied, ``aws_ami_copy`` (``source_ami_id``, ``source_ami_region``). Only this account's own are kept."""
     records: dict[str, ResourceRecord] = {}
     for found in (answers.of_volumes, answers.copies):
+        if isinstance(found, Failed):
+            marker = _unread_here(scope, found)
+            records[marker.address] = marker
         for snapshot in found if isinstance(found, list) else []:
             if snapshot.get("OwnerId", scope.account) != scope.account:
                 continue
@@ -127,6 +130,46 @@ def _snapshot(scope: Scope, snapshot: Mapping[str, Any], tags: Mapping[str, Mapp
     return live_record(scope, arn, "aws_ebs_snapshot_copy", values, "ec2:DescribeSnapshots Description")
 
 
+_UNREAD = "?unread-snapshots"
+"""The address ending of a region's mark that its snapshot listing failed (``unread_copies`` replaces it)."""
+
+
+def _unread_here(scope: Scope, failed: Failed) -> ResourceRecord:
+    """The mark of a region whose snapshots could not be listed: what copies it holds of the account's DWP
+    snapshots and volumes is unknown. ``unread_copies`` turns it into one unknown copy of each."""
+    return live_record(scope, "", "aws_ebs_snapshot_copy",
+                       {"source_snapshot_id": None, "failed": failed.unknown(f"snapshots in {scope.region}")},
+                       f"ec2:{failed.operation}", address=f"arn:aws:ec2:{scope.region}:{scope.account}:snapshot/"
+                       f"{_UNREAD}")
+
+
+def unread_copies(account: str, records: Sequence[ResourceRecord], dwp: Iterable[str],
+                  everything: bool) -> list[ResourceRecord]:
+    """The records, each region's mark of a failed snapshot listing replaced by an unknown copy there of each DWP
+    snapshot and volume of the account held elsewhere (the copies a region holds are known only from its own
+    listing): one unknown flow per snapshot or volume per region, so each says whose copies are unknown."""
+    marks = [r for r in records if r.address.endswith(_UNREAD)]
+    if not marks:
+        return list(records)
+    kept = [r for r in records if not r.address.endswith(_UNREAD)]
+    held = [a for a in dwp_snapshots_and_images(kept, dwp, everything) if ":snapshot/" in a]
+    held.extend(a for a in dwp if (p := parse_arn(a)) is not None and p.service == "ec2" and p.kind == "volume")
+    for mark in sorted({m.address: m for m in marks}.values(), key=lambda m: m.address):
+        region = str(mark.placement.region.value)
+        failed = mark.values["failed"]
+        reason = failed.reason.split(" could not be read: ", 1)[-1]
+        for arn in sorted(set(held)):
+            parsed = parse_arn(arn)
+            if parsed is None or parsed.account != account or parsed.region == region:
+                continue
+            where = Unknown(f"copies of {parsed.name} in {region} could not be read ({reason})")
+            kept.append(live_record(Scope(account, region), "", "aws_ebs_snapshot_copy",
+                                    {"source_snapshot_id": parsed.name, "source_region": parsed.region},
+                                    "ec2:DescribeSnapshots", address=f"{arn}?copies-in={region}", region=where,
+                                    how=(where.reason,)))
+    return kept
+
+
 def collect(work: Work) -> list[ResourceRecord]:
     """EBS snapshots and AMIs for one (account, region)."""
     return translate_snapshots(work.scope, fetch_snapshots(work), work.tags)
@@ -153,6 +196,8 @@ def copies_elsewhere(clients: Clients, account: str, regions: Sequence[str], rec
     found = {region: [_snapshot(Scope(account, region), s, tags) for s in answer
                       if s.get("OwnerId", account) == account]
              for region, answer in listed.items() if isinstance(answer, list)}
+    unread = [_unread_here(Scope(account, region), answer) for region, answer in sorted(listed.items())
+              if isinstance(answer, Failed)]
     kept: dict[str, list[ResourceRecord]] = {}
     grew = True
     while grew:  # a copy of a copy: the first copy's id is known only once it is kept
@@ -163,7 +208,7 @@ def copies_elsewhere(clients: Clients, account: str, regions: Sequence[str], rec
                     known.add(record.values["id"])
                     kept.setdefault(region, []).append(record)
                     grew = True
-    result = [r for copies in kept.values() for r in copies]
+    result = [*unread, *(r for copies in kept.values() for r in copies)]
     for region, copies in sorted(kept.items()):
         ec2 = clients.get(account, region, SERVICE)
         images = _batched(ec2.pages, "describe_images", "Images", "block-device-mapping.snapshot-id",
@@ -191,7 +236,8 @@ def dwp_snapshots_and_images(records: Sequence[ResourceRecord], dwp: Iterable[st
     """ARNs of the snapshots and AMIs that hold DWP data: DWP themselves (tags, a wholly DWP account), or made
     from a DWP volume, snapshot or AMI, however many copies away (the chain ``copies.yaml`` follows)."""
     wanted = set(dwp)
-    read = [r for r in records if r.type in _SNAPSHOT_TYPES | _IMAGE_TYPES]
+    # An unknown copy (``ARN?copies-in=REGION``) is no snapshot of its own to ask about.
+    read = [r for r in records if r.type in _SNAPSHOT_TYPES | _IMAGE_TYPES and "?" not in r.address]
     held = {r.address for r in read if everything or r.address in wanted}
     held.update(a for a in wanted if (p := parse_arn(a)) is not None and p.service == "ec2"
                 and p.kind in ("snapshot", "image"))
