@@ -137,31 +137,6 @@ def moto_metric_stream_scope(region: str) -> tuple[str, str, str]:
     return (region, "cloudwatch", "failed")
 
 
-def s3_control_by_host_name(request: Any, **_: Any) -> None:
-    """moto serves S3 Control only by its AWS host name (``ACCOUNT.s3-control.REGION.amazonaws.com``), and the SDK
-    writes the account id into the endpoint's host (``ACCOUNT.127.0.0.1``, which no resolver knows): the request
-    goes to the test server's own address, with the AWS name in ``Host`` (moto's S3 Control is one for all
-    regions). Requests to any other host are left alone."""
-    from urllib.parse import urlsplit
-
-    url = urlsplit(request.url)
-    account, _, host = (url.hostname or "").partition(".")
-    if account.isdigit() and host in ("127.0.0.1", "localhost"):
-        request.headers["Host"] = f"{account}.s3-control.us-east-1.amazonaws.com"
-        request.url = url._replace(netloc=url.netloc.split(".", 1)[1]).geturl()
-
-
-def _reach_s3_control_on_test_servers() -> None:
-    """Every botocore session made from now on sends S3 Control to a local test server (``s3_control_by_host_name``)."""
-    from botocore import handlers
-
-    if ("before-send.s3-control", s3_control_by_host_name) not in handlers.BUILTIN_HANDLERS:
-        handlers.BUILTIN_HANDLERS.append(("before-send.s3-control", s3_control_by_host_name))
-
-
-_reach_s3_control_on_test_servers()
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on 127.0.0.1 (a free port) with an empty cloud, as its endpoint URL; stopped on exit.

@@ -168,7 +168,7 @@ def test_the_json_report_says_how_many_findings_its_filters_hid() -> None:
     import jsonschema
 
     schema = json.loads((Path(__file__).parent.parent / "scanner" / "reporters" / "report.schema.json").read_text())
-    code, out, _ = _run("scan", str(DEMO), "--severity", "low", "--format", "json")
+    _, out, _ = _run("scan", str(DEMO), "--severity", "low", "--format", "json")
     document = json.loads(out)
     jsonschema.validate(document, schema)
     assert document["filtered"] == {"count": 12, "by": ["--severity low"]}

@@ -294,6 +294,11 @@ class Clients:
                 session = self.sessions[account]
                 client = session.client(service, region_name=region,
                                         config=client_config(self.timeout, attempts_of(session)))
+                if _prefixes_hosts(client) and not _aws_endpoint(client.meta.endpoint_url):
+                    # S3 Control writes the account id into the host (ACCOUNT.s3-control...): on an endpoint of
+                    # one's own (AWS_ENDPOINT_URL: an emulator, a private gateway) ACCOUNT.127.0.0.1 names no
+                    # host at all, so the id goes in its header alone (x-amz-account-id), as such endpoints expect.
+                    client.meta.events.register("before-sign", own_endpoint_host(client.meta.endpoint_url))
                 recorder = self.recorder
 
                 def count(**_: Any) -> None:
@@ -303,3 +308,44 @@ class Clients:
                 found = ScopedClient(client, account, counted, service, recorder, self.timeout)
                 self._clients[key] = found
         return found
+
+
+_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
+
+
+def _aws_endpoint(url: str) -> bool:
+    """Whether ``url`` is one of AWS's own endpoints (any partition), where every host prefix resolves."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(_AWS_DOMAINS)
+
+
+def own_endpoint_host(endpoint_url: str) -> Any:
+    """A ``before-sign`` handler that sends a request whose host the SDK prefixed with a label (``ACCOUNT.``) to
+    ``endpoint_url``'s own host, before it is signed (so the signature is the host's it is sent to)."""
+    from urllib.parse import urlsplit
+
+    own = urlsplit(endpoint_url)
+
+    def to_own_host(request: Any, **_: Any) -> None:
+        url = urlsplit(request.url)
+        label, _, rest = (url.hostname or "").partition(".")
+        if label and rest == own.hostname and url.port == own.port:
+            request.url = url._replace(netloc=own.netloc).geturl()
+
+    return to_own_host
+
+
+_HOST_PREFIXES: dict[str, bool] = {}
+"""By service: whether any of its operations writes a label into the host (read once from its model)."""
+
+
+def _prefixes_hosts(client: Any) -> bool:
+    """Whether any operation of the client's service writes a label into the endpoint's host (``hostPrefix``)."""
+    model = client.meta.service_model
+    found = _HOST_PREFIXES.get(model.service_name)
+    if found is None:
+        found = any((model.operation_model(name).endpoint or {}).get("hostPrefix") for name in model.operation_names)
+        _HOST_PREFIXES[model.service_name] = found
+    return found
