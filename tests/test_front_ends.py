@@ -174,3 +174,9 @@ def test_generated_files_get_the_reference_nodes(blocks: list[str]) -> None:
 def test_arbitrary_text_never_gets_nodes_the_reference_would_not_give(text: str) -> None:
     reference, fast = _reference(text), _fast(text)
     assert fast is None or fast == reference, repr(text)
+
+
+@pytest.mark.parametrize("text", ["{}", '{ "a" = 1 }\n', "# c\n{}\n"])
+def test_a_bare_object_as_a_whole_file_is_the_references_to_refuse(text: str) -> None:
+    """tree-sitter's grammar reads a file that is one object (``{}``) as a config; HCL's native syntax does not."""
+    assert _fast(text) is None and _reference(text)[0] == "refused"

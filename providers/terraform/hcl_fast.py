@@ -63,7 +63,8 @@ def parse(text: str, path: str) -> HclFile | None:
     source = text.encode("utf-8", "surrogatepass")
     tree = parser().parse(source)
     root = tree.root_node
-    if root.has_error:
+    if root.has_error or any(c.type not in ("body", "comment") for c in root.named_children):
+        # The grammar also takes a bare object as a whole file (`{}`), which HCL's native syntax is not.
         return None
     try:
         converter = _Converter(source)
