@@ -183,9 +183,11 @@ def test_a_wholly_dwp_account_lists_its_queues_and_topics_but_not_empty_default_
     assert not [r for r in inventory.resources if r.type == "aws_vpc"]  # moto's default VPC holds nothing DWP
     # The queue is read by Cloud Control API, which moto does not implement: a gap naming the call, never a pass.
     # moto has no metric streams either (ListMetricStreams: helpers.moto_metric_stream_gap): the region's
-    # CloudWatch scope is the only other gap.
-    assert [(g.path, g.reason.split(" ", 1)[0]) for g in inventory.coverage if g.incomplete] == [
-        (f"{ACCOUNT}/eu-west-2", "cloudcontrol"), (f"{ACCOUNT}/eu-west-2", "cloudwatch")]
+    # CloudWatch scope is another gap; and moto 5.2.6 answers Athena as botocore now calls it (REST JSON,
+    # GET /workgroups) with a 404, so listing a wholly DWP account's workgroups is the last (docs/aws.md, moto gaps).
+    assert sorted((g.path, g.reason.split(" ", 1)[0]) for g in inventory.coverage if g.incomplete) == [
+        (f"{ACCOUNT}/eu-west-2", "athena"), (f"{ACCOUNT}/eu-west-2", "cloudcontrol"),
+        (f"{ACCOUNT}/eu-west-2", "cloudwatch")]
     assert [(s.region, s.service, s.status.value) for s in inventory.scopes if s.service == "cloudwatch"] == [
         moto_metric_stream_scope("eu-west-2")]
     assert any(queue_arn in g.reason for g in inventory.coverage if g.kind == "note")
