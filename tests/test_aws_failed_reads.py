@@ -217,19 +217,21 @@ def test_a_resource_whose_collector_failed_and_gave_no_record_is_noted_as_a_fail
     from scanner.model import ScopeStatus
 
     clients = _clients()
-    arn = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/k-1"
-    tags = {arn: {"Classification": "OFFICIAL-SENSITIVE"}}
+    arn, other = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/k-1", f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/k-2"
+    tags = {arn: {"Classification": "OFFICIAL-SENSITIVE"}, other: {"Classification": "OFFICIAL-SENSITIVE"}}
 
     def dropping(work: Work) -> list[Any]:
         clients.recorder.problem(ACCOUNT, "eu-west-2", "kms", ScopeStatus.THROTTLED, "DescribeKey: Throttling")
         return []
 
     failed: dict[str, str] = {}
-    work = Work(Scope(ACCOUNT, "eu-west-2"), clients, (arn,), tags)
+    work = Work(Scope(ACCOUNT, "eu-west-2"), clients, (arn, other), tags)
     assert _reading(clients, dropping, work, failed) == []
     records = located.read_failed(work.scope, failed, tags, [])
-    [note] = located.coverage_notes(ACCOUNT, [arn], records)
+    # Both keys' reads failed alike: one note names both, the error said once (never a note per key).
+    [note] = located.coverage_notes(ACCOUNT, [arn, other], records)
     assert "their read failed" in note.reason and "kms throttled (DescribeKey: Throttling)" in note.reason
+    assert note.reason.startswith("2 DWP aws_kms_key") and arn in note.reason and other in note.reason
     assert "no collector reads the type" not in note.reason
     # A collector that read nothing with no call failing: left to the generic reader and the usual note.
     failed.clear()

@@ -8,6 +8,7 @@ a count with the rest elided), and a DWP resource of a kind the scan has no type
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from providers.aws.arns import parse_arn
@@ -75,7 +76,7 @@ def coverage_notes(account: str, dwp: Iterable[str], records: Sequence[ResourceR
     for address, record in sorted(by_address.items()):
         why = located_only(record) if address in wanted else None
         if why is not None:
-            failed = why.removeprefix(LOCATED_ONLY).lstrip("; ")
+            failed = _generic(why.removeprefix(LOCATED_ONLY).lstrip("; "), address)
             grouped.setdefault((_region(address), record.type, failed), []).append(address)
     notes = [CoverageGap(f"{account}/{region}", None,
                          f"{len(arns)} DWP {resource_type} resource(s) placed by the region in their ARN only ("
@@ -90,6 +91,14 @@ def coverage_notes(account: str, dwp: Iterable[str], records: Sequence[ResourceR
                              f"({', '.join(arns)}): where they keep DWP data is not judged", kind="skipped")
                  for region, arns in sorted(missing.items()))
     return notes
+
+
+def _generic(reason: str, arn: str) -> str:
+    """The reason with the resource's own ARN and id left out, so that resources whose reads failed alike (the
+    error names each one) share one note, as those no collector reads do; their ARNs are listed after it."""
+    identifier = re.split(r"[/:]", arn)[-1]
+    reason = reason.replace(f"{arn} could not be read: ", "").replace(arn, "each")
+    return reason.replace(identifier, "each") if len(identifier) > 3 else reason
 
 
 def _region(arn: str) -> str:
