@@ -131,6 +131,7 @@ def test_a_failed_read_never_says_the_resource_was_read_and_the_note_says_why_fo
     # One note per reason, each under the region the resources are in (never "global").
     assert [n.path for n in notes] == [f"{ACCOUNT}/eu-west-2"] * 2
     [read_failed] = [n for n in notes if queue in n.reason]
-    assert "their read failed: cloudcontrol:GetResource failed" in read_failed.reason
+    assert "their read failed: cloudcontrol:GetResource failed: the properties of each could not be read" \
+        in read_failed.reason, read_failed.reason
     [unread] = [n for n in notes if listed.address in n.reason]
     assert "no collector reads the type" in unread.reason

@@ -13,6 +13,7 @@ inventory, a stall, endless pages) one at a time.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -276,6 +277,7 @@ def _batches(operations: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [tuple(b) for b in batches]
 
 
+@functools.cache
 def _paginated(operation: str) -> bool:
     import botocore.session
 

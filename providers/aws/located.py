@@ -97,7 +97,7 @@ def _generic(reason: str, arn: str) -> str:
     """The reason with the resource's own ARN and id left out, so that resources whose reads failed alike (the
     error names each one) share one note, as those no collector reads do; their ARNs are listed after it."""
     identifier = re.split(r"[/:]", arn)[-1]
-    reason = reason.replace(f"{arn} could not be read: ", "").replace(arn, "each")
+    reason = reason.replace(arn, "each")
     return reason.replace(identifier, "each") if len(identifier) > 3 else reason
 
 
