@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import EXIT_CODES_HELP, ReportChoices, common_options, fail
+from scanner.cli import EXIT_CODES_HELP, CommandLineError, ReportChoices, common_options, fail
 from scanner.live_command import (
     live_settings,
     progress_line,
@@ -84,6 +84,9 @@ def azure(subscriptions: tuple[str, ...], all_subscriptions: bool, tenant: str |
                      "--management-group": management_group},
                     ("--subscription", "--all-subscriptions"), ("--subscription", "--management-group"),
                     ("--all-subscriptions", "--management-group"))
+    if arm_endpoint is not None and not arm_endpoint.strip():
+        # An unset variable (--arm-endpoint "$ARM"): never a silent fall back to Azure itself and its credentials.
+        raise CommandLineError("--arm-endpoint is empty (an unset variable?): name a URL, or leave --arm-endpoint out")
     settings = live_settings(config_path, scope, fail_on, report)
     try:
         options = AzureOptions.from_command_line(subscriptions, all_subscriptions, tenant, management_group,

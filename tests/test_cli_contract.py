@@ -170,3 +170,8 @@ def test_a_malformed_shard_is_a_usage_error_naming_it(shard: str) -> None:
                           env={name: "" for name, _, _ in SHARD_INDEX_VARIABLES})
     assert code == 64 and out == "", err  # as any other flag's bad value; exit 2 is an incomplete scan
     assert err.count("\n") == 1 and f"--shard {shard}" in err and "Traceback" not in err
+
+
+def test_an_empty_arm_endpoint_is_a_usage_error_never_azure_itself() -> None:
+    code, out, err = _run("azure", "--arm-endpoint", "")
+    assert code == 64 and out == "" and err.count("\n") == 1 and "--arm-endpoint is empty" in err
