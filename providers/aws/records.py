@@ -33,7 +33,8 @@ class Scope:
 
 def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str, Any], call: str,
                 address: str | None = None, region: Any = None, how: tuple[str, ...] = (),
-                fields: Mapping[str, str] | None = None, asked: Scope | None = None) -> ResourceRecord:
+                fields: Mapping[str, str] | None = None, asked: Scope | None = None,
+                stand_in: bool = False) -> ResourceRecord:
     """A record as the shared meaning expects it from a live source.
 
     ``arn`` names the resource: its address and its ``arn`` attribute. A setting of another resource (a
@@ -43,8 +44,12 @@ def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str,
     ``replica.region``), the response field that gave it (``AccepterVpcInfo.Region``), so a finding's ``how``
     cites the call and field as a static finding cites the file and line. ``how`` says where the placement
     came from; by default, the call made in the record's account and region. ``asked`` is where the call was
-    made when that is not where the resource is (a replica another region's answer names).
+    made when that is not where the resource is (a replica another region's answer names). ``stand_in`` marks a
+    record built for what a failed read would have shown (``ResourceRecord.stand_in``); its address is plain
+    text, never the repr of an ``Unknown``.
     """
+    if address is not None and "Unknown(" in address:
+        raise ValueError(f"an address is built from plain text, never an unknown's repr: {address}")
     where = address or arn
     merged = {"arn": arn, **values} if address is None else dict(values)
     made = asked or scope
@@ -62,6 +67,7 @@ def live_record(scope: Scope, arn: str, resource_type: str, values: Mapping[str,
         placement=scope.placement(region, how or (f"read by {said}",)),
         source=SourceRef(scope.path, None, where),
         provenance=provenance,
+        stand_in=stand_in,
     )
 
 

@@ -90,8 +90,11 @@ class NormaliseContext:
             location=self.location(record),
             classification=self.classification(record),
             source=record.source,
-            holds_data=holds_data(record.type) and kind != "global-control-plane",
+            # A stand-in for what a failed read would have shown holds no data and has no place of its own to judge:
+            # its unknowns are its flows, on the DWP resources they concern.
+            holds_data=holds_data(record.type) and kind != "global-control-plane" and not record.stand_in,
             deployed_to=CLOUD_OF_PREFIX.get(record.type.split("_", 1)[0]),
+            placement_judged=not record.stand_in,
             account=record.placement.account,
         )
         self._resources[record.address] = resource

@@ -55,6 +55,7 @@ class _Rules:
     arn_services_without_data: frozenset[str]
     not_places: re.Pattern[str]
     bucket_urls: tuple[str, ...]
+    placed_by: Mapping[str, Mapping[str, Mapping[str, str]]]
 
 
 @functools.cache
@@ -76,6 +77,7 @@ def _rules() -> _Rules:
         arn_services_without_data=frozenset(raw["arn_services_without_data"]),
         not_places=re.compile(raw["not_places"]),
         bucket_urls=tuple(str(p).lower() for p in raw["bucket_urls"]),
+        placed_by=raw.get("placed_by") or {},
     )
 
 
@@ -335,7 +337,10 @@ def _reads_keys(record: ResourceRecord) -> bool:
 def _values_named(context: NormaliseContext, record: ResourceRecord) -> Iterator[_Named]:
     cloud = _cloud_of(record)
     own = set(identity_attributes(record.type))
-    for path, value in leaves(record.values):
+    values = record.values
+    for block, rule in _rules().placed_by.get(record.type, {}).items():
+        values = _without_answered_places(context, values, block.split("."), rule["place"], rule["by"])
+    for path, value in leaves(values):
         if "." not in path and (path in _rules().own_placement or path in own):
             continue
         if any(_rules().not_destinations.search(argument_key(step)) for step in path.split(".")):
@@ -343,6 +348,24 @@ def _values_named(context: NormaliseContext, record: ResourceRecord) -> Iterator
         found = _place_of_value(context, record, cloud, path, value)
         if found is not None:
             yield found
+
+
+def _without_answered_places(context: NormaliseContext, values: Any, block: list[str], place: str, by: str) -> Any:
+    """``values`` without the ``place`` of each block at ``block`` whose ``by`` names a resource the scan located
+    (``placed_by`` in lineage.yaml): that resource's own location is its place, not what another answer says."""
+    if isinstance(values, list):
+        return [_without_answered_places(context, item, block, place, by) for item in values]
+    if not isinstance(values, Mapping):
+        return values
+    if not block:
+        named = context.referenced(values.get(by))
+        if named is None or place not in values or context.location(named).uk is None:
+            return values
+        return {key: value for key, value in values.items() if key != place}
+    head, rest = block[0], block[1:]
+    if head not in values:
+        return values
+    return {**values, head: _without_answered_places(context, values[head], rest, place, by)}
 
 
 def _own_location(context: NormaliseContext, record: ResourceRecord) -> Location | None:

@@ -48,7 +48,11 @@ def to_inventory(
                                                 for source in (diagnostics.extra_flows, network.extra_flows)))
         for flow in found
     ]
-    grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)]
+    # Who can reach a stand-in is said on the DWP resources it concerns (the resources of an unlisted share), never
+    # on the stand-in itself.
+    stood_in = {record.address for record in records if record.stand_in}
+    grants = [grant for record in records for grant in _guarded(access.grants, context, record, problems)
+              if grant.resource_id not in stood_in]
     # The net beneath the map: what a resource connected to DWP data names, that nothing above explains.
     flows.extend(lineage.connected_flows(context, managed, flows))
     guards = [guard for record in records for guard in _guarded(guardrails.guardrails, context, record, problems)]

@@ -114,3 +114,8 @@ class ResourceRecord:
     """Line of each attribute and nested block by dotted path (``environment.variables``), HCL only."""
     mode: str = "managed"
     """``managed`` for resources, ``data`` for data sources (kept for what they say, e.g. policy documents)."""
+    stand_in: bool = False
+    """True for what a failed read would have shown (the region's workgroups when they could not be listed, the
+    copies of a snapshot in a region whose snapshots could not be read): its unknown values and flows reach the
+    DWP resources they concern, but it is no resource of its own. It is never judged for hosting or location,
+    holds no data, and is never a subject of another setting's flows (Config, CloudTrail, metric streams)."""

@@ -131,7 +131,7 @@ def translate_apis(scope: Scope, flavour: Flavour, answers: ApiAnswers,
             destination = found.unknown(f"where the stages of API {api} send their access logs")
             unread = {flavour.id_argument: api, "access_log_settings": [{"destination_arn": destination}]}
             records.append(live_record(scope, "", flavour.stage_type, unread, f"{flavour.service}:{found.operation}",
-                                       address=f"{arn}/stages?"))
+                                       address=f"{arn}/stages?", stand_in=True))
             continue
         for stage in found or []:
             stage_values = _stage_values(flavour, api, stage)

@@ -67,7 +67,8 @@ def _unknown(scope: Scope, name: str | None, failed: Failed, tags: Mapping[str, 
     call = f"athena:{failed.operation}"
     if name is None:
         return live_record(scope, "", "aws_athena_workgroup", values, call,
-                           address=f"arn:aws:athena:{scope.region}:{scope.account}:workgroup?workgroups")
+                           address=f"arn:aws:athena:{scope.region}:{scope.account}:workgroup?workgroups",
+                           stand_in=True)
     return live_record(scope, _arn(scope, name), "aws_athena_workgroup", values, call)
 
 

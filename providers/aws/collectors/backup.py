@@ -58,7 +58,7 @@ def translate_plan(scope: Scope, answers: PlanResponses, tags: Mapping[str, str]
         records.append(live_record(scope, "", "aws_backup_selection",
                                    {"plan_id": plan_id,
                                     "resources": [answers.listing.unknown("what the plan backs up")]},
-                                   "backup:ListBackupSelections", address=f"{answers.arn}?selection=*"))
+                                   "backup:ListBackupSelections", address=f"{answers.arn}?selection=*", stand_in=True))
     for selection_id, answer in answers.selections.items():
         if isinstance(answer, Failed):
             resources: Any = [answer.unknown(f"what selection {selection_id} backs up")]

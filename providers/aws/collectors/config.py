@@ -42,7 +42,7 @@ def translate_channels(scope: Scope, channels: list[Any] | Failed | None) -> lis
     if isinstance(channels, Failed):
         values: dict[str, Any] = {"name": None, "s3_bucket_name": channels.unknown("where AWS Config delivers")}
         return [live_record(scope, "", "aws_config_delivery_channel", values, "config:DescribeDeliveryChannels",
-                            address=_address(scope, "delivery-channel", "?"))]
+                            address=_address(scope, "delivery-channel", "?"), stand_in=True)]
     records = []
     for channel in channels or []:
         delivery = channel.get("configSnapshotDeliveryProperties") or {}

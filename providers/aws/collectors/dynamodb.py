@@ -77,7 +77,7 @@ def translate_exports(scope: Scope, arn: str, listed: list[Any] | Failed | None,
     if isinstance(listed, Failed):
         values: dict[str, Any] = {"table_arn": arn, "s3_bucket": listed.unknown(f"where table {arn} was exported")}
         return [live_record(scope, "", "aws_dynamodb_table_export", values, "dynamodb:ListExports",
-                            address=f"{arn}?exports")]
+                            address=f"{arn}?exports", stand_in=True)]
     records = []
     for export, answer in described.items():
         if isinstance(answer, Failed):

@@ -98,7 +98,7 @@ def translate_replications(scope: Scope, arn: str, replications: list[Any] | Fai
         return [live_record(scope, "", "aws_efs_replication_configuration",
                             {"source_file_system_id": identifier,
                              "destination": [{"region": unknown, "file_system_id": unknown}]},
-                            _REPLICATION, address=f"{arn}?replication")]
+                            _REPLICATION, address=f"{arn}?replication", stand_in=True)]
     records = []
     for replication in replications:
         # The file system read may be a destination: the configuration is the source's, where it was created.

@@ -123,7 +123,7 @@ def translate_global_group(scope: Scope, global_id: str, answer: list[Any] | Fai
                             _GLOBAL, region=unknown, how=(f"{_GLOBAL} failed: {unknown.reason}",))
         members = live_record(scope, "", "aws_elasticache_replication_group",
                               {"replication_group_id": unknown, "global_replication_group_id": global_id},
-                              _GLOBAL, address=f"{address}?members", region=unknown,
+                              _GLOBAL, address=f"{address}?members", region=unknown, stand_in=True,
                               how=(f"{_GLOBAL} failed: {unknown.reason}",))
         return [group, members]
     records = []

@@ -101,7 +101,7 @@ def _unknown_target(scope: Scope, bus: str, rule: str, failed: Failed) -> Resour
     """A target of unknown receiver: the rules or targets of ``rule`` (or of every rule of a bus) were not read."""
     values = {"rule": rule, "event_bus_name": bus, "arn": failed.unknown(f"where {rule} sends events")}
     return live_record(scope, "", "aws_cloudwatch_event_target", values, f"events:{failed.operation}",
-                       address=f"{rule}?targets")
+                       address=f"{rule}?targets", stand_in=True)
 
 
 def collect(work: Work) -> list[ResourceRecord]:

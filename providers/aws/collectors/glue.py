@@ -77,7 +77,7 @@ def _unknown(scope: Scope, name: str | None, failed: Failed,
               "tags": dict(tags.get(_arn(scope, name)) or {}) if name is not None else {}}
     if name is None:
         return live_record(scope, "", "aws_glue_job", values, _GET,
-                           address=f"arn:aws:glue:{scope.region}:{scope.account}:job?jobs")
+                           address=f"arn:aws:glue:{scope.region}:{scope.account}:job?jobs", stand_in=True)
     return live_record(scope, _arn(scope, name), "aws_glue_job", values, _GET)
 
 

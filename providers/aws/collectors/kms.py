@@ -90,7 +90,7 @@ def unread_key(scope: Scope, arn: str, failed: Failed, tags: Mapping[str, str] |
     where = failed.unknown(f"where key {arn} is replicated")
     replicas = live_record(scope, "", "aws_kms_replica_key",
                            {"primary_key_arn": arn, "key_id": where}, "kms:DescribeKey", address=f"{arn}?replicas",
-                           region=where, how=(f"kms:DescribeKey {arn} failed: {where.reason}",))
+                           region=where, stand_in=True, how=(f"kms:DescribeKey {arn} failed: {where.reason}",))
     return [key, replicas, _unknown_grant(scope, arn, failed.unknown(f"who key {arn} is granted to"))]
 
 
@@ -98,7 +98,8 @@ def _unknown_grant(scope: Scope, arn: str, who: Unknown) -> ResourceRecord:
     """A grant of ``arn`` to an unknown grantee: the grants were not read."""
     values = {"key_id": arn, "grant_id": None, "name": None, "grantee_principal": who, "retiring_principal": None,
               "operations": None}
-    return live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants", address=f"{arn}?grants")
+    return live_record(scope, "", "aws_kms_grant", values, "kms:ListGrants", address=f"{arn}?grants",
+                       stand_in=True)
 
 
 def _replica(scope: Scope, primary: str, index: int, replica: Mapping[str, Any]) -> ResourceRecord:

@@ -97,7 +97,7 @@ def translate_mappings(scope: Scope, named: str, answer: list[Any] | Failed | No
                                   "function_name": unknown if by_source else named,
                                   "destination_config": [{"on_failure": [{"destination_arn": unknown}]}]}
         return [live_record(scope, "", "aws_lambda_event_source_mapping", values, _MAPPINGS,
-                            address=f"{named}?event-source-mappings")]
+                            address=f"{named}?event-source-mappings", stand_in=True)]
     records = []
     for index, mapping in enumerate(answer or []):
         uuid = mapping["UUID"]

@@ -56,7 +56,8 @@ def translate_logs(scope: Scope, answers: LogsResponses, tags: Mapping[str, Mapp
             values: dict[str, Any] = {"name": "(unknown)", "log_group_name": name,
                                       "destination_arn": filters.unknown(f"where log group {name} is subscribed")}
             records.append(live_record(scope, "", "aws_cloudwatch_log_subscription_filter", values,
-                                       "logs:DescribeSubscriptionFilters", address=f"{arn}:subscription-filter:*"))
+                                       "logs:DescribeSubscriptionFilters", address=f"{arn}:subscription-filter:*",
+                                       stand_in=True))
             continue
         for item in filters or []:
             values = {"name": item["filterName"], "log_group_name": item.get("logGroupName", name),

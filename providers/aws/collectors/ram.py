@@ -17,7 +17,7 @@ from providers.aws.arns import parse_arn
 from providers.aws.calls import Failed
 from providers.aws.collectors import Work
 from providers.aws.records import Scope, live_record
-from providers.semantics.records import ResourceRecord
+from providers.semantics.records import ResourceRecord, Unknown
 
 SERVICE = "ram"
 _LIVE = ("ASSOCIATED", "ASSOCIATING")
@@ -43,26 +43,29 @@ def _share(scope: Scope, item: Mapping[str, Any]) -> ResourceRecord:
                        "ram:GetResourceShares", fields={"allow_external_principals": "allowExternalPrincipals"})
 
 
-def _association(scope: Scope, share: str, kind: str, entity: Any) -> ResourceRecord:
+def _association(scope: Scope, share: str, kind: str, entity: Any, stand_in: bool = False) -> ResourceRecord:
+    # An entity nobody knows is named in words in the address, never by its repr.
+    named = "(unknown)" if isinstance(entity, Unknown) else entity
     if kind == "RESOURCE":
         return live_record(scope, "", "aws_ram_resource_association",
                            {"resource_arn": entity, "resource_share_arn": share},
-                           "ram:GetResourceShareAssociations", address=f"{share}?resource={entity}",
-                           fields={"resource_arn": "resourceShareAssociations[].associatedEntity"})
+                           "ram:GetResourceShareAssociations", address=f"{share}?resource={named}",
+                           fields={"resource_arn": "resourceShareAssociations[].associatedEntity"}, stand_in=stand_in)
     return live_record(scope, "", "aws_ram_principal_association", {"principal": entity, "resource_share_arn": share},
-                       "ram:GetResourceShareAssociations", address=f"{share}?principal={entity}",
-                       fields={"principal": "resourceShareAssociations[].associatedEntity"})
+                       "ram:GetResourceShareAssociations", address=f"{share}?principal={named}",
+                       fields={"principal": "resourceShareAssociations[].associatedEntity"}, stand_in=stand_in)
 
 
 def _unknown_share(scope: Scope, arns: tuple[str, ...], failed: Failed) -> list[ResourceRecord]:
     """Shares that could not be read: each DWP resource of the region may be shared with principals nobody knows."""
-    share = f"arn:aws:ram:{scope.region}:{scope.account}:resource-share/?"
-    record = live_record(scope, share, "aws_ram_resource_share", {"name": "?", "allow_external_principals": None,
-                                                                  "tags": {}}, f"ram:{failed.operation}")
+    share = f"arn:aws:ram:{scope.region}:{scope.account}:resource-share/(unlisted)"
+    record = live_record(scope, share, "aws_ram_resource_share", {"name": "(unlisted)",
+                                                                  "allow_external_principals": None, "tags": {}},
+                         f"ram:{failed.operation}", stand_in=True)
     regional = [a for a in arns if (p := parse_arn(a)) is not None and p.region == scope.region]
     return [record, _association(scope, share, "PRINCIPAL", failed.unknown("who the region's resources are "
-                                                                             "shared with through AWS RAM")),
-            *(_association(scope, share, "RESOURCE", arn) for arn in regional)]
+                                                                             "shared with through AWS RAM"), True),
+            *(_association(scope, share, "RESOURCE", arn, True) for arn in regional)]
 
 
 def translate(scope: Scope, shares: list[Any], resources: list[Any], principals: list[Any]) -> list[ResourceRecord]:

@@ -177,7 +177,7 @@ def unread(scope: Scope, failed: Failed, arns: Sequence[str],
                                       failed.unknown(f"the {'cluster' if kind == 'cluster' else 'database'} {arn}")))
         where = failed.unknown(f"where the read replicas of {arn} are")
         records.append(live_record(scope, "", resource_type, {source: arn}, call, address=f"{arn}?replicas",
-                                   region=where, how=(f"{call} {arn} failed: {where.reason}",)))
+                                   region=where, stand_in=True, how=(f"{call} {arn} failed: {where.reason}",)))
     return records
 
 

@@ -88,7 +88,8 @@ def _unknown_config(scope: Scope, failed: Failed, name: str) -> ResourceRecord:
     values = {"id": name, "name": None,
               "destination_arn": failed.unknown(f"where Route 53 Resolver logs the DNS queries of {scope.region}")}
     return live_record(scope, "", "aws_route53_resolver_query_log_config", values,
-                       f"route53resolver:{failed.operation}", address=_config_address(scope, name))
+                       f"route53resolver:{failed.operation}", address=_config_address(scope, name),
+                       stand_in=True)
 
 
 def translate_query_logging(scope: Scope, answers: QueryLogAnswers, dwp_vpcs: Sequence[str],

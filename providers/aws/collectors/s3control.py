@@ -73,7 +73,7 @@ def _unknown_access_point(scope: Scope, bucket: str, failed: Failed) -> Resource
               "network_origin": None, "vpc_configuration": [],
               "policy": failed.unknown(f"the access points of bucket {bucket} and their policies")}
     return live_record(scope, "", "aws_s3_access_point", values, "s3control:ListAccessPoints",
-                       address=_access_point_arn(scope, name))
+                       address=_access_point_arn(scope, name), stand_in=True)
 
 
 def collect_access_points(work: Work) -> list[ResourceRecord]:
@@ -145,6 +145,7 @@ def collect_multi_region_access_points(work: Work) -> list[ResourceRecord]:
                                     {"bucket": bucket, "bucket_account_id": account, "region": None},
                                     {"bucket": unknown, "bucket_account_id": account, "region": unknown}]}]},
                             "s3control:ListMultiRegionAccessPoints",
-                            address=_mrap_address(account, f"(unlisted, {bucket})"), asked=Scope(account, MRAP_REGION))
+                            address=_mrap_address(account, f"(unlisted, {bucket})"), asked=Scope(account, MRAP_REGION),
+                            stand_in=True)
                 for bucket in sorted(dwp_buckets)]
     return [translate_multi_region_access_point(account, item) for item in listed or [] if isinstance(item, Mapping)]

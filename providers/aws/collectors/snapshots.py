@@ -140,7 +140,7 @@ def _unread_here(scope: Scope, failed: Failed) -> ResourceRecord:
     return live_record(scope, "", "aws_ebs_snapshot_copy",
                        {"source_snapshot_id": None, "failed": failed.unknown(f"snapshots in {scope.region}")},
                        f"ec2:{failed.operation}", address=f"arn:aws:ec2:{scope.region}:{scope.account}:snapshot/"
-                       f"{_UNREAD}")
+                       f"{_UNREAD}", stand_in=True)
 
 
 def unread_copies(account: str, records: Sequence[ResourceRecord], dwp: Iterable[str],
@@ -166,7 +166,7 @@ def unread_copies(account: str, records: Sequence[ResourceRecord], dwp: Iterable
             kept.append(live_record(Scope(account, region), "", "aws_ebs_snapshot_copy",
                                     {"source_snapshot_id": parsed.name, "source_region": parsed.region},
                                     "ec2:DescribeSnapshots", address=f"{arn}?copies-in={region}", region=where,
-                                    how=(where.reason,)))
+                                    how=(where.reason,), stand_in=True))
     return kept
 
 

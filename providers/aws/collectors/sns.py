@@ -32,7 +32,7 @@ def translate_topic(scope: Scope, topic: str, answer: list[Any] | Failed | None,
         values: dict[str, Any] = {"topic_arn": topic, "protocol": answer.unknown(f"how topic {name} delivers"),
                                   "endpoint": answer.unknown(f"where topic {name} delivers")}
         records.append(live_record(scope, "", "aws_sns_topic_subscription", values, _CALL,
-                                   address=f"{topic}?subscriptions"))
+                                   address=f"{topic}?subscriptions", stand_in=True))
         return records
     for item in answer or []:
         # A subscription awaiting confirmation has no ARN yet; it delivers nothing until confirmed, but it was

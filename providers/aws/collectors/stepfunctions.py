@@ -73,7 +73,8 @@ def translate_machines(scope: Scope, answers: MachineAnswers,
         values = {"name": None, "logging_configuration": [{"log_destination": answers.listed.unknown(
             f"where the state machines of {scope.region} log their executions")}]}
         records.append(live_record(scope, "", "aws_sfn_state_machine", values, "stepfunctions:ListStateMachines",
-                                   address=f"arn:aws:states:{scope.region}:{scope.account}:stateMachine?machines"))
+                                   address=f"arn:aws:states:{scope.region}:{scope.account}:stateMachine?machines",
+                                   stand_in=True))
     for arn, answer in answers.machines.items():
         if isinstance(answer, Failed) or answer is None:
             continue

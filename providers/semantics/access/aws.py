@@ -321,7 +321,13 @@ def ram_grants(context: NormaliseContext, record: ResourceRecord) -> Iterator[Gr
         shared = context.referenced(association.values.get("resource_arn"))
         if shared is not None:
             targets.append((shared.address, f"{words}; shared by {association.address}"))
-    who = ram_principal(context, share or record, record.values.get("principal"))
+    principal = record.values.get("principal")
+    if record.stand_in and isinstance(principal, Unknown):
+        # What a failed read would have named: who may reach the share could not be read, not "someone unplaced".
+        who = Who("unknown principals", note=f"who it is shared with could not be read: {principal.reason}",
+                  readable=False)
+    else:
+        who = ram_principal(context, share or record, principal)
     for address, description in targets:
         yield who.grant(address, description, record)
 
