@@ -30,7 +30,7 @@ class _Calls:
     def get(self, service: str, subscription: str) -> Any:
         return self.client
 
-    def read(self, subscription: str, provider: str, operation: str, call: Any) -> Any:
+    def read(self, subscription: str, provider: str, operation: str, call: Any, absent: Any = (404,)) -> Any:
         return call()
 
 

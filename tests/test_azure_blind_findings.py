@@ -143,3 +143,99 @@ def test_a_storage_accounts_declared_secondary_location_is_where_its_copy_goes()
               and f.rule_id == "OFS-REPL-001"]
     assert copy.target is not None and copy.target.region == "eastus"
     assert any("secondary_location = 'eastus'" in step for step in copy.location.provenance)
+
+
+# A second blind estate: records placed by the id that names them, each call's failure kept to what it would have
+# given, an api-version lookup that fails is never silence, denied Lighthouse and rule association listings.
+
+S9 = "99999999-9999-9999-9999-999999999999"
+S6 = "66666666-6666-6666-6666-666666666666"
+FAILOVER = f"{GROUP}/microsoft.sql/servers/claims-sql/failovergroups"
+
+
+def test_a_failover_partner_in_another_subscription_is_placed_in_that_subscription() -> None:
+    routes = load_routes("claims")
+    partner = f"/subscriptions/{S9}/resourceGroups/partner-rg/providers/Microsoft.Sql/servers/claims-sql-dr"
+    routes[FAILOVER]["value"][0]["properties"]["partnerServers"][0]["id"] = partner
+    inventory = _scan(routes, S1)
+    [placed] = [r for r in inventory.resources if r.id.lower() == partner.lower()]
+    assert placed.account == S9
+    # Subscription S1's foreign role assignments and Lighthouse delegation do not reach it.
+    assert not [f for f in evaluate(inventory)
+                if f.rule_id == "OFS-ACC-001" and f.resource.id.lower() == partner.lower()]
+
+
+def test_denied_role_assignments_leave_the_policy_assignments_read() -> None:
+    routes = load_routes("claims")
+    routes[f"/subscriptions/{S1}/providers/microsoft.authorization/roleassignments"] = DENIED
+    inventory = _scan(routes, S1)
+    assert [g.accounts for g in inventory.guardrails if g.uk_only] == [(S1,)]
+    assert not [g for g in inventory.guardrails if not g.read]
+    assert not [f for f in evaluate(inventory) if f.rule_id == "OFS-GRD-001"]
+
+
+SYNAPSE = f"/subscriptions/{S6}/resourcegroups/data-rg/providers/microsoft.synapse/workspaces/analytics-we"
+UNMAPPED = f"/subscriptions/{S6}/resourceGroups/data-rg/providers/Microsoft.Foo/bars/claims-bar"
+FOO = f"/subscriptions/{S6}/providers/microsoft.foo"
+
+
+def _with_unmapped(routes: dict[str, Any]) -> dict[str, Any]:
+    routes[f"/subscriptions/{S6}/resources"]["value"].append({
+        "id": UNMAPPED, "name": "claims-bar", "type": "Microsoft.Foo/bars", "location": "uksouth",
+        "tags": {"Classification": "OFFICIAL-SENSITIVE"}})
+    routes[UNMAPPED.lower()] = {"id": UNMAPPED, "name": "claims-bar", "type": "Microsoft.Foo/bars",
+                                "location": "uksouth", "properties": {"replicaLocation": "eastus"}}
+    return routes
+
+
+def _unread_bar(inventory: Inventory) -> None:
+    assert any(g.incomplete and "Microsoft.Foo" in g.reason for g in inventory.coverage)
+    assert any(f.rule_id == "OFS-UNK-001" and f.resource.id.lower() == UNMAPPED.lower() for f in evaluate(inventory))
+    [note] = [g for g in inventory.coverage if "claims-bar" in g.reason and "does not model" in g.reason]
+    assert "could not be read" in note.reason and "judged by the net" not in note.reason
+
+
+def test_a_provider_lookup_that_answers_404_leaves_the_resources_body_unknown() -> None:
+    routes = _with_unmapped(load_routes("claims"))
+    routes[FOO] = {"$status": 404, "$body": {"error": {"code": "InvalidResourceNamespace", "message": "no such"}}}
+    _unread_bar(_scan(routes, S6))
+
+
+def test_a_provider_lookup_without_the_type_and_no_other_version_leaves_the_body_unknown() -> None:
+    routes = _with_unmapped(load_routes("claims"))
+    routes[FOO] = {"id": FOO, "namespace": "Microsoft.Foo", "resourceTypes": []}
+    _unread_bar(_scan(routes, S6))
+
+
+def test_a_provider_lookup_without_the_type_falls_back_to_another_version_of_the_namespace() -> None:
+    routes = _with_unmapped(load_routes("claims"))
+    routes[FOO] = {"id": FOO, "namespace": "Microsoft.Foo", "resourceTypes": [
+        {"resourceType": "bazzes", "apiVersions": ["2024-01-01", "2024-06-01-preview"]}]}
+    endpoint = ArmEndpoint(routes).start()
+    try:
+        inventory = scan_azure(AzureOptions(subscriptions=(S6,), arm_endpoint=endpoint.url, token=TOKEN),
+                               ScanOptions())
+    finally:
+        endpoint.close()
+    assert any(seen.path.lower() == UNMAPPED.lower() and seen.query.get("api-version") == ["2024-01-01"]
+               for seen in endpoint.seen)
+    assert any("Microsoft.Foo/bars" in g.reason and "2024-01-01" in g.reason for g in inventory.coverage)
+    assert any(f.rule_id == "OFS-REPL-001" or (f.target is not None and f.target.region == "eastus")
+               for f in evaluate(inventory) if f.resource.id.lower() == UNMAPPED.lower())
+
+
+def test_a_denied_lighthouse_listing_leaves_who_reaches_the_subscription_unknown() -> None:
+    routes = load_routes("claims")
+    routes[f"/subscriptions/{S1}/providers/microsoft.managedservices/registrationassignments"] = DENIED
+    inventory = _scan(routes, S1)
+    assert any(f.rule_id == "OFS-ACC-001" and f.outcome.value == "unknown" and "Lighthouse" in f.message
+               for f in evaluate(inventory))
+
+
+def test_a_denied_rule_association_listing_leaves_the_vms_diagnostics_destination_unknown() -> None:
+    routes = load_routes("claims")
+    rule = f"/subscriptions/{S6}/resourcegroups/data-rg/providers/microsoft.insights/datacollectionrules/claims-dcr"
+    routes[f"{rule}/associations"] = DENIED
+    inventory = _scan(routes, S6)
+    assert any(f.rule_id == "OFS-UNK-001" and f.resource.id.endswith("/claims-vm") and "claims-dcr" in f.message
+               for f in evaluate(inventory))

@@ -29,7 +29,7 @@ from providers.azure.collectors.policy import collect_policy_assignments
 from providers.azure.follow import follow
 from providers.azure.ids import subscription_path
 from providers.azure.options import AzureOptions
-from providers.azure.records import GENERIC_TYPE, arm_record, canonical_ids, with_values
+from providers.azure.records import GENERIC_TYPE, arm_record, body_unread, canonical_ids, with_values
 from providers.azure.session import AzureClients
 from providers.interface import ScanOptions
 from providers.live.coverage import Recorder
@@ -91,6 +91,7 @@ def scan_azure(options: AzureOptions, scan: ScanOptions, clients: Any = None,
         if progress is not None:
             progress(Progress(len(found.found), done, recorder.calls()))
     records.extend(follow(calls, records))
+    notes.extend(versions.notes())
     inventory = to_inventory(canonical_ids(_deduplicated(records)), scan, gaps=(*recorder.gaps(), *notes),
                              scanned=tuple(f"azure subscription {s}" for s in sorted(found.found)))
     guards = (*inventory.guardrails, *(_policies_not_read(s) for s in policies_unread))
@@ -170,17 +171,46 @@ def _scan_subscription(calls: Calls, subscription: str, options: AzureOptions, s
             records.extend(found)
         for found in pool.map(read_neighbour, neighbours):
             records.extend(found)
+    records.extend(_unread_rule_coverage(subscription, records, dwp))
     records.extend(collect_activity_log(calls, subscription))
     assignments, assignment_notes = collect_role_assignments(calls, subscription, scan.estate)
     records.extend(assignments)
     notes.extend(assignment_notes)
     records.extend(collect_lighthouse(calls, subscription))
-    policies = collect_policy_assignments(calls, subscription)
+    policies, policies_read = collect_policy_assignments(calls, subscription)
     records.extend(policies)
     notes.extend(_placed_only(subscription, [r for r in records if str(r.values.get("id", "")).lower() in dwp_ids]))
-    policies_read = not any(s.account == subscription and s.service == "Microsoft.Authorization"
-                            and s.status.incomplete for s in calls.recorder.coverage())
     return records, notes, policies_read
+
+
+_RULE_TARGETS = frozenset({"microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets",
+                           "microsoft.hybridcompute/machines", "microsoft.containerservice/managedclusters"})
+"""ARM types a data collection rule collects from once associated (Azure Monitor Agent hosts, Container insights)."""
+_UNREAD_ASSOCIATIONS = "/associations/(unread)"
+
+
+def _unread_rule_coverage(subscription: str, records: Iterable[ResourceRecord],
+                          dwp: Iterable[Mapping[str, Any]]) -> list[ResourceRecord]:
+    """For each data collection rule whose associations could not be read, and each DWP resource of the
+    subscription a rule can collect from: a diagnostics destination that is unknown (whether the rule collects
+    from it, and so sends its logs where the rule does, is not known), never "not associated"."""
+    unread = [r for r in records if r.address.lower().endswith(_UNREAD_ASSOCIATIONS)
+              and r.type == "azurerm_monitor_data_collection_rule_association"]
+    targets = [str(r["id"]) for r in dwp if str(r["type"]).lower() in _RULE_TARGETS]
+    stubs: list[ResourceRecord] = []
+    for association in unread:
+        rule = association.address[:-len(_UNREAD_ASSOCIATIONS)]
+        why = next((v for v in association.values.values() if isinstance(v, Unknown)), None)
+        reason = why.reason if why is not None else "its associations could not be read"
+        for target in targets:
+            stub = arm_record(subscription, {
+                "id": f"{target}/providers/Microsoft.Insights/dataCollectionRuleAssociations/(unread "
+                      f"{rule.rsplit('/', 1)[-1]})", "type": "Microsoft.Insights/diagnosticSettings",
+                "parent_id": target}, f"GET associations of {rule}")
+            stubs.append(with_values(stub, {"log_analytics_workspace_id": Unknown(
+                f"whether data collection rule {rule} collects from it is not known: {reason}")},
+                f"GET associations of {rule}"))
+    return stubs
 
 
 def _well_formed(listed: Iterable[Any]) -> tuple[list[dict[str, Any]], int]:
@@ -215,13 +245,20 @@ def _is_dwp(scan: ScanOptions, subscription: str, resource: Mapping[str, Any]) -
 
 def _placed_only(subscription: str, dwp: Iterable[ResourceRecord]) -> list[CoverageGap]:
     """One note per DWP resource of an ARM type the table does not map, naming it and its type (never a count):
-    it is placed by its location and its body judged by the net, but no setting of its own type is modelled."""
+    it is placed by its location and its body judged by the net (or, when the body could not be read, where
+    that body sends data is unknown), but no setting of its own type is modelled."""
     return [CoverageGap(f"{subscription}/global", None, f"DWP resource {r.values.get('name') or r.address} "
                         f"({r.values.get('arm_type')}, {r.address}) is of a type offshore-scan does not model: it is "
-                        "placed by its location and the places, endpoints and resource ids in its ARM body are "
-                        "judged by the net, but what its own settings copy elsewhere is not modelled",
-                        kind="note")
+                        f"placed by its location and {_body_said(r)}, but what its own settings copy elsewhere is "
+                        "not modelled", kind="note")
             for r in sorted(dwp, key=lambda r: r.address.lower()) if r.type == GENERIC_TYPE]
+
+
+def _body_said(record: ResourceRecord) -> str:
+    unread = body_unread(record)
+    if unread is None:
+        return "the places, endpoints and resource ids in its ARM body are judged by the net"
+    return f"its ARM body could not be read ({unread.reason}), so where it sends data is unknown"
 
 
 def _deduplicated(records: Iterable[ResourceRecord]) -> list[ResourceRecord]:

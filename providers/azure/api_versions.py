@@ -2,7 +2,10 @@
 provider says which it serves (``GET /subscriptions/{s}/providers/{namespace}``, ``providers.get``).
 
 The collectors' own types have theirs in ``collectors.API_VERSIONS``; any other type's is asked of its
-provider once per (subscription, namespace) and kept: the newest stable version, else the newest preview.
+provider once per (subscription, namespace) and kept: the newest stable version, else the newest preview. A
+provider that lists no version for the type lends its parent type's (``a/b`` for ``a/b/c``), else the newest of
+any of its types, and a note says so; a provider with no type at all, or a lookup that fails (404 included: the
+provider should exist, since the listing holds its resource), is a ``Failed``, never a silent skip.
 """
 
 from __future__ import annotations
@@ -11,8 +14,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from providers.azure.calls import Calls
+from providers.azure.calls import GLOBAL, Calls
 from providers.live.failed import Failed
+from scanner.model import CoverageGap, ScopeStatus
+
+_PROVIDER = "Microsoft.Resources"
+_OPERATION = "providers.get"
 
 
 class ApiVersions:
@@ -26,10 +33,12 @@ class ApiVersions:
         # One lock per provider: workers asking for the same provider wait for one answer (the request count a
         # benchmark prints is then the same on every run); different providers are still asked in parallel.
         self._asking: dict[tuple[str, str], threading.Lock] = {}
+        self._lent: dict[tuple[str, str], str | Failed] = {}
+        self._notes: list[CoverageGap] = []
 
     def of(self, subscription: str, arm_type: str) -> str | Failed | None:
-        """The api-version for ``arm_type`` (``Microsoft.Web/sites``), ``Failed`` when its provider could not
-        be read, None when the provider does not serve the type."""
+        """The api-version for ``arm_type`` (``Microsoft.Web/sites``): the one its provider lists, else one it
+        lends (``notes`` says which); ``Failed`` when its provider could not be read or lists no version."""
         if arm_type.lower() in self.known:
             return self.known[arm_type.lower()]
         namespace, _, rest = arm_type.partition("/")
@@ -43,12 +52,50 @@ class ApiVersions:
                     served = self._providers.get(key)
                 if served is None:
                     client = self.calls.clients.get("resources", subscription)
-                    answer = self.calls.read(subscription, "Microsoft.Resources", "providers.get",
-                                             lambda: client.providers.get(namespace))
+                    answer = self.calls.read(subscription, _PROVIDER, f"{_OPERATION}({namespace})",
+                                             lambda: client.providers.get(namespace), absent=())
                     served = answer if isinstance(answer, Failed) else versions_served(answer)
                     with self._lock:
                         self._providers[key] = served
-        return served if isinstance(served, Failed) else served.get(rest.lower())
+        if isinstance(served, Failed):
+            return served
+        return served.get(rest.lower()) or self._lend(subscription, namespace, rest, served)
+
+    def notes(self) -> list[CoverageGap]:
+        """One note per (subscription, type) read with a version its provider lent from another type."""
+        with self._lock:
+            return list(self._notes)
+
+    def _lend(self, subscription: str, namespace: str, rest: str, served: Mapping[str, str]) -> str | Failed:
+        """The version of the type's parent, else the newest of the namespace, for a type its provider does not
+        list; ``Failed`` (a gap) when the provider lists no type at all."""
+        key = (subscription, f"{namespace}/{rest}".lower())
+        with self._lock:
+            if key in self._lent:
+                return self._lent[key]
+        parts = rest.lower().split("/")
+        parents = ["/".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
+        lender = next((p for p in parents if p in served), None)
+        if lender is None and served:
+            lender = max(served, key=lambda t: (("preview" not in served[t].lower()), served[t]))
+        lent: str | Failed
+        if lender is None:
+            detail = (f"{namespace} lists no api-version for {namespace}/{rest} (nor for any other of its types): "
+                      "its resources' bodies were not read")
+            operation = f"{_OPERATION}({namespace})"
+            self.calls.recorder.problem(subscription, GLOBAL, _PROVIDER, ScopeStatus.FAILED, f"{operation}: {detail}")
+            lent = Failed(_PROVIDER, operation, ScopeStatus.FAILED, detail)
+        else:
+            lent = served[lender]
+            note = CoverageGap(f"{subscription}/global", None, f"{namespace} lists no api-version for "
+                               f"{namespace}/{rest} (providers.get): its resources were read with {lent}, the "
+                               f"version of {namespace}/{lender}{' (its parent type)' if lender in parents else ''};"
+                               " an answer of another version's shape may leave settings out", kind="note")
+        with self._lock:
+            self._lent.setdefault(key, lent)
+            if not isinstance(lent, Failed) and self._lent[key] is lent:
+                self._notes.append(note)
+            return self._lent[key]
 
 
 def versions_served(provider: Any) -> dict[str, str]:

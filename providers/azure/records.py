@@ -14,7 +14,7 @@ from typing import Any
 
 from providers.azure.ids import parse_id
 from providers.semantics.arm import azurerm_type, azurerm_values
-from providers.semantics.records import Placement, ResourceRecord
+from providers.semantics.records import Placement, ResourceRecord, Unknown
 from scanner.model import SourceRef
 
 _SETTINGS = ("microsoft.authorization/", "microsoft.managedservices/", "microsoft.insights/diagnosticsettings",
@@ -29,7 +29,11 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
                extra: Mapping[str, Any] | None = None) -> ResourceRecord:
     """The record of one ARM resource (``id``, ``type``, ``name``, ``location``, ``tags``, ``sku``, ``kind``,
     ``properties``; a child or extension resource also ``parent_id``). ``call`` is the ARM call it came from;
-    ``extra`` adds attributes read by other calls (a registry's replications)."""
+    ``extra`` adds attributes read by other calls (a registry's replications).
+
+    The record is placed in the subscription its id names, whichever subscription's answer named it (a failover
+    group's partner server in another subscription is in that one); an id that names none (a management group's
+    assignment) is placed in ``subscription``, the one read."""
     arm_type = str(resource["type"])
     resource_id = str(resource["id"])
     resource_type = azurerm_type(arm_type, resource.get("kind")) or GENERIC_TYPE
@@ -53,12 +57,13 @@ def arm_record(subscription: str, resource: Mapping[str, Any], call: str,
     # The source path names the location as ARM names it (``uksouth``), whichever spelling the answer used.
     where = "".join(location.split()).lower() if isinstance(location, str) and location else "global"
     said = f"{call} (subscription {subscription})"
+    held_in = subscription if parsed is None or parsed.subscription == subscription.lower() else parsed.subscription
     return ResourceRecord(
         address=resource_id,
         type=resource_type,
         values=values,
-        placement=Placement(f"azure {subscription}", account=subscription),
-        source=SourceRef(f"{subscription}/{where}", None, resource_id),
+        placement=Placement(f"azure {held_in}", account=held_in),
+        source=SourceRef(f"{held_in}/{where}", None, resource_id),
         provenance={key: (f"{key} from {said}",) for key in values},
     )
 
@@ -88,6 +93,23 @@ def _own_endpoint(value: Any, name: str) -> bool:
         return False
     host = value.lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     return "." in host and host.split(".", 1)[0] == name
+
+
+_UNREAD_BODY = "locations"
+"""The key of an unread body's one value: a place (the net's ``place_key``) that is not known."""
+
+
+def with_body_unread(record: ResourceRecord, why: Unknown, call: str) -> ResourceRecord:
+    """An ``azurerm_resource`` whose ARM body could not be read: in place of the body, the places it names are
+    unknown, so a DWP resource's flows are judged unknown, never none."""
+    return with_values(record, {"body": {_UNREAD_BODY: why}}, call)
+
+
+def body_unread(record: ResourceRecord) -> Unknown | None:
+    """Why the record's ARM body could not be read, or None when it was (or is not an ``azurerm_resource``)."""
+    body = record.values.get("body")
+    unread = body.get(_UNREAD_BODY) if isinstance(body, dict) and len(body) == 1 else None
+    return unread if isinstance(unread, Unknown) else None
 
 
 def with_values(record: ResourceRecord, extra: Mapping[str, Any], call: str) -> ResourceRecord:

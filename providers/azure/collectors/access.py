@@ -81,8 +81,23 @@ def collect_lighthouse(calls: Calls, subscription: str) -> list[ResourceRecord]:
 
 def transform_lighthouse(subscription: str, answer: Any, definitions: Any = None) -> list[ResourceRecord]:
     """An ``azurerm_lighthouse_assignment`` per assignment and an ``azurerm_lighthouse_definition`` per
-    definition (the managing tenant and its authorised principals), expanded or listed."""
-    if isinstance(answer, Failed) or answer is None:
+    definition (the managing tenant and its authorised principals), expanded or listed. A listing that failed is
+    one delegation of the subscription to an unknown tenant: who reaches its DWP resources is unknown, never no one
+    (as with role assignments that could not be read)."""
+    if isinstance(answer, Failed):
+        scope = subscription_path(subscription)
+        definition_id = f"{scope}/providers/Microsoft.ManagedServices/registrationDefinitions/(unread)"
+        assignment = arm_record(subscription, {
+            "id": f"{scope}/providers/Microsoft.ManagedServices/registrationAssignments/(unread)", "name": "(unread)",
+            "type": "Microsoft.ManagedServices/registrationAssignments", "parent_id": scope,
+            "properties": {"registrationDefinitionId": definition_id}}, "GET registrationAssignments")
+        definition = arm_record(subscription, {"id": definition_id, "name": "(unread)",
+                                               "type": "Microsoft.ManagedServices/registrationDefinitions"},
+                                "GET registrationAssignments")
+        tenant = answer.unknown(f"the Lighthouse delegations of {scope}")
+        return [assignment, with_values(definition, {"managing_tenant_id": tenant},
+                                        f"{answer.service}:{answer.operation}")]
+    if answer is None:
         return []
     records = [arm_record(subscription, {**d, "type": "Microsoft.ManagedServices/registrationDefinitions"},
                           "GET registrationDefinitions")

@@ -14,7 +14,7 @@ from typing import Any
 from providers.azure.collectors import Work
 from providers.azure.collectors.details import unread_settings
 from providers.azure.ids import provider_of
-from providers.azure.records import GENERIC_TYPE, arm_record
+from providers.azure.records import GENERIC_TYPE, arm_record, with_body_unread
 from providers.live.failed import Failed
 from providers.semantics.records import ResourceRecord
 
@@ -32,12 +32,16 @@ def collect_resource(work: Work) -> list[ResourceRecord]:
 
 def transform_resource(subscription: str, listed: Any, answer: Any, version: str | None) -> list[ResourceRecord]:
     """The record of the resource read whole (``answer``; None when the listing held its body). A read that
-    failed leaves the listing's record, its data-moving settings unknown where the map names them."""
+    failed (its GET, or the lookup of its api-version) leaves the listing's record, its data-moving settings
+    unknown where the map names them, or, for a type it does not map, the places its body names."""
     arm_type = str(listed["type"])
     extra = {"type": f"{arm_type}@{version}"} if version else None
     if isinstance(answer, Failed):
         record = arm_record(subscription, listed, "resources.list")
-        return [unread_settings(record, answer) if record.type != GENERIC_TYPE else record]
+        if record.type == GENERIC_TYPE:
+            return [with_body_unread(record, answer.unknown(f"the ARM body of {listed['id']}"),
+                                     f"{answer.service}:{answer.operation}")]
+        return [unread_settings(record, answer)]
     if isinstance(answer, dict):
         record = arm_record(subscription, {**listed, **answer}, f"GET {arm_type}", extra)
     else:

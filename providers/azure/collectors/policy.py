@@ -15,12 +15,13 @@ from providers.semantics.records import ResourceRecord
 _GROUP_SCOPE = re.compile(r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/?$")
 
 
-def collect_policy_assignments(calls: Calls, subscription: str) -> list[ResourceRecord]:
-    """Every policy assignment that applies to the subscription."""
+def collect_policy_assignments(calls: Calls, subscription: str) -> tuple[list[ResourceRecord], bool]:
+    """Every policy assignment that applies to the subscription, and whether they were read (a failure of another
+    call of Microsoft.Authorization, the role assignments, says nothing about them)."""
     client = calls.clients.get("policy", subscription)
     answer = calls.read(subscription, "Microsoft.Authorization", "policy_assignments.list",
                         lambda: client.policy_assignments.list())
-    return transform_policy_assignments(subscription, answer)
+    return transform_policy_assignments(subscription, answer), not isinstance(answer, Failed)
 
 
 def transform_policy_assignments(subscription: str, answer: Any) -> list[ResourceRecord]:
