@@ -32,6 +32,8 @@ from scanner.engine import evaluate
 from scanner.model import Finding, Inventory, ScopeStatus
 from tests.helpers import moto_metric_stream_flow, moto_metric_stream_gap, moto_server, normalised
 
+pytestmark = pytest.mark.slow  # moto end to end: out of the quick loop (-m 'not slow'), in the full suite
+
 ACCOUNT = "123456789012"  # moto's default account
 INDIA = "999999999999"
 OTHER = "888888888888"

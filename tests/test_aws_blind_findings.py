@@ -34,6 +34,8 @@ from scanner.engine import evaluate
 from scanner.model import Finding, Inventory, ScopeStatus
 from tests.helpers import moto_metric_stream_scope
 
+pytestmark = pytest.mark.slow  # moto end to end: out of the quick loop (-m 'not slow'), in the full suite
+
 ACCOUNT = "123456789012"  # moto's default account
 HERE = Scope(ACCOUNT, "eu-west-2")
 DWP = [{"Key": "Classification", "Value": "OFFICIAL-SENSITIVE"}]

@@ -26,6 +26,8 @@ from scanner.engine import evaluate
 from scanner.model import Finding, Inventory
 from tests.helpers import moto_server
 
+pytestmark = pytest.mark.slow  # moto end to end: out of the quick loop (-m 'not slow'), in the full suite
+
 ACCOUNT = "123456789012"  # moto's default account
 DWP = [{"Key": "Classification", "Value": "OFFICIAL-SENSITIVE"}]
 REGIONS = ("eu-west-2", "us-east-1")

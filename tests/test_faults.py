@@ -36,6 +36,8 @@ from scanner.engine import evaluate
 from scanner.model import Inventory
 from tests.helpers import moto_server
 
+pytestmark = pytest.mark.slow  # each test scans the moto estate behind the proxy: out of the quick loop (-m 'not slow')
+
 ACCOUNT = "123456789012"
 OFFSHORE = "444455556666"
 TIMEOUT = 0.75
