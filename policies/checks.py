@@ -224,7 +224,10 @@ def region_guardrail_missing(inventory: Inventory) -> Iterator[Verdict]:
     for kind in GuardrailKind:
         cloud = kind.cloud
         # Resources the cloud's accounts hold: a Kubernetes workload placed in an AWS region is not the account's.
-        dwp = [r for r in inventory.resources if r.deployed_to == cloud and r.classification.dwp]
+        # A record whose placement is not judged (a live stand-in for what a failed read would have shown) is no
+        # resource of the estate: not counted.
+        dwp = [r for r in inventory.resources
+               if r.deployed_to == cloud and r.classification.dwp and r.placement_judged]
         if not dwp:
             continue
         guards = [g for g in inventory.guardrails if g.kind is kind and g.read]

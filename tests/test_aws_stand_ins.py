@@ -105,3 +105,13 @@ def test_a_multi_region_access_point_holds_no_data_and_routes_to_where_its_bucke
     found = _findings([*buckets, mrap])
     assert not [f for f in found if f.resource.id == mrap.address], [f.message for f in found]
     assert not [f for f in found if f.declared_by == mrap.address], [f.message for f in found]
+
+
+def test_the_region_guardrail_counts_the_estates_resources_never_its_stand_ins() -> None:
+    """OFS-GRD-001 says how many DWP resources nothing stops being created abroad: the database, not the stand-in
+    for its unread replicas."""
+    database = f"arn:aws:rds:eu-west-2:{ACCOUNT}:db:claims"
+    records = rds.unread(LONDON, _denied("rds", "DescribeDBInstances"), [database], {})
+    assert any(r.stand_in for r in records)
+    [guardrail] = [f for f in _findings(records) if f.rule_id == "OFS-GRD-001"]
+    assert guardrail.resource.classification.reason == "1 DWP resource(s) deployed to aws", guardrail.message
