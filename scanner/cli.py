@@ -673,6 +673,7 @@ def report_and_exit(inventory: Inventory, output_format: str, output: Path | Non
         # Paths in SARIF and JUnit are relative to where the scan runs: the repository root in CI.
         report = ScanReport(findings, inventory, __version__, threshold, config_path, rules, str(Path.cwd()),
                             baselined=redact_findings(baselined), soft_fail=choices.soft_fail,
+                            allow_partial=allow_partial,
                             filtered=filtered, filters=choices.filters() if filtered else (),
                             estate_name=choices.estate_name, adequacy=choices.adequacy,
                             protective_marking=choices.protective_marking)

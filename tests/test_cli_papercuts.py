@@ -174,3 +174,14 @@ def test_the_json_report_says_how_many_findings_its_filters_hid() -> None:
     assert document["filtered"] == {"count": 12, "by": ["--severity low"]}
     # Nothing hidden: the member is absent, so unfiltered reports keep their shape.
     assert "filtered" not in json.loads(_run("scan", str(DEMO), "--format", "json")[1])
+
+
+def test_the_summary_says_allow_partial_where_it_let_an_incomplete_scan_through(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "b" {\n', encoding="utf-8")
+    code, out, _ = _run("scan", str(tmp_path), "--allow-partial", "-q")
+    assert code == 0 and "scan incomplete (--fail-on high, --allow-partial)" in _flat(out), out
+    code, out, _ = _run("scan", str(tmp_path), "-q")
+    assert code == 2 and "--allow-partial" not in out
+    # Nothing incomplete: the flag changed nothing, and nothing is said.
+    code, out, _ = _run("scan", str(DEMO), "--allow-partial", "-q")
+    assert "--allow-partial" not in out

@@ -56,6 +56,9 @@ class ScanReport:
     the JSON report and the evidence pack list them)."""
     soft_fail: bool = False
     """``--soft-fail``: findings do not fail the run (the summary line says so beside the threshold)."""
+    allow_partial: bool = False
+    """``--allow-partial``: coverage gaps do not make the run exit 2 (the summary line says so beside the
+    threshold, so a log shows why an incomplete scan passed)."""
     filtered: int = 0
     """How many findings ``--severity``, ``--check`` and ``--skip-check`` (or the config's) left out: an empty
     report then says they were hidden, never "no offshoring found"."""

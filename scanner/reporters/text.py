@@ -320,4 +320,6 @@ def summary_line(report: ScanReport) -> str:
     if gaps:
         parts.append(f"{gaps} coverage gap(s): scan incomplete")
     soft = ", --soft-fail" if report.soft_fail else ""
+    if gaps and report.allow_partial:
+        soft += ", --allow-partial"  # said only where it changed the exit code: gaps there were
     return "Summary: " + ", ".join(parts) + f" (--fail-on {report.fail_on}{soft})"
