@@ -62,10 +62,14 @@ def test_datadog_eu_site_is_germany() -> None:
     assert (found["DD_SITE"].country, found["DD_SITE"].uk) == ("DE", False)
 
 
+DEFAULT_SITE = "DD_SITE (not set: the default site)"
+
+
 @pytest.mark.parametrize("env", [{"DD_API_KEY": "k"}, {"DD_API_KEY_SECRET_ARN": "arn"}, {"DD_KMS_API_KEY": "k"}])
 def test_datadog_key_without_site_means_the_us1_default(env: dict[str, str]) -> None:
     found = telemetry_destinations(env)
-    assert [(name, e.host, e.country) for name, e in found] == [("DD_SITE", "datadoghq.com", "US")]
+    # Said as the default it is, never as a DD_SITE the settings set.
+    assert [(name, e.host, e.country) for name, e in found] == [(DEFAULT_SITE, "datadoghq.com", "US")]
     assert "DD_SITE is not set" in (found[0][1].note or "")
 
 
@@ -90,7 +94,7 @@ def test_datadog_url_overrides_the_default() -> None:
 
 def test_datadog_logs_url_alone_still_sends_metrics_to_the_default() -> None:
     found = telemetry_destinations({"DD_LOGS_CONFIG_LOGS_DD_URL": "agent-http-intake.logs.uk1.datadoghq.com:443"})
-    assert [(name, e.uk) for name, e in found] == [("DD_LOGS_CONFIG_LOGS_DD_URL", True), ("DD_SITE", False)]
+    assert [(name, e.uk) for name, e in found] == [("DD_LOGS_CONFIG_LOGS_DD_URL", True), (DEFAULT_SITE, False)]
 
 
 def test_datadog_dual_shipping_endpoints_are_each_destinations() -> None:

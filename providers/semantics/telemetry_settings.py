@@ -90,7 +90,8 @@ def telemetry_destinations(
     ``extra`` is the config file's host -> country map. ``datadog`` says Datadog is known to be in use
     (a Datadog Lambda layer or agent image) even when no ``DD_`` key is set. Values that are not strings
     are skipped: the caller knows why they are missing. When Datadog is in use and neither ``DD_SITE``
-    nor ``DD_DD_URL``/``DD_URL`` is set, Datadog's default site (US1) is reported under ``DD_SITE``.
+    nor ``DD_DD_URL``/``DD_URL`` is set, Datadog's default site (US1) is reported as
+    ``DD_SITE (not set: the default site)``, never as a DD_SITE the settings set.
     """
     found: list[tuple[str, Endpoint]] = []
     for name, place in _NAMED_SITES.items():
@@ -116,7 +117,7 @@ def telemetry_destinations(
     if in_use and not any(name in env for name in ("DD_SITE", "DD_DD_URL", "DD_URL")):
         default = place_datadog_site(DATADOG_DEFAULT_SITE)
         note = f"DD_SITE is not set, so Datadog's default site is used: {default.note}"
-        found.append(("DD_SITE", replace(default, note=note)))
+        found.append(("DD_SITE (not set: the default site)", replace(default, note=note)))
     return found
 
 
