@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -150,7 +151,41 @@ def moto_server() -> Iterator[str]:
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     requests.post(f"{endpoint}/moto-api/reset", timeout=10)
+    _warm_rest_routers(endpoint)
     try:
         yield endpoint
     finally:
         moto.stop()
+
+
+_REST_CALLS = (("guardduty", "list_detectors", {}), ("lambda", "list_functions", {}),
+               ("securityhub", "describe_hub", {}), ("ram", "get_resource_shares", {"resourceOwner": "SELF"}),
+               ("backup", "list_backup_plans", {}), ("efs", "describe_file_systems", {}),
+               ("opensearch", "list_domain_names", {}), ("apigateway", "get_rest_apis", {}),
+               ("apigatewayv2", "get_apis", {}), ("athena", "list_work_groups", {}),
+               ("s3control", "list_access_points", {"AccountId": "123456789012"}),
+               ("cloudfront", "list_distributions", {}))
+"""A call of each REST service the scans make (one is enough: what is warmed is the service's, not a region's)."""
+_warmed: set[str] = set()
+
+
+def _warm_rest_routers(endpoint: str) -> None:
+    """moto builds a REST service's request router on its first request, without a lock: two first requests at once
+    (a scan's workers asking GuardDuty in two regions) race, and one is answered HTTP 500. One request of each such
+    service, made one after the other before any scan, builds them; once per process, as the routers are moto's
+    module state whichever server answers."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from providers.aws.calls import own_endpoint_host
+
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
+    for service, operation, arguments in _REST_CALLS:
+        if service in _warmed:
+            continue
+        client = session.client(service, endpoint_url=endpoint)
+        client.meta.events.register("before-sign", own_endpoint_host(endpoint))
+        # An error answer (Security Hub not enabled, the 404 moto gives Athena) has built the router all the same.
+        with contextlib.suppress(BotoCoreError, ClientError):
+            getattr(client, operation)(**arguments)
+        _warmed.add(service)
