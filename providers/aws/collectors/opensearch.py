@@ -16,12 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.aws.arns import parse_arn
-from providers.aws.calls import Failed, ScopedClient
+from providers.aws.calls import Failed
 from providers.aws.collectors import Work
 from providers.aws.records import Scope, live_record
-from providers.live.answers import MAX_PAGES
 from providers.semantics.records import ResourceRecord
-from scanner.model import ScopeStatus
 
 SERVICE = "opensearch"
 _BATCH = 20
@@ -37,30 +35,6 @@ def _operation(direction: str) -> str:
     return "DescribeOutboundConnections" if direction == "outbound" else "DescribeInboundConnections"
 
 
-def _paged(client: ScopedClient, direction: str, **params: Any) -> list[Any] | Failed:
-    """Every connection of a call botocore cannot paginate: ``NextToken`` followed by hand, a repeated token or
-    more than ``MAX_PAGES`` pages a failed call (never a list cut short)."""
-    method = _DIRECTIONS[direction][0]
-    found: list[Any] = []
-    seen: set[str] = set()
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        answer = client.call(method, expect=("Connections",), **params, **({"NextToken": token} if token else {}))
-        if not isinstance(answer, Mapping):
-            return answer if isinstance(answer, Failed) else found
-        found.extend(answer["Connections"])
-        token = answer.get("NextToken") or None
-        if token is None:
-            return found
-        if token in seen:
-            break
-        seen.add(token)
-    detail = f"endless pagination (a NextToken seen twice, or more than {MAX_PAGES:,} pages)"
-    client.recorder.problem(client.account, client.region, SERVICE, ScopeStatus.FAILED,
-                            f"{_operation(direction)}: {detail}")
-    return Failed(SERVICE, _operation(direction), ScopeStatus.FAILED, detail)
-
-
 def domain_names(arns: tuple[str, ...]) -> list[str]:
     """The names of the DWP domains among ``arns``."""
     return sorted({parsed.name for arn in arns if (parsed := parse_arn(arn)) is not None and parsed.kind == "domain"})
@@ -72,10 +46,13 @@ def fetch_connections(work: Work, direction: str, names: list[str]) -> list[Any]
     client = work.client(SERVICE)
     found: list[Any] = []
     for start in range(0, len(names), _BATCH):
-        answer = _paged(client, direction, Filters=[{"Name": name, "Values": names[start:start + _BATCH]}])
+        # botocore has no paginator for these: NextToken followed by the shared pager, which also refuses a
+        # connection without its id (a damaged answer, never one skipped) and a token given twice.
+        answer = client.pages(_DIRECTIONS[direction][0], "Connections", expect=("ConnectionId",), token="NextToken",
+                              Filters=[{"Name": name, "Values": names[start:start + _BATCH]}])
         if isinstance(answer, Failed):
             return answer
-        found.extend(answer)
+        found.extend(answer or [])
     return found
 
 
